@@ -1,0 +1,71 @@
+// callmem::CallMemory, the façade of the library.
+//
+// Thread-safety: one CallMemory may be shared by any number of threads; each
+// operation takes a store connection of its own. Several processes may open
+// the same SQLite file at once.
+#ifndef CALLMEM_CALL_MEMORY_HPP
+#define CALLMEM_CALL_MEMORY_HPP
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "callmem/clock.hpp"
+#include "callmem/error.hpp"
+#include "callmem/types.hpp"
+
+namespace callmem {
+
+class Store;
+
+struct Options {
+  std::string path = "callmem.db";  // SQLite file; ":memory:" for a private in-memory database
+  int busy_timeout_ms = 5000;       // how long a write waits for another writer, then Status::busy
+  TenantSettings default_settings;  // of a tenant that was never configured
+  std::shared_ptr<Clock> clock;     // null: the system clock
+};
+
+class CallMemory {
+ public:
+  // Opens (and creates or migrates) the SQLite store at options.path.
+  explicit CallMemory(Options options);
+  // Over any store (the store suite and custom stores use this).
+  CallMemory(std::unique_ptr<Store> store, Options options);
+  ~CallMemory();
+  CallMemory(const CallMemory&) = delete;
+  CallMemory& operator=(const CallMemory&) = delete;
+
+  // Typed API. Each throws callmem::Error.
+  StartResponse start_call(const std::string& tenant, const StartRequest& request);
+  EndResponse end_call(const std::string& tenant, const EndRequest& request);
+  CustomerView get_customer(const std::string& tenant, const GetRequest& request);
+  ForgetReceipt forget_customer(const std::string& tenant, const CustomerSelector& who);
+  CustomerView export_customer(const std::string& tenant, const CustomerSelector& who);
+  TenantSettings configure_tenant(const std::string& tenant, const TenantSettingsPatch& patch);
+  TenantSettings tenant_settings(const std::string& tenant);
+  std::int64_t grant_credits(const std::string& tenant, const CreditGrant& grant);  // the balance
+  UsageReport usage(const std::string& tenant, const UsageRequest& request);
+  PurgeResult purge_expired(const PurgeRequest& request);
+
+  // JSON API: the wire format of docs/contract.md, in and out. A replayed
+  // start or end returns the original response byte for byte.
+  std::string start_call_json(const std::string& tenant, std::string_view request);
+  std::string end_call_json(const std::string& tenant, std::string_view request);
+  std::string get_customer_json(const std::string& tenant, std::string_view request);
+  std::string forget_customer_json(const std::string& tenant, std::string_view request);
+  std::string export_customer_json(const std::string& tenant, std::string_view request);
+  std::string configure_tenant_json(const std::string& tenant, std::string_view settings);
+  std::string grant_credits_json(const std::string& tenant, std::string_view request);
+  std::string usage_json(const std::string& tenant, std::string_view request);
+  std::string purge_expired_json(std::string_view request);
+
+  const Clock& clock() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace callmem
+
+#endif

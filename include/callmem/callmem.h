@@ -1,0 +1,106 @@
+/*
+ * callmem: call memory for contact centers. The C ABI.
+ *
+ * Every operation takes and returns the JSON of docs/contract.md.
+ *
+ * Ownership: inputs are read during the call and copied where kept; the
+ * caller keeps them. Every string the library returns through a `char **`
+ * is owned by the caller and freed with callmem_free(), never with free().
+ *
+ * Errors: every function returning int returns CALLMEM_OK (0) or a negative
+ * CALLMEM_E* status. On failure, when the out parameter is not NULL, it
+ * receives the contract's error document ({"error": ..., "message": ...,
+ * "details": {"issues": [...]}}), and callmem_last_error() gives a one-line
+ * message. Statuses are the only way to detect failure. No exception, abort
+ * or longjmp ever crosses this boundary.
+ *
+ * Threading: a callmem_db may be used by any number of threads at once.
+ * Several processes may open the same database file at once.
+ * callmem_close() must not race with other calls on the same handle.
+ */
+#ifndef CALLMEM_H
+#define CALLMEM_H
+
+#include "callmem/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(CALLMEM_BUILDING)
+#define CALLMEM_API __attribute__((visibility("default")))
+#else
+#define CALLMEM_API
+#endif
+
+/* Statuses: explicit values, append only, never renumbered. */
+#define CALLMEM_OK 0
+#define CALLMEM_ERROR -1       /* anything else: a bug, out of memory (HTTP 500) */
+#define CALLMEM_EINVALID -2    /* bad request: JSON, type, field, enum, limit (400) */
+#define CALLMEM_ENOTFOUND -3   /* unknown customer or call (404) */
+#define CALLMEM_ECONFLICT -4   /* call_id reused with another request (409) */
+#define CALLMEM_ECREDITS -5    /* billing on and too few credits; nothing written (402) */
+#define CALLMEM_EBUSY -6       /* the store could not take the write in time (503) */
+#define CALLMEM_ESTORE -7      /* the store failed; nothing partial was written (500) */
+
+/* A call memory: one database, shared by threads. */
+typedef struct callmem_db callmem_db;
+
+/*
+ * Opens (creating or migrating) a call memory. config_json, all optional:
+ *   {"path": "callmem.db", "busy_timeout_ms": 5000,
+ *    "default_settings": {<tenant settings, as callmem_tenant_configure>}}
+ * NULL or "" takes the defaults ("callmem.db" in the working directory).
+ * "path": ":memory:" is a private in-memory database (for tests).
+ * On success *out receives the handle; on failure *out is NULL and the
+ * error is in callmem_last_error().
+ */
+CALLMEM_API int callmem_open(callmem_db **out, const char *config_json);
+
+/* Closes the call memory. NULL is a no-op. */
+CALLMEM_API void callmem_close(callmem_db *db);
+
+/*
+ * Operations. `tenant`: 1-64 characters of A-Za-z0-9._- . On success
+ * *response_json receives the response; on failure the error document.
+ * response_json may be NULL when the answer is not wanted.
+ */
+CALLMEM_API int callmem_call_start(callmem_db *db, const char *tenant, const char *request_json,
+                                   char **response_json);
+CALLMEM_API int callmem_call_end(callmem_db *db, const char *tenant, const char *request_json,
+                                 char **response_json);
+CALLMEM_API int callmem_customer_get(callmem_db *db, const char *tenant, const char *request_json,
+                                     char **response_json);
+CALLMEM_API int callmem_customer_forget(callmem_db *db, const char *tenant, const char *request_json,
+                                        char **response_json);
+CALLMEM_API int callmem_customer_export(callmem_db *db, const char *tenant, const char *request_json,
+                                        char **response_json);
+/* Any subset of the settings; answers the tenant's full settings. "{}" reads them. */
+CALLMEM_API int callmem_tenant_configure(callmem_db *db, const char *tenant, const char *settings_json,
+                                         char **response_json);
+CALLMEM_API int callmem_credits_grant(callmem_db *db, const char *tenant, const char *request_json,
+                                      char **response_json);
+CALLMEM_API int callmem_usage(callmem_db *db, const char *tenant, const char *request_json,
+                              char **response_json);
+/* Across all tenants: {"now": "...", "limit": 10000}; NULL takes the defaults. */
+CALLMEM_API int callmem_purge_expired(callmem_db *db, const char *request_json, char **response_json);
+
+/* Frees a string returned by callmem. NULL is a no-op. */
+CALLMEM_API void callmem_free(void *p);
+
+/* The last error's message on this thread; owned by the library, valid until
+ * the next callmem call on this thread. Never NULL ("" after a success). */
+CALLMEM_API const char *callmem_last_error(void);
+
+/* The run-time version: CALLMEM_VERSION_NUMBER and CALLMEM_VERSION_STRING of the library loaded. */
+CALLMEM_API int callmem_version_number(void);
+CALLMEM_API const char *callmem_version(void);
+
+/* The HTTP status twin of a status (200 for CALLMEM_OK). */
+CALLMEM_API int callmem_status_http(int status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CALLMEM_H */

@@ -1,0 +1,11 @@
+// The C++ API of callmem, in one include.
+#ifndef CALLMEM_HPP
+#define CALLMEM_HPP
+
+#include "callmem/call_memory.hpp"
+#include "callmem/clock.hpp"
+#include "callmem/error.hpp"
+#include "callmem/types.hpp"
+#include "callmem/version.h"
+
+#endif

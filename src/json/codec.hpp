@@ -1,0 +1,79 @@
+// The JSON codec: the wire format of docs/contract.md to and from the value
+// types of callmem/types.hpp. codec.cpp is the only file that includes
+// RapidJSON.
+//
+// Every parse_* validates before it reads: a wrong type, a missing or too
+// long field, a bad enum, malformed JSON, invalid UTF-8, or input over the
+// limits throws callmem::Error(Status::invalid) whose issues name the field
+// (path {"identity_hints", "external_ids", "crm_id"}). Nothing aborts.
+#ifndef CALLMEM_JSON_CODEC_HPP
+#define CALLMEM_JSON_CODEC_HPP
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "callmem/call_memory.hpp"
+#include "callmem/error.hpp"
+#include "callmem/types.hpp"
+
+namespace callmem::json {
+
+// The contract's limits (docs/contract.md section 4).
+inline constexpr std::size_t kMaxRequestBytes = 1 << 20;
+inline constexpr std::size_t kMaxCallId = 128;
+inline constexpr std::size_t kMaxExternalIdKey = 64;
+inline constexpr std::size_t kMaxExternalIdValue = 256;
+inline constexpr std::size_t kMaxExternalIds = 32;
+inline constexpr std::size_t kMaxVariableName = 64;
+inline constexpr std::size_t kMaxVariableValueBytes = 16 * 1024;
+inline constexpr std::size_t kMaxVariablesPerCustomer = 256;
+inline constexpr std::size_t kMaxIntentName = 128;
+inline constexpr std::size_t kMaxIntentsPerRequest = 32;
+inline constexpr std::size_t kMaxCustomerRef = 64;
+inline constexpr std::size_t kMaxAni = 256;
+
+// Requests.
+StartRequest parse_start(std::string_view text);
+EndRequest parse_end(std::string_view text);
+GetRequest parse_get(std::string_view text);
+CustomerSelector parse_selector(std::string_view text);  // forget, export
+TenantSettingsPatch parse_settings(std::string_view text);
+CreditGrant parse_grant(std::string_view text);
+UsageRequest parse_usage(std::string_view text);
+PurgeRequest parse_purge(std::string_view text);
+// The C ABI's open configuration: {"path": "...", "busy_timeout_ms": 5000,
+// "default_settings": {...settings...}}. Empty text: defaults.
+Options parse_open_config(std::string_view text);
+
+// The canonical form of a request: equal for requests that mean the same
+// (the legacy shape and the current one, keys in any order). Idempotency
+// compares fingerprints of these.
+std::string canonical(const StartRequest& r);
+std::string canonical(const EndRequest& r);
+
+// Responses.
+std::string write(const StartResponse& r);
+std::string write(const EndResponse& r);
+std::string write(const CustomerView& v);  // get and export
+std::string write(const ForgetReceipt& r);
+std::string write(const TenantSettings& s);
+std::string write_balance(std::int64_t balance);  // {"balance": N}
+std::string write(const UsageReport& r);
+std::string write(const PurgeResult& r);
+// The contract's error body: {"error": "Bad Request", "message": ...,
+// "details": {"issues": [{"path": [...], "message": ...}]}}.
+std::string write_error(const Error& e);
+
+// Stored responses back to values (a replay through the typed API).
+StartResponse read_start_response(std::string_view text);
+EndResponse read_end_response(std::string_view text);
+
+// A flat JSON object of strings (call data), both ways.
+std::string write_string_map(const std::map<std::string, std::string>& m);
+std::map<std::string, std::string> read_string_map(std::string_view text);
+
+}  // namespace callmem::json
+
+#endif

@@ -1,0 +1,188 @@
+// The Store interface: what callmem persists and looks up. A store never
+// scores and never decides; src/call_memory.cpp does. Every SQL detail stays
+// inside the implementation (sqlite_store.cpp), so another store implements
+// this interface and passes tests/store_suite.hpp unchanged.
+//
+// Every method takes the tenant and every query is scoped by it. Times are
+// milliseconds since the epoch. Rows carry `expires_at`; readers that take a
+// `now` return only rows with expires_at > now (expired data is never
+// returned, even before a purge deletes it).
+//
+// Errors: a store throws callmem::Error with Status::busy when it could not get
+// the write lock in time, Status::store when the database failed.
+#ifndef CALLMEM_STORE_STORE_HPP
+#define CALLMEM_STORE_STORE_HPP
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "callmem/types.hpp"
+
+namespace callmem {
+
+struct TenantRow {
+  TenantSettings settings;
+  std::int64_t balance = 0;
+};
+
+// An identifier a customer can be recognised by.
+struct Identifier {
+  std::string type;   // "ani" | "external_id"
+  std::string key;    // external id key; "" for ani
+  std::string value;  // normalised
+  bool operator<(const Identifier& o) const {
+    return std::tie(type, key, value) < std::tie(o.type, o.key, o.value);
+  }
+  bool operator==(const Identifier& o) const {
+    return type == o.type && key == o.key && value == o.value;
+  }
+};
+
+struct LinkRow {
+  Identifier id;
+  std::string customer_ref;
+  std::string line_type;  // ani only; last known
+  Millis first_seen = 0;
+  Millis last_seen = 0;
+  Millis expires_at = 0;
+};
+
+struct CustomerRow {
+  std::string customer_ref;
+  Millis created_at = 0;
+  Millis last_seen = 0;
+  Millis expires_at = 0;
+};
+
+struct CallRow {
+  std::string call_id;
+  std::string customer_ref;
+  Millis started_at = 0;
+  Millis ended_at = 0;  // 0: not ended
+  std::string channel;
+  std::string direction;
+  std::string call_data_json = "{}";     // per-interaction ids, a JSON object
+  std::uint64_t start_fingerprint = 0;   // of the canonical start request; 0: standalone end
+  std::string start_response;            // the exact bytes answered to start
+  std::uint64_t end_fingerprint = 0;     // 0: not ended
+  std::string end_response;
+  bool created_customer = false;
+  Millis expires_at = 0;
+};
+
+struct IntentRow {
+  std::string intent;
+  std::string status;
+  std::int64_t attempt_count = 0;
+  Millis first_seen = 0;
+  Millis last_seen = 0;
+  std::string last_call_id;
+  Millis expires_at = 0;
+};
+
+struct VariableRow {
+  std::string name;
+  std::string value_json;
+  std::string source;
+  Millis updated_at = 0;
+  std::int64_t own_ttl_seconds = 0;  // 0: the tenant's ttl applies
+  Millis expires_at = 0;
+};
+
+// Where a page of call history starts: strictly older than this call.
+struct CallCursor {
+  Millis started_at = 0;
+  std::string call_id;
+};
+
+// One unit of work. Reads and writes made through it commit together or not
+// at all; destroying it without commit() rolls back. Used by one thread.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  virtual void commit() = 0;
+
+  // Tenants. A tenant never configured has no row.
+  virtual std::optional<TenantRow> tenant_get(const std::string& tenant) = 0;
+  virtual void tenant_put(const std::string& tenant, const TenantRow& row) = 0;
+  // Adds delta to every expires_at of the tenant's rows that follow the
+  // tenant's ttl (not variables with their own ttl): the ttl was changed.
+  virtual void tenant_shift_expiry(const std::string& tenant, Millis delta) = 0;
+
+  // Customers.
+  virtual std::optional<CustomerRow> customer_get(const std::string& tenant, const std::string& ref,
+                                                  Millis now) = 0;
+  virtual void customer_insert(const std::string& tenant, const CustomerRow& row) = 0;
+  virtual void customer_touch(const std::string& tenant, const std::string& ref, Millis last_seen,
+                              Millis expires_at) = 0;
+  // Deletes the customer and all its rows (links, intents, variables, calls).
+  virtual Removed customer_delete(const std::string& tenant, const std::string& ref) = 0;
+
+  // Identity links: which customers are linked to any of these identifiers.
+  virtual std::vector<LinkRow> links_find(const std::string& tenant,
+                                          const std::vector<Identifier>& ids, Millis now) = 0;
+  virtual std::vector<LinkRow> links_of(const std::string& tenant, const std::string& ref,
+                                        Millis now) = 0;
+  // Inserts the link, or refreshes last_seen, line_type (when not empty) and
+  // expires_at of an existing one; first_seen is kept.
+  virtual void link_upsert(const std::string& tenant, const LinkRow& row) = 0;
+
+  // Calls (found even when expired: idempotency needs them until purged).
+  virtual std::optional<CallRow> call_get(const std::string& tenant, const std::string& call_id) = 0;
+  virtual void call_insert(const std::string& tenant, const CallRow& row) = 0;
+  // Records the end: ended_at, end_fingerprint, end_response, call_data_json.
+  virtual void call_end(const std::string& tenant, const CallRow& row) = 0;
+  // Newest first, unexpired, strictly older than `after` when given; at most limit.
+  virtual std::vector<CallRow> calls_of(const std::string& tenant, const std::string& ref, Millis now,
+                                        const std::optional<CallCursor>& after,
+                                        std::int64_t limit) = 0;
+
+  // Intents: newest (last_seen) first, unexpired.
+  virtual std::vector<IntentRow> intents_of(const std::string& tenant, const std::string& ref,
+                                            Millis now, bool open_only) = 0;
+  // The row as stored, expired or not.
+  virtual std::optional<IntentRow> intent_get(const std::string& tenant, const std::string& ref,
+                                              const std::string& intent) = 0;
+  virtual void intent_put(const std::string& tenant, const std::string& ref, const IntentRow& row) = 0;
+
+  // Variables: unexpired, by name.
+  virtual std::vector<VariableRow> variables_of(const std::string& tenant, const std::string& ref,
+                                                Millis now) = 0;
+  virtual void variable_put(const std::string& tenant, const std::string& ref,
+                            const VariableRow& row) = 0;
+  // True when an unexpired variable was deleted.
+  virtual bool variable_delete(const std::string& tenant, const std::string& ref,
+                               const std::string& name, Millis now) = 0;
+
+  // Credits and usage.
+  // The amount of an earlier grant with this key, if any.
+  virtual std::optional<std::int64_t> grant_get(const std::string& tenant, const std::string& key) = 0;
+  virtual void grant_insert(const std::string& tenant, const std::string& key, std::int64_t amount,
+                            Millis at) = 0;
+  virtual void usage_add(const std::string& tenant, const std::string& day,
+                         const std::string& operation, std::int64_t credits) = 0;
+  // Rows with from_day <= day <= to_day (YYYY-MM-DD), by day then operation.
+  virtual std::vector<UsageRow> usage_between(const std::string& tenant, const std::string& from_day,
+                                              const std::string& to_day) = 0;
+
+  // Deletes at most `limit` expired rows (expires_at <= now) across all
+  // tenants; customers go once nothing of theirs is left unexpired.
+  virtual Removed purge(Millis now, std::int64_t limit) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // A write transaction takes the store's write lock at once (SQLite's BEGIN
+  // IMMEDIATE), so that a read-decide-write sequence cannot interleave with
+  // another writer's, in this process or another.
+  virtual std::unique_ptr<Transaction> begin(bool write) = 0;
+};
+
+}  // namespace callmem
+
+#endif
