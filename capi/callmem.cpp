@@ -1,0 +1,167 @@
+// The C ABI over callmem::CallMemory. Every entry point goes through guard():
+// no exception crosses the boundary.
+#include "callmem/callmem.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "callmem/call_memory.hpp"
+#include "json/codec.hpp"
+
+struct callmem_db {
+  explicit callmem_db(callmem::Options o) : memory(std::move(o)) {}
+  callmem::CallMemory memory;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+// A copy the caller frees with callmem_free(); NULL when out of memory.
+char* copy_out(const std::string& s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (p) std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+void put(char** out, const std::string& s) {
+  if (out) *out = copy_out(s);
+}
+
+int fail(const callmem::Error& e, char** out) {
+  last_error = e.what();
+  if (!e.issues().empty()) {
+    last_error += ": ";
+    for (std::size_t i = 0; i < e.issues().size(); ++i) {
+      if (i) last_error += "; ";
+      std::string path;
+      for (const auto& p : e.issues()[i].path) path += (path.empty() ? "" : ".") + p;
+      last_error += (path.empty() ? "" : path + ": ") + e.issues()[i].message;
+    }
+  }
+  try {
+    put(out, callmem::json::write_error(e));
+  } catch (...) {
+    if (out) *out = nullptr;
+  }
+  return static_cast<int>(e.status());
+}
+
+// Runs f, turning every exception into a status and the error document.
+template <class F>
+int guard(char** out, F&& f) noexcept {
+  if (out) *out = nullptr;
+  try {
+    last_error.clear();
+    return f();
+  } catch (const callmem::Error& e) {
+    return fail(e, out);
+  } catch (const std::bad_alloc&) {
+    return fail(callmem::Error(callmem::Status::error, "out of memory"), out);
+  } catch (const std::exception& e) {
+    return fail(callmem::Error(callmem::Status::error, std::string("internal error: ") + e.what()), out);
+  } catch (...) {
+    return fail(callmem::Error(callmem::Status::error, "internal error"), out);
+  }
+}
+
+callmem::Error null_argument(const char* name) {
+  return callmem::invalid_field({name}, std::string(name) + " must not be NULL");
+}
+
+using Op = std::string (callmem::CallMemory::*)(const std::string&, std::string_view);
+
+int call(callmem_db* db, const char* tenant, const char* request, char** out, Op op) {
+  return guard(out, [&] {
+    if (!db) throw null_argument("db");
+    if (!tenant) throw null_argument("tenant");
+    if (!request) throw null_argument("request");
+    put(out, (db->memory.*op)(tenant, request));
+    if (out && !*out) throw std::bad_alloc();
+    return CALLMEM_OK;
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+int callmem_open(callmem_db** out, const char* config_json) {
+  if (!out) {
+    last_error = "out must not be NULL";
+    return CALLMEM_EINVALID;
+  }
+  *out = nullptr;
+  callmem_db* db = nullptr;
+  const int rc = guard(nullptr, [&] {
+    db = new callmem_db(callmem::json::parse_open_config(config_json ? config_json : ""));
+    return CALLMEM_OK;
+  });
+  *out = db;
+  return rc;
+}
+
+void callmem_close(callmem_db* db) { delete db; }
+
+int callmem_call_start(callmem_db* db, const char* tenant, const char* request_json, char** response_json) {
+  return call(db, tenant, request_json, response_json, &callmem::CallMemory::start_call_json);
+}
+
+int callmem_call_end(callmem_db* db, const char* tenant, const char* request_json, char** response_json) {
+  return call(db, tenant, request_json, response_json, &callmem::CallMemory::end_call_json);
+}
+
+int callmem_customer_get(callmem_db* db, const char* tenant, const char* request_json,
+                         char** response_json) {
+  return call(db, tenant, request_json, response_json, &callmem::CallMemory::get_customer_json);
+}
+
+int callmem_customer_forget(callmem_db* db, const char* tenant, const char* request_json,
+                            char** response_json) {
+  return call(db, tenant, request_json, response_json, &callmem::CallMemory::forget_customer_json);
+}
+
+int callmem_customer_export(callmem_db* db, const char* tenant, const char* request_json,
+                            char** response_json) {
+  return call(db, tenant, request_json, response_json, &callmem::CallMemory::export_customer_json);
+}
+
+int callmem_tenant_configure(callmem_db* db, const char* tenant, const char* settings_json,
+                             char** response_json) {
+  return call(db, tenant, settings_json, response_json, &callmem::CallMemory::configure_tenant_json);
+}
+
+int callmem_credits_grant(callmem_db* db, const char* tenant, const char* request_json,
+                          char** response_json) {
+  return call(db, tenant, request_json, response_json, &callmem::CallMemory::grant_credits_json);
+}
+
+int callmem_usage(callmem_db* db, const char* tenant, const char* request_json, char** response_json) {
+  return call(db, tenant, request_json ? request_json : "{}", response_json,
+              &callmem::CallMemory::usage_json);
+}
+
+int callmem_purge_expired(callmem_db* db, const char* request_json, char** response_json) {
+  return guard(response_json, [&] {
+    if (!db) throw null_argument("db");
+    put(response_json, db->memory.purge_expired_json(request_json ? request_json : ""));
+    return CALLMEM_OK;
+  });
+}
+
+void callmem_free(void* p) { std::free(p); }
+
+const char* callmem_last_error(void) { return last_error.c_str(); }
+
+int callmem_version_number(void) { return CALLMEM_VERSION_NUMBER; }
+
+const char* callmem_version(void) { return CALLMEM_VERSION_STRING; }
+
+int callmem_status_http(int status) {
+  if (status > 0 || status < CALLMEM_ESTORE) return 500;
+  return callmem::http_status(static_cast<callmem::Status>(status));
+}
+
+}  // extern "C"

@@ -1,0 +1,597 @@
+// The façade: each operation is one store transaction that reads what it
+// needs, decides (identity through the Scorer), writes, and commits.
+#include "callmem/call_memory.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "identity/identifiers.hpp"
+#include "identity/scorer.hpp"
+#include "json/codec.hpp"
+#include "store/sqlite_store.hpp"
+#include "store/store.hpp"
+#include "time.hpp"
+#include "uuid.hpp"
+
+namespace callmem {
+namespace {
+
+constexpr std::size_t kMaxTenant = 64;
+
+void check_tenant(const std::string& tenant) {
+  const bool ok = !tenant.empty() && tenant.size() <= kMaxTenant &&
+                  std::all_of(tenant.begin(), tenant.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                           c == '.' || c == '_' || c == '-';
+                  });
+  if (!ok) throw invalid_field({"tenant"}, "tenant must be 1-64 characters of A-Za-z0-9._-");
+}
+
+// FNV-1a, 64 bits, never 0 (0 marks "no start request" in the store).
+std::uint64_t fingerprint(const std::string& canonical) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : canonical) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h == 0 ? 1 : h;
+}
+
+std::string level_of(double c, const TenantSettings& s) {
+  if (c >= s.level_very_high) return "very_high";
+  if (c >= s.level_high) return "high";
+  if (c >= s.level_medium) return "medium";
+  return "low";
+}
+
+std::string recommendation_of(double c, const TenantSettings& s) {
+  if (c >= s.reuse) return "reuse";
+  if (c >= s.confirm) return "confirm";
+  return "ignore";
+}
+
+Millis ttl_of(const TenantSettings& s) { return s.ttl_days * kDay; }
+
+Intent to_intent(const IntentRow& r) {
+  return Intent{r.intent, r.status, r.attempt_count, r.first_seen, r.last_seen};
+}
+
+std::map<std::string, Variable> to_variables(const std::vector<VariableRow>& rows, Millis now) {
+  std::map<std::string, Variable> out;
+  for (const auto& r : rows) {
+    const Millis left = std::max<Millis>(0, r.expires_at - now);
+    out.emplace(r.name, Variable{JsonText{r.value_json}, r.source, left / kSecond, r.updated_at});
+  }
+  return out;
+}
+
+// The cursor of call history: "c1:<started_at>:<call_id>".
+std::string encode_cursor(const CallRow& last) {
+  return fmt::format("c1:{}:{}", last.started_at, last.call_id);
+}
+
+std::optional<CallCursor> decode_cursor(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  const auto bad = [] { return invalid_field({"cursor"}, "cursor is not one this library returned"); };
+  if (s.rfind("c1:", 0) != 0) throw bad();
+  const auto colon = s.find(':', 3);
+  if (colon == std::string::npos || colon == 3 || colon - 3 > 18) throw bad();
+  Millis t = 0;
+  for (std::size_t i = 3; i < colon; ++i) {
+    if (s[i] < '0' || s[i] > '9') throw bad();
+    t = t * 10 + (s[i] - '0');
+  }
+  return CallCursor{t, s.substr(colon + 1)};
+}
+
+}  // namespace
+
+struct CallMemory::Impl {
+  Options options;
+  std::unique_ptr<Store> store;
+  std::shared_ptr<Clock> clock;
+  std::unique_ptr<Scorer> scorer = make_hosted_scorer();
+
+  Millis now() const { return clock->now(); }
+
+  TenantRow tenant_of(Transaction& tx, const std::string& tenant) const {
+    if (auto row = tx.tenant_get(tenant)) return *row;
+    return TenantRow{options.default_settings, 0};
+  }
+
+  // Who a call is: every customer linked to its identifiers (or named by its
+  // customer_ref), assessed by the scorer, best first.
+  struct Scored {
+    CandidateFacts facts;
+    Assessment assessment;
+  };
+  std::vector<Scored> candidates(Transaction& tx, const std::string& tenant,
+                                 const CallIdentifiers& ids, const IdentityHints& hints,
+                                 const Telco& telco, Millis at) const {
+    std::map<std::string, CandidateFacts> by_ref;
+    if (!ids.ids.empty()) {
+      for (const LinkRow& link : tx.links_find(tenant, ids.ids, at)) {
+        CandidateFacts& f = by_ref[link.customer_ref];
+        f.customer_ref = link.customer_ref;
+        if (link.id.type == "ani") {
+          f.ani_match = true;
+          f.ani_line_type = link.line_type;
+          f.ani_last_seen = link.last_seen;
+        } else {
+          f.matched_keys.push_back(link.id.key);
+        }
+      }
+    }
+    if (hints.customer_ref) {
+      if (tx.customer_get(tenant, *hints.customer_ref, at)) {
+        CandidateFacts& f = by_ref[*hints.customer_ref];
+        f.customer_ref = *hints.customer_ref;
+        f.ref_match = true;
+      }
+    }
+    std::vector<Scored> out;
+    out.reserve(by_ref.size());
+    const CallEvidence call{&ids, &telco, at};
+    for (auto& [ref, f] : by_ref) {
+      auto customer = tx.customer_get(tenant, ref, at);
+      if (!customer) continue;  // links outlived their customer; never resurrect it
+      f.last_seen = customer->last_seen;
+      f.open_intent = !tx.intents_of(tenant, ref, at, true).empty();
+      Assessment a = scorer->assess(call, f);
+      out.push_back(Scored{std::move(f), std::move(a)});
+    }
+    // Best first; among equals the most recently seen, then the oldest ref.
+    std::sort(out.begin(), out.end(), [](const Scored& a, const Scored& b) {
+      if (a.assessment.confidence != b.assessment.confidence)
+        return a.assessment.confidence > b.assessment.confidence;
+      if (a.facts.last_seen != b.facts.last_seen) return a.facts.last_seen > b.facts.last_seen;
+      return a.facts.customer_ref < b.facts.customer_ref;
+    });
+    return out;
+  }
+
+  struct Resolution {
+    std::string customer_ref;
+    bool created = false;
+    Identity identity;
+  };
+
+  // Decides who the call is, creating a customer when nothing matched, and
+  // links the call's identifiers: all of them to a new or reused customer;
+  // to a customer only to be confirmed or ignored, only the links that
+  // already matched are refreshed.
+  Resolution resolve(Transaction& tx, const std::string& tenant, const IdentityHints& hints,
+                     const CallIdentifiers& ids, const Telco& telco, const TenantSettings& s,
+                     Millis at) const {
+    Resolution r;
+    const Millis expires = at + ttl_of(s);
+    std::vector<Scored> scored = candidates(tx, tenant, ids, hints, telco, at);
+    if (scored.empty()) {
+      r.customer_ref = uuid_v4();
+      r.created = true;
+      tx.customer_insert(tenant, CustomerRow{r.customer_ref, at, at, expires});
+      r.identity.confidence = 0;
+    } else {
+      const Scored& best = scored.front();
+      r.customer_ref = best.facts.customer_ref;
+      r.identity.confidence = best.assessment.confidence;
+      r.identity.sources = best.assessment.sources;
+      r.identity.evidence = best.assessment.evidence;
+      for (std::size_t i = 1; i < scored.size(); ++i)
+        r.identity.candidates.push_back({scored[i].facts.customer_ref, scored[i].assessment.confidence});
+    }
+    r.identity.level = level_of(r.identity.confidence, s);
+    r.identity.recommendation = recommendation_of(r.identity.confidence, s);
+    if (ids.ani_given && ids.ani.kind != NormalisedAni::Kind::number)
+      r.identity.evidence.push_back({"ani", 0, ids.ani.reason + ": not used as an identifier"});
+
+    const bool link_all = r.created || r.identity.recommendation == "reuse";
+    std::set<Identifier> already;
+    if (!link_all) {
+      for (const LinkRow& l : tx.links_of(tenant, r.customer_ref, at)) already.insert(l.id);
+    }
+    for (const Identifier& id : ids.ids) {
+      if (!link_all && !already.count(id)) continue;
+      const std::string line = id.type == "ani" ? telco.line_type : std::string();
+      tx.link_upsert(tenant, LinkRow{id, r.customer_ref, line, at, at, expires});
+    }
+    if (!r.created) tx.customer_touch(tenant, r.customer_ref, at, expires);
+    return r;
+  }
+
+  // Takes `price` credits when billing is on; writes usage either way.
+  void meter(Transaction& tx, const std::string& tenant, TenantRow& row, const std::string& op,
+             Millis at) const {
+    std::int64_t price = 0;
+    if (row.settings.billing_enabled) {
+      price = op == "start_new" ? row.settings.prices.start_new
+              : op == "start_returning" ? row.settings.prices.start_returning
+                                        : row.settings.prices.end;
+      if (price > 0) {
+        if (row.balance < price)
+          throw Error(Status::insufficient_credits,
+                      fmt::format("insufficient credits: {} needs {}, the balance is {}", op, price,
+                                  row.balance));
+        row.balance -= price;
+        tx.tenant_put(tenant, row);
+      }
+    }
+    tx.usage_add(tenant, format_day(at), op, price);
+  }
+
+  // The customer an operation on customer data is about, or NotFound.
+  std::string select(Transaction& tx, const std::string& tenant, const CustomerSelector& who,
+                     Millis now) const {
+    if (who.customer_ref) {
+      if (!tx.customer_get(tenant, *who.customer_ref, now))
+        throw Error(Status::not_found, fmt::format("customer_ref {} not found", *who.customer_ref));
+      return *who.customer_ref;
+    }
+    if (who.identity_hints) {
+      CallIdentifiers ids = identifiers_of(*who.identity_hints, nullptr);
+      auto scored = candidates(tx, tenant, ids, *who.identity_hints, Telco{}, now);
+      if (!scored.empty()) return scored.front().facts.customer_ref;
+      throw Error(Status::not_found, "no customer matches these identity_hints");
+    }
+    throw invalid_field({"customer_ref"}, "customer_ref or identity_hints is required");
+  }
+
+  CustomerView view(Transaction& tx, const std::string& tenant, const std::string& ref, Millis now,
+                    std::int64_t history_limit, const std::optional<CallCursor>& after) const {
+    CustomerView v;
+    auto customer = tx.customer_get(tenant, ref, now);
+    v.customer_ref = ref;
+    if (customer) {
+      v.created_at = customer->created_at;
+      v.last_seen = customer->last_seen;
+    }
+    for (const LinkRow& l : tx.links_of(tenant, ref, now))
+      v.identities.push_back({l.id.type, l.id.key, l.id.value, l.line_type, l.first_seen, l.last_seen});
+    for (const IntentRow& i : tx.intents_of(tenant, ref, now, false)) v.intents.push_back(to_intent(i));
+    v.variables = to_variables(tx.variables_of(tenant, ref, now), now);
+    const std::int64_t fetch =
+        history_limit == std::numeric_limits<std::int64_t>::max() ? history_limit : history_limit + 1;
+    std::vector<CallRow> calls = tx.calls_of(tenant, ref, now, after, fetch);
+    if (static_cast<std::int64_t>(calls.size()) > history_limit) {
+      calls.resize(static_cast<std::size_t>(history_limit));
+      v.next_cursor = encode_cursor(calls.back());
+    }
+    for (const CallRow& c : calls)
+      v.calls.push_back({c.call_id, c.started_at, c.ended_at, c.channel, c.direction,
+                         json::read_string_map(c.call_data_json)});
+    return v;
+  }
+
+  // ---- start ----------------------------------------------------------------
+  std::string start(const std::string& tenant, const StartRequest& req, StartResponse* out) {
+    check_tenant(tenant);
+    const Millis at = req.at ? req.at : now();
+    const std::uint64_t fp = fingerprint(json::canonical(req));
+    auto tx = store->begin(true);
+    if (auto call = tx->call_get(tenant, req.call_id)) {
+      if (call->start_fingerprint == fp) return call->start_response;
+      throw Error(Status::conflict,
+                  fmt::format("call_id {} was already used with a different request", req.call_id));
+    }
+    TenantRow row = tenant_of(*tx, tenant);
+    const TenantSettings& s = row.settings;
+    std::map<std::string, std::string> call_data;
+    const CallIdentifiers ids = identifiers_of(req.identity_hints, &call_data);
+    Resolution r = resolve(*tx, tenant, req.identity_hints, ids, req.telco, s, at);
+    meter(*tx, tenant, row, r.created ? "start_new" : "start_returning", at);
+
+    StartResponse resp;
+    resp.call_id = req.call_id;
+    resp.customer_ref = r.customer_ref;
+    resp.call_start = at;
+    resp.identity = std::move(r.identity);
+    // A low-confidence match never discloses another customer's data.
+    if (!r.created && resp.identity.recommendation != "ignore") {
+      for (const IntentRow& i : tx->intents_of(tenant, r.customer_ref, at, true))
+        resp.open_intents.push_back(to_intent(i));
+      resp.variables = to_variables(tx->variables_of(tenant, r.customer_ref, at), at);
+    }
+    std::string text = json::write(resp);
+
+    CallRow call;
+    call.call_id = req.call_id;
+    call.customer_ref = r.customer_ref;
+    call.started_at = at;
+    call.channel = req.channel;
+    call.direction = req.direction;
+    call.call_data_json = json::write_string_map(call_data);
+    call.start_fingerprint = fp;
+    call.start_response = text;
+    call.created_customer = r.created;
+    call.expires_at = at + ttl_of(s);
+    tx->call_insert(tenant, call);
+    tx->commit();
+    if (out) *out = std::move(resp);
+    return text;
+  }
+
+  // ---- end ------------------------------------------------------------------
+  std::string end(const std::string& tenant, const EndRequest& req, EndResponse* out) {
+    check_tenant(tenant);
+    const Millis at = req.at ? req.at : now();
+    const std::uint64_t fp = fingerprint(json::canonical(req));
+    for (const auto& [name, ttl] : req.variable_ttl_seconds) {
+      auto v = req.variables.find(name);
+      if (v == req.variables.end() || !v->second)
+        throw invalid_field({"variable_ttl_seconds", name}, "names no variable this request sets");
+    }
+    auto tx = store->begin(true);
+    std::optional<CallRow> call = tx->call_get(tenant, req.call_id);
+    if (call && call->end_fingerprint != 0) {
+      if (call->end_fingerprint == fp) return call->end_response;
+      throw Error(Status::conflict,
+                  fmt::format("call {} already ended with a different request", req.call_id));
+    }
+    TenantRow row = tenant_of(*tx, tenant);
+    const TenantSettings& s = row.settings;
+    const Millis ttl = ttl_of(s);
+    std::map<std::string, std::string> call_data;
+    std::string ref;
+    Millis started = at;
+    if (call) {
+      if (req.customer_ref && *req.customer_ref != call->customer_ref)
+        throw Error(Status::conflict, fmt::format("call {} belongs to customer_ref {}, not {}",
+                                                  req.call_id, call->customer_ref, *req.customer_ref));
+      ref = call->customer_ref;
+      started = call->started_at;
+      call_data = json::read_string_map(call->call_data_json);
+      if (!tx->customer_get(tenant, ref, 0))
+        tx->customer_insert(tenant, CustomerRow{ref, started, at, at + ttl});
+    } else if (req.identity_hints) {
+      const CallIdentifiers ids = identifiers_of(*req.identity_hints, &call_data);
+      ref = resolve(*tx, tenant, *req.identity_hints, ids, req.telco, s, at).customer_ref;
+    } else if (req.customer_ref) {
+      if (!tx->customer_get(tenant, *req.customer_ref, at))
+        throw Error(Status::not_found, fmt::format("customer_ref {} not found", *req.customer_ref));
+      ref = *req.customer_ref;
+    } else {
+      throw Error(Status::not_found,
+                  fmt::format("call {} not found: no start was made for it; a standalone end needs "
+                              "identity_hints or customer_ref",
+                              req.call_id));
+    }
+    if (at < started) throw invalid_field({"at"}, "the call cannot end before it started");
+
+    EndResponse resp;
+    resp.call_id = req.call_id;
+    resp.customer_ref = ref;
+    resp.call_start = started;
+    resp.call_end = at;
+    resp.duration_seconds = (at - started) / kSecond;
+
+    for (const IntentUpdate& u : req.intents) {
+      std::optional<IntentRow> old = tx->intent_get(tenant, ref, u.intent);
+      const bool live = old && old->expires_at > at;
+      IntentRow next;
+      next.intent = u.intent;
+      next.status = u.status;
+      next.last_seen = at;
+      next.last_call_id = req.call_id;
+      next.expires_at = at + ttl;
+      if (live && old->status != "resolved") {
+        // Still open: this call is one more attempt at it (or its resolution).
+        next.first_seen = old->first_seen;
+        next.attempt_count = old->attempt_count + (u.status == "resolved" ? 0 : 1);
+      } else {
+        next.first_seen = at;
+        next.attempt_count = 1;
+      }
+      tx->intent_put(tenant, ref, next);
+      ++resp.intents_updated;
+    }
+
+    if (!req.variables.empty()) {
+      std::set<std::string> names;
+      for (const VariableRow& v : tx->variables_of(tenant, ref, at)) names.insert(v.name);
+      for (const auto& [name, value] : req.variables) {
+        if (!value) {
+          if (tx->variable_delete(tenant, ref, name, at)) ++resp.variables_updated;
+          names.erase(name);
+          continue;
+        }
+        auto own = req.variable_ttl_seconds.find(name);
+        const std::int64_t own_ttl = own == req.variable_ttl_seconds.end() ? 0 : own->second;
+        tx->variable_put(tenant, ref,
+                         VariableRow{name, value->text, req.call_id, at, own_ttl,
+                                     at + (own_ttl ? own_ttl * kSecond : ttl)});
+        names.insert(name);
+        ++resp.variables_updated;
+      }
+      if (names.size() > json::kMaxVariablesPerCustomer)
+        throw invalid_field({"variables"}, fmt::format("a customer holds at most {} variables; this "
+                                                       "request would leave {}",
+                                                       json::kMaxVariablesPerCustomer, names.size()));
+    }
+
+    for (const Identifier& id : external_identifiers(req.external_ids, &call_data))
+      tx->link_upsert(tenant, LinkRow{id, ref, "", at, at, at + ttl});
+    tx->customer_touch(tenant, ref, at, at + ttl);
+    meter(*tx, tenant, row, "end", at);
+
+    std::string text = json::write(resp);
+    CallRow done = call.value_or(CallRow{});
+    done.call_id = req.call_id;
+    done.customer_ref = ref;
+    done.ended_at = at;
+    done.call_data_json = json::write_string_map(call_data);
+    done.end_fingerprint = fp;
+    done.end_response = text;
+    if (call) {
+      tx->call_end(tenant, done);
+    } else {
+      done.started_at = at;
+      done.channel = "voice";
+      done.direction = "inbound";
+      done.expires_at = at + ttl;
+      tx->call_insert(tenant, done);
+    }
+    tx->commit();
+    if (out) *out = resp;
+    return text;
+  }
+};
+
+CallMemory::CallMemory(Options options)
+    : CallMemory(std::make_unique<SqliteStore>(options.path, options.busy_timeout_ms), options) {}
+
+CallMemory::CallMemory(std::unique_ptr<Store> store, Options options) : impl_(new Impl) {
+  impl_->options = std::move(options);
+  impl_->store = std::move(store);
+  impl_->clock = impl_->options.clock ? impl_->options.clock : system_clock();
+}
+
+CallMemory::~CallMemory() = default;
+
+const Clock& CallMemory::clock() const { return *impl_->clock; }
+
+StartResponse CallMemory::start_call(const std::string& tenant, const StartRequest& request) {
+  StartResponse resp;
+  std::string text = impl_->start(tenant, request, &resp);
+  // A replay answers the stored bytes and leaves resp empty.
+  return resp.call_id.empty() ? json::read_start_response(text) : resp;
+}
+
+EndResponse CallMemory::end_call(const std::string& tenant, const EndRequest& request) {
+  EndResponse resp;
+  std::string text = impl_->end(tenant, request, &resp);
+  return resp.call_id.empty() ? json::read_end_response(text) : resp;
+}
+
+CustomerView CallMemory::get_customer(const std::string& tenant, const GetRequest& request) {
+  check_tenant(tenant);
+  const Millis now = impl_->now();
+  const auto after = decode_cursor(request.cursor);
+  auto tx = impl_->store->begin(false);
+  const std::string ref = impl_->select(*tx, tenant, request.who, now);
+  return impl_->view(*tx, tenant, ref, now, request.history_limit, after);
+}
+
+ForgetReceipt CallMemory::forget_customer(const std::string& tenant, const CustomerSelector& who) {
+  check_tenant(tenant);
+  auto tx = impl_->store->begin(true);
+  // Erasure reaches expired data that a purge has not deleted yet: judged at time 0.
+  const std::string ref = impl_->select(*tx, tenant, who, 0);
+  ForgetReceipt receipt{ref, tx->customer_delete(tenant, ref)};
+  tx->commit();
+  return receipt;
+}
+
+CustomerView CallMemory::export_customer(const std::string& tenant, const CustomerSelector& who) {
+  check_tenant(tenant);
+  const Millis now = impl_->now();
+  auto tx = impl_->store->begin(false);
+  const std::string ref = impl_->select(*tx, tenant, who, now);
+  return impl_->view(*tx, tenant, ref, now, std::numeric_limits<std::int64_t>::max(), std::nullopt);
+}
+
+TenantSettings CallMemory::configure_tenant(const std::string& tenant, const TenantSettingsPatch& p) {
+  check_tenant(tenant);
+  auto tx = impl_->store->begin(true);
+  const std::optional<TenantRow> stored = tx->tenant_get(tenant);
+  TenantRow row = stored.value_or(TenantRow{impl_->options.default_settings, 0});
+  TenantSettings& s = row.settings;
+  const std::int64_t old_ttl = s.ttl_days;
+  if (p.ttl_days) s.ttl_days = *p.ttl_days;
+  if (p.default_region) s.default_region = *p.default_region;
+  if (p.level_very_high) s.level_very_high = *p.level_very_high;
+  if (p.level_high) s.level_high = *p.level_high;
+  if (p.level_medium) s.level_medium = *p.level_medium;
+  if (p.reuse) s.reuse = *p.reuse;
+  if (p.confirm) s.confirm = *p.confirm;
+  if (p.billing_enabled) s.billing_enabled = *p.billing_enabled;
+  if (p.price_start_new) s.prices.start_new = *p.price_start_new;
+  if (p.price_start_returning) s.prices.start_returning = *p.price_start_returning;
+  if (p.price_end) s.prices.end = *p.price_end;
+  if (!(s.level_very_high >= s.level_high && s.level_high >= s.level_medium))
+    throw invalid_field({"levels"}, "levels must satisfy very_high >= high >= medium");
+  if (!(s.reuse >= s.confirm))
+    throw invalid_field({"recommendations"}, "recommendations must satisfy reuse >= confirm");
+  if (s.ttl_days != old_ttl) tx->tenant_shift_expiry(tenant, (s.ttl_days - old_ttl) * kDay);
+  tx->tenant_put(tenant, row);
+  tx->commit();
+  return s;
+}
+
+TenantSettings CallMemory::tenant_settings(const std::string& tenant) {
+  check_tenant(tenant);
+  auto tx = impl_->store->begin(false);
+  return impl_->tenant_of(*tx, tenant).settings;
+}
+
+std::int64_t CallMemory::grant_credits(const std::string& tenant, const CreditGrant& grant) {
+  check_tenant(tenant);
+  auto tx = impl_->store->begin(true);
+  TenantRow row = impl_->tenant_of(*tx, tenant);
+  if (auto earlier = tx->grant_get(tenant, grant.idempotency_key)) {
+    if (*earlier != grant.amount)
+      throw Error(Status::conflict, fmt::format("idempotency_key {} was already used for {} credits",
+                                                grant.idempotency_key, *earlier));
+    return row.balance;
+  }
+  if (row.balance > std::numeric_limits<std::int64_t>::max() - grant.amount)
+    throw invalid_field({"amount"}, "the balance would overflow");
+  row.balance += grant.amount;
+  tx->grant_insert(tenant, grant.idempotency_key, grant.amount, impl_->now());
+  tx->tenant_put(tenant, row);
+  tx->commit();
+  return row.balance;
+}
+
+UsageReport CallMemory::usage(const std::string& tenant, const UsageRequest& request) {
+  check_tenant(tenant);
+  const Millis to = request.to ? request.to : impl_->now();
+  if (to < request.from) throw invalid_field({"to"}, "to is before from");
+  auto tx = impl_->store->begin(false);
+  UsageReport r;
+  r.balance = impl_->tenant_of(*tx, tenant).balance;
+  r.days = tx->usage_between(tenant, format_day(request.from), format_day(to));
+  return r;
+}
+
+PurgeResult CallMemory::purge_expired(const PurgeRequest& request) {
+  const Millis now = request.now ? request.now : impl_->now();
+  auto tx = impl_->store->begin(true);
+  PurgeResult r;
+  r.deleted = tx->purge(now, request.limit);
+  tx->commit();
+  r.more = r.deleted.total() >= request.limit;
+  return r;
+}
+
+std::string CallMemory::start_call_json(const std::string& tenant, std::string_view request) {
+  return impl_->start(tenant, json::parse_start(request), nullptr);
+}
+std::string CallMemory::end_call_json(const std::string& tenant, std::string_view request) {
+  return impl_->end(tenant, json::parse_end(request), nullptr);
+}
+std::string CallMemory::get_customer_json(const std::string& tenant, std::string_view request) {
+  return json::write(get_customer(tenant, json::parse_get(request)));
+}
+std::string CallMemory::forget_customer_json(const std::string& tenant, std::string_view request) {
+  return json::write(forget_customer(tenant, json::parse_selector(request)));
+}
+std::string CallMemory::export_customer_json(const std::string& tenant, std::string_view request) {
+  return json::write(export_customer(tenant, json::parse_selector(request)));
+}
+std::string CallMemory::configure_tenant_json(const std::string& tenant, std::string_view settings) {
+  return json::write(configure_tenant(tenant, json::parse_settings(settings)));
+}
+std::string CallMemory::grant_credits_json(const std::string& tenant, std::string_view request) {
+  return json::write_balance(grant_credits(tenant, json::parse_grant(request)));
+}
+std::string CallMemory::usage_json(const std::string& tenant, std::string_view request) {
+  return json::write(usage(tenant, json::parse_usage(request)));
+}
+std::string CallMemory::purge_expired_json(std::string_view request) {
+  return json::write(purge_expired(json::parse_purge(request)));
+}
+
+}  // namespace callmem

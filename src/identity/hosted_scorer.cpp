@@ -1,0 +1,89 @@
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "identity/scorer.hpp"
+#include "time.hpp"
+
+namespace callmem {
+namespace {
+
+constexpr double kAniMobile = 0.5;
+constexpr double kAniLandline = 0.3;
+constexpr double kAniVoip = 0.2;
+constexpr double kAniUnknown = 0.0;
+constexpr double kExternalId = 0.4;
+constexpr double kCustomerRef = 0.6;
+constexpr double kRecency = 0.05;  // seen within kRecentDays
+constexpr int kRecentDays = 7;
+constexpr double kIntentContinuity = 0.05;
+
+double ani_weight(const std::string& line_type) {
+  if (line_type == "mobile") return kAniMobile;
+  if (line_type == "landline") return kAniLandline;
+  if (line_type == "voip") return kAniVoip;
+  return kAniUnknown;
+}
+
+std::string ago(Millis d) {
+  const Millis days = d / kDay;
+  if (days <= 0) return "today";
+  return days == 1 ? "1 day ago" : fmt::format("{} days ago", days);
+}
+
+class HostedScorer final : public Scorer {
+ public:
+  Assessment assess(const CallEvidence& call, const CandidateFacts& c) const override {
+    Assessment a;
+    double sum = 0;
+    bool matched = false;
+    if (c.ani_match) {
+      matched = true;
+      // The host's carrier data beats what an earlier call said of the number.
+      std::string line = call.telco && !call.telco->line_type.empty() ? call.telco->line_type
+                                                                       : c.ani_line_type;
+      if (line.empty()) line = "unknown";
+      const double w = ani_weight(line);
+      sum += w;
+      a.sources.push_back("ani:" + line);
+      a.evidence.push_back({"ani", w, fmt::format("{}, last seen {}", line, ago(call.at - c.ani_last_seen))});
+    }
+    if (!c.matched_keys.empty()) {
+      matched = true;
+      sum += kExternalId;
+      a.sources.push_back("external_id");
+      std::string keys;
+      for (const auto& k : c.matched_keys) keys += (keys.empty() ? "" : ", ") + k;
+      a.evidence.push_back({"external_id", kExternalId, "matches " + keys});
+    }
+    if (c.ref_match) {
+      matched = true;
+      sum += kCustomerRef;
+      a.sources.push_back("customer_ref");
+      a.evidence.push_back({"customer_ref", kCustomerRef, "the host named this customer_ref"});
+    }
+    if (matched && c.last_seen > 0) {
+      const Millis since = std::max<Millis>(0, call.at - c.last_seen);
+      const Millis days = std::max<Millis>(1, (since + kDay - 1) / kDay);
+      if (days <= kRecentDays) {
+        sum += kRecency;
+        a.sources.push_back(fmt::format("recency:{}day", days));
+        a.evidence.push_back({"recency", kRecency, fmt::format("last call {}", ago(since))});
+      }
+    }
+    if (matched && c.open_intent) {
+      sum += kIntentContinuity;
+      a.sources.push_back("intent_continuity");
+      a.evidence.push_back({"intent_continuity", kIntentContinuity, "has an open intent"});
+    }
+    a.confidence = std::clamp(std::round(sum * 10000) / 10000, 0.0, 1.0);
+    return a;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Scorer> make_hosted_scorer() { return std::make_unique<HostedScorer>(); }
+
+}  // namespace callmem

@@ -1,0 +1,437 @@
+// The contract's scenarios through CallMemory, over a real SQLite file, with
+// a manual clock.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <regex>
+
+#include "callmem/callmem.hpp"
+#include "json/codec.hpp"
+#include "temp_dir.hpp"
+#include "time.hpp"
+
+using namespace callmem;
+
+namespace {
+GetRequest by_ref(const std::string& ref, std::int64_t history_limit = 20) {
+  GetRequest g;
+  g.who.customer_ref = ref;
+  g.history_limit = history_limit;
+  return g;
+}
+}  // namespace
+
+namespace {
+
+const Millis kT0 = *parse_iso("2026-02-07T10:30:00.000Z");
+
+struct Memory {
+  TempDir dir;
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kT0);
+  CallMemory mem{make_options()};
+
+  Options make_options() {
+    Options o;
+    o.path = dir.file("calls.db");
+    o.clock = clock;
+    return o;
+  }
+  StartResponse start(const std::string& body, const std::string& tenant = "acme") {
+    return json::read_start_response(mem.start_call_json(tenant, body));
+  }
+  EndResponse end(const std::string& body, const std::string& tenant = "acme") {
+    return json::read_end_response(mem.end_call_json(tenant, body));
+  }
+};
+
+Status status_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.status();
+  }
+  return Status::ok;
+}
+
+const char* kMobile = R"("telco": {"line_type": "mobile"})";
+
+std::string start_body(const std::string& call_id, const std::string& ani, const std::string& extra = "") {
+  return R"({"call_id": ")" + call_id + R"(", "identity_hints": {"ani": ")" + ani + R"("}, )" + kMobile +
+         (extra.empty() ? "" : ", " + extra) + "}";
+}
+
+}  // namespace
+
+TEST_CASE("a new caller gets a fresh ref, confidence 0 and ignore") {
+  Memory m;
+  const StartResponse r = m.start(start_body("call_001", "+14155551234"));
+  CHECK(r.call_id == "call_001");
+  CHECK(std::regex_match(r.customer_ref,
+                         std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  CHECK(r.call_start == kT0);
+  CHECK(r.identity.confidence == 0);
+  CHECK(r.identity.level == "low");
+  CHECK(r.identity.recommendation == "ignore");
+  CHECK(r.identity.sources.empty());
+  CHECK(r.open_intents.empty());
+  CHECK(r.variables.empty());
+}
+
+TEST_CASE("a returning caller is recognised with open intents and variables") {
+  Memory m;
+  const StartResponse first = m.start(start_body("call_001", "+14155551234"));
+  m.clock->advance(15 * kSecond);
+  const EndResponse e = m.end(R"({"call_id": "call_001", "intent": "refund_request", "intent_status": "open",
+      "variables": {"name": "John Doe", "order_id": "12345", "cart": {"items": [1, 2]}}})");
+  CHECK(e.customer_ref == first.customer_ref);
+  CHECK(e.duration_seconds == 15);
+  CHECK(e.intents_updated == 1);
+  CHECK(e.variables_updated == 3);
+  CHECK(e.call_end - e.call_start == 15 * kSecond);
+
+  m.clock->advance(kDay);
+  const StartResponse again = m.start(start_body("call_002", "(415) 555-1234"));
+  CHECK(again.customer_ref == first.customer_ref);
+  CHECK(again.identity.recommendation == "reuse");
+  CHECK(again.identity.confidence >= 0.5);
+  CHECK(std::find(again.identity.sources.begin(), again.identity.sources.end(), "ani:mobile") !=
+        again.identity.sources.end());
+  CHECK(std::find(again.identity.sources.begin(), again.identity.sources.end(), "intent_continuity") !=
+        again.identity.sources.end());
+  REQUIRE(again.open_intents.size() == 1);
+  CHECK(again.open_intents[0].intent == "refund_request");
+  CHECK(again.open_intents[0].status == "open");
+  CHECK(again.open_intents[0].attempt_count == 1);
+  REQUIRE(again.variables.size() == 3);
+  CHECK(again.variables.at("name").value.text == R"("John Doe")");
+  CHECK(again.variables.at("cart").value.text == R"({"items":[1,2]})");
+  CHECK(again.variables.at("name").source == "call_001");
+  // 30 days from the write, less the day (and 15 s) that passed.
+  CHECK(again.variables.at("name").ttl_seconds == 29 * 86400);
+}
+
+TEST_CASE("mobile ANI and an external id give very_high; unknown line type alone gives ignore") {
+  Memory m;
+  const auto first = m.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234",
+      "external_ids": {"crm_id": "CRM_789"}}, "telco": {"line_type": "mobile"}})");
+  m.end(R"({"call_id": "c1", "intent": "billing", "variables": {"name": "Ann"}})");
+  m.clock->advance(30 * kDay - kDay);  // past the 7-day recency window
+  const auto both = m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234",
+      "external_ids": {"crm_id": "CRM_789"}}, "telco": {"line_type": "mobile"}})");
+  CHECK(both.customer_ref == first.customer_ref);
+  CHECK(both.identity.confidence >= 0.9);
+  CHECK(both.identity.level == "very_high");
+
+  Memory n;
+  const auto a = n.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234"}})");
+  n.end(R"({"call_id": "c1", "intent": "billing", "variables": {"name": "Ann"}})");
+  const auto b = n.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234"}})");
+  // The hosted weights give an ANI of unknown line type nothing: the ref is
+  // named, but nothing of the customer is disclosed.
+  CHECK(b.customer_ref == a.customer_ref);
+  CHECK(b.identity.recommendation == "ignore");
+  CHECK(b.open_intents.empty());
+  CHECK(b.variables.empty());
+}
+
+TEST_CASE("a retried start returns the same bytes; another request on the call_id is a conflict") {
+  Memory m;
+  const std::string body = start_body("call_001", "+14155551234");
+  const std::string first = m.mem.start_call_json("acme", body);
+  m.clock->advance(5 * kSecond);
+  CHECK(m.mem.start_call_json("acme", body) == first);
+  // The legacy shape of the same request is the same request.
+  CHECK(m.mem.start_call_json("acme", R"({"call_id": "call_001", "ani": "+14155551234",
+      "telco": {"line_type": "mobile"}})") == first);
+  CHECK(status_of([&] { m.mem.start_call_json("acme", start_body("call_001", "+14155550000")); }) ==
+        Status::conflict);
+  // The typed API replays too.
+  StartRequest typed = json::parse_start(body);
+  CHECK(m.mem.start_call("acme", typed).customer_ref == json::read_start_response(first).customer_ref);
+
+  const std::string end_body = R"({"call_id": "call_001", "intent": "refund", "variables": {"a": 1}})";
+  const std::string ended = m.mem.end_call_json("acme", end_body);
+  CHECK(m.mem.end_call_json("acme", end_body) == ended);
+  CHECK(status_of([&] { m.mem.end_call_json("acme", R"({"call_id": "call_001", "intent": "other"})"); }) ==
+        Status::conflict);
+  // The replayed end changed nothing: still one attempt.
+  const auto v = m.mem.get_customer("acme", by_ref(json::read_start_response(first).customer_ref));
+  REQUIRE(v.intents.size() == 1);
+  CHECK(v.intents[0].attempt_count == 1);
+}
+
+TEST_CASE("tenants never see each other's data") {
+  Memory m;
+  const auto a = m.start(start_body("c1", "+14155551234"), "tenant-a");
+  m.end(R"({"call_id": "c1", "intent": "x", "variables": {"secret": "a's"}})", "tenant-a");
+  const auto b = m.start(start_body("c1", "+14155551234"), "tenant-b");
+  CHECK(b.customer_ref != a.customer_ref);
+  CHECK(b.identity.confidence == 0);
+  CHECK(b.variables.empty());
+  CHECK(status_of([&] { m.mem.get_customer("tenant-b", by_ref(a.customer_ref)); }) ==
+        Status::not_found);
+  CHECK(status_of([&] { m.mem.start_call_json("bad tenant!", start_body("c1", "+1415")); }) ==
+        Status::invalid);
+}
+
+TEST_CASE("intents: attempts count up while open, abandoned stays open, resolved closes") {
+  Memory m;
+  m.start(start_body("c1", "+14155551234"));
+  m.end(R"({"call_id": "c1", "intent": "refund", "intent_status": "open"})");
+  m.start(start_body("c2", "+14155551234"));
+  m.end(R"({"call_id": "c2", "intent": "refund", "intent_status": "abandoned"})");
+  auto s3 = m.start(start_body("c3", "+14155551234"));
+  REQUIRE(s3.open_intents.size() == 1);
+  CHECK(s3.open_intents[0].attempt_count == 2);
+  CHECK(s3.open_intents[0].status == "abandoned");
+  // The legacy boolean: false resolves.
+  m.end(R"({"call_id": "c3", "intent": "refund", "intent_is_open": false,
+            "intents": [{"intent": "address_change", "status": "open"}]})");
+  auto s4 = m.start(start_body("c4", "+14155551234"));
+  REQUIRE(s4.open_intents.size() == 1);
+  CHECK(s4.open_intents[0].intent == "address_change");
+  const auto all = m.mem.get_customer("acme", by_ref(s4.customer_ref));
+  CHECK(all.intents.size() == 2);
+}
+
+TEST_CASE("variables merge key by key, null deletes, own ttl") {
+  Memory m;
+  m.start(start_body("c1", "+14155551234"));
+  m.end(R"({"call_id": "c1", "variables": {"a": "1", "b": "2", "c": 3},
+            "variable_ttl_seconds": {"c": 60}})");
+  m.start(start_body("c2", "+14155551234"));
+  const auto e = m.end(R"({"call_id": "c2", "variables": {"a": "one", "b": null, "zz": null}})");
+  CHECK(e.variables_updated == 2);  // a written, b deleted; zz was not there
+  m.clock->advance(61 * kSecond);
+  const auto s = m.start(start_body("c3", "+14155551234"));
+  REQUIRE(s.variables.size() == 1);
+  CHECK(s.variables.at("a").value.text == R"("one")");
+  CHECK(s.variables.at("a").source == "c2");
+  CHECK(status_of([&] {
+          m.mem.end_call_json("acme", R"({"call_id": "c3", "variable_ttl_seconds": {"q": 5}})");
+        }) == Status::invalid);
+}
+
+TEST_CASE("at most 256 variables per customer; the refused end writes nothing") {
+  Memory m;
+  m.start(start_body("c1", "+14155551234"));
+  std::string vars;
+  for (int i = 0; i < 200; ++i) vars += (i ? "," : "") + fmt::format(R"("v{}": {})", i, i);
+  m.end(R"({"call_id": "c1", "variables": {)" + vars + "}}");
+  const auto s = m.start(start_body("c2", "+14155551234"));
+  vars.clear();
+  for (int i = 200; i < 257; ++i) vars += (i > 200 ? "," : "") + fmt::format(R"("v{}": {})", i, i);
+  CHECK(status_of([&] {
+          m.mem.end_call_json("acme", R"({"call_id": "c2", "intent": "x", "variables": {)" + vars + "}}");
+        }) == Status::invalid);
+  const auto v = m.mem.get_customer("acme", by_ref(s.customer_ref));
+  CHECK(v.variables.size() == 200);
+  CHECK(v.intents.empty());
+  CHECK(v.calls.at(0).call_end == 0);
+}
+
+TEST_CASE("everything expires after the tenant's ttl, judged at the operation's time") {
+  Memory m;
+  const auto a = m.start(start_body("c1", "+14155551234"));
+  m.end(R"({"call_id": "c1", "intent": "refund", "variables": {"name": "Ann"}})");
+  m.clock->advance(31 * kDay);
+  const auto b = m.start(start_body("c2", "+14155551234"));
+  CHECK(b.customer_ref != a.customer_ref);
+  CHECK(b.identity.confidence == 0);
+  CHECK(b.open_intents.empty());
+  CHECK(b.variables.empty());
+  // `at` backfills: judged at its own time, the first customer was still there.
+  const auto c = m.start(start_body("c3", "+14155551234", R"("at": "2026-02-08T10:30:00.000Z")"));
+  CHECK(c.customer_ref == a.customer_ref);
+  CHECK(c.call_start == kT0 + kDay);
+}
+
+TEST_CASE("withheld numbers and per-interaction ids never match") {
+  Memory m;
+  const auto a = m.start(start_body("c1", "anonymous"));
+  const auto b = m.start(start_body("c2", "anonymous"));
+  CHECK(a.customer_ref != b.customer_ref);
+  bool explained = false;
+  for (const auto& ev : b.identity.evidence) explained |= ev.signal == "ani";
+  CHECK(explained);
+  const auto c = m.start(R"({"call_id": "c3", "identity_hints": {"external_ids": {"five9_call_id": "F1"}}})");
+  const auto d = m.start(R"({"call_id": "c4", "identity_hints": {"external_ids": {"five9_call_id": "F1"}}})");
+  CHECK(c.customer_ref != d.customer_ref);
+  const auto v = m.mem.get_customer("acme", by_ref(c.customer_ref));
+  CHECK(v.identities.empty());
+  REQUIRE(v.calls.size() == 1);
+  CHECK(v.calls[0].call_data.at("five9_call_id") == "F1");
+}
+
+TEST_CASE("end: standalone by identity_hints, by customer_ref, unknown call") {
+  Memory m;
+  const auto e = m.end(R"({"call_id": "dropped", "identity_hints": {"ani": "+14155551234"},
+      "telco": {"line_type": "mobile"}, "intent": "callback", "variables": {"name": "Bo"}})");
+  CHECK(e.duration_seconds == 0);
+  const auto s = m.start(start_body("c2", "+14155551234"));
+  CHECK(s.customer_ref == e.customer_ref);
+  REQUIRE(s.open_intents.size() == 1);
+  CHECK(s.open_intents[0].intent == "callback");
+  // A start cannot reuse the call_id of a standalone end.
+  CHECK(status_of([&] { m.mem.start_call_json("acme", start_body("dropped", "+14155551234")); }) ==
+        Status::conflict);
+  const auto byref = m.end(R"({"call_id": "x9", "customer_ref": ")" + s.customer_ref + R"("})");
+  CHECK(byref.customer_ref == s.customer_ref);
+  CHECK(status_of([&] { m.mem.end_call_json("acme", R"({"call_id": "nope"})"); }) == Status::not_found);
+  CHECK(status_of([&] {
+          m.mem.end_call_json("acme", R"({"call_id": "nope2", "customer_ref": "no-such-ref"})");
+        }) == Status::not_found);
+  // The end names another customer than the call's.
+  CHECK(status_of([&] {
+          m.mem.end_call_json("acme", R"({"call_id": "c2", "customer_ref": "someone-else"})");
+        }) == Status::conflict);
+}
+
+TEST_CASE("external ids given at end identify the caller later") {
+  Memory m;
+  const auto a = m.start(start_body("c1", "anonymous"));
+  m.end(R"({"call_id": "c1", "external_ids": {"account_number": "99812", "cxone_contact_id": "K"}})");
+  const auto b = m.start(R"({"call_id": "c2", "identity_hints": {"external_ids": {"account_number": "99812"}}})");
+  CHECK(b.customer_ref == a.customer_ref);
+  CHECK(b.identity.sources.at(0) == "external_id");
+}
+
+TEST_CASE("get pages the call history with a cursor; forget erases with a receipt") {
+  Memory m;
+  std::string ref;
+  for (int i = 0; i < 5; ++i) {
+    ref = m.start(start_body(fmt::format("c{}", i), "+14155551234")).customer_ref;
+    m.end(fmt::format(R"({{"call_id": "c{}", "intent": "i{}", "variables": {{"k{}": {}}}}})", i, i, i, i));
+    m.clock->advance(kSecond);
+  }
+  GetRequest g = by_ref(ref, 2);
+  auto page1 = m.mem.get_customer("acme", g);
+  REQUIRE(page1.calls.size() == 2);
+  CHECK(page1.calls[0].call_id == "c4");
+  CHECK(page1.calls[1].call_id == "c3");
+  REQUIRE_FALSE(page1.next_cursor.empty());
+  g.cursor = page1.next_cursor;
+  auto page2 = m.mem.get_customer("acme", g);
+  CHECK(page2.calls.at(0).call_id == "c2");
+  g.cursor = m.mem.get_customer("acme", g).next_cursor;
+  auto page3 = m.mem.get_customer("acme", g);
+  REQUIRE(page3.calls.size() == 1);
+  CHECK(page3.calls[0].call_id == "c0");
+  CHECK(page3.next_cursor.empty());
+  g.cursor = "garbage";
+  CHECK(status_of([&] { m.mem.get_customer("acme", g); }) == Status::invalid);
+
+  // By identity hints.
+  const std::string byhint = m.mem.get_customer_json("acme", R"({"identity_hints": {"ani": "+14155551234"}})");
+  CHECK(byhint.find(ref) != std::string::npos);
+
+  const std::string exported = m.mem.export_customer_json("acme", R"({"customer_ref": ")" + ref + R"("})");
+  for (const char* what : {"\"c0\"", "\"c4\"", "\"k3\"", "+14155551234"})
+    CHECK(exported.find(what) != std::string::npos);
+
+  const ForgetReceipt r = m.mem.forget_customer("acme", CustomerSelector{ref, {}});
+  CHECK(r.customer_ref == ref);
+  CHECK(r.removed.identities == 1);
+  CHECK(r.removed.intents == 5);
+  CHECK(r.removed.variables == 5);
+  CHECK(r.removed.calls == 5);
+  CHECK(status_of([&] { m.mem.get_customer("acme", by_ref(ref)); }) == Status::not_found);
+  CHECK(status_of([&] { m.mem.forget_customer("acme", CustomerSelector{ref, {}}); }) == Status::not_found);
+  const auto again = m.start(start_body("c9", "+14155551234"));
+  CHECK(again.customer_ref != ref);
+}
+
+TEST_CASE("credits: a start that needs credits it lacks fails and writes nothing") {
+  Memory m;
+  m.mem.configure_tenant_json("acme", R"({"billing": {"enabled": true}})");
+  CHECK(status_of([&] { m.mem.start_call_json("acme", start_body("c1", "+14155551234")); }) ==
+        Status::insufficient_credits);
+  CHECK(m.mem.usage("acme", {}).days.empty());
+  CHECK(m.mem.grant_credits_json("acme", R"({"amount": 2, "idempotency_key": "topup-1"})") ==
+        R"({"balance":2})");
+  CHECK(m.mem.grant_credits("acme", CreditGrant{2, "topup-1"}) == 2);  // idempotent
+  CHECK(status_of([&] { m.mem.grant_credits("acme", CreditGrant{5, "topup-1"}); }) == Status::conflict);
+  // The same call_id now goes through: the refused one left no trace.
+  const auto a = m.start(start_body("c1", "+14155551234"));
+  m.start(start_body("c1", "+14155551234"));  // a replay is never billed
+  m.start(start_body("c2", "+14155551234"));  // a returning caller is free
+  m.end(R"({"call_id": "c1"})");
+  m.start(start_body("c3", "+14155550000"));  // a new customer: the last credit
+  CHECK(status_of([&] { m.mem.start_call_json("acme", start_body("c4", "+14155559999")); }) ==
+        Status::insufficient_credits);
+  const UsageReport u = m.mem.usage("acme", {});
+  CHECK(u.balance == 0);
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> by_op;
+  for (const auto& row : u.days) {
+    CHECK(row.day == "2026-02-07");
+    by_op[row.operation] = {row.count, row.credits};
+  }
+  CHECK(by_op["start_new"] == std::make_pair<std::int64_t, std::int64_t>(2, 2));
+  CHECK(by_op["start_returning"] == std::make_pair<std::int64_t, std::int64_t>(1, 0));
+  CHECK(by_op["end"] == std::make_pair<std::int64_t, std::int64_t>(1, 0));
+  (void)a;
+}
+
+TEST_CASE("tenant settings: a subset changes, the rest keeps its value; thresholds apply") {
+  Memory m;
+  TenantSettings s = m.mem.configure_tenant("acme", TenantSettingsPatch{});
+  CHECK(s.ttl_days == 30);
+  TenantSettingsPatch p;
+  p.reuse = 0.6;
+  p.level_medium = 0.6;
+  s = m.mem.configure_tenant("acme", p);
+  CHECK(s.reuse == 0.6);
+  CHECK(s.confirm == 0.3);
+  CHECK(s.level_very_high == 0.9);
+  p = {};
+  p.confirm = 0.8;  // above reuse
+  CHECK(status_of([&] { m.mem.configure_tenant("acme", p); }) == Status::invalid);
+  CHECK(m.mem.tenant_settings("acme").confirm == 0.3);
+  // With reuse at 0.6, a mobile ANI with recency (0.55) asks to confirm.
+  m.start(start_body("c1", "+14155551234"));
+  const auto r = m.start(start_body("c2", "+14155551234"));
+  CHECK(r.identity.recommendation == "confirm");
+}
+
+TEST_CASE("a shorter ttl applies to data already stored") {
+  Memory m;
+  const auto a = m.start(start_body("c1", "+14155551234"));
+  m.end(R"({"call_id": "c1", "variables": {"name": "Ann"}})");
+  TenantSettingsPatch p;
+  p.ttl_days = 2;
+  m.mem.configure_tenant("acme", p);
+  m.clock->advance(3 * kDay);
+  const auto b = m.start(start_body("c2", "+14155551234"));
+  CHECK(b.customer_ref != a.customer_ref);
+}
+
+TEST_CASE("purge deletes expired rows in bounded batches") {
+  Memory m;
+  for (int i = 0; i < 6; ++i) {
+    m.start(start_body(fmt::format("c{}", i), fmt::format("+1415555000{}", i)));
+    m.end(fmt::format(R"({{"call_id": "c{}", "intent": "x", "variables": {{"a": 1, "b": 2}}}})", i));
+  }
+  const auto live = m.start(start_body("live", "+14155559999", R"("at": "2026-03-01T00:00:00.000Z")"));
+  PurgeRequest early{kT0 + kDay, 100};
+  CHECK(m.mem.purge_expired(early).deleted.total() == 0);
+  PurgeRequest later{kT0 + 31 * kDay, 10};
+  Removed total;
+  int batches = 0;
+  PurgeResult r;
+  do {
+    r = m.mem.purge_expired(later);
+    CHECK(r.deleted.total() <= 10);
+    total += r.deleted;
+    ++batches;
+  } while (r.more && batches < 20);
+  CHECK(total.customers == 6);
+  CHECK(total.calls == 6);
+  CHECK(total.intents == 6);
+  CHECK(total.variables == 12);
+  CHECK(total.identities == 6);
+  CHECK(batches >= 4);
+  m.clock->set(kT0 + 31 * kDay);
+  CHECK(m.mem.get_customer("acme", by_ref(live.customer_ref)).calls.size() == 1);
+  const std::string json = m.mem.purge_expired_json(R"({"now": "2026-03-09T10:30:00.000Z"})");
+  CHECK(json.find("\"more\":false") != std::string::npos);
+}

@@ -1,0 +1,143 @@
+// Threads and processes racing on one database file.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "callmem/callmem.hpp"
+#include "json/codec.hpp"
+#include "temp_dir.hpp"
+
+using namespace callmem;
+
+namespace {
+GetRequest by_ref(const std::string& ref, std::int64_t history_limit = 20) {
+  GetRequest g;
+  g.who.customer_ref = ref;
+  g.history_limit = history_limit;
+  return g;
+}
+}  // namespace
+
+namespace {
+
+std::string first_call(int n, const std::string& ani) {
+  return fmt::format(R"({{"call_id": "race-{}", "identity_hints": {{"ani": "{}"}},
+                         "telco": {{"line_type": "mobile"}}}})",
+                     n, ani);
+}
+
+Options options_for(const std::string& path) {
+  Options o;
+  o.path = path;
+  o.busy_timeout_ms = 20000;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("threads: first calls from one new number at once make one customer") {
+  TempDir dir;
+  CallMemory mem(options_for(dir.file("calls.db")));
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 5; ++round) {
+    const std::string ani = fmt::format("+1415555{:04}", round);
+    std::vector<std::string> refs(kThreads);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready.load() < kThreads) std::this_thread::yield();
+        refs[t] = json::read_start_response(mem.start_call_json("acme", first_call(round * 100 + t, ani)))
+                      .customer_ref;
+      });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(std::set<std::string>(refs.begin(), refs.end()).size() == 1);
+  }
+}
+
+TEST_CASE("threads: concurrent ends of one customer lose no update") {
+  TempDir dir;
+  CallMemory mem(options_for(dir.file("calls.db")));
+  constexpr int kThreads = 4, kCalls = 25;
+  const std::string ref =
+      json::read_start_response(mem.start_call_json("acme", first_call(0, "+14155551234"))).customer_ref;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        const std::string id = fmt::format("t{}-{}", t, i);
+        mem.end_call_json("acme", fmt::format(R"({{"call_id": "{}", "customer_ref": "{}", "intent": "refund",
+                                                  "variables": {{"{}": {}}}}})",
+                                              id, ref, id, i));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const CustomerView v = mem.get_customer("acme", by_ref(ref, 100));
+  CHECK(v.variables.size() == kThreads * kCalls);
+  REQUIRE(v.intents.size() == 1);
+  CHECK(v.intents[0].attempt_count == kThreads * kCalls);
+}
+
+TEST_CASE("processes: first calls from one new number at once make one customer") {
+  TempDir dir;
+  const std::string path = dir.file("calls.db");
+  { CallMemory create(options_for(path)); }  // the schema exists before the race
+  constexpr int kProcs = 4, kRounds = 10;
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::vector<pid_t> pids;
+  for (int p = 0; p < kProcs; ++p) {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      close(fds[0]);
+      int rc = 0;
+      try {
+        CallMemory mem(options_for(path));
+        for (int round = 0; round < kRounds; ++round) {
+          const std::string ref =
+              json::read_start_response(
+                  mem.start_call_json("acme", first_call(round * 100 + p, fmt::format("+1212555{:04}", round))))
+                  .customer_ref;
+          const std::string line = fmt::format("{} {}\n", round, ref);
+          if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) rc = 2;
+        }
+      } catch (...) {
+        rc = 1;
+      }
+      close(fds[1]);
+      _exit(rc);
+    }
+    pids.push_back(pid);
+  }
+  close(fds[1]);
+  std::string all;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) all.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  std::map<int, std::set<std::string>> refs;
+  std::istringstream in(all);
+  int round;
+  std::string ref;
+  while (in >> round >> ref) refs[round].insert(ref);
+  REQUIRE(refs.size() == kRounds);
+  for (const auto& [r, set] : refs) {
+    CAPTURE(r);
+    CHECK(set.size() == 1);
+  }
+}
