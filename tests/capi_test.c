@@ -1,0 +1,226 @@
+/*
+ * The C ABI from plain C99, linked against libcallmem.so: every scenario of
+ * the contract (new and returning caller, replay, conflict, tenant isolation,
+ * TTL expiry via "at", forget with its receipt, credits refused with nothing
+ * written), NULL arguments, and the error document.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "callmem/callmem.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                     \
+  do {                                                                  \
+    if (cond) {                                                         \
+      ++passed;                                                         \
+    } else {                                                            \
+      ++failed;                                                         \
+      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+    }                                                                   \
+  } while (0)
+
+/* The string value of "key" in a flat part of a JSON document (test helper). */
+static void field(const char *json, const char *key, char *buf, size_t size) {
+  char pattern[128];
+  const char *p, *end;
+  size_t n;
+  buf[0] = 0;
+  if (!json) return;
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+  p = strstr(json, pattern);
+  if (!p) return;
+  p += strlen(pattern);
+  end = strchr(p, '"');
+  if (!end) return;
+  n = (size_t)(end - p);
+  if (n >= size) n = size - 1;
+  memcpy(buf, p, n);
+  buf[n] = 0;
+}
+
+static int has(const char *json, const char *needle) { return json && strstr(json, needle) != NULL; }
+
+/* An ISO-8601 UTC timestamp, `offset` seconds from `base`. */
+static void iso(char *buf, size_t size, time_t base, long offset) {
+  time_t t = base + offset;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, size, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
+static char kStart1[256], kEnd1[256], kStart2[256], kStart3[256];
+
+/* The calls of the scenario: two days ago, 15 s later, the next day, and 31 days on. */
+static void make_requests(void) {
+  char t[32];
+  const time_t base = time(NULL) - 2 * 86400;
+  iso(t, sizeof t, base, 0);
+  snprintf(kStart1, sizeof kStart1,
+           "{\"call_id\": \"call_001\", \"identity_hints\": {\"ani\": \"+14155551234\"},"
+           " \"telco\": {\"line_type\": \"mobile\"}, \"at\": \"%s\"}", t);
+  iso(t, sizeof t, base, 15);
+  snprintf(kEnd1, sizeof kEnd1,
+           "{\"call_id\": \"call_001\", \"intent\": \"refund_request\", \"intent_status\": \"open\","
+           " \"variables\": {\"name\": \"John Doe\"}, \"at\": \"%s\"}", t);
+  iso(t, sizeof t, base, 86400);
+  snprintf(kStart2, sizeof kStart2,
+           "{\"call_id\": \"call_002\", \"identity_hints\": {\"ani\": \"+14155551234\"},"
+           " \"telco\": {\"line_type\": \"mobile\"}, \"at\": \"%s\"}", t);
+  iso(t, sizeof t, base, 31 * 86400);
+  snprintf(kStart3, sizeof kStart3,
+           "{\"call_id\": \"call_003\", \"identity_hints\": {\"ani\": \"+14155551234\"},"
+           " \"telco\": {\"line_type\": \"mobile\"}, \"at\": \"%s\"}", t);
+}
+
+int main(void) {
+  char dir[] = "/tmp/callmem-capi-XXXXXX";
+  char path[256], config[512], ref1[64], ref2[64], ref3[64];
+  char *out = NULL, *again = NULL;
+  callmem_db *db = NULL;
+  int rc;
+
+  make_requests();
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(path, sizeof path, "%s/calls.db", dir);
+  snprintf(config, sizeof config, "{\"path\": \"%s\", \"busy_timeout_ms\": 2000}", path);
+
+  /* Version, statuses, and opening. */
+  CHECK(callmem_version_number() == CALLMEM_VERSION_NUMBER);
+  CHECK(strcmp(callmem_version(), CALLMEM_VERSION_STRING) == 0);
+  CHECK(callmem_status_http(CALLMEM_EINVALID) == 400);
+  CHECK(callmem_status_http(CALLMEM_ECREDITS) == 402);
+  CHECK(callmem_open(NULL, config) == CALLMEM_EINVALID);
+  CHECK(callmem_open(&db, "{\"path\": 5}") == CALLMEM_EINVALID);
+  CHECK(db == NULL);
+  CHECK(strlen(callmem_last_error()) > 0);
+  CHECK(callmem_open(&db, config) == CALLMEM_OK);
+  CHECK(db != NULL);
+  callmem_close(NULL);
+
+  /* A new caller. */
+  rc = callmem_call_start(db, "acme", kStart1, &out);
+  CHECK(rc == CALLMEM_OK);
+  CHECK(has(out, "\"confidence\":0"));
+  CHECK(has(out, "\"recommendation\":\"ignore\""));
+  field(out, "customer_ref", ref1, sizeof ref1);
+  CHECK(strlen(ref1) == 36);
+
+  /* A retried start: the same bytes. Another request on the call_id: conflict. */
+  CHECK(callmem_call_start(db, "acme", kStart1, &again) == CALLMEM_OK);
+  CHECK(again && out && strcmp(again, out) == 0);
+  callmem_free(again);
+  callmem_free(out);
+  rc = callmem_call_start(db, "acme", "{\"call_id\": \"call_001\", \"ani\": \"+15550000000\"}", &out);
+  CHECK(rc == CALLMEM_ECONFLICT);
+  CHECK(has(out, "\"error\":\"Conflict\""));
+  callmem_free(out);
+
+  /* The end saves an open intent and a variable. */
+  rc = callmem_call_end(db, "acme", kEnd1, &out);
+  CHECK(rc == CALLMEM_OK);
+  CHECK(has(out, "\"duration_seconds\":15"));
+  CHECK(has(out, "\"intents_updated\":1"));
+  callmem_free(out);
+
+  /* The returning caller: reuse, with the intent and the variable. */
+  rc = callmem_call_start(db, "acme", kStart2, &out);
+  CHECK(rc == CALLMEM_OK);
+  field(out, "customer_ref", ref2, sizeof ref2);
+  CHECK(strcmp(ref1, ref2) == 0);
+  CHECK(has(out, "\"recommendation\":\"reuse\""));
+  CHECK(has(out, "\"intent\":\"refund_request\""));
+  CHECK(has(out, "\"attempt_count\":1"));
+  CHECK(has(out, "\"value\":\"John Doe\""));
+  callmem_free(out);
+
+  /* Another tenant does not know the caller. */
+  rc = callmem_call_start(db, "other", kStart2, &out);
+  CHECK(rc == CALLMEM_OK);
+  field(out, "customer_ref", ref3, sizeof ref3);
+  CHECK(strcmp(ref3, ref1) != 0);
+  CHECK(has(out, "\"open_intents\":[]"));
+  CHECK(!has(out, "John Doe"));
+  callmem_free(out);
+
+  /* TTL: 31 days on (via "at"), the caller is not known any more. */
+  rc = callmem_call_start(db, "acme", kStart3, &out);
+  CHECK(rc == CALLMEM_OK);
+  field(out, "customer_ref", ref3, sizeof ref3);
+  CHECK(strcmp(ref3, ref1) != 0);
+  CHECK(has(out, "\"confidence\":0"));
+  CHECK(!has(out, "John Doe"));
+  callmem_free(out);
+
+  /* Bad input: a clear error naming the field, and nothing written. */
+  rc = callmem_call_start(db, "acme", "{\"call_id\": \"x\", \"identity_hints\": {}}", &out);
+  CHECK(rc == CALLMEM_EINVALID);
+  CHECK(has(out, "\"path\":[\"identity_hints\"]"));
+  CHECK(has(out, "identity_hints must include ani, external_ids, or customer_ref"));
+  callmem_free(out);
+  CHECK(callmem_call_start(db, "acme", "{not json", &out) == CALLMEM_EINVALID);
+  callmem_free(out);
+  CHECK(callmem_call_start(db, "bad tenant", kStart1, &out) == CALLMEM_EINVALID);
+  CHECK(has(out, "\"tenant\""));
+  callmem_free(out);
+  CHECK(callmem_call_start(NULL, "acme", kStart1, &out) == CALLMEM_EINVALID);
+  callmem_free(out);
+  CHECK(callmem_call_start(db, NULL, kStart1, &out) == CALLMEM_EINVALID);
+  callmem_free(out);
+  CHECK(callmem_call_start(db, "acme", NULL, &out) == CALLMEM_EINVALID);
+  callmem_free(out);
+  CHECK(callmem_call_start(db, "acme", "{\"call_id\": \"x\"}", NULL) == CALLMEM_EINVALID);
+  CHECK(callmem_customer_get(db, "acme", "{\"customer_ref\": \"nobody\"}", &out) == CALLMEM_ENOTFOUND);
+  callmem_free(out);
+
+  /* Get, export, forget with its receipt. */
+  snprintf(config, sizeof config, "{\"customer_ref\": \"%s\"}", ref1);
+  CHECK(callmem_customer_get(db, "acme", config, &out) == CALLMEM_OK);
+  CHECK(has(out, "\"call_001\"") && has(out, "\"call_002\""));
+  callmem_free(out);
+  CHECK(callmem_customer_export(db, "acme", config, &out) == CALLMEM_OK);
+  CHECK(has(out, "+14155551234"));
+  callmem_free(out);
+  CHECK(callmem_customer_forget(db, "acme", config, &out) == CALLMEM_OK);
+  CHECK(has(out, "\"removed\":{\"identities\":1,\"intents\":1,\"variables\":1,\"calls\":2}"));
+  callmem_free(out);
+  CHECK(callmem_customer_get(db, "acme", config, &out) == CALLMEM_ENOTFOUND);
+  callmem_free(out);
+
+  /* Credits: refused with nothing written, then granted. */
+  CHECK(callmem_tenant_configure(db, "paid", "{\"billing\": {\"enabled\": true}}", &out) == CALLMEM_OK);
+  CHECK(has(out, "\"enabled\":true"));
+  callmem_free(out);
+  CHECK(callmem_call_start(db, "paid", kStart1, &out) == CALLMEM_ECREDITS);
+  CHECK(has(out, "\"error\":\"Payment Required\""));
+  callmem_free(out);
+  CHECK(callmem_usage(db, "paid", "{}", &out) == CALLMEM_OK);
+  CHECK(has(out, "\"balance\":0") && has(out, "\"days\":[]"));
+  callmem_free(out);
+  CHECK(callmem_credits_grant(db, "paid", "{\"amount\": 1, \"idempotency_key\": \"k1\"}", &out) == CALLMEM_OK);
+  CHECK(has(out, "{\"balance\":1}"));
+  callmem_free(out);
+  CHECK(callmem_call_start(db, "paid", kStart1, &out) == CALLMEM_OK);
+  callmem_free(out);
+  CHECK(callmem_usage(db, "paid", NULL, &out) == CALLMEM_OK);
+  CHECK(has(out, "\"balance\":0") && has(out, "\"operation\":\"start_new\""));
+  callmem_free(out);
+
+  /* Purge. */
+  CHECK(callmem_purge_expired(db, "{\"now\": \"2027-01-01T00:00:00.000Z\"}", &out) == CALLMEM_OK);
+  CHECK(has(out, "\"more\":false"));
+  callmem_free(out);
+  CHECK(callmem_purge_expired(db, NULL, &out) == CALLMEM_OK);
+  callmem_free(out);
+
+  callmem_close(db);
+  snprintf(config, sizeof config, "rm -rf '%s'", dir);
+  if (system(config) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
