@@ -1,0 +1,1053 @@
+// SQLite store: schema, migrations, the connection pool and one prepared
+// statement per Transaction method (see sqlite_store.hpp for the rules).
+#include "store/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "callmem/error.hpp"
+
+namespace callmem {
+namespace {
+
+// ---------------------------------------------------------------- schema --
+
+// Applied in order; migration i brings user_version from i to i + 1. Append
+// only: a released migration is never edited.
+const char* const kMigrations[] = {
+    // 1: the first schema. The tenant leads every key: nothing is ever looked
+    // up across tenants except by purge, which scans the expires_at indexes.
+    R"sql(
+CREATE TABLE tenants(
+  tenant TEXT NOT NULL PRIMARY KEY,
+  ttl_days INTEGER NOT NULL,
+  default_region TEXT NOT NULL,
+  level_very_high REAL NOT NULL,
+  level_high REAL NOT NULL,
+  level_medium REAL NOT NULL,
+  reuse REAL NOT NULL,
+  confirm REAL NOT NULL,
+  billing_enabled INTEGER NOT NULL,
+  price_start_new INTEGER NOT NULL,
+  price_start_returning INTEGER NOT NULL,
+  price_end INTEGER NOT NULL,
+  balance INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE customers(
+  tenant TEXT NOT NULL,
+  customer_ref TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant, customer_ref)
+) WITHOUT ROWID;
+CREATE INDEX customers_expiry ON customers(expires_at);
+
+CREATE TABLE identities(
+  tenant TEXT NOT NULL,
+  type TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  customer_ref TEXT NOT NULL,
+  line_type TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant, type, key, value, customer_ref)
+) WITHOUT ROWID;
+CREATE INDEX identities_customer ON identities(tenant, customer_ref);
+CREATE INDEX identities_expiry ON identities(expires_at);
+
+-- A rowid table: start_response and end_response can be kilobytes.
+CREATE TABLE calls(
+  tenant TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  customer_ref TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  call_data TEXT NOT NULL,
+  start_fingerprint INTEGER NOT NULL,
+  start_response TEXT NOT NULL,
+  end_fingerprint INTEGER NOT NULL,
+  end_response TEXT NOT NULL,
+  created_customer INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant, call_id)
+);
+CREATE INDEX calls_customer ON calls(tenant, customer_ref, started_at DESC, call_id DESC);
+CREATE INDEX calls_expiry ON calls(expires_at);
+
+CREATE TABLE intents(
+  tenant TEXT NOT NULL,
+  customer_ref TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempt_count INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  last_call_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant, customer_ref, intent)
+) WITHOUT ROWID;
+CREATE INDEX intents_expiry ON intents(expires_at);
+
+CREATE TABLE variables(
+  tenant TEXT NOT NULL,
+  customer_ref TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  source TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  own_ttl_seconds INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant, customer_ref, name)
+) WITHOUT ROWID;
+CREATE INDEX variables_expiry ON variables(expires_at);
+
+CREATE TABLE credit_grants(
+  tenant TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  granted_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant, idempotency_key)
+) WITHOUT ROWID;
+
+CREATE TABLE usage(
+  tenant TEXT NOT NULL,
+  day TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  credits INTEGER NOT NULL,
+  PRIMARY KEY(tenant, day, operation)
+) WITHOUT ROWID;
+)sql",
+};
+
+constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
+
+// ------------------------------------------------------------ statements --
+
+enum Sql : int {
+  kBeginRead,
+  kBeginWrite,
+  kCommit,
+  kRollback,
+  kTenantGet,
+  kTenantPut,
+  kShiftCustomers,
+  kShiftIdentities,
+  kShiftCalls,
+  kShiftIntents,
+  kShiftVariables,
+  kCustomerGet,
+  kCustomerInsert,
+  kCustomerTouch,
+  kDeleteIdentities,
+  kDeleteIntents,
+  kDeleteVariables,
+  kDeleteCalls,
+  kDeleteCustomer,
+  kLinkFind,
+  kLinksOf,
+  kLinkUpsert,
+  kCallGet,
+  kCallInsert,
+  kCallEnd,
+  kCallsOf,
+  kCallsOfAfter,
+  kIntentsOf,
+  kIntentGet,
+  kIntentPut,
+  kVariablesOf,
+  kVariablePut,
+  kVariableDelete,
+  kGrantGet,
+  kGrantInsert,
+  kUsageAdd,
+  kUsageBetween,
+  kPurgeVariables,
+  kPurgeIntents,
+  kPurgeIdentities,
+  kPurgeCalls,
+  kPurgeCustomers,
+  kSqlCount
+};
+
+#define CALLMEM_CALL_COLUMNS                                                     \
+  "call_id, customer_ref, started_at, ended_at, channel, direction, call_data, " \
+  "start_fingerprint, start_response, end_fingerprint, end_response, created_customer, expires_at"
+
+const char* sql_text(Sql id) {
+  switch (id) {
+    case kBeginRead:
+      return "BEGIN";
+    case kBeginWrite:
+      return "BEGIN IMMEDIATE";
+    case kCommit:
+      return "COMMIT";
+    case kRollback:
+      return "ROLLBACK";
+
+    case kTenantGet:
+      return "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, "
+             "confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance "
+             "FROM tenants WHERE tenant = ?1";
+    case kTenantPut:
+      return "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, "
+             "level_medium, reuse, confirm, billing_enabled, price_start_new, price_start_returning, "
+             "price_end, balance) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+             "ON CONFLICT(tenant) DO UPDATE SET ttl_days = excluded.ttl_days, "
+             "default_region = excluded.default_region, level_very_high = excluded.level_very_high, "
+             "level_high = excluded.level_high, level_medium = excluded.level_medium, "
+             "reuse = excluded.reuse, confirm = excluded.confirm, "
+             "billing_enabled = excluded.billing_enabled, price_start_new = excluded.price_start_new, "
+             "price_start_returning = excluded.price_start_returning, price_end = excluded.price_end, "
+             "balance = excluded.balance";
+    case kShiftCustomers:
+      return "UPDATE customers SET expires_at = expires_at + ?2 WHERE tenant = ?1";
+    case kShiftIdentities:
+      return "UPDATE identities SET expires_at = expires_at + ?2 WHERE tenant = ?1";
+    case kShiftCalls:
+      return "UPDATE calls SET expires_at = expires_at + ?2 WHERE tenant = ?1";
+    case kShiftIntents:
+      return "UPDATE intents SET expires_at = expires_at + ?2 WHERE tenant = ?1";
+    case kShiftVariables:
+      return "UPDATE variables SET expires_at = expires_at + ?2 "
+             "WHERE tenant = ?1 AND own_ttl_seconds = 0";
+
+    case kCustomerGet:
+      return "SELECT created_at, last_seen, expires_at FROM customers "
+             "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3";
+    // An expired row not yet purged may hold the ref (a host's customer_ref
+    // hint coming back): the new customer replaces it.
+    case kCustomerInsert:
+      return "INSERT INTO customers(tenant, customer_ref, created_at, last_seen, expires_at) "
+             "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(tenant, customer_ref) DO UPDATE SET "
+             "created_at = excluded.created_at, last_seen = excluded.last_seen, "
+             "expires_at = excluded.expires_at";
+    case kCustomerTouch:
+      return "UPDATE customers SET last_seen = ?3, expires_at = ?4 "
+             "WHERE tenant = ?1 AND customer_ref = ?2";
+    case kDeleteIdentities:
+      return "DELETE FROM identities WHERE tenant = ?1 AND customer_ref = ?2";
+    case kDeleteIntents:
+      return "DELETE FROM intents WHERE tenant = ?1 AND customer_ref = ?2";
+    case kDeleteVariables:
+      return "DELETE FROM variables WHERE tenant = ?1 AND customer_ref = ?2";
+    case kDeleteCalls:
+      return "DELETE FROM calls WHERE tenant = ?1 AND customer_ref = ?2";
+    case kDeleteCustomer:
+      return "DELETE FROM customers WHERE tenant = ?1 AND customer_ref = ?2";
+
+    case kLinkFind:
+      return "SELECT customer_ref, line_type, first_seen, last_seen, expires_at FROM identities "
+             "WHERE tenant = ?1 AND type = ?2 AND key = ?3 AND value = ?4 AND expires_at > ?5";
+    // Without statistics the planner would rather scan the tenant's whole
+    // primary key; the index (which ends with the key's other columns) also
+    // gives the order.
+    case kLinksOf:
+      return "SELECT type, key, value, line_type, first_seen, last_seen, expires_at FROM identities "
+             "INDEXED BY identities_customer "
+             "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 ORDER BY type, key, value";
+    // A link that had expired before this sighting starts afresh: its old
+    // first_seen and line_type were data that is no longer kept.
+    case kLinkUpsert:
+      return "INSERT INTO identities(tenant, type, key, value, customer_ref, line_type, first_seen, "
+             "last_seen, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+             "ON CONFLICT(tenant, type, key, value, customer_ref) DO UPDATE SET "
+             "first_seen = CASE WHEN identities.expires_at <= excluded.last_seen "
+             "  THEN excluded.first_seen ELSE identities.first_seen END, "
+             "line_type = CASE WHEN excluded.line_type <> '' "
+             "  OR identities.expires_at <= excluded.last_seen "
+             "  THEN excluded.line_type ELSE identities.line_type END, "
+             "last_seen = excluded.last_seen, expires_at = excluded.expires_at";
+
+    case kCallGet:
+      return "SELECT " CALLMEM_CALL_COLUMNS " FROM calls WHERE tenant = ?1 AND call_id = ?2";
+    case kCallInsert:
+      return "INSERT INTO calls(tenant, " CALLMEM_CALL_COLUMNS
+             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    case kCallEnd:
+      return "UPDATE calls SET ended_at = ?3, end_fingerprint = ?4, end_response = ?5, "
+             "call_data = ?6 WHERE tenant = ?1 AND call_id = ?2";
+    case kCallsOf:
+      return "SELECT " CALLMEM_CALL_COLUMNS
+             " FROM calls "
+             "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 "
+             "ORDER BY started_at DESC, call_id DESC LIMIT ?4";
+    case kCallsOfAfter:
+      return "SELECT " CALLMEM_CALL_COLUMNS
+             " FROM calls "
+             "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 "
+             "AND (started_at < ?5 OR (started_at = ?5 AND call_id < ?6)) "
+             "ORDER BY started_at DESC, call_id DESC LIMIT ?4";
+
+    case kIntentsOf:
+      return "SELECT intent, status, attempt_count, first_seen, last_seen, last_call_id, expires_at "
+             "FROM intents WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 "
+             "AND (?4 = 0 OR status <> 'resolved') ORDER BY last_seen DESC, intent";
+    case kIntentGet:
+      return "SELECT status, attempt_count, first_seen, last_seen, last_call_id, expires_at "
+             "FROM intents WHERE tenant = ?1 AND customer_ref = ?2 AND intent = ?3";
+    case kIntentPut:
+      return "INSERT INTO intents(tenant, customer_ref, intent, status, attempt_count, first_seen, "
+             "last_seen, last_call_id, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+             "ON CONFLICT(tenant, customer_ref, intent) DO UPDATE SET status = excluded.status, "
+             "attempt_count = excluded.attempt_count, first_seen = excluded.first_seen, "
+             "last_seen = excluded.last_seen, last_call_id = excluded.last_call_id, "
+             "expires_at = excluded.expires_at";
+
+    case kVariablesOf:
+      return "SELECT name, value, source, updated_at, own_ttl_seconds, expires_at FROM variables "
+             "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 ORDER BY name";
+    case kVariablePut:
+      return "INSERT INTO variables(tenant, customer_ref, name, value, source, updated_at, "
+             "own_ttl_seconds, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+             "ON CONFLICT(tenant, customer_ref, name) DO UPDATE SET value = excluded.value, "
+             "source = excluded.source, updated_at = excluded.updated_at, "
+             "own_ttl_seconds = excluded.own_ttl_seconds, expires_at = excluded.expires_at";
+    // An expired row goes too, but only an unexpired one counts as deleted.
+    case kVariableDelete:
+      return "DELETE FROM variables WHERE tenant = ?1 AND customer_ref = ?2 AND name = ?3 "
+             "RETURNING expires_at > ?4";
+
+    case kGrantGet:
+      return "SELECT amount FROM credit_grants WHERE tenant = ?1 AND idempotency_key = ?2";
+    case kGrantInsert:
+      return "INSERT INTO credit_grants(tenant, idempotency_key, amount, granted_at) "
+             "VALUES(?1, ?2, ?3, ?4)";
+    case kUsageAdd:
+      return "INSERT INTO usage(tenant, day, operation, count, credits) VALUES(?1, ?2, ?3, 1, ?4) "
+             "ON CONFLICT(tenant, day, operation) DO UPDATE SET count = count + 1, "
+             "credits = credits + excluded.credits";
+    case kUsageBetween:
+      return "SELECT day, operation, count, credits FROM usage "
+             "WHERE tenant = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, operation";
+
+    case kPurgeVariables:
+      return "DELETE FROM variables WHERE (tenant, customer_ref, name) IN "
+             "(SELECT tenant, customer_ref, name FROM variables WHERE expires_at <= ?1 LIMIT ?2)";
+    case kPurgeIntents:
+      return "DELETE FROM intents WHERE (tenant, customer_ref, intent) IN "
+             "(SELECT tenant, customer_ref, intent FROM intents WHERE expires_at <= ?1 LIMIT ?2)";
+    case kPurgeIdentities:
+      return "DELETE FROM identities WHERE (tenant, type, key, value, customer_ref) IN "
+             "(SELECT tenant, type, key, value, customer_ref FROM identities "
+             " WHERE expires_at <= ?1 LIMIT ?2)";
+    case kPurgeCalls:
+      return "DELETE FROM calls WHERE rowid IN "
+             "(SELECT rowid FROM calls WHERE expires_at <= ?1 LIMIT ?2)";
+    case kPurgeCustomers:
+      return "DELETE FROM customers WHERE (tenant, customer_ref) IN "
+             "(SELECT c.tenant, c.customer_ref FROM customers c WHERE c.expires_at <= ?1 "
+             " AND NOT EXISTS (SELECT 1 FROM identities x "
+             "                 WHERE x.tenant = c.tenant AND x.customer_ref = c.customer_ref) "
+             " AND NOT EXISTS (SELECT 1 FROM intents x "
+             "                 WHERE x.tenant = c.tenant AND x.customer_ref = c.customer_ref) "
+             " AND NOT EXISTS (SELECT 1 FROM variables x "
+             "                 WHERE x.tenant = c.tenant AND x.customer_ref = c.customer_ref) "
+             " AND NOT EXISTS (SELECT 1 FROM calls x "
+             "                 WHERE x.tenant = c.tenant AND x.customer_ref = c.customer_ref) "
+             " LIMIT ?2)";
+
+    case kSqlCount:
+      break;
+  }
+  return nullptr;
+}
+
+#undef CALLMEM_CALL_COLUMNS
+
+// ---------------------------------------------------------------- errors --
+
+[[noreturn]] void fail(sqlite3* db, int rc, const char* what) {
+  std::string message =
+      std::string("sqlite: ") + what + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw Error(Status::busy, message);
+  throw Error(Status::store, message);
+}
+
+void exec(sqlite3* db, const char* sql, const char* what) {
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(db, rc, what);
+}
+
+// ----------------------------------------------------------- connections --
+
+struct Connection {
+  sqlite3* db = nullptr;
+  std::array<sqlite3_stmt*, kSqlCount> stmts{};
+
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    for (sqlite3_stmt* s : stmts) sqlite3_finalize(s);
+    sqlite3_close_v2(db);
+  }
+
+  // Prepared once per connection, on first use.
+  sqlite3_stmt* stmt(Sql id) {
+    sqlite3_stmt*& s = stmts[static_cast<std::size_t>(id)];
+    if (s == nullptr) {
+      const int rc = sqlite3_prepare_v3(db, sql_text(id), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+      if (rc != SQLITE_OK) {
+        sqlite3_finalize(s);
+        s = nullptr;
+        fail(db, rc, "prepare");
+      }
+    }
+    return s;
+  }
+};
+
+// One use of a cached statement; reset and cleared when it goes out of scope.
+// Text is bound without a copy: what is bound must outlive the Stmt.
+class Stmt {
+ public:
+  Stmt(Connection& c, Sql id) : db_(c.db), s_(c.stmt(id)) {}
+  ~Stmt() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& text(int i, const std::string& v) {
+    check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
+    return *this;
+  }
+  Stmt& i64(int i, std::int64_t v) {
+    check(sqlite3_bind_int64(s_, i, v));
+    return *this;
+  }
+  Stmt& u64(int i, std::uint64_t v) { return i64(i, static_cast<std::int64_t>(v)); }
+  Stmt& real(int i, double v) {
+    check(sqlite3_bind_double(s_, i, v));
+    return *this;
+  }
+
+  // True while there is a row.
+  bool step() {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, rc, "step");
+  }
+  // Runs a statement that returns no rows; the number of rows it changed.
+  std::int64_t run() {
+    while (step()) {
+    }
+    return sqlite3_changes(db_);
+  }
+
+  std::int64_t col_i64(int c) const { return sqlite3_column_int64(s_, c); }
+  std::uint64_t col_u64(int c) const { return static_cast<std::uint64_t>(col_i64(c)); }
+  double col_real(int c) const { return sqlite3_column_double(s_, c); }
+  std::string col_text(int c) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
+    if (p == nullptr) return std::string();
+    return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, c)));
+  }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) fail(db_, rc, "bind");
+  }
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+};
+
+int user_version(sqlite3* db) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
+  if (rc != SQLITE_OK) fail(db, rc, "read user_version");
+  rc = sqlite3_step(s);
+  const int v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW) fail(db, rc, "read user_version");
+  return v;
+}
+
+std::unique_ptr<Connection> open_connection(const std::string& path, int busy_timeout_ms, bool memory) {
+  auto c = std::make_unique<Connection>();
+  const int rc = sqlite3_open_v2(path.c_str(), &c->db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = "sqlite: cannot open " + path + ": " +
+                          (c->db != nullptr ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+    throw Error(Status::store, message);
+  }
+  sqlite3_extended_result_codes(c->db, 1);
+  sqlite3_busy_timeout(c->db, busy_timeout_ms);
+  if (!memory) exec(c->db, "PRAGMA journal_mode=WAL", "set journal_mode");
+  exec(c->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF", "configure");
+  return c;
+}
+
+// Brings the schema to kSchemaVersion. Two processes may open a fresh file at
+// once: the version is read again once the write lock is held.
+void migrate(sqlite3* db) {
+  int version = user_version(db);
+  if (version == kSchemaVersion) return;
+  if (version < kSchemaVersion) {
+    exec(db, "BEGIN IMMEDIATE", "migrate");
+    try {
+      version = user_version(db);
+      if (version < kSchemaVersion) {
+        for (int i = version; i < kSchemaVersion; ++i) exec(db, kMigrations[i], "migrate");
+        const std::string set = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+        exec(db, set.c_str(), "migrate");
+      }
+      exec(db, "COMMIT", "migrate");
+    } catch (...) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+  if (version > kSchemaVersion) {
+    throw Error(Status::store, "sqlite: the database's schema version " + std::to_string(version) +
+                                   " is newer than this library's " + std::to_string(kSchemaVersion));
+  }
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ pool --
+
+class SqliteStore::Pool {
+ public:
+  Pool(std::string path, int busy_timeout_ms)
+      : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms), memory_(path_ == ":memory:") {
+    auto first = open_connection(path_, busy_timeout_ms_, memory_);
+    migrate(first->db);
+    free_.push_back(std::move(first));
+  }
+
+  std::unique_ptr<Connection> acquire() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (memory_ && free_.empty()) {
+      // The one connection is in use: wait for it as SQLite waits for a lock.
+      const bool got = available_.wait_for(lock, std::chrono::milliseconds(busy_timeout_ms_),
+                                           [this] { return !free_.empty(); });
+      if (!got) throw Error(Status::busy, "sqlite: the in-memory database is busy");
+    }
+    if (!free_.empty()) {
+      std::unique_ptr<Connection> c = std::move(free_.back());
+      free_.pop_back();
+      return c;
+    }
+    lock.unlock();
+    return open_connection(path_, busy_timeout_ms_, memory_);
+  }
+
+  // Takes back a connection that is not inside a transaction.
+  void release(std::unique_ptr<Connection> c) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      free_.push_back(std::move(c));
+    }
+    available_.notify_one();
+  }
+
+  // A connection stuck inside a transaction is closed, never pooled; the
+  // in-memory one cannot be replaced (it is the database), so it is kept.
+  void discard(std::unique_ptr<Connection> c) {
+    if (memory_) {
+      release(std::move(c));
+      return;
+    }
+    c.reset();
+  }
+
+ private:
+  std::string path_;
+  int busy_timeout_ms_;
+  bool memory_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> free_;
+};
+
+// ----------------------------------------------------------- transaction --
+
+namespace {
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(std::shared_ptr<SqliteStore::Pool> pool, std::unique_ptr<Connection> conn)
+      : pool_(std::move(pool)), conn_(std::move(conn)) {}
+  ~SqliteTransaction() override {
+    if (conn_) abort();
+  }
+  SqliteTransaction(const SqliteTransaction&) = delete;
+  SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+
+  void commit() override {
+    guarded([&] { Stmt(*conn_, kCommit).run(); });
+    pool_->release(std::move(conn_));
+  }
+
+  // ---- tenants
+
+  std::optional<TenantRow> tenant_get(const std::string& tenant) override {
+    return guarded([&]() -> std::optional<TenantRow> {
+      Stmt s(*conn_, kTenantGet);
+      s.text(1, tenant);
+      if (!s.step()) return std::nullopt;
+      TenantRow row;
+      TenantSettings& t = row.settings;
+      t.ttl_days = s.col_i64(0);
+      t.default_region = s.col_text(1);
+      t.level_very_high = s.col_real(2);
+      t.level_high = s.col_real(3);
+      t.level_medium = s.col_real(4);
+      t.reuse = s.col_real(5);
+      t.confirm = s.col_real(6);
+      t.billing_enabled = s.col_i64(7) != 0;
+      t.prices.start_new = s.col_i64(8);
+      t.prices.start_returning = s.col_i64(9);
+      t.prices.end = s.col_i64(10);
+      row.balance = s.col_i64(11);
+      return row;
+    });
+  }
+
+  void tenant_put(const std::string& tenant, const TenantRow& row) override {
+    guarded([&] {
+      const TenantSettings& t = row.settings;
+      Stmt s(*conn_, kTenantPut);
+      s.text(1, tenant)
+          .i64(2, t.ttl_days)
+          .text(3, t.default_region)
+          .real(4, t.level_very_high)
+          .real(5, t.level_high)
+          .real(6, t.level_medium)
+          .real(7, t.reuse)
+          .real(8, t.confirm)
+          .i64(9, t.billing_enabled ? 1 : 0)
+          .i64(10, t.prices.start_new)
+          .i64(11, t.prices.start_returning)
+          .i64(12, t.prices.end)
+          .i64(13, row.balance);
+      s.run();
+    });
+  }
+
+  void tenant_shift_expiry(const std::string& tenant, Millis delta) override {
+    guarded([&] {
+      for (Sql id : {kShiftCustomers, kShiftIdentities, kShiftCalls, kShiftIntents, kShiftVariables}) {
+        Stmt s(*conn_, id);
+        s.text(1, tenant).i64(2, delta);
+        s.run();
+      }
+    });
+  }
+
+  // ---- customers
+
+  std::optional<CustomerRow> customer_get(const std::string& tenant, const std::string& ref,
+                                          Millis now) override {
+    return guarded([&]() -> std::optional<CustomerRow> {
+      Stmt s(*conn_, kCustomerGet);
+      s.text(1, tenant).text(2, ref).i64(3, now);
+      if (!s.step()) return std::nullopt;
+      CustomerRow row;
+      row.customer_ref = ref;
+      row.created_at = s.col_i64(0);
+      row.last_seen = s.col_i64(1);
+      row.expires_at = s.col_i64(2);
+      return row;
+    });
+  }
+
+  void customer_insert(const std::string& tenant, const CustomerRow& row) override {
+    guarded([&] {
+      Stmt s(*conn_, kCustomerInsert);
+      s.text(1, tenant).text(2, row.customer_ref).i64(3, row.created_at).i64(4, row.last_seen);
+      s.i64(5, row.expires_at);
+      s.run();
+    });
+  }
+
+  void customer_touch(const std::string& tenant, const std::string& ref, Millis last_seen,
+                      Millis expires_at) override {
+    guarded([&] {
+      Stmt s(*conn_, kCustomerTouch);
+      s.text(1, tenant).text(2, ref).i64(3, last_seen).i64(4, expires_at);
+      s.run();
+    });
+  }
+
+  Removed customer_delete(const std::string& tenant, const std::string& ref) override {
+    return guarded([&] {
+      auto erase_all = [&](Sql id) {
+        Stmt s(*conn_, id);
+        s.text(1, tenant).text(2, ref);
+        return s.run();
+      };
+      Removed r;
+      r.identities = erase_all(kDeleteIdentities);
+      r.intents = erase_all(kDeleteIntents);
+      r.variables = erase_all(kDeleteVariables);
+      r.calls = erase_all(kDeleteCalls);
+      r.customers = erase_all(kDeleteCustomer);
+      return r;
+    });
+  }
+
+  // ---- identity links
+
+  std::vector<LinkRow> links_find(const std::string& tenant, const std::vector<Identifier>& ids,
+                                  Millis now) override {
+    return guarded([&] {
+      std::vector<LinkRow> out;
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        const Identifier& id = ids[i];
+        bool seen = false;  // the same identifier twice would return its links twice
+        for (std::size_t j = 0; j < i && !seen; ++j) seen = ids[j] == id;
+        if (seen) continue;
+        Stmt s(*conn_, kLinkFind);
+        s.text(1, tenant).text(2, id.type).text(3, id.key).text(4, id.value).i64(5, now);
+        while (s.step()) {
+          LinkRow row;
+          row.id = id;
+          row.customer_ref = s.col_text(0);
+          row.line_type = s.col_text(1);
+          row.first_seen = s.col_i64(2);
+          row.last_seen = s.col_i64(3);
+          row.expires_at = s.col_i64(4);
+          out.push_back(std::move(row));
+        }
+      }
+      return out;
+    });
+  }
+
+  std::vector<LinkRow> links_of(const std::string& tenant, const std::string& ref, Millis now) override {
+    return guarded([&] {
+      std::vector<LinkRow> out;
+      Stmt s(*conn_, kLinksOf);
+      s.text(1, tenant).text(2, ref).i64(3, now);
+      while (s.step()) {
+        LinkRow row;
+        row.id.type = s.col_text(0);
+        row.id.key = s.col_text(1);
+        row.id.value = s.col_text(2);
+        row.customer_ref = ref;
+        row.line_type = s.col_text(3);
+        row.first_seen = s.col_i64(4);
+        row.last_seen = s.col_i64(5);
+        row.expires_at = s.col_i64(6);
+        out.push_back(std::move(row));
+      }
+      return out;
+    });
+  }
+
+  void link_upsert(const std::string& tenant, const LinkRow& row) override {
+    guarded([&] {
+      Stmt s(*conn_, kLinkUpsert);
+      s.text(1, tenant).text(2, row.id.type).text(3, row.id.key).text(4, row.id.value);
+      s.text(5, row.customer_ref).text(6, row.line_type).i64(7, row.first_seen);
+      s.i64(8, row.last_seen).i64(9, row.expires_at);
+      s.run();
+    });
+  }
+
+  // ---- calls
+
+  std::optional<CallRow> call_get(const std::string& tenant, const std::string& call_id) override {
+    return guarded([&]() -> std::optional<CallRow> {
+      Stmt s(*conn_, kCallGet);
+      s.text(1, tenant).text(2, call_id);
+      if (!s.step()) return std::nullopt;
+      return read_call(s);
+    });
+  }
+
+  void call_insert(const std::string& tenant, const CallRow& row) override {
+    guarded([&] {
+      Stmt s(*conn_, kCallInsert);
+      s.text(1, tenant).text(2, row.call_id).text(3, row.customer_ref).i64(4, row.started_at);
+      s.i64(5, row.ended_at).text(6, row.channel).text(7, row.direction).text(8, row.call_data_json);
+      s.u64(9, row.start_fingerprint).text(10, row.start_response).u64(11, row.end_fingerprint);
+      s.text(12, row.end_response).i64(13, row.created_customer ? 1 : 0).i64(14, row.expires_at);
+      s.run();
+    });
+  }
+
+  void call_end(const std::string& tenant, const CallRow& row) override {
+    guarded([&] {
+      Stmt s(*conn_, kCallEnd);
+      s.text(1, tenant).text(2, row.call_id).i64(3, row.ended_at).u64(4, row.end_fingerprint);
+      s.text(5, row.end_response).text(6, row.call_data_json);
+      s.run();
+    });
+  }
+
+  std::vector<CallRow> calls_of(const std::string& tenant, const std::string& ref, Millis now,
+                                const std::optional<CallCursor>& after, std::int64_t limit) override {
+    return guarded([&] {
+      std::vector<CallRow> out;
+      if (limit <= 0) return out;
+      Stmt s(*conn_, after ? kCallsOfAfter : kCallsOf);
+      s.text(1, tenant).text(2, ref).i64(3, now).i64(4, limit);
+      if (after) s.i64(5, after->started_at).text(6, after->call_id);
+      while (s.step()) out.push_back(read_call(s));
+      return out;
+    });
+  }
+
+  // ---- intents
+
+  std::vector<IntentRow> intents_of(const std::string& tenant, const std::string& ref, Millis now,
+                                    bool open_only) override {
+    return guarded([&] {
+      std::vector<IntentRow> out;
+      Stmt s(*conn_, kIntentsOf);
+      s.text(1, tenant).text(2, ref).i64(3, now).i64(4, open_only ? 1 : 0);
+      while (s.step()) {
+        IntentRow row;
+        row.intent = s.col_text(0);
+        row.status = s.col_text(1);
+        row.attempt_count = s.col_i64(2);
+        row.first_seen = s.col_i64(3);
+        row.last_seen = s.col_i64(4);
+        row.last_call_id = s.col_text(5);
+        row.expires_at = s.col_i64(6);
+        out.push_back(std::move(row));
+      }
+      return out;
+    });
+  }
+
+  std::optional<IntentRow> intent_get(const std::string& tenant, const std::string& ref,
+                                      const std::string& intent) override {
+    return guarded([&]() -> std::optional<IntentRow> {
+      Stmt s(*conn_, kIntentGet);
+      s.text(1, tenant).text(2, ref).text(3, intent);
+      if (!s.step()) return std::nullopt;
+      IntentRow row;
+      row.intent = intent;
+      row.status = s.col_text(0);
+      row.attempt_count = s.col_i64(1);
+      row.first_seen = s.col_i64(2);
+      row.last_seen = s.col_i64(3);
+      row.last_call_id = s.col_text(4);
+      row.expires_at = s.col_i64(5);
+      return row;
+    });
+  }
+
+  void intent_put(const std::string& tenant, const std::string& ref, const IntentRow& row) override {
+    guarded([&] {
+      Stmt s(*conn_, kIntentPut);
+      s.text(1, tenant).text(2, ref).text(3, row.intent).text(4, row.status);
+      s.i64(5, row.attempt_count).i64(6, row.first_seen).i64(7, row.last_seen);
+      s.text(8, row.last_call_id).i64(9, row.expires_at);
+      s.run();
+    });
+  }
+
+  // ---- variables
+
+  std::vector<VariableRow> variables_of(const std::string& tenant, const std::string& ref,
+                                        Millis now) override {
+    return guarded([&] {
+      std::vector<VariableRow> out;
+      Stmt s(*conn_, kVariablesOf);
+      s.text(1, tenant).text(2, ref).i64(3, now);
+      while (s.step()) {
+        VariableRow row;
+        row.name = s.col_text(0);
+        row.value_json = s.col_text(1);
+        row.source = s.col_text(2);
+        row.updated_at = s.col_i64(3);
+        row.own_ttl_seconds = s.col_i64(4);
+        row.expires_at = s.col_i64(5);
+        out.push_back(std::move(row));
+      }
+      return out;
+    });
+  }
+
+  void variable_put(const std::string& tenant, const std::string& ref, const VariableRow& row) override {
+    guarded([&] {
+      Stmt s(*conn_, kVariablePut);
+      s.text(1, tenant).text(2, ref).text(3, row.name).text(4, row.value_json).text(5, row.source);
+      s.i64(6, row.updated_at).i64(7, row.own_ttl_seconds).i64(8, row.expires_at);
+      s.run();
+    });
+  }
+
+  bool variable_delete(const std::string& tenant, const std::string& ref, const std::string& name,
+                       Millis now) override {
+    return guarded([&] {
+      Stmt s(*conn_, kVariableDelete);
+      s.text(1, tenant).text(2, ref).text(3, name).i64(4, now);
+      bool unexpired = false;
+      while (s.step()) unexpired = unexpired || s.col_i64(0) != 0;
+      return unexpired;
+    });
+  }
+
+  // ---- credits and usage
+
+  std::optional<std::int64_t> grant_get(const std::string& tenant, const std::string& key) override {
+    return guarded([&]() -> std::optional<std::int64_t> {
+      Stmt s(*conn_, kGrantGet);
+      s.text(1, tenant).text(2, key);
+      if (!s.step()) return std::nullopt;
+      return s.col_i64(0);
+    });
+  }
+
+  void grant_insert(const std::string& tenant, const std::string& key, std::int64_t amount,
+                    Millis at) override {
+    guarded([&] {
+      Stmt s(*conn_, kGrantInsert);
+      s.text(1, tenant).text(2, key).i64(3, amount).i64(4, at);
+      s.run();
+    });
+  }
+
+  void usage_add(const std::string& tenant, const std::string& day, const std::string& operation,
+                 std::int64_t credits) override {
+    guarded([&] {
+      Stmt s(*conn_, kUsageAdd);
+      s.text(1, tenant).text(2, day).text(3, operation).i64(4, credits);
+      s.run();
+    });
+  }
+
+  std::vector<UsageRow> usage_between(const std::string& tenant, const std::string& from_day,
+                                      const std::string& to_day) override {
+    return guarded([&] {
+      std::vector<UsageRow> out;
+      Stmt s(*conn_, kUsageBetween);
+      s.text(1, tenant).text(2, from_day).text(3, to_day);
+      while (s.step()) {
+        UsageRow row;
+        row.day = s.col_text(0);
+        row.operation = s.col_text(1);
+        row.count = s.col_i64(2);
+        row.credits = s.col_i64(3);
+        out.push_back(std::move(row));
+      }
+      return out;
+    });
+  }
+
+  // ---- purge
+
+  Removed purge(Millis now, std::int64_t limit) override {
+    return guarded([&] {
+      Removed r;
+      std::int64_t left = limit;
+      auto sweep = [&](Sql id, std::int64_t& count) {
+        if (left <= 0) return;
+        Stmt s(*conn_, id);
+        s.i64(1, now).i64(2, left);
+        count = s.run();
+        left -= count;
+      };
+      sweep(kPurgeVariables, r.variables);
+      sweep(kPurgeIntents, r.intents);
+      sweep(kPurgeIdentities, r.identities);
+      sweep(kPurgeCalls, r.calls);
+      sweep(kPurgeCustomers, r.customers);
+      return r;
+    });
+  }
+
+ private:
+  static CallRow read_call(const Stmt& s) {
+    CallRow row;
+    row.call_id = s.col_text(0);
+    row.customer_ref = s.col_text(1);
+    row.started_at = s.col_i64(2);
+    row.ended_at = s.col_i64(3);
+    row.channel = s.col_text(4);
+    row.direction = s.col_text(5);
+    row.call_data_json = s.col_text(6);
+    row.start_fingerprint = s.col_u64(7);
+    row.start_response = s.col_text(8);
+    row.end_fingerprint = s.col_u64(9);
+    row.end_response = s.col_text(10);
+    row.created_customer = s.col_i64(11) != 0;
+    row.expires_at = s.col_i64(12);
+    return row;
+  }
+
+  // Runs one method's statements. Any failure rolls the whole transaction
+  // back and gives the connection back, so nothing partial can be committed.
+  template <typename F>
+  auto guarded(F&& body) -> decltype(body()) {
+    if (!conn_) throw Error(Status::store, "sqlite: the transaction has already ended");
+    try {
+      return body();
+    } catch (...) {
+      abort();
+      throw;
+    }
+  }
+
+  void abort() noexcept {
+    std::unique_ptr<Connection> c = std::move(conn_);
+    if (sqlite3_get_autocommit(c->db) == 0) {
+      sqlite3_stmt* rollback = c->stmts[kRollback];
+      if (rollback == nullptr) {
+        sqlite3_prepare_v3(c->db, sql_text(kRollback), -1, SQLITE_PREPARE_PERSISTENT, &rollback, nullptr);
+        c->stmts[kRollback] = rollback;
+      }
+      if (rollback != nullptr) {
+        sqlite3_step(rollback);
+        sqlite3_reset(rollback);
+      }
+      if (sqlite3_get_autocommit(c->db) == 0) {
+        pool_->discard(std::move(c));
+        return;
+      }
+    }
+    pool_->release(std::move(c));
+  }
+
+  std::shared_ptr<SqliteStore::Pool> pool_;
+  std::unique_ptr<Connection> conn_;
+};
+
+}  // namespace
+
+// ----------------------------------------------------------------- store --
+
+SqliteStore::SqliteStore(std::string path, int busy_timeout_ms)
+    : pool_(std::make_shared<Pool>(std::move(path), busy_timeout_ms)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+int SqliteStore::schema_version() noexcept { return kSchemaVersion; }
+
+std::unique_ptr<Transaction> SqliteStore::begin(bool write) {
+  std::unique_ptr<Connection> c = pool_->acquire();
+  try {
+    Stmt(*c, write ? kBeginWrite : kBeginRead).run();
+  } catch (...) {
+    // BEGIN failed, so the connection is not inside a transaction.
+    pool_->release(std::move(c));
+    throw;
+  }
+  return std::make_unique<SqliteTransaction>(pool_, std::move(c));
+}
+
+}  // namespace callmem

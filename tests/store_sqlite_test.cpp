@@ -1,0 +1,349 @@
+// The store suite against SQLite (a real file in a temporary directory, and
+// ":memory:"), then what only SQLite has: migrations, WAL, busy, reopening.
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite_store.hpp"
+#include "store_suite.hpp"
+
+namespace {
+
+using callmem::Error;
+using callmem::SqliteStore;
+using callmem::Status;
+using callmem::Store;
+using callmem::Transaction;
+namespace suite = callmem::store_suite;
+
+// A fresh directory under the system's temporary directory, removed with
+// everything in it when this goes.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "callmem-store-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A SQLite store on a file of its own, and the directory it lives in (the
+// store closes before the directory goes).
+class TempFileStore final : public Store {
+ public:
+  TempFileStore() : store_(dir_.file("callmem.db"), 5000) {}
+  std::unique_ptr<Transaction> begin(bool write) override { return store_.begin(write); }
+
+ private:
+  TempDir dir_;
+  SqliteStore store_;
+};
+
+std::unique_ptr<Store> make_file_store() { return std::make_unique<TempFileStore>(); }
+std::unique_ptr<Store> make_memory_store() { return std::make_unique<SqliteStore>(":memory:", 5000); }
+
+// What a plain connection of our own reads from the file.
+std::string pragma(const std::string& path, const std::string& name) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  std::string sql = "PRAGMA " + name;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(s) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return out;
+}
+
+void exec_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) ==
+          SQLITE_OK);
+  CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
+Status status_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.status();
+  }
+  return Status::ok;
+}
+
+}  // namespace
+
+CALLMEM_STORE_SUITE("sqlite file store", make_file_store)
+CALLMEM_STORE_SUITE("sqlite memory store", make_memory_store)
+
+TEST_CASE("sqlite store: a fresh file gets the schema version, WAL and the tables") {
+  TempDir dir;
+  const std::string path = dir.file("fresh.db");
+  { SqliteStore store(path, 1000); }
+  CHECK(SqliteStore::schema_version() >= 1);
+  CHECK(pragma(path, "user_version") == std::to_string(SqliteStore::schema_version()));
+  CHECK(pragma(path, "journal_mode") == "wal");
+  for (const char* table :
+       {"tenants", "customers", "identities", "calls", "intents", "variables", "credit_grants", "usage"}) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    CHECK_MESSAGE(sqlite3_table_column_metadata(db, nullptr, table, "tenant", nullptr, nullptr, nullptr,
+                                                nullptr, nullptr) == SQLITE_OK,
+                  table);
+    sqlite3_close(db);
+  }
+}
+
+TEST_CASE("sqlite store: reopening keeps the data and does not migrate again") {
+  TempDir dir;
+  const std::string path = dir.file("reopen.db");
+  {
+    SqliteStore store(path, 1000);
+    auto tx = store.begin(true);
+    tx->customer_insert("a", suite::customer("c1", suite::kT0, suite::kT0 + suite::kHour));
+    tx->variable_put("a", "c1", suite::variable("name", "\"x\"", suite::kT0, suite::kT0 + suite::kHour));
+    tx->commit();
+  }
+  for (int i = 0; i < 2; ++i) {
+    SqliteStore store(path, 1000);
+    auto tx = store.begin(false);
+    CHECK(tx->customer_get("a", "c1", suite::kT0).has_value());
+    CHECK(tx->variables_of("a", "c1", suite::kT0).size() == 1);
+  }
+  CHECK(pragma(path, "user_version") == std::to_string(SqliteStore::schema_version()));
+}
+
+TEST_CASE("sqlite store: a schema newer than the library is refused") {
+  TempDir dir;
+  const std::string path = dir.file("newer.db");
+  { SqliteStore store(path, 1000); }
+  exec_sql(path, "PRAGMA user_version = " + std::to_string(SqliteStore::schema_version() + 1));
+  CHECK(status_of([&] { SqliteStore store(path, 1000); }) == Status::store);
+}
+
+TEST_CASE("sqlite store: a file that is not a database is a store error") {
+  TempDir dir;
+  const std::string path = dir.file("junk.db");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    const std::string junk(4096, 'x');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+  }
+  CHECK(status_of([&] { SqliteStore store(path, 100); }) == Status::store);
+  CHECK(status_of([&] { SqliteStore store(dir.file("no/such/dir/x.db"), 100); }) == Status::store);
+}
+
+TEST_CASE("sqlite store: stores opening a fresh file at once all migrate it once") {
+  TempDir dir;
+  const std::string path = dir.file("race.db");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&] {
+      try {
+        SqliteStore store(path, 5000);
+        auto tx = store.begin(true);
+        tx->usage_add("a", "2026-02-07", "end", 0);
+        tx->commit();
+      } catch (const std::exception&) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(failures.load() == 0);
+  SqliteStore store(path, 1000);
+  auto tx = store.begin(false);
+  auto rows = tx->usage_between("a", "2026-02-07", "2026-02-07");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].count == 6);
+}
+
+TEST_CASE("sqlite store: a writer blocked past busy_timeout gets Status::busy") {
+  TempDir dir;
+  const std::string path = dir.file("busy.db");
+  SqliteStore holder(path, 1000);
+  SqliteStore other(path, 50);
+
+  auto held = holder.begin(true);
+  held->usage_add("a", "2026-02-07", "end", 0);
+
+  // Another store (another pool) on the same file.
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(status_of([&] { other.begin(true); }) == Status::busy);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(waited >= std::chrono::milliseconds(40));
+
+  // Another thread of the same store opens a second connection and waits too.
+  std::thread([&] { CHECK(status_of([&] { holder.begin(true); }) == Status::busy); }).join();
+
+  // Readers are not blocked by a writer (WAL), and do not see its writes.
+  {
+    auto reader = other.begin(false);
+    CHECK(reader->usage_between("a", "0", "9").empty());
+  }
+
+  held->commit();
+  // Once the lock is free, the busy store works normally (its connection was
+  // not left inside a transaction).
+  auto tx = other.begin(true);
+  CHECK(tx->usage_between("a", "0", "9").size() == 1);
+  tx->commit();
+}
+
+TEST_CASE("sqlite store: a writer in another process makes this one busy") {
+  TempDir dir;
+  const std::string path = dir.file("process.db");
+  { SqliteStore store(path, 1000); }
+  int to_parent[2];
+  int to_child[2];
+  REQUIRE(pipe(to_parent) == 0);
+  REQUIRE(pipe(to_child) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The child: take the write lock, say so, hold it until told to go.
+    int code = 0;
+    try {
+      SqliteStore store(path, 1000);
+      auto tx = store.begin(true);
+      tx->usage_add("child", "2026-02-07", "end", 0);
+      char c = 'l';
+      if (write(to_parent[1], &c, 1) != 1) code = 2;
+      if (read(to_child[0], &c, 1) != 1) code = 3;
+      tx->commit();
+    } catch (...) {
+      code = 1;
+    }
+    _exit(code);
+  }
+  char c = 0;
+  REQUIRE(read(to_parent[0], &c, 1) == 1);
+  {
+    SqliteStore store(path, 30);
+    CHECK(status_of([&] { store.begin(true); }) == Status::busy);
+    c = 'g';
+    REQUIRE(write(to_child[1], &c, 1) == 1);
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    auto tx = store.begin(true);
+    CHECK(tx->usage_between("child", "0", "9").size() == 1);
+    tx->commit();
+  }
+  for (int fd : {to_parent[0], to_parent[1], to_child[0], to_child[1]}) close(fd);
+}
+
+TEST_CASE("sqlite store: the memory store's one connection is busy while in use") {
+  SqliteStore store(":memory:", 30);
+  auto held = store.begin(true);
+  std::thread([&] { CHECK(status_of([&] { store.begin(false); }) == Status::busy); }).join();
+  held.reset();
+  std::thread([&] {
+    auto tx = store.begin(false);
+    tx->commit();
+  }).join();
+  // Two memory stores are two databases.
+  SqliteStore second(":memory:", 30);
+  {
+    auto tx = store.begin(true);
+    tx->usage_add("a", "2026-02-07", "end", 0);
+    tx->commit();
+  }
+  auto tx = second.begin(false);
+  CHECK(tx->usage_between("a", "0", "9").empty());
+}
+
+TEST_CASE("sqlite store: a failed statement rolls the whole transaction back") {
+  for (const bool memory : {false, true}) {
+    CAPTURE(memory);
+    std::unique_ptr<Store> store = memory ? make_memory_store() : make_file_store();
+    {
+      auto tx = store->begin(true);
+      tx->call_insert("a", suite::call("k1", "c1", suite::kT0, suite::kT0 + suite::kHour));
+      tx->commit();
+    }
+    auto tx = store->begin(true);
+    tx->customer_insert("a", suite::customer("c1", suite::kT0, suite::kT0 + suite::kHour));
+    // A duplicate call_id: the caller should have checked call_get first.
+    CHECK(status_of([&] {
+            tx->call_insert("a", suite::call("k1", "c1", suite::kT0, suite::kT0 + suite::kHour));
+          }) == Status::store);
+    // The transaction is over: further use and commit fail, nothing was written.
+    CHECK(status_of([&] { tx->customer_get("a", "c1", suite::kT0); }) == Status::store);
+    CHECK(status_of([&] { tx->commit(); }) == Status::store);
+    tx.reset();
+    auto rtx = store->begin(true);
+    CHECK_FALSE(rtx->customer_get("a", "c1", suite::kT0).has_value());
+    CHECK(rtx->call_get("a", "k1").has_value());
+    rtx->commit();
+  }
+}
+
+TEST_CASE("sqlite store: the hot lookups use their indexes") {
+  TempDir dir;
+  const std::string path = dir.file("plan.db");
+  { SqliteStore store(path, 1000); }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  auto plan = [&](const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    const std::string q = "EXPLAIN QUERY PLAN " + sql;
+    REQUIRE(sqlite3_prepare_v2(db, q.c_str(), -1, &s, nullptr) == SQLITE_OK);
+    std::string out;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      out += reinterpret_cast<const char*>(sqlite3_column_text(s, 3));
+      out += "\n";
+    }
+    sqlite3_finalize(s);
+    return out;
+  };
+  const std::string calls_of = plan(
+      "SELECT call_id FROM calls WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 "
+      "AND (started_at < ?5 OR (started_at = ?5 AND call_id < ?6)) "
+      "ORDER BY started_at DESC, call_id DESC LIMIT ?4");
+  CHECK_MESSAGE(calls_of.find("calls_customer") != std::string::npos, calls_of);
+  CHECK_MESSAGE(calls_of.find("TEMP B-TREE") == std::string::npos, calls_of);
+  const std::string purge = plan(
+      "DELETE FROM variables WHERE (tenant, customer_ref, name) IN "
+      "(SELECT tenant, customer_ref, name FROM variables WHERE expires_at <= ?1 LIMIT ?2)");
+  CHECK_MESSAGE(purge.find("variables_expiry") != std::string::npos, purge);
+  CHECK_MESSAGE(purge.find("SCAN variables") == std::string::npos, purge);
+  const std::string links = plan(
+      "SELECT customer_ref FROM identities WHERE tenant = ?1 AND type = ?2 AND key = ?3 "
+      "AND value = ?4 AND expires_at > ?5");
+  CHECK_MESSAGE(links.find("PRIMARY KEY") != std::string::npos, links);
+  const std::string links_of = plan(
+      "SELECT type, key, value, line_type, first_seen, last_seen, expires_at FROM identities "
+      "INDEXED BY identities_customer "
+      "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 ORDER BY type, key, value");
+  CHECK_MESSAGE(links_of.find("identities_customer (tenant=? AND customer_ref=?)") != std::string::npos,
+                links_of);
+  CHECK_MESSAGE(links_of.find("TEMP B-TREE") == std::string::npos, links_of);
+  sqlite3_close(db);
+}
