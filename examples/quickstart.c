@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
 
   rc = callmem_call_start(db, "acme",
                           "{\"call_id\": \"call_002\","
-                          " \"identity_hints\": {\"ani\": \"(415) 555-1234\", \"dnis\": \"+18005550100\"},"
+                          " \"identity_hints\": {\"ani\": \"tel:+1-415-555-1234\", \"dnis\": \"+18005550100\"},"
                           " \"telco\": {\"line_type\": \"mobile\"},"
                           " \"at\": \"2026-02-08T09:00:00.000Z\"}",
                           &out);

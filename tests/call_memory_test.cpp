@@ -90,7 +90,7 @@ TEST_CASE("a returning caller is recognised with open intents and variables") {
   CHECK(e.call_end - e.call_start == 15 * kSecond);
 
   m.clock->advance(kDay);
-  const StartResponse again = m.start(start_body("call_002", "(415) 555-1234"));
+  const StartResponse again = m.start(start_body("call_002", "+1 (415) 555-1234"));
   CHECK(again.customer_ref == first.customer_ref);
   CHECK(again.identity.recommendation == "reuse");
   CHECK(again.identity.confidence >= 0.5);

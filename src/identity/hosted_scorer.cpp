@@ -28,7 +28,10 @@ double ani_weight(const std::string& line_type) {
 
 std::string ago(Millis d) {
   const Millis days = d / kDay;
-  if (days <= 0) return "today";
+  if (days <= 0) {
+    const Millis hours = d / (3600 * kSecond);
+    return hours <= 0 ? "within the hour" : hours == 1 ? "1 hour ago" : fmt::format("{} hours ago", hours);
+  }
   return days == 1 ? "1 day ago" : fmt::format("{} days ago", days);
 }
 
@@ -69,7 +72,7 @@ class HostedScorer final : public Scorer {
       if (days <= kRecentDays) {
         sum += kRecency;
         a.sources.push_back(fmt::format("recency:{}day", days));
-        a.evidence.push_back({"recency", kRecency, fmt::format("last call {}", ago(since))});
+        a.evidence.push_back({"recency", kRecency, "last call " + ago(since)});
       }
     }
     if (matched && c.open_intent) {

@@ -235,7 +235,7 @@ const char* sql_text(Sql id) {
              "created_at = excluded.created_at, last_seen = excluded.last_seen, "
              "expires_at = excluded.expires_at";
     case kCustomerTouch:
-      return "UPDATE customers SET last_seen = ?3, expires_at = ?4 "
+      return "UPDATE customers SET last_seen = MAX(last_seen, ?3), expires_at = MAX(expires_at, ?4) "
              "WHERE tenant = ?1 AND customer_ref = ?2";
     case kDeleteIdentities:
       return "DELETE FROM identities WHERE tenant = ?1 AND customer_ref = ?2";
@@ -269,7 +269,8 @@ const char* sql_text(Sql id) {
              "line_type = CASE WHEN excluded.line_type <> '' "
              "  OR identities.expires_at <= excluded.last_seen "
              "  THEN excluded.line_type ELSE identities.line_type END, "
-             "last_seen = excluded.last_seen, expires_at = excluded.expires_at";
+             "last_seen = MAX(identities.last_seen, excluded.last_seen), "
+             "expires_at = MAX(identities.expires_at, excluded.expires_at)";
 
     case kCallGet:
       return "SELECT " CALLMEM_CALL_COLUMNS " FROM calls WHERE tenant = ?1 AND call_id = ?2";

@@ -117,6 +117,8 @@ class Transaction {
   virtual std::optional<CustomerRow> customer_get(const std::string& tenant, const std::string& ref,
                                                   Millis now) = 0;
   virtual void customer_insert(const std::string& tenant, const CustomerRow& row) = 0;
+  // Moves last_seen and expires_at forward, never back (a backfilled call
+  // may be older than what is stored).
   virtual void customer_touch(const std::string& tenant, const std::string& ref, Millis last_seen,
                               Millis expires_at) = 0;
   // Deletes the customer and all its rows (links, intents, variables, calls).
@@ -127,8 +129,9 @@ class Transaction {
                                           const std::vector<Identifier>& ids, Millis now) = 0;
   virtual std::vector<LinkRow> links_of(const std::string& tenant, const std::string& ref,
                                         Millis now) = 0;
-  // Inserts the link, or refreshes last_seen, line_type (when not empty) and
-  // expires_at of an existing one; first_seen is kept.
+  // Inserts the link, or refreshes an existing one: last_seen and expires_at
+  // move forward, never back; line_type is replaced when not empty;
+  // first_seen is kept (unless the link had expired: then it starts afresh).
   virtual void link_upsert(const std::string& tenant, const LinkRow& row) = 0;
 
   // Calls (found even when expired: idempotency needs them until purged).
