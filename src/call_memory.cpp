@@ -452,21 +452,25 @@ CallMemory::~CallMemory() = default;
 
 const Clock& CallMemory::clock() const { return *impl_->clock; }
 
+// A request built in C++ is validated as the wire's would be: its canonical
+// form is a request, parsed with every check of the codec.
 StartResponse CallMemory::start_call(const std::string& tenant, const StartRequest& request) {
   StartResponse resp;
-  std::string text = impl_->start(tenant, request, &resp);
+  std::string text = impl_->start(tenant, json::parse_start(json::canonical(request)), &resp);
   // A replay answers the stored bytes and leaves resp empty.
   return resp.call_id.empty() ? json::read_start_response(text) : resp;
 }
 
 EndResponse CallMemory::end_call(const std::string& tenant, const EndRequest& request) {
   EndResponse resp;
-  std::string text = impl_->end(tenant, request, &resp);
+  std::string text = impl_->end(tenant, json::parse_end(json::canonical(request)), &resp);
   return resp.call_id.empty() ? json::read_end_response(text) : resp;
 }
 
 CustomerView CallMemory::get_customer(const std::string& tenant, const GetRequest& request) {
   check_tenant(tenant);
+  if (request.history_limit < 1 || request.history_limit > 100)
+    throw invalid_field({"history_limit"}, "history_limit must be an integer from 1 to 100");
   const Millis now = impl_->now();
   const auto after = decode_cursor(request.cursor);
   auto tx = impl_->store->begin(false);
@@ -510,6 +514,12 @@ TenantSettings CallMemory::configure_tenant(const std::string& tenant, const Ten
   if (p.price_start_new) s.prices.start_new = *p.price_start_new;
   if (p.price_start_returning) s.prices.start_returning = *p.price_start_returning;
   if (p.price_end) s.prices.end = *p.price_end;
+  if (s.ttl_days < 1 || s.ttl_days > 365)
+    throw invalid_field({"ttl_days"}, "ttl_days must be an integer from 1 to 365");
+  for (double t : {s.level_very_high, s.level_high, s.level_medium, s.reuse, s.confirm})
+    if (!(t >= 0 && t <= 1)) throw invalid_field({"levels"}, "thresholds must be numbers in [0, 1]");
+  if (s.prices.start_new < 0 || s.prices.start_returning < 0 || s.prices.end < 0)
+    throw invalid_field({"billing", "prices"}, "prices must not be negative");
   if (!(s.level_very_high >= s.level_high && s.level_high >= s.level_medium))
     throw invalid_field({"levels"}, "levels must satisfy very_high >= high >= medium");
   if (!(s.reuse >= s.confirm))
@@ -528,6 +538,9 @@ TenantSettings CallMemory::tenant_settings(const std::string& tenant) {
 
 std::int64_t CallMemory::grant_credits(const std::string& tenant, const CreditGrant& grant) {
   check_tenant(tenant);
+  if (grant.amount < 1) throw invalid_field({"amount"}, "amount must be a positive integer");
+  if (grant.idempotency_key.empty() || grant.idempotency_key.size() > 128)
+    throw invalid_field({"idempotency_key"}, "idempotency_key must be 1-128 characters");
   auto tx = impl_->store->begin(true);
   TenantRow row = impl_->tenant_of(*tx, tenant);
   if (auto earlier = tx->grant_get(tenant, grant.idempotency_key)) {
@@ -557,6 +570,7 @@ UsageReport CallMemory::usage(const std::string& tenant, const UsageRequest& req
 }
 
 PurgeResult CallMemory::purge_expired(const PurgeRequest& request) {
+  if (request.limit < 1) throw invalid_field({"limit"}, "limit must be a positive integer");
   const Millis now = request.now ? request.now : impl_->now();
   auto tx = impl_->store->begin(true);
   PurgeResult r;

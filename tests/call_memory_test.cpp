@@ -435,3 +435,37 @@ TEST_CASE("purge deletes expired rows in bounded batches") {
   const std::string json = m.mem.purge_expired_json(R"({"now": "2026-03-09T10:30:00.000Z"})");
   CHECK(json.find("\"more\":false") != std::string::npos);
 }
+
+TEST_CASE("typed requests are validated as the wire's are") {
+  Memory m;
+  StartRequest s;
+  s.identity_hints.ani = "+14155551234";
+  try {
+    m.mem.start_call("acme", s);
+    FAIL("an empty call_id was accepted");
+  } catch (const Error& e) {
+    CHECK(e.status() == Status::invalid);
+    REQUIRE(!e.issues().empty());
+    CHECK(e.issues()[0].path == std::vector<std::string>{"call_id"});
+  }
+  s.call_id = "c1";
+  s.telco.line_type = "satellite";
+  CHECK(status_of([&] { m.mem.start_call("acme", s); }) == Status::invalid);
+  s.telco.line_type = "mobile";
+  CHECK(m.mem.start_call("acme", s).identity.recommendation == "ignore");
+  EndRequest e;
+  e.call_id = "c1";
+  e.intents.push_back({"refund", "pending"});
+  CHECK(status_of([&] { m.mem.end_call("acme", e); }) == Status::invalid);
+  e.intents[0].status = "open";
+  CHECK(m.mem.end_call("acme", e).intents_updated == 1);
+  GetRequest g;
+  g.who.customer_ref = "x";
+  g.history_limit = 0;
+  CHECK(status_of([&] { m.mem.get_customer("acme", g); }) == Status::invalid);
+  CHECK(status_of([&] { m.mem.grant_credits("acme", CreditGrant{0, "k"}); }) == Status::invalid);
+  CHECK(status_of([&] { m.mem.purge_expired(PurgeRequest{0, 0}); }) == Status::invalid);
+  TenantSettingsPatch p;
+  p.ttl_days = 0;
+  CHECK(status_of([&] { m.mem.configure_tenant("acme", p); }) == Status::invalid);
+}

@@ -430,6 +430,18 @@ auto guarded(F&& f) -> decltype(f()) {
   }
 }
 
+// Reads what the store kept: a document that does not read back is a store
+// failure (500), not the caller's bad request.
+template <class F>
+auto stored(F&& f) -> decltype(f()) {
+  try {
+    return guarded(std::forward<F>(f));
+  } catch (const Error& e) {
+    if (e.status() != Status::invalid) throw;
+    throw Error(Status::store, fmt::format("stored data does not read back: {}", e.what()), e.issues());
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Requests.
 
@@ -623,10 +635,15 @@ void write_hints(Out& o, const IdentityHints& h) {
 
 void write_telco(Out& o, const Telco& t) {
   o.begin_object();
-  o.key("line_type").str(t.line_type);
-  o.key("attestation").str(t.attestation);
-  o.key("verstat").str(t.verstat);
+  if (!t.line_type.empty()) o.key("line_type").str(t.line_type);
+  if (!t.attestation.empty()) o.key("attestation").str(t.attestation);
+  if (!t.verstat.empty()) o.key("verstat").str(t.verstat);
   o.end_object();
+}
+
+// A request's time as the wire has it: omitted when not given (0).
+void write_at(Out& o, Millis at) {
+  if (at != 0) o.key("at").str(format_iso(at));
 }
 
 void write_intents(Out& o, const std::vector<Intent>& intents) {
@@ -1036,7 +1053,8 @@ Options parse_open_config(std::string_view text) {
 }
 
 // ---------------------------------------------------------------------------
-// Canonical forms.
+// Canonical forms: themselves valid requests, so that a typed request is
+// validated by parsing its canonical form.
 
 std::string canonical(const StartRequest& r) {
   return guarded([&] {
@@ -1049,7 +1067,7 @@ std::string canonical(const StartRequest& r) {
     write_telco(o, r.telco);
     o.key("channel").str(r.channel);
     o.key("direction").str(r.direction);
-    o.key("at").i64(r.at);
+    write_at(o, r.at);
     o.end_object();
     return o.take();
   });
@@ -1095,7 +1113,7 @@ std::string canonical(const EndRequest& r) {
       o.null();
     o.key("telco");
     write_telco(o, r.telco);
-    o.key("at").i64(r.at);
+    write_at(o, r.at);
     o.end_object();
     return o.take();
   });
@@ -1323,7 +1341,7 @@ std::string write_error(const Error& e) {
 // Stored responses back to values.
 
 StartResponse read_start_response(std::string_view text) {
-  return guarded([&] {
+  return stored([&] {
     rapidjson::Document doc;
     parse_document(text, doc, false, kNoLimit);
     Issues is;
@@ -1377,7 +1395,7 @@ StartResponse read_start_response(std::string_view text) {
 }
 
 EndResponse read_end_response(std::string_view text) {
-  return guarded([&] {
+  return stored([&] {
     rapidjson::Document doc;
     parse_document(text, doc, false, kNoLimit);
     Issues is;
@@ -1406,7 +1424,7 @@ std::string write_string_map(const std::map<std::string, std::string>& m) {
 }
 
 std::map<std::string, std::string> read_string_map(std::string_view text) {
-  return guarded([&] {
+  return stored([&] {
     rapidjson::Document doc;
     parse_document(text, doc, true, kNoLimit);
     Issues is;

@@ -49,7 +49,9 @@ Options parse_open_config(std::string_view text);
 
 // The canonical form of a request: equal for requests that mean the same
 // (the legacy shape and the current one, keys in any order). Idempotency
-// compares fingerprints of these.
+// compares fingerprints of these. A canonical form is itself a valid request
+// when the request was valid: parse_start(canonical(r)) validates a request
+// built in C++.
 std::string canonical(const StartRequest& r);
 std::string canonical(const EndRequest& r);
 
@@ -66,11 +68,13 @@ std::string write(const PurgeResult& r);
 // "details": {"issues": [{"path": [...], "message": ...}]}}.
 std::string write_error(const Error& e);
 
-// Stored responses back to values (a replay through the typed API).
+// Stored responses back to values (a replay through the typed API). What
+// does not read back throws Error(Status::store).
 StartResponse read_start_response(std::string_view text);
 EndResponse read_end_response(std::string_view text);
 
-// A flat JSON object of strings (call data), both ways.
+// A flat JSON object of strings (call data), both ways; reading is of stored
+// data, as above.
 std::string write_string_map(const std::map<std::string, std::string>& m);
 std::map<std::string, std::string> read_string_map(std::string_view text);
 
