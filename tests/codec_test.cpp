@@ -166,7 +166,7 @@ TEST_CASE("codec: start needs at least one identity hint") {
   CHECK_START_ISSUE(R"({"call_id":"c","identity_hints":"+1415"})", {"identity_hints"});
 }
 
-TEST_CASE("codec: call_id is required, 1..128 bytes, a string without NUL") {
+TEST_CASE("codec: call_id is required, 1..128 characters, a string without NUL") {
   CHECK(json::parse_start(start_with_call_id(std::string(128, 'x'))).call_id.size() == 128);
   CHECK_START_ISSUE(start_with_call_id(std::string(129, 'x')), {"call_id"});
   CHECK_START_ISSUE(start_with_call_id(""), {"call_id"});
@@ -175,9 +175,9 @@ TEST_CASE("codec: call_id is required, 1..128 bytes, a string without NUL") {
   CHECK_START_ISSUE(R"({"call_id":null,"identity_hints":{"ani":"1"}})", {"call_id"});
   CHECK_START_ISSUE(R"({"call_id":12,"identity_hints":{"ani":"1"}})", {"call_id"});
   CHECK_START_ISSUE(R"({"call_id":["a"],"identity_hints":{"ani":"1"}})", {"call_id"});
-  // Multi-byte UTF-8 counts bytes: 64 two-byte characters are 128 bytes.
+  // Lengths count characters, not bytes: 128 two-byte characters are fine.
   std::string e_acute;
-  for (int i = 0; i < 64; ++i) e_acute += "\xC3\xA9";
+  for (int i = 0; i < 128; ++i) e_acute += "\xC3\xA9";
   CHECK(json::parse_start(start_with_call_id(e_acute)).call_id == e_acute);
   CHECK_START_ISSUE(start_with_call_id(e_acute + "x"), {"call_id"});
 }
@@ -472,7 +472,7 @@ TEST_CASE("codec: end intents array") {
 }
 
 TEST_CASE("codec: end variables") {
-  // Names: 1..64 bytes.
+  // Names: 1..64 characters.
   CHECK_NOTHROW(
       json::parse_end(R"({"call_id":"c","variables":{)" + quoted(std::string(64, 'n')) + R"(:1}})"));
   CHECK_END_ISSUE(R"({"call_id":"c","variables":{)" + quoted(std::string(65, 'n')) + R"(:1}})",

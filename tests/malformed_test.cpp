@@ -945,15 +945,9 @@ TEST_SUITE("malformed") {
     }
   }
 
-  // KNOWN LIBRARY BUG (reported, not fixed here): inside the library a time of
-  // 0 means "not given" (types.hpp: "A time of 0 in a request means 'not
-  // given'"), so the valid timestamp 1970-01-01T00:00:00.000Z is silently read
-  // as "now": a start at the epoch is recorded at the clock's now, a replay
-  // without "at" is not a conflict, usage "to" the epoch reports up to now,
-  // and purge "now" the epoch deletes what expired by the real now. The
-  // contract accepts years from 1970 (and the codec rejects anything earlier).
-  // Either fix passes these checks: reject the epoch itself with an issue at
-  // the field, or honour it as a time.
+  // Inside the library a time of 0 means "not given"; the epoch itself must
+  // therefore never be read as "now": either it is refused with an issue at
+  // the field (what the codec does), or honoured as a time.
   TEST_CASE("hostile: the epoch itself is not taken for an omitted time") {
     Seeded s;
     const std::string epoch = "1970-01-01T00:00:00.000Z";

@@ -184,17 +184,28 @@ const Value* field(const Value& obj, std::string_view name) {
   return v && !v->IsNull() ? v : nullptr;
 }
 
-// Checks a text of min..max bytes: no NUL, valid UTF-8.
+// The characters (Unicode code points) of valid UTF-8.
+std::size_t characters(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Checks a text of min..max characters (code points, as the contract counts
+// them): valid UTF-8, no NUL.
 bool check_text(std::string_view s, const Path& path, std::size_t min, std::size_t max, Issues& is) {
-  if (s.size() < min) {
+  if (!valid_utf8(s)) {
+    is.add(path, fmt::format("{} must be valid UTF-8", label(path)));
+    return false;
+  }
+  const std::size_t n = characters(s);
+  if (n < min) {
     is.add(path, min == 1 ? fmt::format("{} must not be empty", label(path))
-                          : fmt::format("{} must be at least {} bytes", label(path), min));
-  } else if (s.size() > max) {
-    is.add(path, fmt::format("{} must be at most {} bytes", label(path), max));
+                          : fmt::format("{} must be at least {} characters", label(path), min));
+  } else if (n > max) {
+    is.add(path, fmt::format("{} must be at most {} characters", label(path), max));
   } else if (s.find('\0') != std::string_view::npos) {
     is.add(path, fmt::format("{} must not contain a NUL character", label(path)));
-  } else if (!valid_utf8(s)) {
-    is.add(path, fmt::format("{} must be valid UTF-8", label(path)));
   } else {
     return true;
   }
@@ -245,14 +256,18 @@ std::optional<bool> read_bool(const Value& v, const Path& path, Issues& is) {
   return v.GetBool();
 }
 
-std::optional<Millis> read_time(const Value& v, const Path& path, Issues& is) {
+// A request's time; `earliest` is 1 there: time 0 means "not given" inside
+// the library, so the epoch itself is refused. Stored responses may hold 0.
+std::optional<Millis> read_time(const Value& v, const Path& path, Issues& is, Millis earliest = 1) {
   if (!v.IsString()) {
     is.add(path, fmt::format("{} must be an ISO-8601 timestamp string", label(path)));
     return std::nullopt;
   }
   const auto t = view(v).size() <= 64 ? parse_iso(view(v)) : std::nullopt;
-  if (!t || *t < 0) {
-    is.add(path, fmt::format("{} must be an ISO-8601 timestamp like 2026-02-07T10:30:00.000Z", label(path)));
+  if (!t || *t < earliest) {
+    is.add(path, fmt::format("{} must be an ISO-8601 timestamp after 1970-01-01T00:00:00.000Z, like "
+                             "2026-02-07T10:30:00.000Z",
+                             label(path)));
     return std::nullopt;
   }
   return t;
@@ -745,7 +760,7 @@ class Reader {
   Millis time(const Value& obj, const Path& base, const char* name) {
     const Value* v = get(obj, base, name);
     if (!v) return 0;
-    return read_time(*v, base + name, is_).value_or(0);
+    return read_time(*v, base + name, is_, 0).value_or(0);
   }
   const Value* array(const Value& obj, const Path& base, const char* name) {
     const Value* v = get(obj, base, name);

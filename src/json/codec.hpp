@@ -20,7 +20,8 @@
 
 namespace callmem::json {
 
-// The contract's limits (docs/contract.md section 4).
+// The contract's limits (docs/contract.md section 4). Lengths of text are in
+// characters (Unicode code points); a variable value's is in bytes of JSON.
 inline constexpr std::size_t kMaxRequestBytes = 1 << 20;
 inline constexpr std::size_t kMaxCallId = 128;
 inline constexpr std::size_t kMaxExternalIdKey = 64;
