@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "identity/identifiers.hpp"
+#include "identity/phone.hpp"
 #include "identity/scorer.hpp"
 #include "json/codec.hpp"
 #include "store/sqlite_store.hpp"
@@ -93,9 +94,14 @@ struct CallMemory::Impl {
   Options options;
   std::unique_ptr<Store> store;
   std::shared_ptr<Clock> clock;
-  std::unique_ptr<Scorer> scorer = make_hosted_scorer();
+  std::unique_ptr<Scorer> probabilistic = make_probabilistic_scorer();
+  std::unique_ptr<Scorer> hosted = make_hosted_scorer();
 
   Millis now() const { return clock->now(); }
+
+  const Scorer& scorer_for(const TenantSettings& s) const {
+    return s.identity_profile == "hosted" ? *hosted : *probabilistic;
+  }
 
   TenantRow tenant_of(Transaction& tx, const std::string& tenant) const {
     if (auto row = tx.tenant_get(tenant)) return *row;
@@ -103,14 +109,14 @@ struct CallMemory::Impl {
   }
 
   // Who a call is: every customer linked to its identifiers (or named by its
-  // customer_ref), assessed by the scorer, best first.
+  // customer_ref), assessed by the tenant's scorer, best first.
   struct Scored {
     CandidateFacts facts;
     Assessment assessment;
   };
-  std::vector<Scored> candidates(Transaction& tx, const std::string& tenant,
-                                 const CallIdentifiers& ids, const IdentityHints& hints,
-                                 const Telco& telco, Millis at) const {
+  std::vector<Scored> candidates(Transaction& tx, const std::string& tenant, const CallIdentifiers& ids,
+                                 const IdentityHints& hints, const Telco& telco, const TenantSettings& s,
+                                 Millis at) const {
     std::map<std::string, CandidateFacts> by_ref;
     if (!ids.ids.empty()) {
       for (const LinkRow& link : tx.links_find(tenant, ids.ids, at)) {
@@ -125,24 +131,50 @@ struct CallMemory::Impl {
         }
       }
     }
-    if (hints.customer_ref) {
-      if (tx.customer_get(tenant, *hints.customer_ref, at)) {
-        CandidateFacts& f = by_ref[*hints.customer_ref];
-        f.customer_ref = *hints.customer_ref;
-        f.ref_match = true;
-      }
+    if (hints.customer_ref && tx.customer_get(tenant, *hints.customer_ref, at)) {
+      CandidateFacts& f = by_ref[*hints.customer_ref];
+      f.customer_ref = *hints.customer_ref;
+      f.ref_match = true;
     }
-    std::vector<Scored> out;
-    out.reserve(by_ref.size());
-    const CallEvidence call{&ids, &telco, at};
+    std::map<std::string, std::string> call_keys;  // the call's identity external ids
+    for (const Identifier& id : ids.ids)
+      if (id.type == "external_id") call_keys[id.key] = id.value;
+    const bool has_number = ids.ani.kind == ParsedPhone::Kind::number;
+
+    std::vector<CandidateFacts> facts;
+    facts.reserve(by_ref.size());
     for (auto& [ref, f] : by_ref) {
       auto customer = tx.customer_get(tenant, ref, at);
       if (!customer) continue;  // links outlived their customer; never resurrect it
       f.last_seen = customer->last_seen;
       f.open_intent = !tx.intents_of(tenant, ref, at, true).empty();
-      Assessment a = scorer->assess(call, f);
-      out.push_back(Scored{std::move(f), std::move(a)});
+      // Disagreement is evidence too: what is on file for what the call gave
+      // and this candidate did not match.
+      const bool ani_unmatched = has_number && !f.ani_match;
+      if (ani_unmatched || f.matched_keys.size() < call_keys.size()) {
+        for (const LinkRow& l : tx.links_of(tenant, ref, at)) {
+          if (l.id.type == "ani") {
+            f.other_ani = f.other_ani || ani_unmatched;
+          } else if (call_keys.count(l.id.key) &&
+                     std::find(f.matched_keys.begin(), f.matched_keys.end(), l.id.key) == f.matched_keys.end() &&
+                     std::find(f.mismatched_keys.begin(), f.mismatched_keys.end(), l.id.key) ==
+                         f.mismatched_keys.end()) {
+            f.mismatched_keys.push_back(l.id.key);
+          }
+        }
+      }
+      facts.push_back(std::move(f));
     }
+    const int on_number = static_cast<int>(
+        std::count_if(facts.begin(), facts.end(), [](const CandidateFacts& f) { return f.ani_match; }));
+    for (CandidateFacts& f : facts)
+      if (f.ani_match) f.ani_customers = on_number;
+
+    CallEvidence call{&ids, &telco, hints.customer_ref.has_value(), at, s.reuse};
+    std::vector<Assessment> assessed = scorer_for(s).assess(call, facts);
+    std::vector<Scored> out;
+    out.reserve(facts.size());
+    for (std::size_t i = 0; i < facts.size(); ++i) out.push_back({std::move(facts[i]), std::move(assessed[i])});
     // Best first; among equals the most recently seen, then the oldest ref.
     std::sort(out.begin(), out.end(), [](const Scored& a, const Scored& b) {
       if (a.assessment.confidence != b.assessment.confidence)
@@ -168,7 +200,9 @@ struct CallMemory::Impl {
                      Millis at) const {
     Resolution r;
     const Millis expires = at + ttl_of(s);
-    std::vector<Scored> scored = candidates(tx, tenant, ids, hints, telco, at);
+    std::vector<Scored> scored = candidates(tx, tenant, ids, hints, telco, s, at);
+    CandidateFacts matched;  // what of the call's identifiers the chosen customer already had
+    double known_mass = 0;
     if (scored.empty()) {
       r.customer_ref = uuid_v4();
       r.created = true;
@@ -176,26 +210,37 @@ struct CallMemory::Impl {
       r.identity.confidence = 0;
     } else {
       const Scored& best = scored.front();
+      matched = best.facts;
       r.customer_ref = best.facts.customer_ref;
       r.identity.confidence = best.assessment.confidence;
       r.identity.sources = best.assessment.sources;
       r.identity.evidence = best.assessment.evidence;
       for (std::size_t i = 1; i < scored.size(); ++i)
         r.identity.candidates.push_back({scored[i].facts.customer_ref, scored[i].assessment.confidence});
+      for (const Scored& c : scored) known_mass += c.assessment.confidence;
     }
     r.identity.level = level_of(r.identity.confidence, s);
     r.identity.recommendation = recommendation_of(r.identity.confidence, s);
-    if (ids.ani_given && ids.ani.kind != NormalisedAni::Kind::number)
+    // Several customers on one number and nothing to tell them apart: it is
+    // probably one of them, so the host is asked to confirm which.
+    if (s.identity_profile == "probabilistic" && r.identity.recommendation == "ignore" &&
+        scored.size() > 1 && known_mass >= s.reuse)
+      r.identity.recommendation = "confirm";
+    if (ids.ani_given && ids.ani.kind != ParsedPhone::Kind::number)
       r.identity.evidence.push_back({"ani", 0, ids.ani.reason + ": not used as an identifier"});
 
     const bool link_all = r.created || r.identity.recommendation == "reuse";
-    std::set<Identifier> already;
-    if (!link_all) {
-      for (const LinkRow& l : tx.links_of(tenant, r.customer_ref, at)) already.insert(l.id);
-    }
     for (const Identifier& id : ids.ids) {
-      if (!link_all && !already.count(id)) continue;
-      const std::string line = id.type == "ani" ? telco.line_type : std::string();
+      const bool on_file = id.type == "ani" ? matched.ani_match
+                                            : std::find(matched.matched_keys.begin(), matched.matched_keys.end(),
+                                                        id.key) != matched.matched_keys.end();
+      if (!link_all && !on_file) continue;
+      std::string line;
+      if (id.type == "ani") {
+        // The host's carrier data; else, for a number new to the customer,
+        // its type from the numbering plan (kept, so that it is looked up once).
+        line = !telco.line_type.empty() ? telco.line_type : on_file ? std::string() : number_type(id.value);
+      }
       tx.link_upsert(tenant, LinkRow{id, r.customer_ref, line, at, at, expires});
     }
     if (!r.created) tx.customer_touch(tenant, r.customer_ref, at, expires);
@@ -231,8 +276,9 @@ struct CallMemory::Impl {
       return *who.customer_ref;
     }
     if (who.identity_hints) {
-      CallIdentifiers ids = identifiers_of(*who.identity_hints, nullptr);
-      auto scored = candidates(tx, tenant, ids, *who.identity_hints, Telco{}, now);
+      const TenantSettings s = tenant_of(tx, tenant).settings;
+      const CallIdentifiers ids = identifiers_of(*who.identity_hints, s.default_region, nullptr);
+      auto scored = candidates(tx, tenant, ids, *who.identity_hints, Telco{}, s, now);
       if (!scored.empty()) return scored.front().facts.customer_ref;
       throw Error(Status::not_found, "no customer matches these identity_hints");
     }
@@ -279,7 +325,7 @@ struct CallMemory::Impl {
     TenantRow row = tenant_of(*tx, tenant);
     const TenantSettings& s = row.settings;
     std::map<std::string, std::string> call_data;
-    const CallIdentifiers ids = identifiers_of(req.identity_hints, &call_data);
+    const CallIdentifiers ids = identifiers_of(req.identity_hints, s.default_region, &call_data);
     Resolution r = resolve(*tx, tenant, req.identity_hints, ids, req.telco, s, at);
     meter(*tx, tenant, row, r.created ? "start_new" : "start_returning", at);
 
@@ -346,7 +392,7 @@ struct CallMemory::Impl {
       if (!tx->customer_get(tenant, ref, 0))
         tx->customer_insert(tenant, CustomerRow{ref, started, at, at + ttl});
     } else if (req.identity_hints) {
-      const CallIdentifiers ids = identifiers_of(*req.identity_hints, &call_data);
+      const CallIdentifiers ids = identifiers_of(*req.identity_hints, s.default_region, &call_data);
       ref = resolve(*tx, tenant, *req.identity_hints, ids, req.telco, s, at).customer_ref;
     } else if (req.customer_ref) {
       if (!tx->customer_get(tenant, *req.customer_ref, at))
@@ -505,6 +551,7 @@ TenantSettings CallMemory::configure_tenant(const std::string& tenant, const Ten
   const std::int64_t old_ttl = s.ttl_days;
   if (p.ttl_days) s.ttl_days = *p.ttl_days;
   if (p.default_region) s.default_region = *p.default_region;
+  if (p.identity_profile) s.identity_profile = *p.identity_profile;
   if (p.level_very_high) s.level_very_high = *p.level_very_high;
   if (p.level_high) s.level_high = *p.level_high;
   if (p.level_medium) s.level_medium = *p.level_medium;
@@ -514,6 +561,8 @@ TenantSettings CallMemory::configure_tenant(const std::string& tenant, const Ten
   if (p.price_start_new) s.prices.start_new = *p.price_start_new;
   if (p.price_start_returning) s.prices.start_returning = *p.price_start_returning;
   if (p.price_end) s.prices.end = *p.price_end;
+  if (s.identity_profile != "probabilistic" && s.identity_profile != "hosted")
+    throw invalid_field({"identity", "profile"}, "identity.profile must be probabilistic or hosted");
   if (s.ttl_days < 1 || s.ttl_days > 365)
     throw invalid_field({"ttl_days"}, "ttl_days must be an integer from 1 to 365");
   for (double t : {s.level_very_high, s.level_high, s.level_medium, s.reuse, s.confirm})

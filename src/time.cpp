@@ -73,6 +73,16 @@ std::string format_day(Millis t) {
   return fmt::format("{:04}-{:02}-{:02}", c.y, c.m, c.d);
 }
 
+std::string format_ago(Millis d) {
+  const Millis days = d / kDay;
+  if (days <= 0) {
+    const Millis hours = d / (3600 * kSecond);
+    if (hours <= 0) return "within the hour";
+    return hours == 1 ? "1 hour ago" : fmt::format("{} hours ago", hours);
+  }
+  return days == 1 ? "1 day ago" : fmt::format("{} days ago", days);
+}
+
 std::optional<Millis> parse_iso(std::string_view s) {
   int y, mo, d, h, mi, se;
   if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||

@@ -110,8 +110,9 @@ TEST_CASE("a returning caller is recognised with open intents and variables") {
   CHECK(again.variables.at("name").ttl_seconds == 29 * 86400);
 }
 
-TEST_CASE("mobile ANI and an external id give very_high; unknown line type alone gives ignore") {
+TEST_CASE("hosted profile: mobile ANI and an external id give very_high; unknown line type alone ignore") {
   Memory m;
+  m.mem.configure_tenant_json("acme", R"({"identity": {"profile": "hosted"}})");
   const auto first = m.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234",
       "external_ids": {"crm_id": "CRM_789"}}, "telco": {"line_type": "mobile"}})");
   m.end(R"({"call_id": "c1", "intent": "billing", "variables": {"name": "Ann"}})");
@@ -123,6 +124,7 @@ TEST_CASE("mobile ANI and an external id give very_high; unknown line type alone
   CHECK(both.identity.level == "very_high");
 
   Memory n;
+  n.mem.configure_tenant_json("acme", R"({"identity": {"profile": "hosted"}})");
   const auto a = n.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234"}})");
   n.end(R"({"call_id": "c1", "intent": "billing", "variables": {"name": "Ann"}})");
   const auto b = n.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234"}})");
@@ -387,7 +389,11 @@ TEST_CASE("tenant settings: a subset changes, the rest keeps its value; threshol
   p.confirm = 0.8;  // above reuse
   CHECK(status_of([&] { m.mem.configure_tenant("acme", p); }) == Status::invalid);
   CHECK(m.mem.tenant_settings("acme").confirm == 0.3);
-  // With reuse at 0.6, a mobile ANI with recency (0.55) asks to confirm.
+  // Under the hosted weights with reuse at 0.6, a mobile ANI with recency
+  // (0.55) asks to confirm.
+  p = {};
+  p.identity_profile = "hosted";
+  CHECK(m.mem.configure_tenant("acme", p).identity_profile == "hosted");
   m.start(start_body("c1", "+14155551234"));
   const auto r = m.start(start_body("c2", "+14155551234"));
   CHECK(r.identity.recommendation == "confirm");

@@ -943,7 +943,8 @@ TEST_CASE("codec: small responses, exactly") {
         R"({"customer_ref":"ref","removed":{"identities":2,"intents":1,"variables":3,"calls":4}})");
 
   CHECK(json::write(TenantSettings{}) ==
-        R"({"ttl_days":30,"default_region":"US","levels":{"very_high":0.9,"high":0.7,"medium":0.5},)"
+        R"({"ttl_days":30,"default_region":"US","identity":{"profile":"probabilistic"},)"
+              R"("levels":{"very_high":0.9,"high":0.7,"medium":0.5},)"
         R"("recommendations":{"reuse":0.5,"confirm":0.3},)"
         R"("billing":{"enabled":false,"prices":{"start_new":1,"start_returning":0,"end":0}}})");
   TenantSettings s;

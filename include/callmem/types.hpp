@@ -185,7 +185,10 @@ struct Prices {
 
 struct TenantSettings {
   std::int64_t ttl_days = 30;
-  std::string default_region = "US";
+  std::string default_region = "US";  // where a national ANI is read when the DNIS does not tell
+  // How identity is scored: "probabilistic" (Fellegi-Sunter, docs/identity.md)
+  // or "hosted" (the hosted product's documented additive weights).
+  std::string identity_profile = "probabilistic";
   double level_very_high = 0.9;
   double level_high = 0.7;
   double level_medium = 0.5;
@@ -199,6 +202,7 @@ struct TenantSettings {
 struct TenantSettingsPatch {
   std::optional<std::int64_t> ttl_days;
   std::optional<std::string> default_region;
+  std::optional<std::string> identity_profile;
   std::optional<double> level_very_high, level_high, level_medium;
   std::optional<double> reuse, confirm;
   std::optional<bool> billing_enabled;

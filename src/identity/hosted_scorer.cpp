@@ -26,18 +26,19 @@ double ani_weight(const std::string& line_type) {
   return kAniUnknown;
 }
 
-std::string ago(Millis d) {
-  const Millis days = d / kDay;
-  if (days <= 0) {
-    const Millis hours = d / (3600 * kSecond);
-    return hours <= 0 ? "within the hour" : hours == 1 ? "1 hour ago" : fmt::format("{} hours ago", hours);
-  }
-  return days == 1 ? "1 day ago" : fmt::format("{} days ago", days);
-}
-
 class HostedScorer final : public Scorer {
  public:
-  Assessment assess(const CallEvidence& call, const CandidateFacts& c) const override {
+  std::vector<Assessment> assess(const CallEvidence& call,
+                                 const std::vector<CandidateFacts>& candidates) const override {
+    std::vector<Assessment> out;
+    out.reserve(candidates.size());
+    for (const CandidateFacts& c : candidates) out.push_back(one(call, c));
+    return out;
+  }
+
+ private:
+  // Each candidate on its own: the weights add up, they do not compete.
+  static Assessment one(const CallEvidence& call, const CandidateFacts& c) {
     Assessment a;
     double sum = 0;
     bool matched = false;
@@ -50,7 +51,7 @@ class HostedScorer final : public Scorer {
       const double w = ani_weight(line);
       sum += w;
       a.sources.push_back("ani:" + line);
-      a.evidence.push_back({"ani", w, fmt::format("{}, last seen {}", line, ago(call.at - c.ani_last_seen))});
+      a.evidence.push_back({"ani", w, fmt::format("{}, last seen {}", line, format_ago(call.at - c.ani_last_seen))});
     }
     if (!c.matched_keys.empty()) {
       matched = true;
@@ -72,7 +73,7 @@ class HostedScorer final : public Scorer {
       if (days <= kRecentDays) {
         sum += kRecency;
         a.sources.push_back(fmt::format("recency:{}day", days));
-        a.evidence.push_back({"recency", kRecency, "last call " + ago(since)});
+        a.evidence.push_back({"recency", kRecency, "last call " + format_ago(since)});
       }
     }
     if (matched && c.open_intent) {

@@ -8,22 +8,10 @@
 #include <vector>
 
 #include "callmem/types.hpp"
+#include "identity/phone.hpp"
 #include "store/store.hpp"
 
 namespace callmem {
-
-struct NormalisedAni {
-  enum class Kind { number, withheld, invalid } kind = Kind::invalid;
-  std::string value;   // the number: '+' and digits, when kind == number
-  std::string reason;  // why it is not a number, for the evidence
-};
-
-// Strips URI schemes (tel:, sip:, sips:), the host and parameters of a SIP
-// URI, and formatting; keeps '+' and digits; "00" and "011" international
-// prefixes become '+'. Withheld caller IDs (anonymous, restricted, private,
-// unavailable, unknown, blocked, an empty user part, and the placeholder
-// numbers platforms send for them) are never numbers.
-NormalisedAni normalise_ani(std::string_view raw);
 
 // True for external id keys that name one interaction rather than a person
 // (*_call_id, *_call_sid, *session*, *contact_id, campaign_id, skill_id,
@@ -35,12 +23,13 @@ std::string normalise_external_id(std::string_view key, std::string_view value);
 
 // The identifiers of a call: its ANI (when a number) and its identity
 // external ids. Interaction ids go to `call_data` when it is not null.
+// A national ANI is read in the DNIS's country, else in `default_region`.
 struct CallIdentifiers {
-  NormalisedAni ani;  // kind invalid with empty reason when no ANI was given
+  ParsedPhone ani;  // kind invalid with empty reason when no ANI was given
   bool ani_given = false;
   std::vector<Identifier> ids;  // ani first, then external ids by key
 };
-CallIdentifiers identifiers_of(const IdentityHints& hints,
+CallIdentifiers identifiers_of(const IdentityHints& hints, const std::string& default_region,
                                std::map<std::string, std::string>* call_data);
 // Only the external ids (call end's `external_ids`).
 std::vector<Identifier> external_identifiers(const std::map<std::string, std::string>& external_ids,

@@ -17,16 +17,21 @@ namespace callmem {
 struct CallEvidence {
   const CallIdentifiers* identifiers = nullptr;
   const Telco* telco = nullptr;
+  bool ref_given = false;  // the call named a customer_ref (live or not)
   Millis at = 0;
+  double reuse_threshold = 0.5;  // the tenant's: a spoofable number alone stays below it
 };
 
 // What is known of one candidate customer, as it bears on this call.
 struct CandidateFacts {
   std::string customer_ref;
   bool ani_match = false;
-  std::string ani_line_type;  // the line type last stored on the matching link
+  std::string ani_line_type;  // the line type stored with the matching link
   Millis ani_last_seen = 0;
+  int ani_customers = 0;      // live customers linked to the call's number, this one included
+  bool other_ani = false;     // linked to some number, not this call's (known only when looked up)
   std::vector<std::string> matched_keys;     // external id keys that agree
+  std::vector<std::string> mismatched_keys;  // keys on file with another value than the call's
   bool ref_match = false;                    // the call named this customer_ref
   Millis last_seen = 0;                      // the customer's last call
   bool open_intent = false;                  // has an unresolved intent
@@ -41,8 +46,16 @@ struct Assessment {
 class Scorer {
  public:
   virtual ~Scorer() = default;
-  virtual Assessment assess(const CallEvidence& call, const CandidateFacts& candidate) const = 0;
+  // One assessment per candidate, in the same order. Candidates compete: a
+  // number shared by three customers gives each of them a share.
+  virtual std::vector<Assessment> assess(const CallEvidence& call,
+                                         const std::vector<CandidateFacts>& candidates) const = 0;
 };
+
+// Fellegi-Sunter: each signal adds log2(m/u) when it agrees and
+// log2((1-m)/(1-u)) when it disagrees; the candidates and "someone not yet
+// known" share the probability. The default (docs/identity.md).
+std::unique_ptr<Scorer> make_probabilistic_scorer();
 
 // The hosted product's documented additive weights: an ANI on a mobile line
 // +0.5, an external id +0.4, an unknown line type 0. The rest (landline,

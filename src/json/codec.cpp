@@ -586,6 +586,13 @@ void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Iss
     else
       is.add(rp, fmt::format("{} must be two uppercase ASCII letters, like US", label(rp)));
   }
+  if (const Value* v = field(o, "identity")) {
+    const Path ip = base + "identity";
+    if (check_object(*v, ip, is)) {
+      if (const Value* f = field(*v, "profile"))
+        p.identity_profile = read_enum(*f, ip + "profile", {"probabilistic", "hosted"}, is);
+    }
+  }
   if (const Value* v = field(o, "levels")) {
     const Path lp = base + "levels";
     if (check_object(*v, lp, is)) {
@@ -622,6 +629,7 @@ void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Iss
 void apply(const TenantSettingsPatch& p, TenantSettings& s) {
   if (p.ttl_days) s.ttl_days = *p.ttl_days;
   if (p.default_region) s.default_region = *p.default_region;
+  if (p.identity_profile) s.identity_profile = *p.identity_profile;
   if (p.level_very_high) s.level_very_high = *p.level_very_high;
   if (p.level_high) s.level_high = *p.level_high;
   if (p.level_medium) s.level_medium = *p.level_medium;
@@ -1248,6 +1256,10 @@ std::string write(const TenantSettings& s) {
     o.begin_object();
     o.key("ttl_days").i64(s.ttl_days);
     o.key("default_region").str(s.default_region);
+    o.key("identity");
+    o.begin_object();
+    o.key("profile").str(s.identity_profile);
+    o.end_object();
     o.key("levels");
     o.begin_object();
     o.key("very_high").num(s.level_very_high);

@@ -130,6 +130,10 @@ CREATE TABLE usage(
   PRIMARY KEY(tenant, day, operation)
 ) WITHOUT ROWID;
 )sql",
+    // 2: the tenant's identity scoring profile.
+    R"sql(
+ALTER TABLE tenants ADD COLUMN identity_profile TEXT NOT NULL DEFAULT 'probabilistic';
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -199,19 +203,20 @@ const char* sql_text(Sql id) {
 
     case kTenantGet:
       return "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, "
-             "confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance "
-             "FROM tenants WHERE tenant = ?1";
+             "confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
+             "identity_profile FROM tenants WHERE tenant = ?1";
     case kTenantPut:
       return "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, "
              "level_medium, reuse, confirm, billing_enabled, price_start_new, price_start_returning, "
-             "price_end, balance) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+             "price_end, balance, identity_profile) "
+             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
              "ON CONFLICT(tenant) DO UPDATE SET ttl_days = excluded.ttl_days, "
              "default_region = excluded.default_region, level_very_high = excluded.level_very_high, "
              "level_high = excluded.level_high, level_medium = excluded.level_medium, "
              "reuse = excluded.reuse, confirm = excluded.confirm, "
              "billing_enabled = excluded.billing_enabled, price_start_new = excluded.price_start_new, "
              "price_start_returning = excluded.price_start_returning, price_end = excluded.price_end, "
-             "balance = excluded.balance";
+             "balance = excluded.balance, identity_profile = excluded.identity_profile";
     case kShiftCustomers:
       return "UPDATE customers SET expires_at = expires_at + ?2 WHERE tenant = ?1";
     case kShiftIdentities:
@@ -620,6 +625,7 @@ class SqliteTransaction final : public Transaction {
       t.prices.start_returning = s.col_i64(9);
       t.prices.end = s.col_i64(10);
       row.balance = s.col_i64(11);
+      t.identity_profile = s.col_text(12);
       return row;
     });
   }
@@ -640,7 +646,8 @@ class SqliteTransaction final : public Transaction {
           .i64(10, t.prices.start_new)
           .i64(11, t.prices.start_returning)
           .i64(12, t.prices.end)
-          .i64(13, row.balance);
+          .i64(13, row.balance)
+          .text(14, t.identity_profile);
       s.run();
     });
   }

@@ -1,0 +1,209 @@
+// The probabilistic scorer (Fellegi-Sunter). For each candidate customer c,
+// every signal of the call adds a weight in bits:
+//   agreement     log2(m / u)
+//   disagreement  log2((1 - m) / (1 - u))
+// where m = P(signal | the caller is c) and u = P(signal | the caller is
+// someone else). The likelihood ratio of c is LR_c = 2^(sum of its weights),
+// and the candidates share the probability with "someone not yet known"
+// (prior weight 1, as much as one known customer):
+//   P(c) = LR_c / (1 + sum over all candidates of LR_j)
+// so that a number shared by several customers gives each a share, and a
+// strong agreement on one candidate takes the mass from the others.
+// docs/identity.md lists the parameters and why.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "identity/phone.hpp"
+#include "identity/scorer.hpp"
+#include "time.hpp"
+
+namespace callmem {
+namespace {
+
+// P(the caller calls from a number linked to them | it is them): people also
+// call from work, from a second phone, from a relative's.
+constexpr double kAniM = 0.85;
+// P(a call from this number | the caller is someone else), by line type: a
+// personal mobile is rarely used by another person; a household landline
+// often; a business or gateway number (toll free, premium, shared cost,
+// corporate) by anyone.
+constexpr double kAniUMobile = 0.002;
+constexpr double kAniULandline = 0.05;
+constexpr double kAniUVoip = 0.02;
+constexpr double kAniUUnknown = 0.01;  // North America cannot tell mobile from fixed
+constexpr double kAniUBusiness = 0.3;
+constexpr double kAniUMax = 0.95;
+// Trust in the presented number (STIR/SHAKEN), as a factor on u: a failed
+// validation or a gateway's C attestation makes spoofing likely.
+constexpr double kTrustVerified = 0.5;  // attestation A, or TN-Validation-Passed
+constexpr double kTrustGateway = 20;    // attestation C
+constexpr double kTrustFailed = 50;     // TN-Validation-Failed
+// Recycling: carriers reassign a disconnected number after 45 days or more;
+// past this many days unseen, u grows by this much per further 30 days.
+constexpr Millis kRecycleAfterDays = 30;
+constexpr double kRecyclePer30Days = 1.0;
+
+// An account number, CRM id or e-mail on file: rarely mistyped, never shared.
+constexpr double kExternalM = 0.98;
+constexpr double kExternalU = 0.0005;
+// The host's own memory of the customer_ref.
+constexpr double kRefM = 0.99;
+constexpr double kRefU = 0.0001;
+
+// Callers come back: the likelihood ratio of a recent last call.
+constexpr double kRecentDayLR = 2.0;    // within a day
+constexpr double kRecentWeekLR = 1.5;   // within 7 days
+constexpr double kStaleLR = 0.8;        // more than 30 days
+// An open intent brings the caller back about it.
+constexpr double kOpenIntentLR = 2.0;
+
+double bits(double m, double u) { return std::log2(m / u); }
+double against(double m, double u) { return std::log2((1 - m) / (1 - u)); }
+
+double u_of_line(const std::string& line) {
+  if (line == "mobile") return kAniUMobile;
+  if (line == "landline") return kAniULandline;
+  if (line == "voip") return kAniUVoip;
+  if (is_business_type(line)) return kAniUBusiness;
+  return kAniUUnknown;
+}
+
+bool low_trust(const Telco& t) { return t.verstat == "TN-Validation-Failed" || t.attestation == "C"; }
+
+class ProbabilisticScorer final : public Scorer {
+ public:
+  std::vector<Assessment> assess(const CallEvidence& call,
+                                 const std::vector<CandidateFacts>& candidates) const override {
+    std::vector<Assessment> out(candidates.size());
+    std::vector<double> weight(candidates.size());
+    std::vector<char> ani_only(candidates.size());  // not vector<bool>: its elements are bound by reference
+    std::string number_line;  // the number's own type, looked up once, when needed
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      weight[i] = signals(call, candidates[i], out[i], number_line, ani_only[i]);
+    }
+    // P(c) = LR_c / (1 + sum LR_j). Weights stay within a few hundred bits,
+    // far from a double's range.
+    double total = 1;
+    for (double w : weight) total += std::exp2(w);
+    const bool distrust = call.telco && low_trust(*call.telco);
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const double lr = std::exp2(weight[i]);
+      double p = lr / total;
+      // What the others and "someone not yet known" take away.
+      const double others = total - lr;
+      if (candidates.size() > 1)
+        out[i].evidence.push_back({"alternatives", -std::log2(others),
+                                   fmt::format("{} other candidate{} and someone not yet known",
+                                               candidates.size() - 1, candidates.size() == 2 ? "" : "s")});
+      // A spoofable number alone never identifies anyone.
+      if (distrust && ani_only[i] && call.reuse_threshold > 0) {
+        const double cap = std::max(0.0, call.reuse_threshold - 0.01);
+        if (p > cap) {
+          p = cap;
+          out[i].evidence.push_back({"trust", 0, "failed validation or C attestation: capped below reuse"});
+        }
+      }
+      out[i].confidence = std::round(p * 10000) / 10000;
+    }
+    return out;
+  }
+
+ private:
+  // The candidate's summed weight in bits; fills sources and evidence.
+  static double signals(const CallEvidence& call, const CandidateFacts& c, Assessment& a,
+                        std::string& number_line, char& ani_only) {
+    double sum = 0;
+    bool positive_other_than_ani = false;
+    const CallIdentifiers& ids = *call.identifiers;
+    const Telco& telco = *call.telco;
+    const bool has_number = ids.ani.kind == ParsedPhone::Kind::number;
+    if (has_number && c.ani_match) {
+      std::string line = !telco.line_type.empty() && telco.line_type != "unknown" ? telco.line_type
+                                                                                  : c.ani_line_type;
+      if (line.empty()) {
+        if (number_line.empty()) number_line = number_type(ids.ani.e164);
+        line = number_line;
+      }
+      double u = u_of_line(line);
+      const int k = std::max(1, c.ani_customers);
+      u = 1 - std::pow(1 - u, k);  // each customer on the number is one more who may call from it
+      std::string trust;
+      if (telco.verstat == "TN-Validation-Failed") {
+        u *= kTrustFailed;
+        trust = ", validation failed";
+      } else if (telco.attestation == "C") {
+        u *= kTrustGateway;
+        trust = ", attestation C";
+      } else if (telco.attestation == "A" || telco.verstat == "TN-Validation-Passed") {
+        u *= kTrustVerified;
+        trust = telco.attestation == "A" ? ", attestation A" : ", validation passed";
+      }
+      const Millis unseen_days = std::max<Millis>(0, call.at - c.ani_last_seen) / kDay;
+      if (unseen_days > kRecycleAfterDays)
+        u *= 1 + kRecyclePer30Days * static_cast<double>(unseen_days - kRecycleAfterDays) / 30;
+      u = std::min(u, kAniUMax);
+      const double w = bits(kAniM, u);
+      sum += w;
+      const std::string token = line == "mobile" || line == "landline" || line == "voip" ? line : "unknown";
+      a.sources.push_back("ani:" + token);
+      a.evidence.push_back(
+          {"ani", w,
+           fmt::format("{}, last seen {}{}{}", line, format_ago(call.at - c.ani_last_seen),
+                       k > 1 ? fmt::format(", shared by {} customers", k) : std::string(), trust)});
+    } else if (has_number && c.other_ani) {
+      const double w = against(kAniM, kAniUUnknown);
+      sum += w;
+      a.evidence.push_back({"ani", w, "calls from another number than those on file"});
+    }
+    for (const std::string& key : c.matched_keys) {
+      const double w = bits(kExternalM, kExternalU);
+      sum += w;
+      positive_other_than_ani = true;
+      a.evidence.push_back({"external_id", w, key + " matches"});
+    }
+    if (!c.matched_keys.empty()) a.sources.push_back("external_id");
+    for (const std::string& key : c.mismatched_keys) {
+      const double w = against(kExternalM, kExternalU);
+      sum += w;
+      a.evidence.push_back({"external_id", w, key + " differs from the one on file"});
+    }
+    if (c.ref_match) {
+      const double w = bits(kRefM, kRefU);
+      sum += w;
+      positive_other_than_ani = true;
+      a.sources.push_back("customer_ref");
+      a.evidence.push_back({"customer_ref", w, "the host named this customer_ref"});
+    } else if (call.ref_given) {
+      const double w = against(kRefM, kRefU);
+      sum += w;
+      a.evidence.push_back({"customer_ref", w, "the host named another customer_ref"});
+    }
+    if (c.last_seen > 0) {
+      const Millis since = std::max<Millis>(0, call.at - c.last_seen);
+      const Millis days = std::max<Millis>(1, (since + kDay - 1) / kDay);
+      const double lr = days <= 1 ? kRecentDayLR : days <= 7 ? kRecentWeekLR : days > 30 ? kStaleLR : 1.0;
+      if (lr != 1.0) {
+        const double w = std::log2(lr);
+        sum += w;
+        if (lr > 1) a.sources.push_back(fmt::format("recency:{}day", days));
+        a.evidence.push_back({"recency", w, "last call " + format_ago(since)});
+      }
+    }
+    if (c.open_intent) {
+      const double w = std::log2(kOpenIntentLR);
+      sum += w;
+      a.sources.push_back("intent_continuity");
+      a.evidence.push_back({"intent_continuity", w, "has an open intent"});
+    }
+    ani_only = c.ani_match && !positive_other_than_ani;
+    return sum;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Scorer> make_probabilistic_scorer() { return std::make_unique<ProbabilisticScorer>(); }
+
+}  // namespace callmem
