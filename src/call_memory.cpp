@@ -177,8 +177,8 @@ struct CallMemory::Impl {
     for (std::size_t i = 0; i < facts.size(); ++i) out.push_back({std::move(facts[i]), std::move(assessed[i])});
     // Best first; among equals the most recently seen, then the oldest ref.
     std::sort(out.begin(), out.end(), [](const Scored& a, const Scored& b) {
-      if (a.assessment.confidence != b.assessment.confidence)
-        return a.assessment.confidence > b.assessment.confidence;
+      if (a.assessment.probability != b.assessment.probability)
+        return a.assessment.probability > b.assessment.probability;
       if (a.facts.last_seen != b.facts.last_seen) return a.facts.last_seen > b.facts.last_seen;
       return a.facts.customer_ref < b.facts.customer_ref;
     });
@@ -203,11 +203,23 @@ struct CallMemory::Impl {
     std::vector<Scored> scored = candidates(tx, tenant, ids, hints, telco, s, at);
     CandidateFacts matched;  // what of the call's identifiers the chosen customer already had
     double known_mass = 0;
-    if (scored.empty()) {
+    for (const Scored& c : scored) known_mass += c.assessment.probability;
+    // Probabilities include "someone not yet known": when that is likelier
+    // than the best candidate, the caller is a new customer.
+    const double p_new = std::max(0.0, 1 - known_mass);
+    const bool newcomer = scored.empty() || (s.identity_profile == "probabilistic" &&
+                                             p_new > scored.front().assessment.probability);
+    if (newcomer) {
       r.customer_ref = uuid_v4();
       r.created = true;
       tx.customer_insert(tenant, CustomerRow{r.customer_ref, at, at, expires});
       r.identity.confidence = 0;
+      for (const Scored& c : scored) r.identity.candidates.push_back({c.facts.customer_ref, c.assessment.confidence});
+      if (!scored.empty())
+        r.identity.evidence.push_back(
+            {"new_customer", 0,
+             fmt::format("someone not yet known ({:.2f}) is likelier than the best candidate ({:.2f})", p_new,
+                         scored.front().assessment.probability)});
     } else {
       const Scored& best = scored.front();
       matched = best.facts;
@@ -217,13 +229,12 @@ struct CallMemory::Impl {
       r.identity.evidence = best.assessment.evidence;
       for (std::size_t i = 1; i < scored.size(); ++i)
         r.identity.candidates.push_back({scored[i].facts.customer_ref, scored[i].assessment.confidence});
-      for (const Scored& c : scored) known_mass += c.assessment.confidence;
     }
     r.identity.level = level_of(r.identity.confidence, s);
     r.identity.recommendation = recommendation_of(r.identity.confidence, s);
     // Several customers on one number and nothing to tell them apart: it is
     // probably one of them, so the host is asked to confirm which.
-    if (s.identity_profile == "probabilistic" && r.identity.recommendation == "ignore" &&
+    if (s.identity_profile == "probabilistic" && !r.created && r.identity.recommendation == "ignore" &&
         scored.size() > 1 && known_mass >= s.reuse)
       r.identity.recommendation = "confirm";
     if (ids.ani_given && ids.ani.kind != ParsedPhone::Kind::number)

@@ -82,6 +82,7 @@ class HostedScorer final : public Scorer {
       a.evidence.push_back({"intent_continuity", kIntentContinuity, "has an open intent"});
     }
     a.confidence = std::clamp(std::round(sum * 10000) / 10000, 0.0, 1.0);
+    a.probability = a.confidence;
     return a;
   }
 };

@@ -33,7 +33,7 @@ constexpr double kAniUMobile = 0.002;
 constexpr double kAniULandline = 0.05;
 constexpr double kAniUVoip = 0.02;
 constexpr double kAniUUnknown = 0.01;  // North America cannot tell mobile from fixed
-constexpr double kAniUBusiness = 0.3;
+constexpr double kAniUBusiness = 0.9;  // above m: such a number alone points away from anyone
 constexpr double kAniUMax = 0.95;
 // Trust in the presented number (STIR/SHAKEN), as a factor on u: a failed
 // validation or a gateway's C attestation makes spoofing likely.
@@ -45,14 +45,16 @@ constexpr double kTrustFailed = 50;     // TN-Validation-Failed
 constexpr Millis kRecycleAfterDays = 30;
 constexpr double kRecyclePer30Days = 1.0;
 
-// An account number, CRM id or e-mail on file: rarely mistyped, never shared.
-constexpr double kExternalM = 0.98;
+// An account number, CRM id or e-mail on file: rarely mistyped, never shared;
+// a different value for the same key is most likely a different person.
+constexpr double kExternalM = 0.999;
 constexpr double kExternalU = 0.0005;
 // The host's own memory of the customer_ref.
 constexpr double kRefM = 0.99;
 constexpr double kRefU = 0.0001;
 
-// Callers come back: the likelihood ratio of a recent last call.
+// Callers come back: the likelihood ratio of a recent last call. This and
+// the open intent below only count for a candidate some identifier points to.
 constexpr double kRecentDayLR = 2.0;    // within a day
 constexpr double kRecentWeekLR = 1.5;   // within 7 days
 constexpr double kStaleLR = 0.8;        // more than 30 days
@@ -91,6 +93,7 @@ class ProbabilisticScorer final : public Scorer {
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const double lr = std::exp2(weight[i]);
       double p = lr / total;
+      out[i].probability = p;
       // What the others and "someone not yet known" take away.
       const double others = total - lr;
       if (candidates.size() > 1)
@@ -116,6 +119,7 @@ class ProbabilisticScorer final : public Scorer {
                         std::string& number_line, char& ani_only) {
     double sum = 0;
     bool positive_other_than_ani = false;
+    bool identified = false;  // some identifier agrees and counts for the candidate
     const CallIdentifiers& ids = *call.identifiers;
     const Telco& telco = *call.telco;
     const bool has_number = ids.ani.kind == ParsedPhone::Kind::number;
@@ -146,6 +150,7 @@ class ProbabilisticScorer final : public Scorer {
       u = std::min(u, kAniUMax);
       const double w = bits(kAniM, u);
       sum += w;
+      identified = w > 0;
       const std::string token = line == "mobile" || line == "landline" || line == "voip" ? line : "unknown";
       a.sources.push_back("ani:" + token);
       a.evidence.push_back(
@@ -163,7 +168,10 @@ class ProbabilisticScorer final : public Scorer {
       positive_other_than_ani = true;
       a.evidence.push_back({"external_id", w, key + " matches"});
     }
-    if (!c.matched_keys.empty()) a.sources.push_back("external_id");
+    if (!c.matched_keys.empty()) {
+      a.sources.push_back("external_id");
+      identified = true;
+    }
     for (const std::string& key : c.mismatched_keys) {
       const double w = against(kExternalM, kExternalU);
       sum += w;
@@ -173,6 +181,7 @@ class ProbabilisticScorer final : public Scorer {
       const double w = bits(kRefM, kRefU);
       sum += w;
       positive_other_than_ani = true;
+      identified = true;
       a.sources.push_back("customer_ref");
       a.evidence.push_back({"customer_ref", w, "the host named this customer_ref"});
     } else if (call.ref_given) {
@@ -180,7 +189,7 @@ class ProbabilisticScorer final : public Scorer {
       sum += w;
       a.evidence.push_back({"customer_ref", w, "the host named another customer_ref"});
     }
-    if (c.last_seen > 0) {
+    if (identified && c.last_seen > 0) {
       const Millis since = std::max<Millis>(0, call.at - c.last_seen);
       const Millis days = std::max<Millis>(1, (since + kDay - 1) / kDay);
       const double lr = days <= 1 ? kRecentDayLR : days <= 7 ? kRecentWeekLR : days > 30 ? kStaleLR : 1.0;
@@ -191,7 +200,7 @@ class ProbabilisticScorer final : public Scorer {
         a.evidence.push_back({"recency", w, "last call " + format_ago(since)});
       }
     }
-    if (c.open_intent) {
+    if (identified && c.open_intent) {
       const double w = std::log2(kOpenIntentLR);
       sum += w;
       a.sources.push_back("intent_continuity");

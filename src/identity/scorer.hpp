@@ -38,7 +38,8 @@ struct CandidateFacts {
 };
 
 struct Assessment {
-  double confidence = 0;  // in [0, 1]
+  double confidence = 0;   // in [0, 1], as answered (a safety rule may hold it down)
+  double probability = 0;  // the model's own: who the caller most likely is
   std::vector<std::string> sources;  // the contract's summary tokens
   std::vector<Evidence> evidence;    // each signal's contribution
 };

@@ -1,0 +1,233 @@
+// The probabilistic scorer: each signal's direction and bounds, and what the
+// façade makes of shared numbers, spoofing and disagreement.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <numeric>
+
+#include "callmem/callmem.hpp"
+#include "identity/scorer.hpp"
+#include "json/codec.hpp"
+#include "temp_dir.hpp"
+#include "time.hpp"
+
+using namespace callmem;
+
+namespace {
+
+const Millis kNow = *parse_iso("2026-02-07T10:30:00.000Z");
+
+struct Call {
+  CallIdentifiers ids;
+  Telco telco;
+  bool ref_given = false;
+
+  explicit Call(const char* ani = "+14155551234") {
+    if (ani) {
+      IdentityHints h;
+      h.ani = ani;
+      ids = identifiers_of(h, "US", nullptr);
+    }
+  }
+  CallEvidence evidence() const { return CallEvidence{&ids, &telco, ref_given, kNow, 0.5}; }
+};
+
+CandidateFacts on_number(const std::string& ref, const std::string& line = "mobile", Millis days_ago = 1) {
+  CandidateFacts f;
+  f.customer_ref = ref;
+  f.ani_match = true;
+  f.ani_line_type = line;
+  f.ani_last_seen = kNow - days_ago * kDay;
+  f.ani_customers = 1;
+  f.last_seen = kNow - days_ago * kDay;
+  return f;
+}
+
+double score(const Call& call, const CandidateFacts& f) {
+  return make_probabilistic_scorer()->assess(call.evidence(), {f}).at(0).confidence;
+}
+
+std::vector<double> scores(const Call& call, std::vector<CandidateFacts> fs) {
+  std::vector<double> out;
+  for (const Assessment& a : make_probabilistic_scorer()->assess(call.evidence(), fs)) out.push_back(a.confidence);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("scorer: a matching number is evidence, by how personal its line is") {
+  const Call call;
+  const double mobile = score(call, on_number("a", "mobile"));
+  const double landline = score(call, on_number("a", "landline"));
+  const double toll_free = score(call, on_number("a", "toll_free"));
+  CHECK(mobile > landline);
+  CHECK(landline > toll_free);
+  CHECK(mobile >= 0.95);
+  CHECK(toll_free < 0.5);
+  // The host's carrier data beats what is stored with the link.
+  Call told;
+  told.telco.line_type = "landline";
+  CHECK(score(told, on_number("a", "mobile")) == doctest::Approx(landline));
+}
+
+TEST_CASE("scorer: a number shared by several customers gives each a share") {
+  const Call call;
+  double previous = 1;
+  for (int k = 1; k <= 6; ++k) {
+    std::vector<CandidateFacts> fs;
+    for (int i = 0; i < k; ++i) {
+      fs.push_back(on_number(fmt::format("c{}", i), "landline"));
+      fs.back().ani_customers = k;
+    }
+    const std::vector<double> p = scores(call, fs);
+    const double sum = std::accumulate(p.begin(), p.end(), 0.0);
+    CAPTURE(k);
+    CHECK(sum <= 1.0 + 1e-9);
+    CHECK(p[0] < previous);
+    if (k >= 2) CHECK(p[0] < 0.5);  // never a confident guess between them
+    previous = p[0];
+  }
+}
+
+TEST_CASE("scorer: a failed validation or C attestation never reuses on the number alone") {
+  Call failed;
+  failed.telco.verstat = "TN-Validation-Failed";
+  Call gateway;
+  gateway.telco.attestation = "C";
+  Call verified;
+  verified.telco.attestation = "A";
+  const Call plain;
+  const CandidateFacts f = on_number("a", "mobile");
+  CHECK(score(failed, f) < 0.5);
+  CHECK(score(gateway, f) < 0.5);
+  CHECK(score(verified, f) >= score(plain, f));
+  // An account number on file still identifies the caller.
+  CandidateFacts with_id = f;
+  with_id.matched_keys = {"account_number"};
+  CHECK(score(failed, with_id) >= 0.5);
+}
+
+TEST_CASE("scorer: a number unseen for long may have been recycled") {
+  const Call call;
+  const double yesterday = score(call, on_number("a", "mobile", 1));
+  const double long_ago = score(call, on_number("a", "mobile", 200));
+  CHECK(long_ago < yesterday);
+}
+
+TEST_CASE("scorer: external ids agree strongly and disagree strongly") {
+  Call call(nullptr);
+  CandidateFacts agree;
+  agree.customer_ref = "a";
+  agree.matched_keys = {"crm_id"};
+  agree.last_seen = kNow - 10 * kDay;
+  CHECK(score(call, agree) >= 0.99);
+
+  Call with_number;
+  CandidateFacts mobile = on_number("a");
+  const double plain = score(with_number, mobile);
+  mobile.mismatched_keys = {"crm_id"};
+  const double mismatched = score(with_number, mobile);
+  CHECK(mismatched < plain);
+  CHECK(mismatched < 0.5);  // maybe a new person on a known number
+}
+
+TEST_CASE("scorer: customer_ref, open intents and recency push the right way") {
+  const Call call;
+  CandidateFacts f = on_number("a", "landline", 10);
+  const double base = score(call, f);
+  CandidateFacts intent = f;
+  intent.open_intent = true;
+  CHECK(score(call, intent) > base);
+  CHECK(score(call, on_number("a", "landline", 1)) > base);
+  CHECK(score(call, on_number("a", "landline", 60)) < base);
+
+  Call named = call;
+  named.ref_given = true;
+  CandidateFacts ref = f;
+  ref.ref_match = true;
+  CHECK(score(named, ref) > base);
+  CHECK(score(named, f) < base);  // the host named someone else
+}
+
+TEST_CASE("scorer: confidences are probabilities, explained in bits") {
+  const Call call;
+  std::vector<CandidateFacts> fs = {on_number("a", "mobile", 1), on_number("b", "landline", 40)};
+  fs[1].matched_keys = {"email"};
+  const auto assessed = make_probabilistic_scorer()->assess(call.evidence(), fs);
+  double sum = 0;
+  for (const Assessment& a : assessed) {
+    CHECK(a.confidence >= 0);
+    CHECK(a.confidence <= 1);
+    sum += a.confidence;
+    // The evidence adds up to the posterior log-odds.
+    double bits = 0;
+    for (const Evidence& e : a.evidence) bits += e.weight;
+    CHECK(std::exp2(bits) / (1 + std::exp2(bits)) == doctest::Approx(a.confidence).epsilon(0.001));
+  }
+  CHECK(sum <= 1.0 + 1e-9);
+}
+
+namespace {
+
+struct Memory {
+  TempDir dir;
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kNow);
+  CallMemory mem{make_options()};
+  int calls = 0;
+
+  Options make_options() {
+    Options o;
+    o.path = dir.file("calls.db");
+    o.clock = clock;
+    return o;
+  }
+  StartResponse start(const std::string& hints, const std::string& extra = "") {
+    const std::string id = fmt::format("call{}", ++calls);
+    return json::read_start_response(mem.start_call_json(
+        "acme", fmt::format(R"({{"call_id": "{}", "identity_hints": {{{}}}{}}})", id, hints, extra)));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("identity: a family landline asks to confirm among its customers") {
+  Memory m;
+  const std::string landline = R"("ani": "+14155550000")";
+  const std::string line = R"(, "telco": {"line_type": "landline"})";
+  const auto ann = m.start(landline + R"(, "external_ids": {"crm_id": "ANN"})", line);
+  const auto bob = m.start(landline + R"(, "external_ids": {"crm_id": "BOB"})", line);
+  CHECK(ann.customer_ref != bob.customer_ref);  // Bob's id differs from Ann's: a new person
+  m.clock->advance(kDay);
+  const auto who = m.start(landline, line);
+  CHECK(who.identity.recommendation == "confirm");
+  CHECK(who.identity.confidence < 0.5);
+  REQUIRE(who.identity.candidates.size() == 1);
+  CHECK(who.open_intents.empty());
+  CHECK(who.variables.empty());
+  // Bob gives his id: recognised.
+  const auto bob_again = m.start(landline + R"(, "external_ids": {"crm_id": "BOB"})", line);
+  CHECK(bob_again.customer_ref == bob.customer_ref);
+  CHECK(bob_again.identity.recommendation == "reuse");
+}
+
+TEST_CASE("identity: a spoofed number with failed validation is not greeted by name") {
+  Memory m;
+  const auto owner = m.start(R"("ani": "+14155551234")", R"(, "telco": {"line_type": "mobile"})");
+  const auto spoof = m.start(R"("ani": "+14155551234")",
+                             R"(, "telco": {"line_type": "mobile", "verstat": "TN-Validation-Failed"})");
+  CHECK(spoof.customer_ref == owner.customer_ref);
+  CHECK(spoof.identity.recommendation != "reuse");
+  bool explained = false;
+  for (const Evidence& e : spoof.identity.evidence) explained |= e.signal == "trust";
+  CHECK(explained);
+}
+
+TEST_CASE("identity: the number type comes from the numbering plan when the host says nothing") {
+  Memory m;
+  const auto first = m.start(R"("ani": "+44 7911 123456")");
+  const auto again = m.start(R"("ani": "07911 123456", "dnis": "+44 20 7946 0000")");
+  CHECK(again.customer_ref == first.customer_ref);
+  CHECK(again.identity.sources.at(0) == "ani:mobile");
+  const auto v = m.mem.get_customer_json("acme", R"({"customer_ref": ")" + first.customer_ref + R"("})");
+  CHECK(v.find(R"("line_type":"mobile")") != std::string::npos);
+}
