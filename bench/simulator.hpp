@@ -1,0 +1,241 @@
+// The identity-accuracy simulator: a seeded generator of a contact center's
+// calls over weeks, drivers that replay them through systems under test
+// (callmem through its public JSON API, and an exact-ANI "first created wins"
+// baseline), and the metrics that score every start against the truth.
+// See bench/README.md, section "callmem_accuracy".
+#ifndef CALLMEM_BENCH_SIMULATOR_HPP
+#define CALLMEM_BENCH_SIMULATOR_HPP
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "callmem/clock.hpp"
+#include "callmem/types.hpp"
+
+namespace callmem {
+class CallMemory;
+}
+
+namespace callmem::sim {
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+struct Config {
+  std::uint64_t seed = 42;
+  int people = 5000;  // people alive at the start; churn replaces leavers
+  int weeks = 8;          // weeks scored
+  // Weeks simulated before the scored ones: the systems start with a memory
+  // (a contact center in steady state), and numbers of early leavers are
+  // recycled within the scored weeks. Their starts are driven, not scored.
+  int warmup_weeks = 4;
+  int ttl_days = 30;      // the tenants' TTL, and the window of "recognisable"
+  std::string dir;        // where the SQLite file goes; empty: a new temp dir, removed after
+  bool keep_db = false;   // keep the temp dir
+  bool verbose = false;   // progress on stderr
+};
+
+// ---------------------------------------------------------------------------
+// The generated world
+
+enum class LineKind { mobile, household_landline, office_pbx };
+
+struct Number {
+  std::string e164;        // "+14155551234"
+  LineKind kind = LineKind::mobile;
+  std::string line_type;   // the carrier's truth: mobile | landline | voip
+  bool international = false;
+  std::vector<int> owners; // people it was assigned to, in order (recycling appends)
+};
+
+struct Person {
+  int id = 0;
+  Millis joined = 0;
+  Millis left = 0;                // 0: still here at the end
+  std::vector<int> numbers;       // personal numbers (mobiles), first is the main one
+  int household = -1;             // index of the household landline number, or -1
+  int office = -1;                // index of the office PBX number, or -1
+  std::string crm_id;             // empty: not in the CRM
+  std::string account_number;     // empty: none
+  std::string email;              // empty: none
+  std::string name;
+};
+
+enum class CallKind { own, withheld, spoofed };
+
+struct Call {
+  int index = 0;
+  std::string call_id;
+  int person = 0;                 // the truth: who is calling
+  Millis start = 0;
+  Millis end = 0;
+  CallKind kind = CallKind::own;
+  int number = -1;                // the number presented (own, or the spoofed victim's); -1 withheld
+  std::string ani;                // as presented, in one of the formats
+  // start's external_ids: identity keys the caller gave and per-interaction ids
+  std::map<std::string, std::string> external_ids;
+  std::string line_type, attestation, verstat;  // telco, "" when not given
+  // end
+  std::string intent, intent_status;
+  std::map<std::string, std::string> variables;         // string values
+  std::map<std::string, std::string> end_external_ids;  // identity keys the host learned
+  // truth, system-independent: an identifier presented now was used by this
+  // person on an earlier call within ttl_days (see "recognisable" in README)
+  bool identifier_seen = false;
+  bool recycled_number = false;   // the presented number had an earlier owner
+  bool scored = true;             // in the scored weeks (not the warm-up)
+};
+
+struct World {
+  Config config;
+  Millis t0 = 0;           // the start of the warm-up
+  Millis scored_from = 0;  // t0 + warmup_weeks: starts from here on are scored
+  std::vector<Person> people;
+  std::vector<Number> numbers;
+  std::vector<Call> calls;        // by start time
+};
+
+World generate(const Config& config);
+
+// The JSON bodies a host sends for a call.
+std::string start_json(const Call& c);
+std::string end_json(const Call& c);
+
+// The digits-only key of the exact-ANI baseline: URI scheme, SIP host and
+// parameters dropped, "011"/"00" prefixes dropped, the last 10 digits of a
+// +1 number; "" when no digits (withheld words). Placeholder numbers are
+// digits like any other: the baseline does not know them.
+std::string baseline_key(const std::string& ani);
+
+// ---------------------------------------------------------------------------
+// What a system answered, scored
+
+enum class Rec { reuse, confirm, ignore };
+const char* to_string(Rec r);
+Rec rec_of(const std::string& recommendation);
+
+// Why a start may be hard, for the breakdown.
+enum class Cause { own_mobile, shared_line, recycled, withheld, spoofed };
+inline constexpr int kCauses = 5;
+const char* to_string(Cause c);
+
+struct StartRecord {
+  int call = 0;
+  int person = 0;         // the truth
+  std::string ref;        // answered
+  int owner = -1;         // owner of the ref before this start; -1: the ref is new (owned by person now)
+  double confidence = 0;
+  Rec rec = Rec::ignore;
+  bool recognisable = false;
+  Cause cause = Cause::own_mobile;
+  // What the host learned on `confirm` (it asked the caller): 1 right person, 0 not, -1 not asked.
+  int confirmed = -1;
+};
+
+inline constexpr int kBins = 10;
+
+struct Bin {
+  std::int64_t count = 0;
+  double sum_confidence = 0;
+  std::int64_t correct = 0;
+  double mean_confidence() const { return count ? sum_confidence / double(count) : 0; }
+  double accuracy() const { return count ? double(correct) / double(count) : 0; }
+};
+
+struct Metrics {
+  std::int64_t calls = 0;
+  std::int64_t reuse = 0, confirm = 0, ignore = 0;
+  std::int64_t new_refs = 0;             // starts answering a brand-new ref
+  std::int64_t existing = 0;             // starts answering an existing customer's ref
+  std::int64_t wrong_reuse = 0;          // reuse with a ref owned by another person
+  std::int64_t wrong_existing = 0;       // any existing ref owned by another person
+  std::int64_t recognisable = 0;
+  std::int64_t recognised = 0;           // recognisable and reuse with the caller's own ref
+  std::int64_t people_split = 0;         // people owning more than one ref
+  std::int64_t people_seen = 0;          // people owning at least one ref
+  std::array<std::int64_t, kCauses> calls_by_cause{};
+  std::array<std::int64_t, kCauses> wrong_reuse_by_cause{};
+  std::array<std::int64_t, kCauses> recognisable_by_cause{};
+  std::array<std::int64_t, kCauses> recognised_by_cause{};
+  std::array<Bin, kBins> bins{};
+  double ece = 0;
+
+  double wrong_reuse_rate() const { return calls ? double(wrong_reuse) / double(calls) : 0; }
+  double recall() const { return recognisable ? double(recognised) / double(recognisable) : 0; }
+  double confirm_share() const { return calls ? double(confirm) / double(calls) : 0; }
+};
+
+// Bin of a confidence: 10 equal-width bins, 1.0 in the last.
+int bin_of(double confidence);
+// Scores records. ECE is over the starts that answered an existing customer's
+// ref (owner >= 0); the outcome is "the ref's owner is the caller".
+Metrics score(const std::vector<StartRecord>& records);
+
+// ---------------------------------------------------------------------------
+// Systems and the run
+
+struct SystemResult {
+  std::string name;
+  std::string note;
+  std::vector<StartRecord> records;
+  Metrics metrics;
+  double seconds = 0;
+};
+
+struct RunResult {
+  World world;
+  std::vector<SystemResult> systems;  // callmem default, callmem hosted, exact-ANI
+  double generate_seconds = 0;
+};
+
+// A system under test, driven call by call in time order.
+struct Answer {
+  std::string ref;
+  double confidence = 0;
+  Rec rec = Rec::ignore;
+};
+
+class System {
+ public:
+  virtual ~System() = default;
+  virtual Answer start(const Call& c) = 0;
+  virtual void end(const Call& c) = 0;
+  // The host learned, by asking the caller after `confirm`, whether the ref
+  // it was given is the caller's (right_person), and which ref the caller
+  // owns in this system (empty: none). THE extension point for identity
+  // feedback: no system acts on it yet (see drive()).
+  virtual void feedback(const Call& c, const Answer& a, bool right_person, const std::string& callers_ref) {
+    (void)c, (void)a, (void)right_person, (void)callers_ref;
+  }
+};
+
+// Exact-ANI "first created wins": baseline_key(ani) -> the ref of the first
+// customer created for it; reuse with confidence 1 when known, else a new ref
+// with confidence 0 (ignore).
+std::unique_ptr<System> make_exact_ani();
+
+// callmem through its JSON API, in `tenant` of `mem` (whose clock is `clock`),
+// configured with `settings_json` (e.g. {"identity": {"profile": "hosted"}}).
+std::unique_ptr<System> make_callmem(CallMemory& mem, std::shared_ptr<ManualClock> clock, std::string tenant,
+                                     const std::string& settings_json);
+
+// Replays the world's starts and ends through the system in time order, the
+// host acting on every answer; one record per scored start (warm-up calls
+// are driven but not recorded).
+std::vector<StartRecord> drive(System& system, const World& world);
+
+// Generates the world and runs the three systems over it.
+RunResult run(const Config& config);
+
+// Outputs.
+std::string table(const RunResult& r);         // plain text, side by side
+std::string svg_reliability(const RunResult& r);
+std::string markdown_report(const RunResult& r);
+
+}  // namespace callmem::sim
+
+#endif

@@ -1,0 +1,193 @@
+// The identity-accuracy simulator (bench/simulator.hpp): its metric code on
+// hand-made records, its generator and baseline on small worlds, and the
+// ordering the issue asks for on the small seed: callmem's default settings
+// give no more wrong-person reuse than either baseline, and a lower ECE.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <set>
+
+#include "simulator.hpp"
+
+using namespace callmem::sim;
+
+namespace {
+
+StartRecord rec(int person, int owner, double confidence, Rec r, bool recognisable = false) {
+  StartRecord s;
+  s.person = person;
+  s.owner = owner;
+  s.confidence = confidence;
+  s.rec = r;
+  s.recognisable = recognisable;
+  s.ref = owner < 0 ? "new" : "ref";
+  return s;
+}
+
+Config small() {
+  Config c;
+  c.seed = 7;
+  c.people = 500;
+  c.weeks = 4;
+  c.warmup_weeks = 2;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("simulator metrics: a perfectly calibrated toy has ECE 0") {
+  std::vector<StartRecord> rs;
+  // Bin [0.8, 0.9): 10 answers at 0.8, 8 right. Bin [0.5, 0.6): 4 at 0.5, 2 right.
+  for (int i = 0; i < 10; ++i) rs.push_back(rec(1, i < 8 ? 1 : 2, 0.8, Rec::reuse));
+  for (int i = 0; i < 4; ++i) rs.push_back(rec(1, i < 2 ? 1 : 2, 0.5, Rec::reuse));
+  // New refs say nothing about a match and stay out of the ECE.
+  for (int i = 0; i < 5; ++i) rs.push_back(rec(3 + i, -1, 0.0, Rec::ignore));
+  const Metrics m = score(rs);
+  CHECK(m.calls == 19);
+  CHECK(m.existing == 14);
+  CHECK(m.new_refs == 5);
+  CHECK(m.ece == doctest::Approx(0.0));
+  CHECK(m.wrong_reuse == 4);
+  CHECK(m.wrong_reuse_rate() == doctest::Approx(4.0 / 19));
+}
+
+TEST_CASE("simulator metrics: ECE weighs each bin's gap by its share") {
+  std::vector<StartRecord> rs;
+  // 3 answers at 1.0, all wrong (gap 1); 1 at 0.25, right (gap 0.75).
+  for (int i = 0; i < 3; ++i) rs.push_back(rec(1, 2, 1.0, Rec::reuse));
+  rs.push_back(rec(1, 1, 0.25, Rec::ignore));
+  const Metrics m = score(rs);
+  CHECK(bin_of(1.0) == kBins - 1);
+  CHECK(bin_of(0.0) == 0);
+  CHECK(bin_of(0.25) == 2);
+  CHECK(m.ece == doctest::Approx(0.75 * 1.0 + 0.25 * 0.75));
+  CHECK(m.wrong_existing == 3);
+  CHECK(m.wrong_reuse == 3);  // the right-person ignore is no reuse
+}
+
+TEST_CASE("simulator metrics: recall counts reuse with the caller's own ref among the recognisable") {
+  std::vector<StartRecord> rs = {
+      rec(1, 1, 0.9, Rec::reuse, true),     // recognised
+      rec(1, 1, 0.4, Rec::confirm, true),   // right ref, but not reused
+      rec(1, 2, 0.9, Rec::reuse, true),     // someone else's ref
+      rec(1, -1, 0.0, Rec::ignore, true),   // a new ref
+      rec(1, 1, 0.9, Rec::reuse, false),    // not recognisable: not counted
+  };
+  const Metrics m = score(rs);
+  CHECK(m.recognisable == 4);
+  CHECK(m.recognised == 1);
+  CHECK(m.recall() == doctest::Approx(0.25));
+  CHECK(m.confirm == 1);
+  CHECK(m.confirm_share() == doctest::Approx(0.2));
+}
+
+TEST_CASE("simulator baseline: exact-ANI on a shared number reuses the first-created ref for another person") {
+  // Two people of a household calling from the family landline in two formats.
+  World w;
+  w.config.people = 2;
+  Number landline;
+  landline.e164 = "+14155550123";
+  landline.kind = LineKind::household_landline;
+  landline.line_type = "landline";
+  landline.owners = {0, 1};
+  w.numbers.push_back(landline);
+  for (int p = 0; p < 2; ++p) {
+    Person person;
+    person.id = p;
+    person.household = 0;
+    w.people.push_back(person);
+  }
+  const std::vector<std::string> anis = {"+14155550123", "(415) 555-0123", "sip:+14155550123@carrier.example;user=phone"};
+  for (int i = 0; i < 3; ++i) {
+    Call c;
+    c.index = i;
+    c.call_id = "c" + std::to_string(i);
+    c.person = i == 1 ? 1 : 0;
+    c.start = 1000000 + i * 100000;
+    c.end = c.start + 60000;
+    c.number = 0;
+    c.ani = anis[static_cast<std::size_t>(i)];
+    w.calls.push_back(c);
+  }
+  auto baseline = make_exact_ani();
+  const std::vector<StartRecord> rs = drive(*baseline, w);
+  REQUIRE(rs.size() == 3);
+  CHECK(rs[0].owner == -1);
+  CHECK(rs[1].rec == Rec::reuse);
+  CHECK(rs[1].owner == 0);  // person 1 got person 0's ref
+  CHECK(rs[2].owner == 0);
+  CHECK(rs[1].cause == Cause::shared_line);
+  const Metrics m = score(rs);
+  CHECK(m.wrong_reuse == 1);
+  CHECK(m.wrong_reuse_rate() > 0);
+  CHECK(m.ece == doctest::Approx(0.5));  // two answers at 1.0, one right
+}
+
+TEST_CASE("simulator baseline key: one key for every format of a number, none for withheld words") {
+  for (const char* a : {"+14155551234", "14155551234", "4155551234", "(415) 555-1234", "tel:+1-415-555-1234",
+                        "sip:+14155551234@carrier.example;user=phone"})
+    CHECK(baseline_key(a) == "4155551234");
+  CHECK(baseline_key("+447700900123") == "447700900123");
+  CHECK(baseline_key("0044 7700 900123") == "447700900123");
+  CHECK(baseline_key("011 44 7700 900123") == "447700900123");
+  CHECK(baseline_key("anonymous").empty());
+  CHECK(baseline_key("sip:anonymous@anonymous.invalid").empty());
+  CHECK(baseline_key("+266696687") == "266696687");  // the baseline does not know placeholders
+}
+
+TEST_CASE("simulator generator: seeded, time-ordered, with the kinds of calls the issue names") {
+  const World a = generate(small());
+  const World b = generate(small());
+  REQUIRE(a.calls.size() == b.calls.size());
+  REQUIRE(a.calls.size() > 1000);
+  std::set<std::string> ids;
+  int withheld = 0, spoofed = 0, shared = 0, with_key = 0, open = 0;
+  for (std::size_t i = 0; i < a.calls.size(); ++i) {
+    const Call& c = a.calls[i];
+    CHECK(c.call_id == b.calls[i].call_id);
+    CHECK(c.ani == b.calls[i].ani);
+    if (i) CHECK(a.calls[i - 1].start <= c.start);
+    CHECK(c.end > c.start);
+    ids.insert(c.call_id);
+    withheld += c.kind == CallKind::withheld;
+    spoofed += c.kind == CallKind::spoofed;
+    if (c.kind == CallKind::spoofed) {
+      CHECK((c.attestation == "C" || c.verstat == "TN-Validation-Failed"));
+      CHECK(a.numbers[static_cast<std::size_t>(c.number)].owners.front() != c.person);
+    }
+    shared += c.kind == CallKind::own && a.numbers[static_cast<std::size_t>(c.number)].kind != LineKind::mobile;
+    with_key += c.external_ids.count("crm_id") + c.external_ids.count("account_number") + c.external_ids.count("email") > 0;
+    open += c.intent_status == "open";
+    // Every call carries a per-interaction id.
+    int interaction = 0;
+    for (const char* k : {"five9_call_id", "twilio_call_sid", "cxone_contact_id", "session_id", "dialogflow_session"})
+      interaction += static_cast<int>(c.external_ids.count(k));
+    CHECK(interaction == 1);
+  }
+  CHECK(ids.size() == a.calls.size());
+  const double n = static_cast<double>(a.calls.size());
+  CHECK(withheld / n == doctest::Approx(0.05).epsilon(0.5));
+  CHECK(spoofed > 0);
+  CHECK(shared > 0);
+  CHECK(with_key / n > 0.15);
+  CHECK(open > 0);
+  Config other = small();
+  other.seed = 8;
+  CHECK(generate(other).calls.front().call_id != a.calls.front().call_id);
+}
+
+TEST_CASE("simulator: callmem's default beats both baselines on wrong-person reuse and ECE (small seed)") {
+  const RunResult r = run(small());
+  REQUIRE(r.systems.size() == 3);
+  const Metrics& def = r.systems[0].metrics;
+  const Metrics& hosted = r.systems[1].metrics;
+  const Metrics& exact = r.systems[2].metrics;
+  INFO("default: wrong " << def.wrong_reuse << " ece " << def.ece << "; hosted: wrong " << hosted.wrong_reuse
+                         << " ece " << hosted.ece << "; exact-ANI: wrong " << exact.wrong_reuse << " ece "
+                         << exact.ece);
+  CHECK(def.calls == exact.calls);
+  CHECK(def.wrong_reuse_rate() <= hosted.wrong_reuse_rate());
+  CHECK(def.wrong_reuse_rate() <= exact.wrong_reuse_rate());
+  CHECK(def.ece < hosted.ece);
+  CHECK(def.ece < exact.ece);
+}
