@@ -143,6 +143,16 @@ int callmem_usage(callmem_db* db, const char* tenant, const char* request_json, 
               &callmem::CallMemory::usage_json);
 }
 
+int callmem_identity_feedback(callmem_db* db, const char* tenant, const char* request_json,
+                              char** response_json) {
+  return call(db, tenant, request_json, response_json, &callmem::CallMemory::identity_feedback_json);
+}
+
+int callmem_identity_unmerge(callmem_db* db, const char* tenant, const char* request_json,
+                             char** response_json) {
+  return call(db, tenant, request_json, response_json, &callmem::CallMemory::unmerge_json);
+}
+
 int callmem_purge_expired(callmem_db* db, const char* request_json, char** response_json) {
   return guard(response_json, [&] {
     if (!db) throw null_argument("db");

@@ -88,6 +88,51 @@ std::optional<CallCursor> decode_cursor(const std::string& s) {
   return CallCursor{t, s.substr(colon + 1)};
 }
 
+// The call's identifiers as kept on its row (CallRow::identifiers_json): a
+// flat object {"ani": "+1...", "ani_line_type": "mobile", "x:<key>": "<value>"}.
+struct CallIds {
+  std::vector<Identifier> ids;
+  std::string line_type;  // the host's telco.line_type of the ANI, "" when not given
+};
+
+std::string encode_ids(const CallIds& c) {
+  std::map<std::string, std::string> m;
+  for (const Identifier& id : c.ids) {
+    if (id.type == "ani")
+      m["ani"] = id.value;
+    else
+      m["x:" + id.key] = id.value;
+  }
+  if (!c.line_type.empty() && m.count("ani")) m["ani_line_type"] = c.line_type;
+  return json::write_string_map(m);
+}
+
+CallIds decode_ids(const std::string& text) {
+  CallIds c;
+  for (const auto& [k, v] : json::read_string_map(text)) {
+    if (k == "ani")
+      c.ids.insert(c.ids.begin(), Identifier{"ani", "", v});
+    else if (k == "ani_line_type")
+      c.line_type = v;
+    else if (k.rfind("x:", 0) == 0)
+      c.ids.push_back(Identifier{"external_id", k.substr(2), v});
+  }
+  return c;
+}
+
+void add_ids(CallIds& c, const std::vector<Identifier>& more) {
+  for (const Identifier& id : more)
+    if (std::find(c.ids.begin(), c.ids.end(), id) == c.ids.end()) c.ids.push_back(id);
+}
+
+// The signal class a feedback is counted under: the first `sources` token of
+// the start's answer ("ani:mobile", "external_id", ...), "none" without one.
+std::string signal_of(const CallRow& call) {
+  if (call.start_response.empty()) return "none";
+  const StartResponse r = json::read_start_response(call.start_response);
+  return r.identity.sources.empty() ? "none" : r.identity.sources.front();
+}
+
 }  // namespace
 
 struct CallMemory::Impl {
@@ -106,6 +151,16 @@ struct CallMemory::Impl {
   TenantRow tenant_of(Transaction& tx, const std::string& tenant) const {
     if (auto row = tx.tenant_get(tenant)) return *row;
     return TenantRow{options.default_settings, 0};
+  }
+
+  // The live customer a ref names: itself, or the customer it is an alias of
+  // (one more indexed lookup, only when the ref is not a live customer).
+  std::optional<std::string> live_ref(Transaction& tx, const std::string& tenant, const std::string& ref,
+                                      Millis now) const {
+    if (tx.customer_get(tenant, ref, now)) return ref;
+    if (auto target = tx.alias_target(tenant, ref, now))
+      if (tx.customer_get(tenant, *target, now)) return *target;
+    return std::nullopt;
   }
 
   // Who a call is: every customer linked to its identifiers (or named by its
@@ -131,10 +186,12 @@ struct CallMemory::Impl {
         }
       }
     }
-    if (hints.customer_ref && tx.customer_get(tenant, *hints.customer_ref, at)) {
-      CandidateFacts& f = by_ref[*hints.customer_ref];
-      f.customer_ref = *hints.customer_ref;
-      f.ref_match = true;
+    if (hints.customer_ref) {
+      if (auto named = live_ref(tx, tenant, *hints.customer_ref, at)) {
+        CandidateFacts& f = by_ref[*named];
+        f.customer_ref = *named;
+        f.ref_match = true;
+      }
     }
     std::map<std::string, std::string> call_keys;  // the call's identity external ids
     for (const Identifier& id : ids.ids)
@@ -282,9 +339,8 @@ struct CallMemory::Impl {
   std::string select(Transaction& tx, const std::string& tenant, const CustomerSelector& who,
                      Millis now) const {
     if (who.customer_ref) {
-      if (!tx.customer_get(tenant, *who.customer_ref, now))
-        throw Error(Status::not_found, fmt::format("customer_ref {} not found", *who.customer_ref));
-      return *who.customer_ref;
+      if (auto named = live_ref(tx, tenant, *who.customer_ref, now)) return *named;
+      throw Error(Status::not_found, fmt::format("customer_ref {} not found", *who.customer_ref));
     }
     if (who.identity_hints) {
       const TenantSettings s = tenant_of(tx, tenant).settings;
@@ -364,6 +420,7 @@ struct CallMemory::Impl {
     call.start_response = text;
     call.created_customer = r.created;
     call.expires_at = at + ttl_of(s);
+    call.identifiers_json = encode_ids(CallIds{ids.ids, req.telco.line_type});
     tx->call_insert(tenant, call);
     tx->commit();
     if (out) *out = std::move(resp);
@@ -393,22 +450,27 @@ struct CallMemory::Impl {
     std::map<std::string, std::string> call_data;
     std::string ref;
     Millis started = at;
+    CallIds call_ids;
     if (call) {
-      if (req.customer_ref && *req.customer_ref != call->customer_ref)
+      // A ref merged into the call's customer names it too.
+      if (req.customer_ref && *req.customer_ref != call->customer_ref &&
+          tx->alias_target(tenant, *req.customer_ref, 0) != call->customer_ref)
         throw Error(Status::conflict, fmt::format("call {} belongs to customer_ref {}, not {}",
                                                   req.call_id, call->customer_ref, *req.customer_ref));
       ref = call->customer_ref;
       started = call->started_at;
       call_data = json::read_string_map(call->call_data_json);
+      call_ids = decode_ids(call->identifiers_json);
       if (!tx->customer_get(tenant, ref, 0))
         tx->customer_insert(tenant, CustomerRow{ref, started, at, at + ttl});
     } else if (req.identity_hints) {
       const CallIdentifiers ids = identifiers_of(*req.identity_hints, s.default_region, &call_data);
       ref = resolve(*tx, tenant, *req.identity_hints, ids, req.telco, s, at).customer_ref;
+      call_ids = CallIds{ids.ids, req.telco.line_type};
     } else if (req.customer_ref) {
-      if (!tx->customer_get(tenant, *req.customer_ref, at))
-        throw Error(Status::not_found, fmt::format("customer_ref {} not found", *req.customer_ref));
-      ref = *req.customer_ref;
+      auto named = live_ref(*tx, tenant, *req.customer_ref, at);
+      if (!named) throw Error(Status::not_found, fmt::format("customer_ref {} not found", *req.customer_ref));
+      ref = *named;
     } else {
       throw Error(Status::not_found,
                   fmt::format("call {} not found: no start was made for it; a standalone end needs "
@@ -468,8 +530,9 @@ struct CallMemory::Impl {
                                                        json::kMaxVariablesPerCustomer, names.size()));
     }
 
-    for (const Identifier& id : external_identifiers(req.external_ids, &call_data))
-      tx->link_upsert(tenant, LinkRow{id, ref, "", at, at, at + ttl});
+    const std::vector<Identifier> end_ids = external_identifiers(req.external_ids, &call_data);
+    for (const Identifier& id : end_ids) tx->link_upsert(tenant, LinkRow{id, ref, "", at, at, at + ttl});
+    add_ids(call_ids, end_ids);
     tx->customer_touch(tenant, ref, at, at + ttl);
     meter(*tx, tenant, row, "end", at);
 
@@ -481,6 +544,7 @@ struct CallMemory::Impl {
     done.call_data_json = json::write_string_map(call_data);
     done.end_fingerprint = fp;
     done.end_response = text;
+    done.identifiers_json = encode_ids(call_ids);
     if (call) {
       tx->call_end(tenant, done);
     } else {
@@ -494,7 +558,340 @@ struct CallMemory::Impl {
     if (out) *out = resp;
     return text;
   }
+
+  // ---- feedback ---------------------------------------------------------------
+
+  // The customer row exists (a call's customer may have expired before a purge).
+  void ensure_customer(Transaction& tx, const std::string& tenant, const std::string& ref, Millis created,
+                       Millis at, Millis expires) const {
+    if (!tx.customer_get(tenant, ref, 0)) tx.customer_insert(tenant, CustomerRow{ref, created, at, expires});
+  }
+
+  // Links the identifiers to ref (refreshing the links it has); how many were new.
+  std::int64_t link_to(Transaction& tx, const std::string& tenant, const std::string& ref, const CallIds& c,
+                       Millis at, Millis expires) const {
+    std::set<Identifier> had;
+    for (const LinkRow& l : tx.links_of(tenant, ref, at)) had.insert(l.id);
+    std::int64_t added = 0;
+    for (const Identifier& id : c.ids) {
+      const bool on_file = had.count(id) > 0;
+      std::string line;
+      if (id.type == "ani") line = !c.line_type.empty() ? c.line_type : on_file ? std::string() : number_type(id.value);
+      tx.link_upsert(tenant, LinkRow{id, ref, line, at, at, expires});
+      if (!on_file) ++added;
+    }
+    return added;
+  }
+
+  std::int64_t unlink_from(Transaction& tx, const std::string& tenant, const std::string& ref,
+                           const CallIds& c) const {
+    std::int64_t removed = 0;
+    for (const Identifier& id : c.ids) removed += tx.link_delete(tenant, id, ref) ? 1 : 0;
+    return removed;
+  }
+
+  void check_variable_count(Transaction& tx, const std::string& tenant, const std::string& ref, Millis at) const {
+    const std::size_t n = tx.variables_of(tenant, ref, at).size();
+    if (n > json::kMaxVariablesPerCustomer)
+      throw Error(Status::conflict, fmt::format("customer {} would hold {} variables, more than {}", ref, n,
+                                                json::kMaxVariablesPerCustomer));
+  }
+
+  // What the call's end saved (intents it last wrote, variables it is the
+  // source of) moves with the call; on a name both have, the newer wins.
+  void move_call_data(Transaction& tx, const std::string& tenant, const CallRow& call, const std::string& from,
+                      const std::string& to, Millis at, FeedbackResponse& resp) const {
+    if (call.end_fingerprint == 0) return;
+    for (const IntentRow& i : tx.intents_of(tenant, from, 0, false)) {
+      if (i.last_call_id != call.call_id) continue;
+      const auto there = tx.intent_get(tenant, to, i.intent);
+      if (!there || there->last_seen < i.last_seen) tx.intent_put(tenant, to, i);
+      tx.intent_delete(tenant, from, i.intent);
+      ++resp.intents_moved;
+    }
+    std::map<std::string, VariableRow> there;
+    for (VariableRow& v : tx.variables_of(tenant, to, 0)) there.emplace(v.name, std::move(v));
+    for (const VariableRow& v : tx.variables_of(tenant, from, 0)) {
+      if (v.source != call.call_id) continue;
+      auto t = there.find(v.name);
+      if (t == there.end() || t->second.updated_at < v.updated_at) tx.variable_put(tenant, to, v);
+      tx.variable_delete(tenant, from, v.name, 0);
+      ++resp.variables_moved;
+    }
+    check_variable_count(tx, tenant, to, at);
+  }
+
+  // Merges customer y (created by `call`) into x: every row of y moves to x;
+  // on a conflict the newer row wins and both originals are logged.
+  MergeLog merge(Transaction& tx, const std::string& tenant, const CallRow& call, const std::string& y,
+                 const std::string& x, Millis at, Millis expires, FeedbackResponse& resp) const {
+    MergeLog log;
+    log.merge_id = uuid_v4();
+    log.alias_ref = y;
+    log.target_ref = x;
+    log.call_id = call.call_id;
+    log.alias_customer = *tx.customer_get(tenant, y, 0);
+    log.merged_at = at;
+    log.expires_at = expires;
+    MergeSummary m;
+    m.merge_id = log.merge_id;
+    m.alias = y;
+    m.alias_of = x;
+
+    std::map<Identifier, LinkRow> x_links;
+    for (LinkRow& l : tx.links_of(tenant, x, 0)) x_links.emplace(l.id, std::move(l));
+    for (const LinkRow& l : tx.links_of(tenant, y, 0)) {
+      LinkRow moved = l;
+      moved.customer_ref = x;
+      auto had = x_links.find(l.id);
+      if (had != x_links.end()) {
+        const LinkRow& o = had->second;
+        log.alias_links.push_back(l);
+        log.target_links.push_back(o);
+        ++m.conflicts;
+        moved.first_seen = std::min(o.first_seen, l.first_seen);
+        moved.last_seen = std::max(o.last_seen, l.last_seen);
+        moved.expires_at = std::max(o.expires_at, l.expires_at);
+        if (o.last_seen >= l.last_seen && !o.line_type.empty()) moved.line_type = o.line_type;
+        tx.link_delete(tenant, l.id, x);
+      } else {
+        log.moved_links.push_back(l.id);
+        ++resp.links_added;
+      }
+      tx.link_upsert(tenant, moved);
+      tx.link_delete(tenant, l.id, y);
+      ++resp.links_removed;
+      ++m.identities;
+    }
+
+    for (const IntentRow& i : tx.intents_of(tenant, y, 0, false)) {
+      if (const auto o = tx.intent_get(tenant, x, i.intent)) {
+        log.alias_intents.push_back(i);
+        ++m.conflicts;
+        if (i.last_seen > o->last_seen) {
+          log.target_intents.push_back(*o);
+          tx.intent_put(tenant, x, i);
+        }
+      } else {
+        log.moved_intents.push_back(i.intent);
+        tx.intent_put(tenant, x, i);
+      }
+      tx.intent_delete(tenant, y, i.intent);
+      ++m.intents;
+    }
+
+    std::map<std::string, VariableRow> x_vars;
+    for (VariableRow& v : tx.variables_of(tenant, x, 0)) x_vars.emplace(v.name, std::move(v));
+    for (const VariableRow& v : tx.variables_of(tenant, y, 0)) {
+      auto o = x_vars.find(v.name);
+      if (o != x_vars.end()) {
+        log.alias_variables.push_back(v);
+        ++m.conflicts;
+        if (v.updated_at > o->second.updated_at) {
+          log.target_variables.push_back(o->second);
+          tx.variable_put(tenant, x, v);
+        }
+      } else {
+        log.moved_variables.push_back(v.name);
+        tx.variable_put(tenant, x, v);
+      }
+      tx.variable_delete(tenant, y, v.name, 0);
+      ++m.variables;
+    }
+    check_variable_count(tx, tenant, x, at);
+
+    // No call of x created x: the moved calls lose the flag (the log keeps it).
+    for (const CallRow& c : tx.calls_of(tenant, y, 0, std::nullopt, std::numeric_limits<std::int64_t>::max())) {
+      log.moved_calls.emplace_back(c.call_id, c.created_customer);
+      tx.call_move(tenant, c.call_id, x, false);
+      ++m.calls;
+    }
+    log.moved_aliases = tx.aliases_retarget(tenant, y, x);
+    tx.alias_put(tenant, AliasRow{y, x, at, expires});
+    tx.customer_remove(tenant, y);
+    tx.customer_touch(tenant, x, log.alias_customer.last_seen, log.alias_customer.expires_at);
+    resp.merge = std::move(m);
+    return log;
+  }
+
+  std::string feedback(const std::string& tenant, const FeedbackRequest& req, FeedbackResponse* out) {
+    check_tenant(tenant);
+    const Millis at = req.at ? req.at : now();
+    const std::uint64_t fp = fingerprint(json::canonical(req));
+    auto tx = store->begin(true);
+    std::optional<CallRow> call = tx->call_get(tenant, req.call_id);
+    if (!call) throw Error(Status::not_found, fmt::format("call {} not found", req.call_id));
+    if (call->feedback_fingerprint != 0) {
+      if (call->feedback_fingerprint == fp) return call->feedback_response;
+      throw Error(Status::conflict, fmt::format("call {} already has {} feedback; a different feedback is a "
+                                                "conflict",
+                                                req.call_id, call->feedback_outcome));
+    }
+    if (at < call->started_at) throw invalid_field({"at"}, "feedback cannot come before the call started");
+    const TenantSettings s = tenant_of(*tx, tenant).settings;
+    const Millis expires = at + ttl_of(s);
+    const std::string y = call->customer_ref;
+    const CallIds ids = decode_ids(call->identifiers_json);
+
+    FeedbackResponse resp;
+    resp.call_id = req.call_id;
+    resp.outcome = req.outcome;
+    resp.previous_customer_ref = y;
+    resp.customer_ref = y;
+    resp.at = at;
+    std::optional<MergeLog> log;
+    std::string x = y;
+    if (req.outcome == "corrected") {
+      auto named = live_ref(*tx, tenant, *req.customer_ref, at);
+      if (!named) throw Error(Status::not_found, fmt::format("customer_ref {} not found", *req.customer_ref));
+      x = *named;
+    }
+    std::string counted;  // the outcome recorded for re-estimation
+    if (x == y && req.outcome != "rejected") {
+      // confirmed, or corrected to the call's own customer: a confirmation.
+      ensure_customer(*tx, tenant, y, call->started_at, at, expires);
+      resp.links_added = link_to(*tx, tenant, y, ids, at, expires);
+      tx->customer_touch(tenant, y, at, expires);
+      counted = "confirmed";
+    } else if (req.outcome == "rejected") {
+      if (call->created_customer)
+        throw Error(Status::conflict, fmt::format("call {} created customer {}: there is no match to reject",
+                                                  req.call_id, y));
+      const std::string z = uuid_v4();
+      tx->customer_insert(tenant, CustomerRow{z, call->started_at, at, expires});
+      resp.links_removed = unlink_from(*tx, tenant, y, ids);
+      resp.links_added = link_to(*tx, tenant, z, ids, at, expires);
+      move_call_data(*tx, tenant, *call, y, z, at, resp);
+      tx->call_move(tenant, req.call_id, z, true);
+      resp.customer_ref = z;
+      resp.customer_created = true;
+      counted = "rejected";
+    } else if (call->created_customer && tx->customer_get(tenant, y, 0)) {
+      log = merge(*tx, tenant, *call, y, x, at, expires, resp);
+      resp.customer_ref = x;
+    } else {
+      // A wrong match: the call, its identifiers and what its end saved go to x.
+      resp.links_removed = unlink_from(*tx, tenant, y, ids);
+      resp.links_added = link_to(*tx, tenant, x, ids, at, expires);
+      move_call_data(*tx, tenant, *call, y, x, at, resp);
+      tx->call_move(tenant, req.call_id, x, false);
+      tx->customer_touch(tenant, x, at, expires);
+      resp.customer_ref = x;
+    }
+    if (!counted.empty()) tx->feedback_stat_add(tenant, signal_of(*call), counted);
+
+    std::string text = json::write(resp);
+    if (log) {
+      log->response = text;
+      tx->merge_insert(tenant, *log);
+    }
+    CallRow done = *call;
+    done.feedback_fingerprint = fp;
+    done.feedback_outcome = req.outcome;
+    done.feedback_response = text;
+    tx->call_feedback(tenant, done);
+    tx->commit();
+    if (out) *out = std::move(resp);
+    return text;
+  }
+
+  std::string unmerge(const std::string& tenant, const UnmergeRequest& req, UnmergeResponse* out) {
+    check_tenant(tenant);
+    if (req.merge_id.empty() || req.merge_id.size() > json::kMaxMergeId)
+      throw invalid_field({"merge_id"}, "merge_id must be 1-64 characters");
+    const Millis at = now();
+    auto tx = store->begin(true);
+    std::optional<MergeLog> log = tx->merge_get(tenant, req.merge_id);
+    if (!log) throw Error(Status::not_found, fmt::format("merge_id {} not found", req.merge_id));
+    if (log->unmerged_at != 0) return log->unmerge_response;
+    const std::string& x = log->target_ref;
+    const std::string& y = log->alias_ref;
+    if (!tx->customer_get(tenant, x, 0))
+      throw Error(Status::conflict,
+                  fmt::format("customer {} that {} was merged into is no longer a customer (merged again?); undo "
+                              "that first",
+                              x, y));
+    tx->customer_insert(tenant, log->alias_customer);
+    UnmergeResponse r;
+    r.merge_id = log->merge_id;
+    r.customer_ref = x;
+    r.restored_customer_ref = y;
+    r.unmerged_at = at;
+
+    std::map<Identifier, LinkRow> x_links;
+    for (LinkRow& l : tx->links_of(tenant, x, 0)) x_links.emplace(l.id, std::move(l));
+    for (const Identifier& id : log->moved_links) {
+      auto cur = x_links.find(id);
+      if (cur == x_links.end()) continue;
+      LinkRow back = cur->second;
+      back.customer_ref = y;
+      tx->link_delete(tenant, id, x);
+      tx->link_delete(tenant, id, y);
+      tx->link_upsert(tenant, back);
+      ++r.identities;
+    }
+    for (const LinkRow& l : log->alias_links) {
+      tx->link_delete(tenant, l.id, y);
+      tx->link_upsert(tenant, l);
+      ++r.identities;
+    }
+    for (const LinkRow& l : log->target_links) {
+      tx->link_delete(tenant, l.id, x);
+      tx->link_upsert(tenant, l);
+    }
+
+    for (const std::string& name : log->moved_intents) {
+      const auto cur = tx->intent_get(tenant, x, name);
+      if (!cur) continue;
+      tx->intent_put(tenant, y, *cur);
+      tx->intent_delete(tenant, x, name);
+      ++r.intents;
+    }
+    for (const IntentRow& i : log->alias_intents) {
+      tx->intent_put(tenant, y, i);
+      ++r.intents;
+    }
+    for (const IntentRow& i : log->target_intents) tx->intent_put(tenant, x, i);
+
+    std::map<std::string, VariableRow> x_vars;
+    for (VariableRow& v : tx->variables_of(tenant, x, 0)) x_vars.emplace(v.name, std::move(v));
+    for (const std::string& name : log->moved_variables) {
+      auto cur = x_vars.find(name);
+      if (cur == x_vars.end()) continue;
+      tx->variable_put(tenant, y, cur->second);
+      tx->variable_delete(tenant, x, name, 0);
+      ++r.variables;
+    }
+    for (const VariableRow& v : log->alias_variables) {
+      tx->variable_put(tenant, y, v);
+      ++r.variables;
+    }
+    for (const VariableRow& v : log->target_variables) tx->variable_put(tenant, x, v);
+
+    for (const auto& [call_id, created] : log->moved_calls) {
+      const auto c = tx->call_get(tenant, call_id);
+      if (!c || c->customer_ref != x) continue;
+      tx->call_move(tenant, call_id, y, created);
+      ++r.calls;
+    }
+    for (const std::string& a : log->moved_aliases)
+      if (tx->alias_target(tenant, a, 0) == x) tx->alias_put(tenant, AliasRow{a, y, log->merged_at, log->expires_at});
+    tx->alias_delete(tenant, y);
+    // The corrected feedback that merged is undone with it: the call takes feedback again.
+    if (auto c = tx->call_get(tenant, log->call_id)) {
+      c->feedback_fingerprint = 0;
+      c->feedback_outcome.clear();
+      c->feedback_response.clear();
+      tx->call_feedback(tenant, *c);
+    }
+    std::string text = json::write(r);
+    tx->merge_undone(tenant, r.merge_id, at, text);
+    tx->commit();
+    if (out) *out = std::move(r);
+    return text;
+  }
 };
+
 
 CallMemory::CallMemory(Options options)
     : CallMemory(std::make_unique<SqliteStore>(options.path, options.busy_timeout_ms), options) {}
@@ -666,6 +1063,26 @@ std::string CallMemory::usage_json(const std::string& tenant, std::string_view r
 }
 std::string CallMemory::purge_expired_json(std::string_view request) {
   return json::write(purge_expired(json::parse_purge(request)));
+}
+
+FeedbackResponse CallMemory::identity_feedback(const std::string& tenant, const FeedbackRequest& request) {
+  FeedbackResponse resp;
+  std::string text = impl_->feedback(tenant, json::parse_feedback(json::canonical(request)), &resp);
+  return resp.call_id.empty() ? json::read_feedback_response(text) : resp;
+}
+
+UnmergeResponse CallMemory::unmerge(const std::string& tenant, const UnmergeRequest& request) {
+  UnmergeResponse resp;
+  std::string text = impl_->unmerge(tenant, request, &resp);
+  return resp.merge_id.empty() ? json::read_unmerge_response(text) : resp;
+}
+
+std::string CallMemory::identity_feedback_json(const std::string& tenant, std::string_view request) {
+  return impl_->feedback(tenant, json::parse_feedback(request), nullptr);
+}
+
+std::string CallMemory::unmerge_json(const std::string& tenant, std::string_view request) {
+  return impl_->unmerge(tenant, json::parse_unmerge(request), nullptr);
 }
 
 }  // namespace callmem

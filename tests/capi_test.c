@@ -187,9 +187,53 @@ int main(void) {
   CHECK(has(out, "+14155551234"));
   callmem_free(out);
   CHECK(callmem_customer_forget(db, "acme", config, &out) == CALLMEM_OK);
-  CHECK(has(out, "\"removed\":{\"identities\":1,\"intents\":1,\"variables\":1,\"calls\":2}"));
+  CHECK(has(out, "\"removed\":{\"identities\":1,\"intents\":1,\"variables\":1,\"calls\":2,"
+                 "\"aliases\":0,\"merges\":0}"));
   callmem_free(out);
   CHECK(callmem_customer_get(db, "acme", config, &out) == CALLMEM_ENOTFOUND);
+  callmem_free(out);
+
+  /* Identity feedback: corrected merges the call's new customer; unmerge undoes it. */
+  CHECK(callmem_call_start(db, "fb", "{\"call_id\": \"fx\", \"external_ids\": {\"crm_id\": \"X1\"}}", &out) ==
+        CALLMEM_OK);
+  field(out, "customer_ref", ref2, sizeof ref2);
+  callmem_free(out);
+  CHECK(callmem_call_start(db, "fb", "{\"call_id\": \"fy\", \"ani\": \"+14155550199\"}", &out) == CALLMEM_OK);
+  field(out, "customer_ref", ref3, sizeof ref3);
+  callmem_free(out);
+  snprintf(config, sizeof config, "{\"call_id\": \"fy\", \"outcome\": \"corrected\", \"customer_ref\": \"%s\"}",
+           ref2);
+  CHECK(callmem_identity_feedback(db, "fb", config, &out) == CALLMEM_OK);
+  field(out, "alias_of", ref1, sizeof ref1);
+  CHECK(strcmp(ref1, ref2) == 0);
+  field(out, "merge_id", ref1, sizeof ref1);
+  CHECK(strlen(ref1) == 36);
+  CHECK(callmem_identity_feedback(db, "fb", config, &again) == CALLMEM_OK);
+  CHECK(again && out && strcmp(again, out) == 0);
+  callmem_free(again);
+  callmem_free(out);
+  snprintf(config, sizeof config, "{\"customer_ref\": \"%s\"}", ref3);
+  CHECK(callmem_customer_get(db, "fb", config, &out) == CALLMEM_OK);
+  CHECK(has(out, ref2) && has(out, "+14155550199"));
+  callmem_free(out);
+  snprintf(config, sizeof config, "{\"merge_id\": \"%s\"}", ref1);
+  CHECK(callmem_identity_unmerge(db, "fb", config, &out) == CALLMEM_OK);
+  CHECK(has(out, "\"restored_customer_ref\""));
+  CHECK(callmem_identity_unmerge(db, "fb", config, &again) == CALLMEM_OK);
+  CHECK(again && out && strcmp(again, out) == 0);
+  callmem_free(again);
+  callmem_free(out);
+  CHECK(callmem_identity_unmerge(db, "other", config, &out) == CALLMEM_ENOTFOUND);
+  callmem_free(out);
+  CHECK(callmem_identity_feedback(db, "fb", "{\"call_id\": \"nope\", \"outcome\": \"confirmed\"}", &out) ==
+        CALLMEM_ENOTFOUND);
+  callmem_free(out);
+  CHECK(callmem_identity_feedback(db, "fb", "{\"call_id\": \"fx\"}", &out) == CALLMEM_EINVALID);
+  CHECK(has(out, "\"path\":[\"outcome\"]"));
+  callmem_free(out);
+  CHECK(callmem_identity_feedback(db, "fb", NULL, &out) == CALLMEM_EINVALID);
+  callmem_free(out);
+  CHECK(callmem_identity_unmerge(NULL, "fb", config, &out) == CALLMEM_EINVALID);
   callmem_free(out);
 
   /* Credits: refused with nothing written, then granted. */

@@ -940,7 +940,8 @@ TEST_CASE("codec: small responses, exactly") {
   f.customer_ref = "ref";
   f.removed = Removed{2, 1, 3, 4, 1};
   CHECK(json::write(f) ==
-        R"({"customer_ref":"ref","removed":{"identities":2,"intents":1,"variables":3,"calls":4}})");
+        R"({"customer_ref":"ref","removed":{"identities":2,"intents":1,"variables":3,"calls":4,"aliases":0,)"
+        R"("merges":0}})");
 
   CHECK(json::write(TenantSettings{}) ==
         R"({"ttl_days":30,"default_region":"US","identity":{"profile":"probabilistic"},)"
@@ -969,7 +970,8 @@ TEST_CASE("codec: small responses, exactly") {
   p.deleted = Removed{1, 2, 3, 4, 5};
   p.more = true;
   CHECK(json::write(p) ==
-        R"({"deleted":{"identities":1,"intents":2,"variables":3,"calls":4,"customers":5},"more":true})");
+        R"({"deleted":{"identities":1,"intents":2,"variables":3,"calls":4,"customers":5,"aliases":0,)"
+        R"("merges":0},"more":true})");
   CHECK(json::write(PurgeResult{}).find(R"("more":false)") != std::string::npos);
 }
 

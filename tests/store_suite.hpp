@@ -754,6 +754,264 @@ inline void purge(Store& store) {
   tx->commit();
 }
 
+// Row moves and single deletes used by feedback: link_delete, intent_delete,
+// call_move, call_feedback, customer_remove; identifiers_json round trip.
+inline void feedback_rows(Store& store) {
+  const Millis exp = kT0 + 100 * kHour;
+  write(store, [&](Transaction& tx) {
+    fill_customer(tx, "a", "c1", exp);
+    fill_customer(tx, "b", "c1", exp);
+  });
+  auto tx = store.begin(true);
+  CHECK(tx->link_delete("a", ani("+1c1"), "c1"));
+  CHECK_FALSE(tx->link_delete("a", ani("+1c1"), "c1"));
+  CHECK_FALSE(tx->link_delete("a", external("crm", "c1"), "c2"));  // not this customer's
+  CHECK(tx->links_of("a", "c1", kT0).size() == 1);
+  CHECK(tx->links_of("b", "c1", kT0).size() == 2);  // the other tenant keeps its link
+
+  CHECK(tx->intent_delete("a", "c1", "refund"));
+  CHECK_FALSE(tx->intent_delete("a", "c1", "refund"));
+  CHECK_FALSE(tx->intent_get("a", "c1", "refund").has_value());
+  CHECK(tx->intent_get("b", "c1", "refund").has_value());
+  // An expired intent goes too.
+  tx->intent_put("a", "c1", intent("old", "open", kT0 - 10 * kHour, kT0 - kHour));
+  CHECK(tx->intent_delete("a", "c1", "old"));
+
+  // A call moves with its flag; feedback is recorded and cleared.
+  CallRow k = call("k1", "c1", kT0, exp);
+  k.identifiers_json = "{\"ani\":\"+14155551234\",\"x:crm\":\"C1\"}";
+  tx->call_insert("a", k);
+  CHECK(tx->call_get("a", "k1")->identifiers_json == k.identifiers_json);
+  CHECK(tx->call_get("a", "ac1-1")->identifiers_json == "{}");
+  CHECK(tx->call_get("a", "k1")->feedback_fingerprint == 0);
+  tx->call_move("a", "k1", "c2", true);
+  auto got = tx->call_get("a", "k1");
+  REQUIRE(got.has_value());
+  CHECK(got->customer_ref == "c2");
+  CHECK(got->created_customer);
+  CHECK(call_ids(tx->calls_of("a", "c2", kT0, std::nullopt, 10)) == std::vector<std::string>{"k1"});
+  got->feedback_fingerprint = 0xF000000000000001ULL;
+  got->feedback_outcome = "rejected";
+  got->feedback_response = "{\"outcome\":\"rejected\"}";
+  tx->call_feedback("a", *got);
+  got = tx->call_get("a", "k1");
+  CHECK(got->feedback_fingerprint == 0xF000000000000001ULL);
+  CHECK(got->feedback_outcome == "rejected");
+  CHECK(got->feedback_response == "{\"outcome\":\"rejected\"}");
+  CHECK(got->start_response == k.start_response);
+  // call_end writes identifiers_json too.
+  got->ended_at = kT0 + 1;
+  got->end_fingerprint = 9;
+  got->identifiers_json = "{\"x:acct\":\"9\"}";
+  tx->call_end("a", *got);
+  CHECK(tx->call_get("a", "k1")->identifiers_json == "{\"x:acct\":\"9\"}");
+  got->feedback_fingerprint = 0;
+  got->feedback_outcome.clear();
+  got->feedback_response.clear();
+  tx->call_feedback("a", *got);
+  CHECK(tx->call_get("a", "k1")->feedback_fingerprint == 0);
+  CHECK(tx->call_get("a", "k1")->feedback_outcome.empty());
+
+  // customer_remove takes the customer row only.
+  CHECK(tx->customer_remove("a", "c1"));
+  CHECK_FALSE(tx->customer_remove("a", "c1"));
+  CHECK_FALSE(tx->customer_get("a", "c1", kT0).has_value());
+  CHECK(tx->variables_of("a", "c1", kT0).size() == 3);
+  CHECK(tx->customer_get("b", "c1", kT0).has_value());
+  tx->commit();
+}
+
+inline void aliases(Store& store) {
+  const Millis exp = kT0 + 100 * kHour;
+  auto tx = store.begin(true);
+  CHECK_FALSE(tx->alias_target("a", "y", kT0).has_value());
+  tx->alias_put("a", AliasRow{"y", "x", kT0, exp});
+  tx->alias_put("a", AliasRow{"z", "y", kT0, exp});
+  tx->alias_put("a", AliasRow{"w", "y", kT0, kT0 + kHour});
+  tx->alias_put("b", AliasRow{"y", "q", kT0, exp});
+  CHECK(tx->alias_target("a", "y", kT0) == std::optional<std::string>("x"));
+  CHECK(tx->alias_target("b", "y", kT0) == std::optional<std::string>("q"));
+  CHECK_FALSE(tx->alias_target("c", "y", kT0).has_value());
+  // Expired aliases are not found (but still retargeted and deleted).
+  CHECK(tx->alias_target("a", "w", kT0).has_value());
+  CHECK_FALSE(tx->alias_target("a", "w", kT0 + kHour).has_value());
+
+  // Retarget: every alias of y now names x; the refs moved, sorted.
+  CHECK(tx->aliases_retarget("a", "y", "x") == std::vector<std::string>{"w", "z"});
+  CHECK(tx->alias_target("a", "z", kT0) == std::optional<std::string>("x"));
+  CHECK(tx->aliases_retarget("a", "y", "x").empty());
+  CHECK(tx->aliases_retarget("b", "nobody", "x").empty());
+  // Put replaces.
+  tx->alias_put("a", AliasRow{"z", "v", kT0, exp});
+  CHECK(tx->alias_target("a", "z", kT0) == std::optional<std::string>("v"));
+
+  CHECK(tx->alias_delete("a", "y"));
+  CHECK_FALSE(tx->alias_delete("a", "y"));
+  CHECK_FALSE(tx->alias_target("a", "y", kT0).has_value());
+  CHECK(tx->alias_target("b", "y", kT0).has_value());
+
+  // A forget of the target removes the aliases that name it, counted.
+  tx->customer_insert("a", customer("x", kT0, exp));
+  Removed r = tx->customer_delete("a", "x");
+  CHECK(r.aliases == 1);  // w (z names v now)
+  CHECK_FALSE(tx->alias_target("a", "w", kT0).has_value());
+  CHECK(tx->alias_target("a", "z", kT0).has_value());
+  CHECK(tx->alias_target("b", "y", kT0).has_value());
+  tx->commit();
+}
+
+inline MergeLog sample_merge(const std::string& id, const std::string& alias, const std::string& target, Millis exp) {
+  MergeLog m;
+  m.merge_id = id;
+  m.alias_ref = alias;
+  m.target_ref = target;
+  m.call_id = "call-" + id;
+  m.alias_customer = customer(alias, kT0 - 5, exp - 5);
+  m.merged_at = kT0;
+  m.expires_at = exp;
+  m.response = "{\"merge_id\":\"" + id + "\"}";
+  m.moved_links = {ani("+15550001"), external("crm", "Y")};
+  m.moved_intents = {"refund"};
+  m.moved_variables = {"order", "cart"};
+  m.moved_calls = {{"k1", true}, {"k2", false}};
+  m.moved_aliases = {"old"};
+  m.alias_links = {link(ani("+15550002"), alias, kT0 - 3, exp - 3, "mobile")};
+  m.target_links = {link(ani("+15550002"), target, kT0 - 4, exp - 4, "landline")};
+  m.alias_intents = {intent("billing", "open", kT0 - 2, exp - 2, 3)};
+  m.target_intents = {intent("billing", "resolved", kT0 - 9, exp - 9, 1)};
+  m.alias_variables = {variable("name", "\"Y\"", kT0 - 1, exp - 1, 60)};
+  m.target_variables = {variable("name", "\"X\"", kT0 - 7, exp - 7)};
+  return m;
+}
+
+inline void merges(Store& store) {
+  const Millis exp = kT0 + 100 * kHour;
+  auto tx = store.begin(true);
+  CHECK_FALSE(tx->merge_get("a", "m1").has_value());
+  const MergeLog in = sample_merge("m1", "y", "x", exp);
+  tx->merge_insert("a", in);
+  tx->merge_insert("b", sample_merge("m1", "q", "p", exp));
+  auto got = tx->merge_get("a", "m1");
+  REQUIRE(got.has_value());
+  CHECK(got->alias_ref == "y");
+  CHECK(got->target_ref == "x");
+  CHECK(got->call_id == "call-m1");
+  CHECK(got->alias_customer.customer_ref == "y");
+  CHECK(got->alias_customer.created_at == kT0 - 5);
+  CHECK(got->alias_customer.last_seen == kT0 - 5);
+  CHECK(got->alias_customer.expires_at == exp - 5);
+  CHECK(got->merged_at == kT0);
+  CHECK(got->unmerged_at == 0);
+  CHECK(got->expires_at == exp);
+  CHECK(got->response == in.response);
+  CHECK(got->unmerge_response.empty());
+  CHECK(got->moved_links == in.moved_links);
+  CHECK(got->moved_intents == in.moved_intents);
+  CHECK(got->moved_variables == in.moved_variables);
+  CHECK(got->moved_calls == in.moved_calls);
+  CHECK(got->moved_aliases == in.moved_aliases);
+  REQUIRE(got->alias_links.size() == 1);
+  CHECK(got->alias_links[0].id == ani("+15550002"));
+  CHECK(got->alias_links[0].customer_ref == "y");
+  CHECK(got->alias_links[0].line_type == "mobile");
+  CHECK(got->alias_links[0].first_seen == kT0 - 3);
+  CHECK(got->alias_links[0].expires_at == exp - 3);
+  REQUIRE(got->target_links.size() == 1);
+  CHECK(got->target_links[0].customer_ref == "x");
+  CHECK(got->target_links[0].line_type == "landline");
+  REQUIRE(got->alias_intents.size() == 1);
+  CHECK(got->alias_intents[0].intent == "billing");
+  CHECK(got->alias_intents[0].status == "open");
+  CHECK(got->alias_intents[0].attempt_count == 3);
+  CHECK(got->alias_intents[0].last_call_id == "call-billing");
+  CHECK(got->alias_intents[0].expires_at == exp - 2);
+  REQUIRE(got->target_intents.size() == 1);
+  CHECK(got->target_intents[0].status == "resolved");
+  REQUIRE(got->alias_variables.size() == 1);
+  CHECK(got->alias_variables[0].value_json == "\"Y\"");
+  CHECK(got->alias_variables[0].source == "call-1");
+  CHECK(got->alias_variables[0].own_ttl_seconds == 60);
+  CHECK(got->alias_variables[0].updated_at == kT0 - 1);
+  REQUIRE(got->target_variables.size() == 1);
+  CHECK(got->target_variables[0].value_json == "\"X\"");
+
+  // Undone: marked, and found still.
+  tx->merge_undone("a", "m1", kT0 + 5, "{\"undone\":true}");
+  got = tx->merge_get("a", "m1");
+  CHECK(got->unmerged_at == kT0 + 5);
+  CHECK(got->unmerge_response == "{\"undone\":true}");
+  CHECK(got->moved_calls == in.moved_calls);
+  // Tenant isolation.
+  got = tx->merge_get("b", "m1");
+  REQUIRE(got.has_value());
+  CHECK(got->alias_ref == "q");
+  CHECK(got->unmerged_at == 0);
+  CHECK_FALSE(tx->merge_get("c", "m1").has_value());
+
+  // A forget of either side removes the merge logs naming it.
+  tx->merge_insert("a", sample_merge("m2", "x", "w", exp));
+  tx->merge_insert("a", sample_merge("m3", "s", "t", exp));
+  Removed r = tx->customer_delete("a", "x");
+  CHECK(r.merges == 2);
+  CHECK_FALSE(tx->merge_get("a", "m1").has_value());
+  CHECK_FALSE(tx->merge_get("a", "m2").has_value());
+  CHECK(tx->merge_get("a", "m3").has_value());
+  CHECK(tx->merge_get("b", "m1").has_value());
+  tx->commit();
+}
+
+inline void feedback_stats(Store& store) {
+  auto tx = store.begin(true);
+  CHECK(tx->feedback_stats("a").empty());
+  tx->feedback_stat_add("a", "ani:mobile", "confirmed");
+  tx->feedback_stat_add("a", "ani:mobile", "confirmed");
+  tx->feedback_stat_add("a", "ani:mobile", "rejected");
+  tx->feedback_stat_add("a", "ani:landline", "rejected");
+  tx->feedback_stat_add("b", "ani:mobile", "rejected");
+  std::vector<FeedbackStat> a = tx->feedback_stats("a");
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].signal == "ani:landline");  // by signal
+  CHECK(a[0].confirmed == 0);
+  CHECK(a[0].rejected == 1);
+  CHECK(a[1].signal == "ani:mobile");
+  CHECK(a[1].confirmed == 2);
+  CHECK(a[1].rejected == 1);
+  std::vector<FeedbackStat> b = tx->feedback_stats("b");
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].confirmed == 0);
+  CHECK(b[0].rejected == 1);
+  CHECK(tx->feedback_stats("c").empty());
+  tx->commit();
+}
+
+// Aliases and merge logs expire with the tenant's ttl: purge and the ttl shift reach them.
+inline void purge_aliases_and_merges(Store& store) {
+  const Millis past = kT0 + 10 * kHour;
+  const Millis future = kT0 + 100 * kHour;
+  write(store, [&](Transaction& tx) {
+    tx.alias_put("a", AliasRow{"y1", "x", kT0, past});
+    tx.alias_put("a", AliasRow{"y2", "x", kT0, future});
+    tx.merge_insert("a", sample_merge("m1", "y1", "x", past));
+    tx.merge_insert("b", sample_merge("m2", "y2", "x", future));
+    tx.alias_put("b", AliasRow{"y3", "x", kT0, past});
+    tx.tenant_shift_expiry("b", kHour);
+  });
+  auto tx = store.begin(true);
+  CHECK(tx->merge_get("b", "m2")->expires_at == future + kHour);
+  CHECK(tx->merge_get("b", "m2")->alias_customer.expires_at == future - 5 + kHour);
+  CHECK(tx->merge_get("a", "m1")->expires_at == past);
+  const Millis now = kT0 + 20 * kHour;
+  Removed r = tx->purge(now, 1000);
+  CHECK(r.aliases == 2);  // a/y1, b/y3
+  CHECK(r.merges == 1);   // a/m1 with its rows
+  CHECK_FALSE(tx->merge_get("a", "m1").has_value());
+  CHECK(tx->merge_get("b", "m2").has_value());
+  CHECK(tx->merge_get("b", "m2")->moved_calls.size() == 2);
+  CHECK(tx->alias_target("a", "y2", now).has_value());
+  CHECK(tx->purge(now, 1000).total() == 0);
+  tx->commit();
+}
+
 inline void rollback_and_commit(Store& store) {
   {
     auto tx = store.begin(true);
@@ -842,6 +1100,11 @@ inline void writers_serialize(Store& store) {
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, customer_delete)     \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, tenant_shift_expiry) \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, purge)               \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, feedback_rows)       \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, aliases)             \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, merges)              \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, feedback_stats)      \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, purge_aliases_and_merges) \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, rollback_and_commit) \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, writers_serialize)
 

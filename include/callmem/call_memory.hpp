@@ -46,6 +46,10 @@ class CallMemory {
   std::int64_t grant_credits(const std::string& tenant, const CreditGrant& grant);  // the balance
   UsageReport usage(const std::string& tenant, const UsageRequest& request);
   PurgeResult purge_expired(const PurgeRequest& request);
+  // Identity feedback on a call: confirmed, rejected or corrected (which may
+  // merge two refs); and the undoing of a merge. See docs/feedback.md.
+  FeedbackResponse identity_feedback(const std::string& tenant, const FeedbackRequest& request);
+  UnmergeResponse unmerge(const std::string& tenant, const UnmergeRequest& request);
 
   // JSON API: the wire format of docs/contract.md, in and out. A replayed
   // start or end returns the original response byte for byte.
@@ -58,6 +62,9 @@ class CallMemory {
   std::string grant_credits_json(const std::string& tenant, std::string_view request);
   std::string usage_json(const std::string& tenant, std::string_view request);
   std::string purge_expired_json(std::string_view request);
+  // A replayed feedback or unmerge returns the original response byte for byte.
+  std::string identity_feedback_json(const std::string& tenant, std::string_view request);
+  std::string unmerge_json(const std::string& tenant, std::string_view request);
 
   const Clock& clock() const;
 

@@ -85,6 +85,27 @@ CALLMEM_API int callmem_usage(callmem_db *db, const char *tenant, const char *re
 /* Across all tenants: {"now": "...", "limit": 10000}; NULL takes the defaults. */
 CALLMEM_API int callmem_purge_expired(callmem_db *db, const char *request_json, char **response_json);
 
+/*
+ * Identity feedback on a call (docs/feedback.md):
+ *   {"call_id": "...", "outcome": "confirmed" | "rejected" | "corrected",
+ *    "customer_ref": "..." (with corrected only), "at": "..." (optional)}
+ * confirmed links the call's identifiers to its customer; rejected unlinks
+ * them from it and gives the caller a new customer; corrected moves the call
+ * to customer_ref, merging the call's own new customer into it (the merged
+ * ref stays an alias; the answer's "merge" holds the merge_id). The same
+ * feedback again answers the same bytes; another feedback on the call is
+ * CALLMEM_ECONFLICT; an unknown call or customer_ref CALLMEM_ENOTFOUND.
+ */
+CALLMEM_API int callmem_identity_feedback(callmem_db *db, const char *tenant, const char *request_json,
+                                          char **response_json);
+/*
+ * Undoes a merge: {"merge_id": "..."}. The merged customer is restored with
+ * what came from it; undoing again answers the same; an unknown merge_id is
+ * CALLMEM_ENOTFOUND.
+ */
+CALLMEM_API int callmem_identity_unmerge(callmem_db *db, const char *tenant, const char *request_json,
+                                         char **response_json);
+
 /* Frees a string returned by callmem. NULL is a no-op. */
 CALLMEM_API void callmem_free(void *p);
 

@@ -1043,6 +1043,46 @@ PurgeRequest parse_purge(std::string_view text) {
   });
 }
 
+FeedbackRequest parse_feedback(std::string_view text) {
+  return guarded([&] {
+    rapidjson::Document doc;
+    parse_document(text, doc, false);
+    Issues is;
+    FeedbackRequest r;
+    r.call_id = read_call_id(doc, is);
+    if (const Value* v = field(doc, "outcome"))
+      r.outcome = read_enum(*v, {"outcome"}, {"confirmed", "rejected", "corrected"}, is).value_or("");
+    else
+      is.add({"outcome"}, "outcome is required");
+    if (const Value* v = field(doc, "customer_ref")) {
+      if (r.outcome == "corrected")
+        r.customer_ref = read_text(*v, {"customer_ref"}, 1, kMaxCustomerRef, is);
+      else if (!r.outcome.empty())
+        is.add({"customer_ref"}, "customer_ref is only allowed with outcome corrected");
+    } else if (r.outcome == "corrected") {
+      is.add({"customer_ref"}, "customer_ref is required with outcome corrected");
+    }
+    r.at = read_at(doc, "at", is);
+    is.throw_if_any();
+    return r;
+  });
+}
+
+UnmergeRequest parse_unmerge(std::string_view text) {
+  return guarded([&] {
+    rapidjson::Document doc;
+    parse_document(text, doc, false);
+    Issues is;
+    UnmergeRequest r;
+    if (const Value* v = field(doc, "merge_id"))
+      r.merge_id = read_text(*v, {"merge_id"}, 1, kMaxMergeId, is).value_or("");
+    else
+      is.add({"merge_id"}, "merge_id is required");
+    is.throw_if_any();
+    return r;
+  });
+}
+
 Options parse_open_config(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
@@ -1136,6 +1176,19 @@ std::string canonical(const EndRequest& r) {
       o.null();
     o.key("telco");
     write_telco(o, r.telco);
+    write_at(o, r.at);
+    o.end_object();
+    return o.take();
+  });
+}
+
+std::string canonical(const FeedbackRequest& r) {
+  return guarded([&] {
+    Out o;
+    o.begin_object();
+    o.key("call_id").str(r.call_id);
+    o.key("outcome").str(r.outcome);
+    if (r.customer_ref) o.key("customer_ref").str(*r.customer_ref);
     write_at(o, r.at);
     o.end_object();
     return o.take();
@@ -1244,6 +1297,8 @@ std::string write(const ForgetReceipt& r) {
     o.key("intents").i64(r.removed.intents);
     o.key("variables").i64(r.removed.variables);
     o.key("calls").i64(r.removed.calls);
+    o.key("aliases").i64(r.removed.aliases);
+    o.key("merges").i64(r.removed.merges);
     o.end_object();
     o.end_object();
     return o.take();
@@ -1328,8 +1383,68 @@ std::string write(const PurgeResult& r) {
     o.key("variables").i64(r.deleted.variables);
     o.key("calls").i64(r.deleted.calls);
     o.key("customers").i64(r.deleted.customers);
+    o.key("aliases").i64(r.deleted.aliases);
+    o.key("merges").i64(r.deleted.merges);
     o.end_object();
     o.key("more").boolean(r.more);
+    o.end_object();
+    return o.take();
+  });
+}
+
+std::string write(const FeedbackResponse& r) {
+  return guarded([&] {
+    Out o;
+    o.begin_object();
+    o.key("call_id").str(r.call_id);
+    o.key("outcome").str(r.outcome);
+    o.key("previous_customer_ref").str(r.previous_customer_ref);
+    o.key("customer_ref").str(r.customer_ref);
+    o.key("customer_created").boolean(r.customer_created);
+    o.key("links_added").i64(r.links_added);
+    o.key("links_removed").i64(r.links_removed);
+    o.key("intents_moved").i64(r.intents_moved);
+    o.key("variables_moved").i64(r.variables_moved);
+    o.key("merge");
+    if (r.merge) {
+      const MergeSummary& m = *r.merge;
+      o.begin_object();
+      o.key("merge_id").str(m.merge_id);
+      o.key("alias").str(m.alias);
+      o.key("alias_of").str(m.alias_of);
+      o.key("moved");
+      o.begin_object();
+      o.key("identities").i64(m.identities);
+      o.key("intents").i64(m.intents);
+      o.key("variables").i64(m.variables);
+      o.key("calls").i64(m.calls);
+      o.end_object();
+      o.key("conflicts").i64(m.conflicts);
+      o.end_object();
+    } else {
+      o.null();
+    }
+    o.key("at").time(r.at);
+    o.end_object();
+    return o.take();
+  });
+}
+
+std::string write(const UnmergeResponse& r) {
+  return guarded([&] {
+    Out o;
+    o.begin_object();
+    o.key("merge_id").str(r.merge_id);
+    o.key("customer_ref").str(r.customer_ref);
+    o.key("restored_customer_ref").str(r.restored_customer_ref);
+    o.key("restored");
+    o.begin_object();
+    o.key("identities").i64(r.identities);
+    o.key("intents").i64(r.intents);
+    o.key("variables").i64(r.variables);
+    o.key("calls").i64(r.calls);
+    o.end_object();
+    o.key("unmerged_at").time(r.unmerged_at);
     o.end_object();
     return o.take();
   });
@@ -1435,6 +1550,70 @@ EndResponse read_end_response(std::string_view text) {
     r.duration_seconds = rd.i64(doc, {}, "duration_seconds");
     r.intents_updated = rd.i64(doc, {}, "intents_updated");
     r.variables_updated = rd.i64(doc, {}, "variables_updated");
+    is.throw_if_any();
+    return r;
+  });
+}
+
+FeedbackResponse read_feedback_response(std::string_view text) {
+  return stored([&] {
+    rapidjson::Document doc;
+    parse_document(text, doc, false, kNoLimit);
+    Issues is;
+    Reader rd(is);
+    FeedbackResponse r;
+    r.call_id = rd.str(doc, {}, "call_id");
+    r.outcome = rd.str(doc, {}, "outcome");
+    r.previous_customer_ref = rd.str(doc, {}, "previous_customer_ref");
+    r.customer_ref = rd.str(doc, {}, "customer_ref");
+    if (const Value* v = rd.get(doc, {}, "customer_created"))
+      r.customer_created = read_bool(*v, {"customer_created"}, is).value_or(false);
+    r.links_added = rd.i64(doc, {}, "links_added");
+    r.links_removed = rd.i64(doc, {}, "links_removed");
+    r.intents_moved = rd.i64(doc, {}, "intents_moved");
+    r.variables_moved = rd.i64(doc, {}, "variables_moved");
+    if (const Value* m = rd.get(doc, {}, "merge"); m && !m->IsNull()) {
+      const Path mp{"merge"};
+      if (rd.is_object(*m, mp)) {
+        MergeSummary s;
+        s.merge_id = rd.str(*m, mp, "merge_id");
+        s.alias = rd.str(*m, mp, "alias");
+        s.alias_of = rd.str(*m, mp, "alias_of");
+        if (const Value* mv = rd.object(*m, mp, "moved")) {
+          const Path p = mp + "moved";
+          s.identities = rd.i64(*mv, p, "identities");
+          s.intents = rd.i64(*mv, p, "intents");
+          s.variables = rd.i64(*mv, p, "variables");
+          s.calls = rd.i64(*mv, p, "calls");
+        }
+        s.conflicts = rd.i64(*m, mp, "conflicts");
+        r.merge = std::move(s);
+      }
+    }
+    r.at = rd.time(doc, {}, "at");
+    is.throw_if_any();
+    return r;
+  });
+}
+
+UnmergeResponse read_unmerge_response(std::string_view text) {
+  return stored([&] {
+    rapidjson::Document doc;
+    parse_document(text, doc, false, kNoLimit);
+    Issues is;
+    Reader rd(is);
+    UnmergeResponse r;
+    r.merge_id = rd.str(doc, {}, "merge_id");
+    r.customer_ref = rd.str(doc, {}, "customer_ref");
+    r.restored_customer_ref = rd.str(doc, {}, "restored_customer_ref");
+    if (const Value* v = rd.object(doc, {}, "restored")) {
+      const Path p{"restored"};
+      r.identities = rd.i64(*v, p, "identities");
+      r.intents = rd.i64(*v, p, "intents");
+      r.variables = rd.i64(*v, p, "variables");
+      r.calls = rd.i64(*v, p, "calls");
+    }
+    r.unmerged_at = rd.time(doc, {}, "unmerged_at");
     is.throw_if_any();
     return r;
   });

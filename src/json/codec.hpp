@@ -34,6 +34,7 @@ inline constexpr std::size_t kMaxIntentName = 128;
 inline constexpr std::size_t kMaxIntentsPerRequest = 32;
 inline constexpr std::size_t kMaxCustomerRef = 64;
 inline constexpr std::size_t kMaxAni = 256;
+inline constexpr std::size_t kMaxMergeId = 64;
 
 // Requests.
 StartRequest parse_start(std::string_view text);
@@ -44,6 +45,8 @@ TenantSettingsPatch parse_settings(std::string_view text);
 CreditGrant parse_grant(std::string_view text);
 UsageRequest parse_usage(std::string_view text);
 PurgeRequest parse_purge(std::string_view text);
+FeedbackRequest parse_feedback(std::string_view text);
+UnmergeRequest parse_unmerge(std::string_view text);
 // The C ABI's open configuration: {"path": "...", "busy_timeout_ms": 5000,
 // "default_settings": {...settings...}}. Empty text: defaults.
 Options parse_open_config(std::string_view text);
@@ -55,6 +58,7 @@ Options parse_open_config(std::string_view text);
 // built in C++.
 std::string canonical(const StartRequest& r);
 std::string canonical(const EndRequest& r);
+std::string canonical(const FeedbackRequest& r);
 
 // Responses.
 std::string write(const StartResponse& r);
@@ -65,6 +69,8 @@ std::string write(const TenantSettings& s);
 std::string write_balance(std::int64_t balance);  // {"balance": N}
 std::string write(const UsageReport& r);
 std::string write(const PurgeResult& r);
+std::string write(const FeedbackResponse& r);
+std::string write(const UnmergeResponse& r);
 // The contract's error body: {"error": "Bad Request", "message": ...,
 // "details": {"issues": [{"path": [...], "message": ...}]}}.
 std::string write_error(const Error& e);
@@ -73,6 +79,8 @@ std::string write_error(const Error& e);
 // does not read back throws Error(Status::store).
 StartResponse read_start_response(std::string_view text);
 EndResponse read_end_response(std::string_view text);
+FeedbackResponse read_feedback_response(std::string_view text);
+UnmergeResponse read_unmerge_response(std::string_view text);
 
 // A flat JSON object of strings (call data), both ways; reading is of stored
 // data, as above.

@@ -134,6 +134,72 @@ CREATE TABLE usage(
     R"sql(
 ALTER TABLE tenants ADD COLUMN identity_profile TEXT NOT NULL DEFAULT 'probabilistic';
 )sql",
+    // 3: identity feedback (docs/feedback.md): the call's identifiers and its
+    // feedback; aliases of merged refs; merge logs (merge_rows holds what a
+    // merge moved or replaced, by kind: see merge_insert); outcome counts.
+    R"sql(
+ALTER TABLE calls ADD COLUMN identifiers TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE calls ADD COLUMN feedback_fingerprint INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calls ADD COLUMN feedback_outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE calls ADD COLUMN feedback_response TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE aliases(
+  tenant TEXT NOT NULL,
+  alias_ref TEXT NOT NULL,
+  target_ref TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant, alias_ref)
+) WITHOUT ROWID;
+CREATE INDEX aliases_target ON aliases(tenant, target_ref);
+CREATE INDEX aliases_expiry ON aliases(expires_at);
+
+CREATE TABLE merges(
+  tenant TEXT NOT NULL,
+  merge_id TEXT NOT NULL,
+  alias_ref TEXT NOT NULL,
+  target_ref TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  alias_created_at INTEGER NOT NULL,
+  alias_last_seen INTEGER NOT NULL,
+  alias_expires_at INTEGER NOT NULL,
+  merged_at INTEGER NOT NULL,
+  unmerged_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  unmerge_response TEXT NOT NULL,
+  PRIMARY KEY(tenant, merge_id)
+);
+CREATE INDEX merges_alias ON merges(tenant, alias_ref);
+CREATE INDEX merges_target ON merges(tenant, target_ref);
+CREATE INDEX merges_expiry ON merges(expires_at);
+
+CREATE TABLE merge_rows(
+  tenant TEXT NOT NULL,
+  merge_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  role TEXT NOT NULL,
+  k1 TEXT NOT NULL,
+  k2 TEXT NOT NULL,
+  k3 TEXT NOT NULL,
+  t1 TEXT NOT NULL,
+  t2 TEXT NOT NULL,
+  i1 INTEGER NOT NULL,
+  i2 INTEGER NOT NULL,
+  i3 INTEGER NOT NULL,
+  i4 INTEGER NOT NULL,
+  PRIMARY KEY(tenant, merge_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE feedback_stats(
+  tenant TEXT NOT NULL,
+  signal TEXT NOT NULL,
+  confirmed INTEGER NOT NULL,
+  rejected INTEGER NOT NULL,
+  PRIMARY KEY(tenant, signal)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -183,12 +249,38 @@ enum Sql : int {
   kPurgeIdentities,
   kPurgeCalls,
   kPurgeCustomers,
+  kCustomerRemove,
+  kDeleteAliases,
+  kDeleteMergeRowsOf,
+  kDeleteMergesOf,
+  kLinkDelete,
+  kCallMove,
+  kCallFeedback,
+  kIntentDelete,
+  kAliasGet,
+  kAliasPut,
+  kAliasDelete,
+  kAliasesOfTarget,
+  kAliasesRetarget,
+  kMergeInsert,
+  kMergeRowInsert,
+  kMergeGet,
+  kMergeRowsGet,
+  kMergeUndone,
+  kFeedbackStatAdd,
+  kFeedbackStats,
+  kPurgeAliases,
+  kPurgeMerges,
+  kPurgeMergeRows,
+  kShiftAliases,
+  kShiftMerges,
   kSqlCount
 };
 
 #define CALLMEM_CALL_COLUMNS                                                     \
   "call_id, customer_ref, started_at, ended_at, channel, direction, call_data, " \
-  "start_fingerprint, start_response, end_fingerprint, end_response, created_customer, expires_at"
+  "start_fingerprint, start_response, end_fingerprint, end_response, created_customer, expires_at, " \
+  "identifiers, feedback_fingerprint, feedback_outcome, feedback_response"
 
 const char* sql_text(Sql id) {
   switch (id) {
@@ -281,10 +373,10 @@ const char* sql_text(Sql id) {
       return "SELECT " CALLMEM_CALL_COLUMNS " FROM calls WHERE tenant = ?1 AND call_id = ?2";
     case kCallInsert:
       return "INSERT INTO calls(tenant, " CALLMEM_CALL_COLUMNS
-             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
     case kCallEnd:
       return "UPDATE calls SET ended_at = ?3, end_fingerprint = ?4, end_response = ?5, "
-             "call_data = ?6 WHERE tenant = ?1 AND call_id = ?2";
+             "call_data = ?6, identifiers = ?7 WHERE tenant = ?1 AND call_id = ?2";
     case kCallsOf:
       return "SELECT " CALLMEM_CALL_COLUMNS
              " FROM calls "
@@ -364,6 +456,77 @@ const char* sql_text(Sql id) {
              " AND NOT EXISTS (SELECT 1 FROM calls x "
              "                 WHERE x.tenant = c.tenant AND x.customer_ref = c.customer_ref) "
              " LIMIT ?2)";
+
+    case kCustomerRemove:
+      return "DELETE FROM customers WHERE tenant = ?1 AND customer_ref = ?2";
+    case kDeleteAliases:
+      return "DELETE FROM aliases WHERE tenant = ?1 AND target_ref = ?2";
+    case kDeleteMergeRowsOf:
+      return "DELETE FROM merge_rows WHERE tenant = ?1 AND merge_id IN "
+             "(SELECT merge_id FROM merges WHERE tenant = ?1 AND alias_ref = ?2 "
+             " UNION SELECT merge_id FROM merges WHERE tenant = ?1 AND target_ref = ?2)";
+    case kDeleteMergesOf:
+      return "DELETE FROM merges WHERE tenant = ?1 AND (alias_ref = ?2 OR target_ref = ?2)";
+    case kLinkDelete:
+      return "DELETE FROM identities WHERE tenant = ?1 AND type = ?2 AND key = ?3 AND value = ?4 "
+             "AND customer_ref = ?5";
+    case kCallMove:
+      return "UPDATE calls SET customer_ref = ?3, created_customer = ?4 WHERE tenant = ?1 AND call_id = ?2";
+    case kCallFeedback:
+      return "UPDATE calls SET feedback_fingerprint = ?3, feedback_outcome = ?4, feedback_response = ?5 "
+             "WHERE tenant = ?1 AND call_id = ?2";
+    case kIntentDelete:
+      return "DELETE FROM intents WHERE tenant = ?1 AND customer_ref = ?2 AND intent = ?3";
+    case kAliasGet:
+      return "SELECT target_ref FROM aliases WHERE tenant = ?1 AND alias_ref = ?2 AND expires_at > ?3";
+    case kAliasPut:
+      return "INSERT INTO aliases(tenant, alias_ref, target_ref, created_at, expires_at) "
+             "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(tenant, alias_ref) DO UPDATE SET "
+             "target_ref = excluded.target_ref, created_at = excluded.created_at, "
+             "expires_at = excluded.expires_at";
+    case kAliasDelete:
+      return "DELETE FROM aliases WHERE tenant = ?1 AND alias_ref = ?2";
+    case kAliasesOfTarget:
+      return "SELECT alias_ref FROM aliases WHERE tenant = ?1 AND target_ref = ?2 ORDER BY alias_ref";
+    case kAliasesRetarget:
+      return "UPDATE aliases SET target_ref = ?3 WHERE tenant = ?1 AND target_ref = ?2";
+    case kMergeInsert:
+      return "INSERT INTO merges(tenant, merge_id, alias_ref, target_ref, call_id, alias_created_at, "
+             "alias_last_seen, alias_expires_at, merged_at, unmerged_at, expires_at, response, "
+             "unmerge_response) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    case kMergeRowInsert:
+      return "INSERT INTO merge_rows(tenant, merge_id, seq, kind, role, k1, k2, k3, t1, t2, i1, i2, i3, i4) "
+             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    case kMergeGet:
+      return "SELECT alias_ref, target_ref, call_id, alias_created_at, alias_last_seen, alias_expires_at, "
+             "merged_at, unmerged_at, expires_at, response, unmerge_response FROM merges "
+             "WHERE tenant = ?1 AND merge_id = ?2";
+    case kMergeRowsGet:
+      return "SELECT kind, role, k1, k2, k3, t1, t2, i1, i2, i3, i4 FROM merge_rows "
+             "WHERE tenant = ?1 AND merge_id = ?2 ORDER BY seq";
+    case kMergeUndone:
+      return "UPDATE merges SET unmerged_at = ?3, unmerge_response = ?4 WHERE tenant = ?1 AND merge_id = ?2";
+    case kFeedbackStatAdd:
+      return "INSERT INTO feedback_stats(tenant, signal, confirmed, rejected) VALUES(?1, ?2, ?3, ?4) "
+             "ON CONFLICT(tenant, signal) DO UPDATE SET confirmed = confirmed + excluded.confirmed, "
+             "rejected = rejected + excluded.rejected";
+    case kFeedbackStats:
+      return "SELECT signal, confirmed, rejected FROM feedback_stats WHERE tenant = ?1 ORDER BY signal";
+    case kPurgeAliases:
+      return "DELETE FROM aliases WHERE (tenant, alias_ref) IN "
+             "(SELECT tenant, alias_ref FROM aliases WHERE expires_at <= ?1 LIMIT ?2)";
+    case kPurgeMerges:
+      return "DELETE FROM merges WHERE rowid IN "
+             "(SELECT rowid FROM merges WHERE expires_at <= ?1 LIMIT ?2)";
+    // The rows of merges that are gone (merges are rare: a scan is fine).
+    case kPurgeMergeRows:
+      return "DELETE FROM merge_rows WHERE NOT EXISTS (SELECT 1 FROM merges m "
+             "WHERE m.tenant = merge_rows.tenant AND m.merge_id = merge_rows.merge_id)";
+    case kShiftAliases:
+      return "UPDATE aliases SET expires_at = expires_at + ?2 WHERE tenant = ?1";
+    case kShiftMerges:
+      return "UPDATE merges SET expires_at = expires_at + ?2, alias_expires_at = alias_expires_at + ?2 "
+             "WHERE tenant = ?1";
 
     case kSqlCount:
       break;
@@ -654,7 +817,8 @@ class SqliteTransaction final : public Transaction {
 
   void tenant_shift_expiry(const std::string& tenant, Millis delta) override {
     guarded([&] {
-      for (Sql id : {kShiftCustomers, kShiftIdentities, kShiftCalls, kShiftIntents, kShiftVariables}) {
+      for (Sql id : {kShiftCustomers, kShiftIdentities, kShiftCalls, kShiftIntents, kShiftVariables,
+                     kShiftAliases, kShiftMerges}) {
         Stmt s(*conn_, id);
         s.text(1, tenant).i64(2, delta);
         s.run();
@@ -710,7 +874,18 @@ class SqliteTransaction final : public Transaction {
       r.variables = erase_all(kDeleteVariables);
       r.calls = erase_all(kDeleteCalls);
       r.customers = erase_all(kDeleteCustomer);
+      r.aliases = erase_all(kDeleteAliases);
+      erase_all(kDeleteMergeRowsOf);
+      r.merges = erase_all(kDeleteMergesOf);
       return r;
+    });
+  }
+
+  bool customer_remove(const std::string& tenant, const std::string& ref) override {
+    return guarded([&] {
+      Stmt s(*conn_, kCustomerRemove);
+      s.text(1, tenant).text(2, ref);
+      return s.run() > 0;
     });
   }
 
@@ -773,6 +948,14 @@ class SqliteTransaction final : public Transaction {
     });
   }
 
+  bool link_delete(const std::string& tenant, const Identifier& id, const std::string& ref) override {
+    return guarded([&] {
+      Stmt s(*conn_, kLinkDelete);
+      s.text(1, tenant).text(2, id.type).text(3, id.key).text(4, id.value).text(5, ref);
+      return s.run() > 0;
+    });
+  }
+
   // ---- calls
 
   std::optional<CallRow> call_get(const std::string& tenant, const std::string& call_id) override {
@@ -791,6 +974,8 @@ class SqliteTransaction final : public Transaction {
       s.i64(5, row.ended_at).text(6, row.channel).text(7, row.direction).text(8, row.call_data_json);
       s.u64(9, row.start_fingerprint).text(10, row.start_response).u64(11, row.end_fingerprint);
       s.text(12, row.end_response).i64(13, row.created_customer ? 1 : 0).i64(14, row.expires_at);
+      s.text(15, row.identifiers_json).u64(16, row.feedback_fingerprint).text(17, row.feedback_outcome);
+      s.text(18, row.feedback_response);
       s.run();
     });
   }
@@ -799,7 +984,25 @@ class SqliteTransaction final : public Transaction {
     guarded([&] {
       Stmt s(*conn_, kCallEnd);
       s.text(1, tenant).text(2, row.call_id).i64(3, row.ended_at).u64(4, row.end_fingerprint);
-      s.text(5, row.end_response).text(6, row.call_data_json);
+      s.text(5, row.end_response).text(6, row.call_data_json).text(7, row.identifiers_json);
+      s.run();
+    });
+  }
+
+  void call_move(const std::string& tenant, const std::string& call_id, const std::string& ref,
+                 bool created_customer) override {
+    guarded([&] {
+      Stmt s(*conn_, kCallMove);
+      s.text(1, tenant).text(2, call_id).text(3, ref).i64(4, created_customer ? 1 : 0);
+      s.run();
+    });
+  }
+
+  void call_feedback(const std::string& tenant, const CallRow& row) override {
+    guarded([&] {
+      Stmt s(*conn_, kCallFeedback);
+      s.text(1, tenant).text(2, row.call_id).u64(3, row.feedback_fingerprint).text(4, row.feedback_outcome);
+      s.text(5, row.feedback_response);
       s.run();
     });
   }
@@ -868,6 +1071,14 @@ class SqliteTransaction final : public Transaction {
     });
   }
 
+  bool intent_delete(const std::string& tenant, const std::string& ref, const std::string& intent) override {
+    return guarded([&] {
+      Stmt s(*conn_, kIntentDelete);
+      s.text(1, tenant).text(2, ref).text(3, intent);
+      return s.run() > 0;
+    });
+  }
+
   // ---- variables
 
   std::vector<VariableRow> variables_of(const std::string& tenant, const std::string& ref,
@@ -907,6 +1118,223 @@ class SqliteTransaction final : public Transaction {
       bool unexpired = false;
       while (s.step()) unexpired = unexpired || s.col_i64(0) != 0;
       return unexpired;
+    });
+  }
+
+  // ---- aliases and merges
+
+  std::optional<std::string> alias_target(const std::string& tenant, const std::string& alias_ref,
+                                          Millis now) override {
+    return guarded([&]() -> std::optional<std::string> {
+      Stmt s(*conn_, kAliasGet);
+      s.text(1, tenant).text(2, alias_ref).i64(3, now);
+      if (!s.step()) return std::nullopt;
+      return s.col_text(0);
+    });
+  }
+
+  void alias_put(const std::string& tenant, const AliasRow& row) override {
+    guarded([&] {
+      Stmt s(*conn_, kAliasPut);
+      s.text(1, tenant).text(2, row.alias_ref).text(3, row.target_ref).i64(4, row.created_at);
+      s.i64(5, row.expires_at);
+      s.run();
+    });
+  }
+
+  bool alias_delete(const std::string& tenant, const std::string& alias_ref) override {
+    return guarded([&] {
+      Stmt s(*conn_, kAliasDelete);
+      s.text(1, tenant).text(2, alias_ref);
+      return s.run() > 0;
+    });
+  }
+
+  std::vector<std::string> aliases_retarget(const std::string& tenant, const std::string& from,
+                                            const std::string& to) override {
+    return guarded([&] {
+      std::vector<std::string> out;
+      {
+        Stmt s(*conn_, kAliasesOfTarget);
+        s.text(1, tenant).text(2, from);
+        while (s.step()) out.push_back(s.col_text(0));
+      }
+      if (!out.empty()) {
+        Stmt s(*conn_, kAliasesRetarget);
+        s.text(1, tenant).text(2, from).text(3, to);
+        s.run();
+      }
+      return out;
+    });
+  }
+
+  // merge_rows, by kind and role ("moved": keys only; "alias" and "target":
+  // whole rows): link (k1..k3 = type, key, value; t1 line_type; i1..i3 =
+  // first_seen, last_seen, expires_at), intent (k1 intent; t1 status; t2
+  // last_call_id; i1..i4 = attempt_count, first_seen, last_seen, expires_at),
+  // variable (k1 name; t1 value; t2 source; i1..i3 = updated_at,
+  // own_ttl_seconds, expires_at), call (k1 call_id; i1 created_customer),
+  // alias (k1 alias_ref).
+  void merge_insert(const std::string& tenant, const MergeLog& log) override {
+    guarded([&] {
+      {
+        const CustomerRow& c = log.alias_customer;
+        Stmt s(*conn_, kMergeInsert);
+        s.text(1, tenant).text(2, log.merge_id).text(3, log.alias_ref).text(4, log.target_ref);
+        s.text(5, log.call_id).i64(6, c.created_at).i64(7, c.last_seen).i64(8, c.expires_at);
+        s.i64(9, log.merged_at).i64(10, log.unmerged_at).i64(11, log.expires_at).text(12, log.response);
+        s.text(13, log.unmerge_response);
+        s.run();
+      }
+      std::int64_t seq = 0;
+      const std::string none;
+      auto row = [&](const char* kind, const char* role, const std::string& k1, const std::string& k2,
+                     const std::string& k3, const std::string& t1, const std::string& t2, std::int64_t i1,
+                     std::int64_t i2, std::int64_t i3, std::int64_t i4) {
+        const std::string kind_s(kind), role_s(role);
+        Stmt s(*conn_, kMergeRowInsert);
+        s.text(1, tenant).text(2, log.merge_id).i64(3, seq++).text(4, kind_s).text(5, role_s);
+        s.text(6, k1).text(7, k2).text(8, k3).text(9, t1).text(10, t2);
+        s.i64(11, i1).i64(12, i2).i64(13, i3).i64(14, i4);
+        s.run();
+      };
+      for (const Identifier& id : log.moved_links) row("link", "moved", id.type, id.key, id.value, none, none, 0, 0, 0, 0);
+      for (const auto& n : log.moved_intents) row("intent", "moved", n, none, none, none, none, 0, 0, 0, 0);
+      for (const auto& n : log.moved_variables) row("variable", "moved", n, none, none, none, none, 0, 0, 0, 0);
+      for (const auto& [id, created] : log.moved_calls)
+        row("call", "moved", id, none, none, none, none, created ? 1 : 0, 0, 0, 0);
+      for (const auto& n : log.moved_aliases) row("alias", "moved", n, none, none, none, none, 0, 0, 0, 0);
+      auto links = [&](const std::vector<LinkRow>& v, const char* role) {
+        for (const LinkRow& l : v)
+          row("link", role, l.id.type, l.id.key, l.id.value, l.line_type, none, l.first_seen, l.last_seen,
+              l.expires_at, 0);
+      };
+      auto intents = [&](const std::vector<IntentRow>& v, const char* role) {
+        for (const IntentRow& i : v)
+          row("intent", role, i.intent, none, none, i.status, i.last_call_id, i.attempt_count, i.first_seen,
+              i.last_seen, i.expires_at);
+      };
+      auto variables = [&](const std::vector<VariableRow>& v, const char* role) {
+        for (const VariableRow& x : v)
+          row("variable", role, x.name, none, none, x.value_json, x.source, x.updated_at, x.own_ttl_seconds,
+              x.expires_at, 0);
+      };
+      links(log.alias_links, "alias");
+      links(log.target_links, "target");
+      intents(log.alias_intents, "alias");
+      intents(log.target_intents, "target");
+      variables(log.alias_variables, "alias");
+      variables(log.target_variables, "target");
+    });
+  }
+
+  std::optional<MergeLog> merge_get(const std::string& tenant, const std::string& merge_id) override {
+    return guarded([&]() -> std::optional<MergeLog> {
+      MergeLog log;
+      {
+        Stmt s(*conn_, kMergeGet);
+        s.text(1, tenant).text(2, merge_id);
+        if (!s.step()) return std::nullopt;
+        log.merge_id = merge_id;
+        log.alias_ref = s.col_text(0);
+        log.target_ref = s.col_text(1);
+        log.call_id = s.col_text(2);
+        log.alias_customer.customer_ref = log.alias_ref;
+        log.alias_customer.created_at = s.col_i64(3);
+        log.alias_customer.last_seen = s.col_i64(4);
+        log.alias_customer.expires_at = s.col_i64(5);
+        log.merged_at = s.col_i64(6);
+        log.unmerged_at = s.col_i64(7);
+        log.expires_at = s.col_i64(8);
+        log.response = s.col_text(9);
+        log.unmerge_response = s.col_text(10);
+      }
+      Stmt s(*conn_, kMergeRowsGet);
+      s.text(1, tenant).text(2, merge_id);
+      while (s.step()) {
+        const std::string kind = s.col_text(0), role = s.col_text(1);
+        const bool moved = role == "moved", of_alias = role == "alias";
+        if (kind == "link") {
+          Identifier id{s.col_text(2), s.col_text(3), s.col_text(4)};
+          if (moved) {
+            log.moved_links.push_back(std::move(id));
+            continue;
+          }
+          LinkRow l;
+          l.id = std::move(id);
+          l.customer_ref = of_alias ? log.alias_ref : log.target_ref;
+          l.line_type = s.col_text(5);
+          l.first_seen = s.col_i64(7);
+          l.last_seen = s.col_i64(8);
+          l.expires_at = s.col_i64(9);
+          (of_alias ? log.alias_links : log.target_links).push_back(std::move(l));
+        } else if (kind == "intent") {
+          if (moved) {
+            log.moved_intents.push_back(s.col_text(2));
+            continue;
+          }
+          IntentRow i;
+          i.intent = s.col_text(2);
+          i.status = s.col_text(5);
+          i.last_call_id = s.col_text(6);
+          i.attempt_count = s.col_i64(7);
+          i.first_seen = s.col_i64(8);
+          i.last_seen = s.col_i64(9);
+          i.expires_at = s.col_i64(10);
+          (of_alias ? log.alias_intents : log.target_intents).push_back(std::move(i));
+        } else if (kind == "variable") {
+          if (moved) {
+            log.moved_variables.push_back(s.col_text(2));
+            continue;
+          }
+          VariableRow v;
+          v.name = s.col_text(2);
+          v.value_json = s.col_text(5);
+          v.source = s.col_text(6);
+          v.updated_at = s.col_i64(7);
+          v.own_ttl_seconds = s.col_i64(8);
+          v.expires_at = s.col_i64(9);
+          (of_alias ? log.alias_variables : log.target_variables).push_back(std::move(v));
+        } else if (kind == "call") {
+          log.moved_calls.emplace_back(s.col_text(2), s.col_i64(7) != 0);
+        } else if (kind == "alias") {
+          log.moved_aliases.push_back(s.col_text(2));
+        } else {
+          throw Error(Status::store, "sqlite: unknown merge row kind " + kind);
+        }
+      }
+      return log;
+    });
+  }
+
+  void merge_undone(const std::string& tenant, const std::string& merge_id, Millis at,
+                    const std::string& response) override {
+    guarded([&] {
+      Stmt s(*conn_, kMergeUndone);
+      s.text(1, tenant).text(2, merge_id).i64(3, at).text(4, response);
+      s.run();
+    });
+  }
+
+  // ---- feedback outcomes
+
+  void feedback_stat_add(const std::string& tenant, const std::string& signal,
+                         const std::string& outcome) override {
+    guarded([&] {
+      Stmt s(*conn_, kFeedbackStatAdd);
+      s.text(1, tenant).text(2, signal).i64(3, outcome == "confirmed" ? 1 : 0);
+      s.i64(4, outcome == "rejected" ? 1 : 0);
+      s.run();
+    });
+  }
+
+  std::vector<FeedbackStat> feedback_stats(const std::string& tenant) override {
+    return guarded([&] {
+      std::vector<FeedbackStat> out;
+      Stmt s(*conn_, kFeedbackStats);
+      s.text(1, tenant);
+      while (s.step()) out.push_back(FeedbackStat{s.col_text(0), s.col_i64(1), s.col_i64(2)});
+      return out;
     });
   }
 
@@ -975,6 +1403,11 @@ class SqliteTransaction final : public Transaction {
       sweep(kPurgeIdentities, r.identities);
       sweep(kPurgeCalls, r.calls);
       sweep(kPurgeCustomers, r.customers);
+      sweep(kPurgeAliases, r.aliases);
+      std::int64_t merges = 0;
+      sweep(kPurgeMerges, merges);
+      r.merges = merges;
+      if (merges > 0) Stmt(*conn_, kPurgeMergeRows).run();
       return r;
     });
   }
@@ -995,6 +1428,10 @@ class SqliteTransaction final : public Transaction {
     row.end_response = s.col_text(10);
     row.created_customer = s.col_i64(11) != 0;
     row.expires_at = s.col_i64(12);
+    row.identifiers_json = s.col_text(13);
+    row.feedback_fingerprint = s.col_u64(14);
+    row.feedback_outcome = s.col_text(15);
+    row.feedback_response = s.col_text(16);
     return row;
   }
 

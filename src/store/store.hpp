@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "callmem/types.hpp"
@@ -72,6 +73,12 @@ struct CallRow {
   std::string end_response;
   bool created_customer = false;
   Millis expires_at = 0;
+  // The call's identifiers (start's hints, end's external ids), kept for
+  // feedback: an opaque text the façade writes and reads (json::write_string_map).
+  std::string identifiers_json = "{}";
+  std::uint64_t feedback_fingerprint = 0;  // of the canonical feedback request; 0: none
+  std::string feedback_outcome;            // confirmed | rejected | corrected | "" (none)
+  std::string feedback_response;           // the exact bytes answered to the feedback
 };
 
 struct IntentRow {
@@ -93,6 +100,49 @@ struct VariableRow {
   Millis expires_at = 0;
 };
 
+// A ref merged into another customer: it resolves to target_ref.
+struct AliasRow {
+  std::string alias_ref;
+  std::string target_ref;
+  Millis created_at = 0;
+  Millis expires_at = 0;
+};
+
+// What a merge of alias_ref into target_ref did, kept so that it can be
+// undone. "Moved" rows came from the alias without a conflict (their keys
+// only: they are found at the target); on a conflict (the same identifier,
+// intent or variable on both) the alias's own row is kept in alias_*, and the
+// target's row in target_* when the merge changed it.
+struct MergeLog {
+  std::string merge_id;
+  std::string alias_ref;
+  std::string target_ref;
+  std::string call_id;          // the feedback that merged
+  CustomerRow alias_customer;   // the alias's customer row as it was
+  Millis merged_at = 0;
+  Millis unmerged_at = 0;       // 0: in effect
+  Millis expires_at = 0;
+  std::string response;          // the feedback's response
+  std::string unmerge_response;  // "" until undone
+  std::vector<Identifier> moved_links;
+  std::vector<std::string> moved_intents;
+  std::vector<std::string> moved_variables;
+  // call_id and whether the call had created the alias (created_customer).
+  std::vector<std::pair<std::string, bool>> moved_calls;
+  std::vector<std::string> moved_aliases;  // refs that were aliases of the alias
+  std::vector<LinkRow> alias_links, target_links;
+  std::vector<IntentRow> alias_intents, target_intents;
+  std::vector<VariableRow> alias_variables, target_variables;
+};
+
+// Feedback outcomes of one signal class (the first `sources` token of the
+// answer the feedback was about), for re-estimating the scorer's weights.
+struct FeedbackStat {
+  std::string signal;
+  std::int64_t confirmed = 0;
+  std::int64_t rejected = 0;
+};
+
 // Where a page of call history starts: strictly older than this call.
 struct CallCursor {
   Millis started_at = 0;
@@ -110,7 +160,8 @@ class Transaction {
   virtual std::optional<TenantRow> tenant_get(const std::string& tenant) = 0;
   virtual void tenant_put(const std::string& tenant, const TenantRow& row) = 0;
   // Adds delta to every expires_at of the tenant's rows that follow the
-  // tenant's ttl (not variables with their own ttl): the ttl was changed.
+  // tenant's ttl (not variables with their own ttl; aliases and merge logs
+  // too): the ttl was changed.
   virtual void tenant_shift_expiry(const std::string& tenant, Millis delta) = 0;
 
   // Customers.
@@ -121,8 +172,13 @@ class Transaction {
   // may be older than what is stored).
   virtual void customer_touch(const std::string& tenant, const std::string& ref, Millis last_seen,
                               Millis expires_at) = 0;
-  // Deletes the customer and all its rows (links, intents, variables, calls).
+  // Deletes the customer and all its rows (links, intents, variables, calls),
+  // the aliases that resolve to it, and the merge logs naming it (as alias
+  // or target).
   virtual Removed customer_delete(const std::string& tenant, const std::string& ref) = 0;
+  // Deletes only the customer row (its rows were moved by a merge); true
+  // when there was one.
+  virtual bool customer_remove(const std::string& tenant, const std::string& ref) = 0;
 
   // Identity links: which customers are linked to any of these identifiers.
   virtual std::vector<LinkRow> links_find(const std::string& tenant,
@@ -133,12 +189,22 @@ class Transaction {
   // move forward, never back; line_type is replaced when not empty;
   // first_seen is kept (unless the link had expired: then it starts afresh).
   virtual void link_upsert(const std::string& tenant, const LinkRow& row) = 0;
+  // Removes the identifier's link to the customer, expired or not; true when
+  // there was one.
+  virtual bool link_delete(const std::string& tenant, const Identifier& id, const std::string& ref) = 0;
 
   // Calls (found even when expired: idempotency needs them until purged).
   virtual std::optional<CallRow> call_get(const std::string& tenant, const std::string& call_id) = 0;
   virtual void call_insert(const std::string& tenant, const CallRow& row) = 0;
-  // Records the end: ended_at, end_fingerprint, end_response, call_data_json.
+  // Records the end: ended_at, end_fingerprint, end_response, call_data_json,
+  // identifiers_json.
   virtual void call_end(const std::string& tenant, const CallRow& row) = 0;
+  // Moves the call to another customer, with its created_customer flag.
+  virtual void call_move(const std::string& tenant, const std::string& call_id, const std::string& ref,
+                         bool created_customer) = 0;
+  // Records feedback: feedback_fingerprint, feedback_outcome and
+  // feedback_response (a fingerprint of 0 and empty texts clear it).
+  virtual void call_feedback(const std::string& tenant, const CallRow& row) = 0;
   // Newest first, unexpired, strictly older than `after` when given; at most limit.
   virtual std::vector<CallRow> calls_of(const std::string& tenant, const std::string& ref, Millis now,
                                         const std::optional<CallCursor>& after,
@@ -151,6 +217,8 @@ class Transaction {
   virtual std::optional<IntentRow> intent_get(const std::string& tenant, const std::string& ref,
                                               const std::string& intent) = 0;
   virtual void intent_put(const std::string& tenant, const std::string& ref, const IntentRow& row) = 0;
+  // Removes the row, expired or not; true when there was one.
+  virtual bool intent_delete(const std::string& tenant, const std::string& ref, const std::string& intent) = 0;
 
   // Variables: unexpired, by name.
   virtual std::vector<VariableRow> variables_of(const std::string& tenant, const std::string& ref,
@@ -160,6 +228,32 @@ class Transaction {
   // True when an unexpired variable was deleted.
   virtual bool variable_delete(const std::string& tenant, const std::string& ref,
                                const std::string& name, Millis now) = 0;
+
+  // Aliases: refs merged into another customer. Found until they expire.
+  virtual std::optional<std::string> alias_target(const std::string& tenant, const std::string& alias_ref,
+                                                  Millis now) = 0;
+  // Inserts or replaces the alias.
+  virtual void alias_put(const std::string& tenant, const AliasRow& row) = 0;
+  // True when the alias existed.
+  virtual bool alias_delete(const std::string& tenant, const std::string& alias_ref) = 0;
+  // Points every alias of `from` at `to`; the alias refs it moved, sorted.
+  virtual std::vector<std::string> aliases_retarget(const std::string& tenant, const std::string& from,
+                                                    const std::string& to) = 0;
+
+  // Merge logs, found until purged (expired or not).
+  virtual void merge_insert(const std::string& tenant, const MergeLog& log) = 0;
+  // The log with every row, in the order inserted.
+  virtual std::optional<MergeLog> merge_get(const std::string& tenant, const std::string& merge_id) = 0;
+  // Marks the merge undone: unmerged_at and unmerge_response.
+  virtual void merge_undone(const std::string& tenant, const std::string& merge_id, Millis at,
+                            const std::string& response) = 0;
+
+  // Feedback outcomes by signal class (nothing reads them while scoring yet).
+  // Adds one to `outcome` ("confirmed" or "rejected") of the signal.
+  virtual void feedback_stat_add(const std::string& tenant, const std::string& signal,
+                                 const std::string& outcome) = 0;
+  // By signal.
+  virtual std::vector<FeedbackStat> feedback_stats(const std::string& tenant) = 0;
 
   // Credits and usage.
   // The amount of an earlier grant with this key, if any.
@@ -173,7 +267,8 @@ class Transaction {
                                               const std::string& to_day) = 0;
 
   // Deletes at most `limit` expired rows (expires_at <= now) across all
-  // tenants; customers go once nothing of theirs is left unexpired.
+  // tenants; customers go once nothing of theirs is left unexpired. Aliases
+  // and merge logs (with their rows, counted as one) go at their own expiry.
   virtual Removed purge(Millis now, std::int64_t limit) = 0;
 };
 
