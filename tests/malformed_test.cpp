@@ -190,7 +190,7 @@ std::string issues_text(const Error& e) {
 // ---------------------------------------------------------------------------
 // Operations.
 
-enum class Op { start, end, get, forget, export_, configure, grant, usage, purge };
+enum class Op { start, end, get, forget, export_, configure, grant, usage, purge, feedback, unmerge };
 
 const char* op_name(Op op) {
   switch (op) {
@@ -212,6 +212,10 @@ const char* op_name(Op op) {
       return "usage";
     case Op::purge:
       return "purge";
+    case Op::feedback:
+      return "feedback";
+    case Op::unmerge:
+      return "unmerge";
   }
   return "?";
 }
@@ -236,6 +240,10 @@ std::string run(CallMemory& mem, Op op, const std::string& tenant, std::string_v
       return mem.usage_json(tenant, text);
     case Op::purge:
       return mem.purge_expired_json(text);
+    case Op::feedback:
+      return mem.identity_feedback_json(tenant, text);
+    case Op::unmerge:
+      return mem.unmerge_json(tenant, text);
   }
   return {};
 }
@@ -758,6 +766,49 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::purge, R"({"now": 0})", {"now"}, "purge: now a number");
   bad(Op::purge, R"({"now": "2099-01-01T00:00:00.000Z", "limit": 0})", {"limit"},
       "purge: a far future now with limit 0 (would delete everything)");
+
+  // --- Identity feedback and unmerge -----------------------------------------------------
+  const std::string ref_b = "\"customer_ref\": \"" + s.ref_b + "\"";
+  bad(Op::feedback, "", none, "feedback: empty text");
+  bad(Op::feedback, "[]", none, "feedback: an array");
+  bad(Op::feedback, R"({"outcome": "confirmed"})", {"call_id"}, "feedback: call_id missing");
+  bad(Op::feedback, R"({"call_id": "seed_a"})", {"outcome"}, "feedback: outcome missing");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "yes"})", {"outcome"}, "feedback: outcome not an outcome");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": true})", {"outcome"}, "feedback: outcome a boolean");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "corrected"})", {"customer_ref"},
+      "feedback: corrected without customer_ref");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "confirmed", )" + ref_b + "}", {"customer_ref"},
+      "feedback: customer_ref with confirmed");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "rejected", )" + ref_b + "}", {"customer_ref"},
+      "feedback: customer_ref with rejected");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "corrected", "customer_ref": 5})", {"customer_ref"},
+      "feedback: customer_ref a number");
+  bad(Op::feedback, "{\"call_id\": \"seed_a\", \"outcome\": \"corrected\", \"customer_ref\": \"" +
+                        repeat('r', 65) + "\"}",
+      {"customer_ref"}, "feedback: customer_ref 65 chars");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "confirmed", "at": "later"})", {"at"},
+      "feedback: at malformed");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "confirmed", "at": "2020-01-01T00:00:00.000Z"})", {"at"},
+      "feedback: at before the call started");
+  bad(Op::feedback, start_call_id("\"" + repeat('c', 129) + "\"").replace(0, 1, "{\"outcome\": \"confirmed\", "),
+      {"call_id"}, "feedback: call_id 129 chars");
+  status(Op::feedback, R"({"call_id": "nope", "outcome": "confirmed"})", Status::not_found,
+         "feedback: unknown call");
+  status(Op::feedback, "{\"call_id\": \"seed_b\", \"outcome\": \"corrected\", \"customer_ref\": \"" +
+                           kUnknownRef + "\"}",
+         Status::not_found, "feedback: corrected to an unknown customer");
+  status(Op::feedback, R"({"call_id": "seed_a", "outcome": "rejected"})", Status::conflict,
+         "feedback: rejected on a call that created its customer");
+  add(Op::feedback, "other", R"({"call_id": "seed_a", "outcome": "confirmed"})", Status::not_found, {},
+      "feedback: acme's call in tenant other");
+  add(Op::feedback, "acme/", R"({"call_id": "seed_a", "outcome": "confirmed"})", Status::invalid, {"tenant"},
+      "feedback: bad tenant");
+  bad(Op::unmerge, "", none, "unmerge: empty text");
+  bad(Op::unmerge, "{}", {"merge_id"}, "unmerge: merge_id missing");
+  bad(Op::unmerge, R"({"merge_id": ""})", {"merge_id"}, "unmerge: merge_id empty");
+  bad(Op::unmerge, R"({"merge_id": 12})", {"merge_id"}, "unmerge: merge_id a number");
+  bad(Op::unmerge, "{\"merge_id\": \"" + repeat('m', 65) + "\"}", {"merge_id"}, "unmerge: merge_id 65 chars");
+  status(Op::unmerge, "{\"merge_id\": \"" + kUnknownRef + "\"}", Status::not_found, "unmerge: unknown merge_id");
   return rows;
 }
 
