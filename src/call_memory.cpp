@@ -202,7 +202,9 @@ struct CallMemory::Impl {
     facts.reserve(by_ref.size());
     for (auto& [ref, f] : by_ref) {
       auto customer = tx.customer_get(tenant, ref, at);
-      if (!customer) continue;  // links outlived their customer; never resurrect it
+      // Links outlived their customer: never resurrect it. A backfilled call
+      // (`at` in the past) cannot be a customer created after it.
+      if (!customer || customer->created_at > at) continue;
       f.last_seen = customer->last_seen;
       f.open_intent = !tx.intents_of(tenant, ref, at, true).empty();
       // Disagreement is evidence too: what is on file for what the call gave
@@ -222,12 +224,24 @@ struct CallMemory::Impl {
       }
       facts.push_back(std::move(f));
     }
-    const int on_number = static_cast<int>(
-        std::count_if(facts.begin(), facts.end(), [](const CandidateFacts& f) { return f.ani_match; }));
-    for (CandidateFacts& f : facts)
-      if (f.ani_match) f.ani_customers = on_number;
+    // What is known of the number from all its customers' links: how many
+    // share it, and its line type where some call's carrier data told it.
+    int on_number = 0;
+    std::string number_line;
+    for (const CandidateFacts& f : facts) {
+      if (!f.ani_match) continue;
+      ++on_number;
+      if (number_line.empty() && !f.ani_line_type.empty() && f.ani_line_type != "unknown" &&
+          f.ani_line_type != "fixed_line_or_mobile")
+        number_line = f.ani_line_type;
+    }
+    for (CandidateFacts& f : facts) {
+      if (!f.ani_match) continue;
+      f.ani_customers = on_number;
+      if (!number_line.empty()) f.ani_line_type = number_line;
+    }
 
-    CallEvidence call{&ids, &telco, hints.customer_ref.has_value(), at, s.reuse};
+    CallEvidence call{&ids, &telco, hints.customer_ref.has_value(), at};
     std::vector<Assessment> assessed = scorer_for(s).assess(call, facts);
     std::vector<Scored> out;
     out.reserve(facts.size());
@@ -259,6 +273,7 @@ struct CallMemory::Impl {
     const Millis expires = at + ttl_of(s);
     std::vector<Scored> scored = candidates(tx, tenant, ids, hints, telco, s, at);
     CandidateFacts matched;  // what of the call's identifiers the chosen customer already had
+    std::string hold;        // why the best candidate's evidence alone must not be reused
     double known_mass = 0;
     for (const Scored& c : scored) known_mass += c.assessment.probability;
     // Probabilities include "someone not yet known": when that is likelier
@@ -280,6 +295,7 @@ struct CallMemory::Impl {
     } else {
       const Scored& best = scored.front();
       matched = best.facts;
+      hold = best.assessment.hold;
       r.customer_ref = best.facts.customer_ref;
       r.identity.confidence = best.assessment.confidence;
       r.identity.sources = best.assessment.sources;
@@ -289,6 +305,10 @@ struct CallMemory::Impl {
     }
     r.identity.level = level_of(r.identity.confidence, s);
     r.identity.recommendation = recommendation_of(r.identity.confidence, s);
+    if (r.identity.recommendation == "reuse" && !hold.empty()) {
+      r.identity.recommendation = "confirm";
+      r.identity.evidence.push_back({"hold", 0, hold});
+    }
     // Several customers on one number and nothing to tell them apart: it is
     // probably one of them, so the host is asked to confirm which.
     if (s.identity_profile == "probabilistic" && !r.created && r.identity.recommendation == "ignore" &&
@@ -298,7 +318,10 @@ struct CallMemory::Impl {
       r.identity.evidence.push_back({"ani", 0, ids.ani.reason + ": not used as an identifier"});
 
     const bool link_all = r.created || r.identity.recommendation == "reuse";
+    // A number that may be spoofed is never linked, nor refreshed.
+    const bool spoofable = telco.verstat == "TN-Validation-Failed" || telco.attestation == "C";
     for (const Identifier& id : ids.ids) {
+      if (id.type == "ani" && spoofable) continue;
       const bool on_file = id.type == "ani" ? matched.ani_match
                                             : std::find(matched.matched_keys.begin(), matched.matched_keys.end(),
                                                         id.key) != matched.matched_keys.end();
@@ -381,9 +404,11 @@ struct CallMemory::Impl {
   // ---- start ----------------------------------------------------------------
   std::string start(const std::string& tenant, const StartRequest& req, StartResponse* out) {
     check_tenant(tenant);
-    const Millis at = req.at ? req.at : now();
     const std::uint64_t fp = fingerprint(json::canonical(req));
     auto tx = store->begin(true);
+    // "Now" is read holding the write lock, so that writers' times follow
+    // their order: a racing writer's new customer is never in our future.
+    const Millis at = req.at ? req.at : now();
     if (auto call = tx->call_get(tenant, req.call_id)) {
       if (call->start_fingerprint == fp) return call->start_response;
       throw Error(Status::conflict,
@@ -430,7 +455,6 @@ struct CallMemory::Impl {
   // ---- end ------------------------------------------------------------------
   std::string end(const std::string& tenant, const EndRequest& req, EndResponse* out) {
     check_tenant(tenant);
-    const Millis at = req.at ? req.at : now();
     const std::uint64_t fp = fingerprint(json::canonical(req));
     for (const auto& [name, ttl] : req.variable_ttl_seconds) {
       auto v = req.variables.find(name);
@@ -438,6 +462,7 @@ struct CallMemory::Impl {
         throw invalid_field({"variable_ttl_seconds", name}, "names no variable this request sets");
     }
     auto tx = store->begin(true);
+    const Millis at = req.at ? req.at : now();  // holding the write lock, as in start
     std::optional<CallRow> call = tx->call_get(tenant, req.call_id);
     if (call && call->end_fingerprint != 0) {
       if (call->end_fingerprint == fp) return call->end_response;
@@ -451,6 +476,10 @@ struct CallMemory::Impl {
     std::string ref;
     Millis started = at;
     CallIds call_ids;
+    // Whether the call is known to be this customer's: the host named it, it
+    // was reused or created, or the caller confirmed it. Only then do the
+    // end's external ids become the customer's identities.
+    bool certain = req.customer_ref.has_value();
     if (call) {
       // A ref merged into the call's customer names it too.
       if (req.customer_ref && *req.customer_ref != call->customer_ref &&
@@ -465,7 +494,9 @@ struct CallMemory::Impl {
         tx->customer_insert(tenant, CustomerRow{ref, started, at, at + ttl});
     } else if (req.identity_hints) {
       const CallIdentifiers ids = identifiers_of(*req.identity_hints, s.default_region, &call_data);
-      ref = resolve(*tx, tenant, *req.identity_hints, ids, req.telco, s, at).customer_ref;
+      const Resolution r = resolve(*tx, tenant, *req.identity_hints, ids, req.telco, s, at);
+      ref = r.customer_ref;
+      certain = r.created || r.identity.recommendation == "reuse";
       call_ids = CallIds{ids.ids, req.telco.line_type};
     } else if (req.customer_ref) {
       auto named = live_ref(*tx, tenant, *req.customer_ref, at);
@@ -531,7 +562,14 @@ struct CallMemory::Impl {
     }
 
     const std::vector<Identifier> end_ids = external_identifiers(req.external_ids, &call_data);
-    for (const Identifier& id : end_ids) tx->link_upsert(tenant, LinkRow{id, ref, "", at, at, at + ttl});
+    if (!end_ids.empty() && call && !certain) {
+      certain = call->created_customer || call->feedback_outcome == "confirmed" ||
+                call->feedback_outcome == "corrected" ||
+                json::read_start_response(call->start_response).identity.recommendation == "reuse";
+    }
+    // Kept on the call either way: a later "confirmed" feedback links them.
+    if (certain)
+      for (const Identifier& id : end_ids) tx->link_upsert(tenant, LinkRow{id, ref, "", at, at, at + ttl});
     add_ids(call_ids, end_ids);
     tx->customer_touch(tenant, ref, at, at + ttl);
     meter(*tx, tenant, row, "end", at);

@@ -29,7 +29,7 @@ struct Call {
       ids = identifiers_of(h, "US", nullptr);
     }
   }
-  CallEvidence evidence() const { return CallEvidence{&ids, &telco, ref_given, kNow, 0.5}; }
+  CallEvidence evidence() const { return CallEvidence{&ids, &telco, ref_given, kNow}; }
 };
 
 CandidateFacts on_number(const std::string& ref, const std::string& line = "mobile", Millis days_ago = 1) {
@@ -98,13 +98,34 @@ TEST_CASE("scorer: a failed validation or C attestation never reuses on the numb
   verified.telco.attestation = "A";
   const Call plain;
   const CandidateFacts f = on_number("a", "mobile");
-  CHECK(score(failed, f) < 0.5);
-  CHECK(score(gateway, f) < 0.5);
+  const auto assess = [](const Call& c, const CandidateFacts& x) {
+    return make_probabilistic_scorer()->assess(c.evidence(), {x}).at(0);
+  };
+  CHECK(assess(failed, f).probability < 0.5);  // a failed validation is no evidence at all
+  CHECK_FALSE(assess(failed, f).hold.empty());
+  CHECK(assess(gateway, f).probability < assess(plain, f).probability);
+  CHECK_FALSE(assess(gateway, f).hold.empty());
+  CHECK(assess(plain, f).hold.empty());
   CHECK(score(verified, f) >= score(plain, f));
   // An account number on file still identifies the caller.
   CandidateFacts with_id = f;
   with_id.matched_keys = {"account_number"};
   CHECK(score(failed, with_id) >= 0.5);
+  CHECK(assess(failed, with_id).hold.empty());
+}
+
+TEST_CASE("scorer: landline, VoIP and shared numbers alone are held for confirmation") {
+  const Call call;
+  const auto assess = [&](const CandidateFacts& x) { return make_probabilistic_scorer()->assess(call.evidence(), {x}).at(0); };
+  CHECK_FALSE(assess(on_number("a", "landline")).hold.empty());
+  CHECK_FALSE(assess(on_number("a", "voip")).hold.empty());
+  CHECK(assess(on_number("a", "mobile")).hold.empty());
+  CandidateFacts shared = on_number("a", "mobile");
+  shared.ani_customers = 2;
+  CHECK_FALSE(assess(shared).hold.empty());
+  CandidateFacts with_id = on_number("a", "landline");
+  with_id.matched_keys = {"crm_id"};
+  CHECK(assess(with_id).hold.empty());
 }
 
 TEST_CASE("scorer: a number unseen for long may have been recycled") {
@@ -132,14 +153,16 @@ TEST_CASE("scorer: external ids agree strongly and disagree strongly") {
 }
 
 TEST_CASE("scorer: customer_ref, open intents and recency push the right way") {
-  const Call call;
-  CandidateFacts f = on_number("a", "landline", 10);
+  // A gateway's number: weaker evidence, so that each push shows.
+  Call call;
+  call.telco.attestation = "C";
+  CandidateFacts f = on_number("a", "mobile", 10);
   const double base = score(call, f);
   CandidateFacts intent = f;
   intent.open_intent = true;
   CHECK(score(call, intent) > base);
-  CHECK(score(call, on_number("a", "landline", 1)) > base);
-  CHECK(score(call, on_number("a", "landline", 60)) < base);
+  CHECK(score(call, on_number("a", "mobile", 1)) > base);
+  CHECK(score(call, on_number("a", "mobile", 60)) < base);
 
   Call named = call;
   named.ref_given = true;
@@ -212,13 +235,26 @@ TEST_CASE("identity: a family landline asks to confirm among its customers") {
 
 TEST_CASE("identity: a spoofed number with failed validation is not greeted by name") {
   Memory m;
-  const auto owner = m.start(R"("ani": "+14155551234")", R"(, "telco": {"line_type": "mobile"})");
-  const auto spoof = m.start(R"("ani": "+14155551234")",
-                             R"(, "telco": {"line_type": "mobile", "verstat": "TN-Validation-Failed"})");
-  CHECK(spoof.customer_ref == owner.customer_ref);
+  const std::string number = R"("ani": "+14155551234")";
+  const auto owner = m.start(number, R"(, "telco": {"line_type": "mobile"})");
+  m.mem.end_call_json("acme", R"({"call_id": "call1", "variables": {"name": "Ann"}})");
+  const auto spoof = m.start(number, R"(, "telco": {"line_type": "mobile", "verstat": "TN-Validation-Failed"})");
+  CHECK(spoof.customer_ref != owner.customer_ref);  // a stranger, until proven otherwise
   CHECK(spoof.identity.recommendation != "reuse");
+  CHECK(spoof.variables.empty());
+  REQUIRE_FALSE(spoof.identity.candidates.empty());
+  CHECK(spoof.identity.candidates[0].customer_ref == owner.customer_ref);
+  // The spoofed number was not linked to the stranger: the owner calls again.
+  const auto again = m.start(number, R"(, "telco": {"line_type": "mobile", "attestation": "A"})");
+  CHECK(again.customer_ref == owner.customer_ref);
+  CHECK(again.identity.recommendation == "reuse");
+  CHECK(again.identity.candidates.empty());
+  // With attestation C alone the owner is likely, but confirmed first.
+  const auto gateway = m.start(number, R"(, "telco": {"line_type": "mobile", "attestation": "C"})");
+  CHECK(gateway.customer_ref == owner.customer_ref);
+  CHECK(gateway.identity.recommendation == "confirm");
   bool explained = false;
-  for (const Evidence& e : spoof.identity.evidence) explained |= e.signal == "trust";
+  for (const Evidence& e : gateway.identity.evidence) explained |= e.signal == "hold";
   CHECK(explained);
 }
 
@@ -230,4 +266,22 @@ TEST_CASE("identity: the number type comes from the numbering plan when the host
   CHECK(again.identity.sources.at(0) == "ani:mobile");
   const auto v = m.mem.get_customer_json("acme", R"({"customer_ref": ")" + first.customer_ref + R"("})");
   CHECK(v.find(R"("line_type":"mobile")") != std::string::npos);
+}
+
+TEST_CASE("identity: ids saved at the end of an unconfirmed call wait for the caller's confirmation") {
+  Memory m;
+  const std::string landline = R"("ani": "+14155550000")";
+  const std::string line = R"(, "telco": {"line_type": "landline"})";
+  const auto ann = m.start(landline + R"(, "external_ids": {"crm_id": "ANN"})", line);
+  const auto held = m.start(landline, line);  // call2
+  REQUIRE(held.customer_ref == ann.customer_ref);
+  REQUIRE(held.identity.recommendation == "confirm");
+  m.mem.end_call_json("acme", R"({"call_id": "call2", "external_ids": {"account_number": "A-77"}})");
+  // Not linked: whoever gives A-77 is not taken for Ann.
+  const auto by_account = m.start(R"("external_ids": {"account_number": "A-77"})");  // call3
+  CHECK(by_account.customer_ref != ann.customer_ref);
+  // The caller of call2 confirms being Ann: now A-77 is Ann's.
+  m.mem.identity_feedback_json("acme", R"({"call_id": "call2", "outcome": "confirmed"})");
+  const auto after = m.start(R"("external_ids": {"account_number": "A-77"})");
+  CHECK(after.customer_ref == ann.customer_ref);
 }

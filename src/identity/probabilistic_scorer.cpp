@@ -30,16 +30,19 @@ constexpr double kAniM = 0.85;
 // often; a business or gateway number (toll free, premium, shared cost,
 // corporate) by anyone.
 constexpr double kAniUMobile = 0.002;
-constexpr double kAniULandline = 0.05;
-constexpr double kAniUVoip = 0.02;
+constexpr double kAniULandline = 0.7;  // a household's members, the one known so far among them
+constexpr double kAniUVoip = 0.5;      // office PBX trunks as often as personal apps
 constexpr double kAniUUnknown = 0.01;  // North America cannot tell mobile from fixed
 constexpr double kAniUBusiness = 0.9;  // above m: such a number alone points away from anyone
 constexpr double kAniUMax = 0.95;
-// Trust in the presented number (STIR/SHAKEN), as a factor on u: a failed
-// validation or a gateway's C attestation makes spoofing likely.
+// What several customers on one number can make of u at most: a household or
+// an office has only so many people not known yet.
+constexpr double kAniUShared = 0.8;
+// Trust in the presented number (STIR/SHAKEN), as a factor on u: a gateway's
+// C attestation makes spoofing likely; a failed validation makes the number
+// no evidence at all (u = kAniUMax).
 constexpr double kTrustVerified = 0.5;  // attestation A, or TN-Validation-Passed
 constexpr double kTrustGateway = 20;    // attestation C
-constexpr double kTrustFailed = 50;     // TN-Validation-Failed
 // Recycling: carriers reassign a disconnected number after 45 days or more;
 // past this many days unseen, u grows by this much per further 30 days.
 constexpr Millis kRecycleAfterDays = 30;
@@ -72,6 +75,12 @@ double u_of_line(const std::string& line) {
   return kAniUUnknown;
 }
 
+// Lines one person carries: their number is evidence enough on its own.
+bool personal_line(const std::string& line) {
+  return line == "mobile" || line == "unknown" || line == "fixed_line_or_mobile" || line == "personal_number" ||
+         line == "pager";
+}
+
 bool low_trust(const Telco& t) { return t.verstat == "TN-Validation-Failed" || t.attestation == "C"; }
 
 class ProbabilisticScorer final : public Scorer {
@@ -92,7 +101,7 @@ class ProbabilisticScorer final : public Scorer {
     const bool distrust = call.telco && low_trust(*call.telco);
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const double lr = std::exp2(weight[i]);
-      double p = lr / total;
+      const double p = lr / total;
       out[i].probability = p;
       // What the others and "someone not yet known" take away.
       const double others = total - lr;
@@ -100,14 +109,14 @@ class ProbabilisticScorer final : public Scorer {
         out[i].evidence.push_back({"alternatives", -std::log2(others),
                                    fmt::format("{} other candidate{} and someone not yet known",
                                                candidates.size() - 1, candidates.size() == 2 ? "" : "s")});
-      // A spoofable number alone never identifies anyone.
-      if (distrust && ani_only[i] && call.reuse_threshold > 0) {
-        const double cap = std::max(0.0, call.reuse_threshold - 0.01);
-        if (p > cap) {
-          p = cap;
-          out[i].evidence.push_back({"trust", 0, "failed validation or C attestation: capped below reuse"});
-        }
-      }
+      // A number alone never identifies anyone when it may be spoofed, or
+      // shared by people not known yet (a household, an office, a gateway).
+      if (ani_only[i] && distrust)
+        out[i].hold = "failed validation or C attestation: confirm identity before using the context";
+      else if (ani_only[i] && !personal_line(out[i].line))
+        out[i].hold = out[i].line + " numbers are often shared: confirm identity before using the context";
+      else if (ani_only[i] && candidates[i].ani_customers > 1)
+        out[i].hold = "the number is shared by several customers: confirm identity before using the context";
       out[i].confidence = std::round(p * 10000) / 10000;
     }
     return out;
@@ -132,10 +141,11 @@ class ProbabilisticScorer final : public Scorer {
       }
       double u = u_of_line(line);
       const int k = std::max(1, c.ani_customers);
-      u = 1 - std::pow(1 - u, k);  // each customer on the number is one more who may call from it
+      // Each customer on the number is one more who may call from it.
+      u = std::max(u, std::min(1 - std::pow(1 - u, k), kAniUShared));
       std::string trust;
       if (telco.verstat == "TN-Validation-Failed") {
-        u *= kTrustFailed;
+        u = kAniUMax;
         trust = ", validation failed";
       } else if (telco.attestation == "C") {
         u *= kTrustGateway;
@@ -150,7 +160,10 @@ class ProbabilisticScorer final : public Scorer {
       u = std::min(u, kAniUMax);
       const double w = bits(kAniM, u);
       sum += w;
-      identified = w > 0;
+      a.line = line;
+      // Recency and an open intent say "this customer calls"; they count
+      // only where the number points to one person.
+      identified = w > 0 && personal_line(line) && k == 1;
       const std::string token = line == "mobile" || line == "landline" || line == "voip" ? line : "unknown";
       a.sources.push_back("ani:" + token);
       a.evidence.push_back(

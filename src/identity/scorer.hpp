@@ -19,7 +19,6 @@ struct CallEvidence {
   const Telco* telco = nullptr;
   bool ref_given = false;  // the call named a customer_ref (live or not)
   Millis at = 0;
-  double reuse_threshold = 0.5;  // the tenant's: a spoofable number alone stays below it
 };
 
 // What is known of one candidate customer, as it bears on this call.
@@ -42,6 +41,8 @@ struct Assessment {
   double probability = 0;  // the model's own: who the caller most likely is
   std::vector<std::string> sources;  // the contract's summary tokens
   std::vector<Evidence> evidence;    // each signal's contribution
+  std::string line;                  // the line type the ANI was judged as, when it matched
+  std::string hold;                  // why not to reuse on this evidence alone, if so
 };
 
 class Scorer {
