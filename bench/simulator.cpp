@@ -669,11 +669,23 @@ class Callmem final : public System {
     clock_->set(c.end);
     mem_.end_call_json(tenant_, end_json(c));
   }
-  // Identity feedback goes here once CallMemory has it:
-  //   mem_.identity_feedback_json(tenant_, {"call_id": c.call_id,
-  //       "outcome": right_person ? "confirmed" : callers_ref.empty() ? "rejected" : "corrected",
-  //       "customer_ref": callers_ref (with corrected)})
-  // (drive() already calls this after every `confirm`).
+  // The host asked the caller after `confirm` and tells callmem what it learned.
+  std::string feedback(const Call& c, const Answer&, bool right_person, const std::string& callers_ref) override {
+    const std::string body =
+        right_person          ? fmt::format(R"({{"call_id": "{}", "outcome": "confirmed"}})", c.call_id)
+        : callers_ref.empty() ? fmt::format(R"({{"call_id": "{}", "outcome": "rejected"}})", c.call_id)
+                              : fmt::format(R"({{"call_id": "{}", "outcome": "corrected", "customer_ref": "{}"}})",
+                                            c.call_id, callers_ref);
+    try {
+      const FeedbackResponse r = json::read_feedback_response(mem_.identity_feedback_json(tenant_, body));
+      return r.customer_created ? r.customer_ref : std::string();
+    } catch (const Error& e) {
+      // The ref the host remembers may have expired (404), or the call's
+      // customer was new (a rejection has nothing to undo: 409): it moves on.
+      if (e.status() != Status::not_found && e.status() != Status::conflict) throw;
+    }
+    return {};
+  }
 
  private:
   CallMemory& mem_;
@@ -738,7 +750,11 @@ std::vector<StartRecord> drive(System& system, const World& world) {
       const bool right = (r.owner < 0 ? c.person : r.owner) == c.person;
       r.confirmed = right ? 1 : 0;
       auto mine = ref_of.find(c.person);
-      system.feedback(c, a, right, mine == ref_of.end() ? std::string() : mine->second);
+      const std::string made = system.feedback(c, a, right, mine == ref_of.end() ? std::string() : mine->second);
+      if (!made.empty()) {
+        owner.emplace(made, c.person);  // made for this caller
+        ref_of.emplace(c.person, made);
+      }
     }
     if (c.scored) records.push_back(std::move(r));
   }

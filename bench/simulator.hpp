@@ -206,10 +206,12 @@ class System {
   virtual void end(const Call& c) = 0;
   // The host learned, by asking the caller after `confirm`, whether the ref
   // it was given is the caller's (right_person), and which ref the caller
-  // owns in this system (empty: none). THE extension point for identity
-  // feedback: no system acts on it yet (see drive()).
-  virtual void feedback(const Call& c, const Answer& a, bool right_person, const std::string& callers_ref) {
+  // owns in this system (empty: none): callmem is told, as identity feedback.
+  // Returns the ref of a customer the system made for the caller on the way
+  // (a rejection gives the caller a customer of their own), else "".
+  virtual std::string feedback(const Call& c, const Answer& a, bool right_person, const std::string& callers_ref) {
     (void)c, (void)a, (void)right_person, (void)callers_ref;
+    return {};
   }
 };
 

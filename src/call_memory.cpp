@@ -88,6 +88,19 @@ std::optional<CallCursor> decode_cursor(const std::string& s) {
   return CallCursor{t, s.substr(colon + 1)};
 }
 
+// A number that may be spoofed (failed validation, or a gateway's C
+// attestation) is never linked to a customer, nor refreshed, nor kept for
+// feedback to link later: a spoofer cannot take over someone's number.
+bool spoofable(const Telco& t) { return t.verstat == "TN-Validation-Failed" || t.attestation == "C"; }
+
+// The identifiers of a call that may become a customer's.
+std::vector<Identifier> linkable(const CallIdentifiers& ids, const Telco& telco) {
+  std::vector<Identifier> out;
+  for (const Identifier& id : ids.ids)
+    if (id.type != "ani" || !spoofable(telco)) out.push_back(id);
+  return out;
+}
+
 // The call's identifiers as kept on its row (CallRow::identifiers_json): a
 // flat object {"ani": "+1...", "ani_line_type": "mobile", "x:<key>": "<value>"}.
 struct CallIds {
@@ -318,10 +331,7 @@ struct CallMemory::Impl {
       r.identity.evidence.push_back({"ani", 0, ids.ani.reason + ": not used as an identifier"});
 
     const bool link_all = r.created || r.identity.recommendation == "reuse";
-    // A number that may be spoofed is never linked, nor refreshed.
-    const bool spoofable = telco.verstat == "TN-Validation-Failed" || telco.attestation == "C";
-    for (const Identifier& id : ids.ids) {
-      if (id.type == "ani" && spoofable) continue;
+    for (const Identifier& id : linkable(ids, telco)) {
       const bool on_file = id.type == "ani" ? matched.ani_match
                                             : std::find(matched.matched_keys.begin(), matched.matched_keys.end(),
                                                         id.key) != matched.matched_keys.end();
@@ -445,7 +455,7 @@ struct CallMemory::Impl {
     call.start_response = text;
     call.created_customer = r.created;
     call.expires_at = at + ttl_of(s);
-    call.identifiers_json = encode_ids(CallIds{ids.ids, req.telco.line_type});
+    call.identifiers_json = encode_ids(CallIds{linkable(ids, req.telco), req.telco.line_type});
     tx->call_insert(tenant, call);
     tx->commit();
     if (out) *out = std::move(resp);
@@ -497,7 +507,7 @@ struct CallMemory::Impl {
       const Resolution r = resolve(*tx, tenant, *req.identity_hints, ids, req.telco, s, at);
       ref = r.customer_ref;
       certain = r.created || r.identity.recommendation == "reuse";
-      call_ids = CallIds{ids.ids, req.telco.line_type};
+      call_ids = CallIds{linkable(ids, req.telco), req.telco.line_type};
     } else if (req.customer_ref) {
       auto named = live_ref(*tx, tenant, *req.customer_ref, at);
       if (!named) throw Error(Status::not_found, fmt::format("customer_ref {} not found", *req.customer_ref));
