@@ -278,10 +278,12 @@ TEST_CASE("identity: ids saved at the end of an unconfirmed call wait for the ca
   REQUIRE(held.identity.recommendation == "confirm");
   m.mem.end_call_json("acme", R"({"call_id": "call2", "external_ids": {"account_number": "A-77"}})");
   // Not linked: whoever gives A-77 is not taken for Ann.
-  const auto by_account = m.start(R"("external_ids": {"account_number": "A-77"})");  // call3
-  CHECK(by_account.customer_ref != ann.customer_ref);
+  const std::string get_ann = R"({"customer_ref": ")" + ann.customer_ref + R"("})";
+  CHECK(m.mem.get_customer_json("acme", get_ann).find("A-77") == std::string::npos);
   // The caller of call2 confirms being Ann: now A-77 is Ann's.
   m.mem.identity_feedback_json("acme", R"({"call_id": "call2", "outcome": "confirmed"})");
+  CHECK(m.mem.get_customer_json("acme", get_ann).find("A-77") != std::string::npos);
   const auto after = m.start(R"("external_ids": {"account_number": "A-77"})");
   CHECK(after.customer_ref == ann.customer_ref);
+  CHECK(after.identity.recommendation == "reuse");
 }
