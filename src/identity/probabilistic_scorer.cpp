@@ -75,10 +75,11 @@ double u_of_line(const std::string& line) {
   return kAniUUnknown;
 }
 
-// Lines one person carries: their number is evidence enough on its own.
+// Lines one person carries: their number is evidence enough on its own. A
+// number of unknown type (North American numbers, until some call's carrier
+// data tells) may be a household's landline.
 bool personal_line(const std::string& line) {
-  return line == "mobile" || line == "unknown" || line == "fixed_line_or_mobile" || line == "personal_number" ||
-         line == "pager";
+  return line == "mobile" || line == "personal_number" || line == "pager";
 }
 
 bool low_trust(const Telco& t) { return t.verstat == "TN-Validation-Failed" || t.attestation == "C"; }
