@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -162,6 +163,8 @@ TEST_CASE("sqlite store: stores opening a fresh file at once all migrate it once
   const std::string path = dir.file("race.db");
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
+  std::mutex mutex;
+  std::string why;
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&] {
       try {
@@ -169,12 +172,15 @@ TEST_CASE("sqlite store: stores opening a fresh file at once all migrate it once
         auto tx = store.begin(true);
         tx->usage_add("a", "2026-02-07", "end", 0);
         tx->commit();
-      } catch (const std::exception&) {
+      } catch (const std::exception& e) {
         ++failures;
+        std::lock_guard<std::mutex> lock(mutex);
+        why += std::string(e.what()) + "; ";
       }
     });
   }
   for (auto& t : threads) t.join();
+  CAPTURE(why);
   CHECK(failures.load() == 0);
   SqliteStore store(path, 1000);
   auto tx = store.begin(false);

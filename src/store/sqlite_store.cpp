@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -659,7 +660,20 @@ std::unique_ptr<Connection> open_connection(const std::string& path, int busy_ti
   }
   sqlite3_extended_result_codes(c->db, 1);
   sqlite3_busy_timeout(c->db, busy_timeout_ms);
-  if (!memory) exec(c->db, "PRAGMA journal_mode=WAL", "set journal_mode");
+  if (!memory) {
+    // Switching a fresh file to WAL needs it to itself, and SQLite answers
+    // BUSY at once rather than wait: processes opening one new file together
+    // take turns, within the busy timeout.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+    for (int attempt = 0;; ++attempt) {
+      const int result = sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+      if (result == SQLITE_OK) break;
+      const int primary = result & 0xff;
+      if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
+        fail(c->db, result, "set journal_mode");
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 20)));
+    }
+  }
   exec(c->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF", "configure");
   return c;
 }
