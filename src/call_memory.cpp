@@ -14,6 +14,7 @@
 #include "json/codec.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "settings.hpp"
 #include "time.hpp"
 #include "uuid.hpp"
 
@@ -1005,30 +1006,8 @@ TenantSettings CallMemory::configure_tenant(const std::string& tenant, const Ten
   TenantRow row = stored.value_or(TenantRow{impl_->options.default_settings, 0});
   TenantSettings& s = row.settings;
   const std::int64_t old_ttl = s.ttl_days;
-  if (p.ttl_days) s.ttl_days = *p.ttl_days;
-  if (p.default_region) s.default_region = *p.default_region;
-  if (p.identity_profile) s.identity_profile = *p.identity_profile;
-  if (p.level_very_high) s.level_very_high = *p.level_very_high;
-  if (p.level_high) s.level_high = *p.level_high;
-  if (p.level_medium) s.level_medium = *p.level_medium;
-  if (p.reuse) s.reuse = *p.reuse;
-  if (p.confirm) s.confirm = *p.confirm;
-  if (p.billing_enabled) s.billing_enabled = *p.billing_enabled;
-  if (p.price_start_new) s.prices.start_new = *p.price_start_new;
-  if (p.price_start_returning) s.prices.start_returning = *p.price_start_returning;
-  if (p.price_end) s.prices.end = *p.price_end;
-  if (s.identity_profile != "probabilistic" && s.identity_profile != "hosted")
-    throw invalid_field({"identity", "profile"}, "identity.profile must be probabilistic or hosted");
-  if (s.ttl_days < 1 || s.ttl_days > 365)
-    throw invalid_field({"ttl_days"}, "ttl_days must be an integer from 1 to 365");
-  for (double t : {s.level_very_high, s.level_high, s.level_medium, s.reuse, s.confirm})
-    if (!(t >= 0 && t <= 1)) throw invalid_field({"levels"}, "thresholds must be numbers in [0, 1]");
-  if (s.prices.start_new < 0 || s.prices.start_returning < 0 || s.prices.end < 0)
-    throw invalid_field({"billing", "prices"}, "prices must not be negative");
-  if (!(s.level_very_high >= s.level_high && s.level_high >= s.level_medium))
-    throw invalid_field({"levels"}, "levels must satisfy very_high >= high >= medium");
-  if (!(s.reuse >= s.confirm))
-    throw invalid_field({"recommendations"}, "recommendations must satisfy reuse >= confirm");
+  apply(s, p);
+  check(s);
   if (s.ttl_days != old_ttl) tx->tenant_shift_expiry(tenant, (s.ttl_days - old_ttl) * kDay);
   tx->tenant_put(tenant, row);
   tx->commit();

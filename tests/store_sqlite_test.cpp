@@ -17,6 +17,7 @@
 
 #include "store/sqlite_store.hpp"
 #include "store_suite.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -26,27 +27,6 @@ using callmem::Status;
 using callmem::Store;
 using callmem::Transaction;
 namespace suite = callmem::store_suite;
-
-// A fresh directory under the system's temporary directory, removed with
-// everything in it when this goes.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "callmem-store-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A SQLite store on a file of its own, and the directory it lives in (the
 // store closes before the directory goes).

@@ -25,6 +25,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "settings.hpp"
 #include "time.hpp"
 
 namespace callmem::json {
@@ -626,21 +627,6 @@ void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Iss
   }
 }
 
-void apply(const TenantSettingsPatch& p, TenantSettings& s) {
-  if (p.ttl_days) s.ttl_days = *p.ttl_days;
-  if (p.default_region) s.default_region = *p.default_region;
-  if (p.identity_profile) s.identity_profile = *p.identity_profile;
-  if (p.level_very_high) s.level_very_high = *p.level_very_high;
-  if (p.level_high) s.level_high = *p.level_high;
-  if (p.level_medium) s.level_medium = *p.level_medium;
-  if (p.reuse) s.reuse = *p.reuse;
-  if (p.confirm) s.confirm = *p.confirm;
-  if (p.billing_enabled) s.billing_enabled = *p.billing_enabled;
-  if (p.price_start_new) s.prices.start_new = *p.price_start_new;
-  if (p.price_start_returning) s.prices.start_returning = *p.price_start_returning;
-  if (p.price_end) s.prices.end = *p.price_end;
-}
-
 // ---------------------------------------------------------------------------
 // Writing requests (canonical) and responses.
 
@@ -1100,14 +1086,8 @@ Options parse_open_config(std::string_view text) {
         const std::size_t before = is.size();
         TenantSettingsPatch patch;
         read_settings(*v, sp, patch, is);
-        apply(patch, o.default_settings);
-        if (is.size() == before) {
-          const TenantSettings& s = o.default_settings;
-          if (!(s.level_very_high >= s.level_high && s.level_high >= s.level_medium))
-            is.add(sp + "levels", "default_settings.levels must satisfy very_high >= high >= medium");
-          if (!(s.reuse >= s.confirm))
-            is.add(sp + "recommendations", "default_settings.recommendations must satisfy reuse >= confirm");
-        }
+        apply(o.default_settings, patch);
+        if (is.size() == before) check(o.default_settings, sp);
       }
     }
     is.throw_if_any();
