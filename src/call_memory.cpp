@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
@@ -139,12 +140,20 @@ void add_ids(CallIds& c, const std::vector<Identifier>& more) {
     if (std::find(c.ids.begin(), c.ids.end(), id) == c.ids.end()) c.ids.push_back(id);
 }
 
-// The signal class a feedback is counted under: the first `sources` token of
-// the start's answer ("ani:mobile", "external_id", ...), "none" without one.
-std::string signal_of(const CallRow& call) {
-  if (call.start_response.empty()) return "none";
+// What a feedback is counted under: the first `sources` token of the start's
+// answer ("ani:mobile", "external_id", ...; "none" without one), and the
+// probability the answer was given with.
+struct Answered {
+  std::string signal = "none";
+  double confidence = 0;
+};
+Answered answered(const CallRow& call) {
+  Answered a;
+  if (call.start_response.empty()) return a;
   const StartResponse r = json::read_start_response(call.start_response);
-  return r.identity.sources.empty() ? "none" : r.identity.sources.front();
+  if (!r.identity.sources.empty()) a.signal = r.identity.sources.front();
+  a.confidence = r.identity.confidence;
+  return a;
 }
 
 }  // namespace
@@ -157,6 +166,38 @@ struct CallMemory::Impl {
   std::unique_ptr<Scorer> hosted = make_hosted_scorer();
 
   Millis now() const { return clock->now(); }
+
+  // Each tenant's feedback counts, read from the store at most once a
+  // minute per tenant: they move slowly, and a start should not pay a query
+  // for them. Feedback given through this handle refreshes them at once.
+  static constexpr Millis kLearnedRefresh = 60 * kSecond;
+  struct Learned {
+    Millis fetched = 0;
+    LearnedFeedback counts;
+  };
+  mutable std::mutex learned_mutex;
+  mutable std::map<std::string, Learned> learned;
+
+  LearnedFeedback learned_for(Transaction& tx, const std::string& tenant) const {
+    const Millis t = now();
+    {
+      std::lock_guard<std::mutex> lock(learned_mutex);
+      auto it = learned.find(tenant);
+      if (it != learned.end() && t >= it->second.fetched && t - it->second.fetched < kLearnedRefresh)
+        return it->second.counts;
+    }
+    LearnedFeedback counts;
+    for (const FeedbackStat& f : tx.feedback_stats(tenant))
+      counts[f.signal] = {f.confirmed, f.rejected, f.predicted};
+    std::lock_guard<std::mutex> lock(learned_mutex);
+    learned[tenant] = Learned{t, counts};
+    return counts;
+  }
+
+  void relearn(const std::string& tenant) const {
+    std::lock_guard<std::mutex> lock(learned_mutex);
+    learned.erase(tenant);
+  }
 
   const Scorer& scorer_for(const TenantSettings& s) const {
     return s.identity_profile == "hosted" ? *hosted : *probabilistic;
@@ -256,6 +297,12 @@ struct CallMemory::Impl {
     }
 
     CallEvidence call{&ids, &telco, hints.customer_ref.has_value(), at};
+    // Feedback re-estimates a number's evidence: looked up when a number matched.
+    LearnedFeedback counts;
+    if (s.identity_profile == "probabilistic" && on_number > 0) {
+      counts = learned_for(tx, tenant);
+      call.learned = &counts;
+    }
     std::vector<Assessment> assessed = scorer_for(s).assess(call, facts);
     std::vector<Scored> out;
     out.reserve(facts.size());
@@ -820,6 +867,7 @@ struct CallMemory::Impl {
       resp.customer_ref = x;
     } else {
       // A wrong match: the call, its identifiers and what its end saved go to x.
+      counted = "rejected";
       resp.links_removed = unlink_from(*tx, tenant, y, ids);
       resp.links_added = link_to(*tx, tenant, x, ids, at, expires);
       move_call_data(*tx, tenant, *call, y, x, at, resp);
@@ -827,7 +875,12 @@ struct CallMemory::Impl {
       tx->customer_touch(tenant, x, at, expires);
       resp.customer_ref = x;
     }
-    if (!counted.empty()) tx->feedback_stat_add(tenant, signal_of(*call), counted);
+    // An answer that named an existing customer was right or wrong; a call
+    // that made its own customer was no match to judge.
+    if (!counted.empty() && !call->created_customer) {
+      const Answered a = answered(*call);
+      tx->feedback_stat_add(tenant, a.signal, counted, a.confidence);
+    }
 
     std::string text = json::write(resp);
     if (log) {
@@ -840,6 +893,7 @@ struct CallMemory::Impl {
     done.feedback_response = text;
     tx->call_feedback(tenant, done);
     tx->commit();
+    relearn(tenant);
     if (out) *out = std::move(resp);
     return text;
   }

@@ -235,8 +235,12 @@ TEST_CASE("corrected to an existing customer (a wrong match): the call and its i
   CHECK_FALSE(has_call(m.get(a.customer_ref), "w1"));
   // Both customers still exist: no alias was made.
   CHECK(m.get(a.customer_ref).customer_ref == a.customer_ref);
-  // Corrected is not counted for re-estimation.
-  CHECK(m.stats("acme").empty());
+  // The answer was wrong: counted as a rejection of it, with the probability it was given with.
+  const auto stats = m.stats("acme");
+  REQUIRE(stats.size() == 1);
+  CHECK(stats[0].confirmed == 0);
+  CHECK(stats[0].rejected == 1);
+  CHECK(stats[0].predicted > 0);
 }
 
 TEST_CASE("corrected merges the call's new customer; the old ref is an alias; unmerge restores both") {

@@ -287,3 +287,61 @@ TEST_CASE("identity: ids saved at the end of an unconfirmed call wait for the ca
   CHECK(after.customer_ref == ann.customer_ref);
   CHECK(after.identity.recommendation == "reuse");
 }
+
+TEST_CASE("scorer: a tenant's feedback re-estimates a number's evidence, within bounds") {
+  Call call;
+  call.telco.line_type = "landline";
+  const CandidateFacts f = on_number("a", "landline");
+  const double base = score(call, f);
+  LearnedFeedback learned;
+  // Answers the scorer gave at 0.5 each, then confirmed or rejected.
+  const auto with = [&](std::int64_t confirmed, std::int64_t rejected) {
+    learned["ani:landline"] = {confirmed, rejected, 0.5 * static_cast<double>(confirmed + rejected)};
+    CallEvidence e = call.evidence();
+    e.learned = &learned;
+    return make_probabilistic_scorer()->assess(e, {f}).at(0);
+  };
+  CHECK(with(60, 0).probability > base);
+  CHECK(with(0, 60).probability < base);
+  CHECK(with(30, 30).confidence == doctest::Approx(base));  // right as often as predicted: no change
+  // The defaults are the prior: at most 3 bits either way, however many outcomes.
+  const double most = with(1000000, 0).probability;
+  const double lr_base = base / (1 - base);
+  CHECK(most / (1 - most) == doctest::Approx(lr_base * 8).epsilon(0.01));
+  bool explained = false;
+  for (const Evidence& e : with(60, 0).evidence) explained |= e.signal == "feedback";
+  CHECK(explained);
+  // Other line types are untouched.
+  learned.clear();
+  learned["ani:mobile"] = {0, 100, 50};
+  CallEvidence e = call.evidence();
+  e.learned = &learned;
+  CHECK(make_probabilistic_scorer()->assess(e, {f}).at(0).confidence == doctest::Approx(base));
+}
+
+TEST_CASE("identity: confirmed feedback on a tenant's landlines strengthens its later landline answers") {
+  Memory m;
+  const std::string line = R"(, "telco": {"line_type": "landline"})";
+  // Many single-person homes: each landline's later call is confirmed.
+  std::vector<double> before, after;
+  for (int i = 0; i < 30; ++i) {
+    const std::string number = fmt::format(R"("ani": "+1415555{:04}")", 1000 + i);
+    m.start(number, line);
+    const auto again = m.start(number, line);
+    REQUIRE(again.identity.recommendation == "confirm");
+    before.push_back(again.identity.confidence);
+    m.mem.identity_feedback_json("acme", fmt::format(R"({{"call_id": "call{}", "outcome": "confirmed"}})", m.calls));
+  }
+  const auto later = m.start(R"("ani": "+14155551000")", line);
+  CHECK(later.identity.confidence > before.front());
+  CHECK(later.identity.recommendation == "confirm");  // a landline alone is still held
+  bool explained = false;
+  for (const Evidence& e : later.identity.evidence) explained |= e.signal == "feedback";
+  CHECK(explained);
+  // Another tenant learned nothing.
+  m.mem.start_call_json(
+      "other", R"({"call_id": "o1", "identity_hints": {"ani": "+14155551000"}, "telco": {"line_type": "landline"}})");
+  const auto elsewhere2 = json::read_start_response(m.mem.start_call_json(
+      "other", R"({"call_id": "o2", "identity_hints": {"ani": "+14155551000"}, "telco": {"line_type": "landline"}})"));
+  CHECK(elsewhere2.identity.confidence == doctest::Approx(before.front()).epsilon(0.05));
+}

@@ -963,11 +963,11 @@ inline void merges(Store& store) {
 inline void feedback_stats(Store& store) {
   auto tx = store.begin(true);
   CHECK(tx->feedback_stats("a").empty());
-  tx->feedback_stat_add("a", "ani:mobile", "confirmed");
-  tx->feedback_stat_add("a", "ani:mobile", "confirmed");
-  tx->feedback_stat_add("a", "ani:mobile", "rejected");
-  tx->feedback_stat_add("a", "ani:landline", "rejected");
-  tx->feedback_stat_add("b", "ani:mobile", "rejected");
+  tx->feedback_stat_add("a", "ani:mobile", "confirmed", 0.5);
+  tx->feedback_stat_add("a", "ani:mobile", "confirmed", 0.25);
+  tx->feedback_stat_add("a", "ani:mobile", "rejected", 0.125);
+  tx->feedback_stat_add("a", "ani:landline", "rejected", 0.4);
+  tx->feedback_stat_add("b", "ani:mobile", "rejected", 0.3);
   std::vector<FeedbackStat> a = tx->feedback_stats("a");
   REQUIRE(a.size() == 2);
   CHECK(a[0].signal == "ani:landline");  // by signal
@@ -976,6 +976,8 @@ inline void feedback_stats(Store& store) {
   CHECK(a[1].signal == "ani:mobile");
   CHECK(a[1].confirmed == 2);
   CHECK(a[1].rejected == 1);
+  CHECK(a[1].predicted == doctest::Approx(0.875));
+  CHECK(a[0].predicted == doctest::Approx(0.4));
   std::vector<FeedbackStat> b = tx->feedback_stats("b");
   REQUIRE(b.size() == 1);
   CHECK(b[0].confirmed == 0);

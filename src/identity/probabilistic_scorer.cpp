@@ -64,6 +64,23 @@ constexpr double kStaleLR = 0.8;        // more than 30 days
 // An open intent brings the caller back about it.
 constexpr double kOpenIntentLR = 2.0;
 
+// Feedback re-estimates the number's evidence per line type: how often the
+// tenant's answers on it were right, against how likely the scorer said they
+// were. The defaults are the prior, worth this many answers, and the
+// correction is never more than kFeedbackMaxBits either way.
+constexpr double kFeedbackPrior = 20;
+constexpr double kFeedbackMaxBits = 3;
+
+// The weight in bits that a tenant's outcomes add to the evidence they were on.
+double learned_bits(const FeedbackCounts& n) {
+  const double answers = static_cast<double>(n.confirmed + n.rejected);
+  if (answers <= 0) return 0;
+  const double predicted = std::clamp(n.predicted / answers, 0.01, 0.99);
+  const double observed = (static_cast<double>(n.confirmed) + kFeedbackPrior * predicted) / (answers + kFeedbackPrior);
+  const double w = std::log2(observed / (1 - observed)) - std::log2(predicted / (1 - predicted));
+  return std::clamp(w, -kFeedbackMaxBits, kFeedbackMaxBits);
+}
+
 double bits(double m, double u) { return std::log2(m / u); }
 double against(double m, double u) { return std::log2((1 - m) / (1 - u)); }
 
@@ -167,6 +184,20 @@ class ProbabilisticScorer final : public Scorer {
       identified = w > 0 && personal_line(line) && k == 1;
       const std::string token = line == "mobile" || line == "landline" || line == "voip" ? line : "unknown";
       a.sources.push_back("ani:" + token);
+      if (call.learned) {
+        auto it = call.learned->find("ani:" + token);
+        if (it != call.learned->end()) {
+          const FeedbackCounts& n = it->second;
+          const double lw = learned_bits(n);
+          if (std::abs(lw) > 1e-9) {
+            sum += lw;
+            a.evidence.push_back({"feedback", lw,
+                                  fmt::format("this tenant's hosts confirmed {} and rejected {} answers on "
+                                              "ani:{}, against {:.1f} expected right",
+                                              n.confirmed, n.rejected, token, n.predicted)});
+          }
+        }
+      }
       a.evidence.push_back(
           {"ani", w,
            fmt::format("{}, last seen {}{}{}", line, format_ago(call.at - c.ani_last_seen),

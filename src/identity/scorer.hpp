@@ -4,6 +4,7 @@
 #ifndef CALLMEM_IDENTITY_SCORER_HPP
 #define CALLMEM_IDENTITY_SCORER_HPP
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,12 +14,22 @@
 
 namespace callmem {
 
+// What a tenant's identity feedback taught: by the first source token of the
+// answers the hosts confirmed or rejected ("ani:landline", "external_id"...).
+struct FeedbackCounts {
+  std::int64_t confirmed = 0;
+  std::int64_t rejected = 0;
+  double predicted = 0;  // the sum of the probabilities those answers were given with
+};
+using LearnedFeedback = std::map<std::string, FeedbackCounts>;
+
 // What this call says about who is calling.
 struct CallEvidence {
   const CallIdentifiers* identifiers = nullptr;
   const Telco* telco = nullptr;
   bool ref_given = false;  // the call named a customer_ref (live or not)
   Millis at = 0;
+  const LearnedFeedback* learned = nullptr;  // the tenant's; null: the defaults alone
 };
 
 // What is known of one candidate customer, as it bears on this call.

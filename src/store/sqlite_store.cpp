@@ -201,6 +201,11 @@ CREATE TABLE feedback_stats(
   PRIMARY KEY(tenant, signal)
 ) WITHOUT ROWID;
 )sql",
+    // 4: the probabilities feedback was given on, so that outcomes are
+    // weighed against what the scorer predicted.
+    R"sql(
+ALTER TABLE feedback_stats ADD COLUMN predicted REAL NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -508,11 +513,13 @@ const char* sql_text(Sql id) {
     case kMergeUndone:
       return "UPDATE merges SET unmerged_at = ?3, unmerge_response = ?4 WHERE tenant = ?1 AND merge_id = ?2";
     case kFeedbackStatAdd:
-      return "INSERT INTO feedback_stats(tenant, signal, confirmed, rejected) VALUES(?1, ?2, ?3, ?4) "
+      return "INSERT INTO feedback_stats(tenant, signal, confirmed, rejected, predicted) "
+             "VALUES(?1, ?2, ?3, ?4, ?5) "
              "ON CONFLICT(tenant, signal) DO UPDATE SET confirmed = confirmed + excluded.confirmed, "
-             "rejected = rejected + excluded.rejected";
+             "rejected = rejected + excluded.rejected, predicted = predicted + excluded.predicted";
     case kFeedbackStats:
-      return "SELECT signal, confirmed, rejected FROM feedback_stats WHERE tenant = ?1 ORDER BY signal";
+      return "SELECT signal, confirmed, rejected, predicted FROM feedback_stats WHERE tenant = ?1 "
+             "ORDER BY signal";
     case kPurgeAliases:
       return "DELETE FROM aliases WHERE (tenant, alias_ref) IN "
              "(SELECT tenant, alias_ref FROM aliases WHERE expires_at <= ?1 LIMIT ?2)";
@@ -1332,12 +1339,12 @@ class SqliteTransaction final : public Transaction {
 
   // ---- feedback outcomes
 
-  void feedback_stat_add(const std::string& tenant, const std::string& signal,
-                         const std::string& outcome) override {
+  void feedback_stat_add(const std::string& tenant, const std::string& signal, const std::string& outcome,
+                         double predicted) override {
     guarded([&] {
       Stmt s(*conn_, kFeedbackStatAdd);
       s.text(1, tenant).text(2, signal).i64(3, outcome == "confirmed" ? 1 : 0);
-      s.i64(4, outcome == "rejected" ? 1 : 0);
+      s.i64(4, outcome == "rejected" ? 1 : 0).real(5, predicted);
       s.run();
     });
   }
@@ -1347,7 +1354,7 @@ class SqliteTransaction final : public Transaction {
       std::vector<FeedbackStat> out;
       Stmt s(*conn_, kFeedbackStats);
       s.text(1, tenant);
-      while (s.step()) out.push_back(FeedbackStat{s.col_text(0), s.col_i64(1), s.col_i64(2)});
+      while (s.step()) out.push_back(FeedbackStat{s.col_text(0), s.col_i64(1), s.col_i64(2), s.col_real(3)});
       return out;
     });
   }

@@ -141,6 +141,7 @@ struct FeedbackStat {
   std::string signal;
   std::int64_t confirmed = 0;
   std::int64_t rejected = 0;
+  double predicted = 0;  // the sum of the answers' probabilities when they were given
 };
 
 // Where a page of call history starts: strictly older than this call.
@@ -248,10 +249,11 @@ class Transaction {
   virtual void merge_undone(const std::string& tenant, const std::string& merge_id, Millis at,
                             const std::string& response) = 0;
 
-  // Feedback outcomes by signal class (nothing reads them while scoring yet).
-  // Adds one to `outcome` ("confirmed" or "rejected") of the signal.
+  // Feedback outcomes by signal class, which re-estimate the scorer's weights.
+  // Adds one to `outcome` ("confirmed" or "rejected") of the signal, and the
+  // probability the answer was given with to `predicted`.
   virtual void feedback_stat_add(const std::string& tenant, const std::string& signal,
-                                 const std::string& outcome) = 0;
+                                 const std::string& outcome, double predicted) = 0;
   // By signal.
   virtual std::vector<FeedbackStat> feedback_stats(const std::string& tenant) = 0;
 
