@@ -173,12 +173,12 @@ struct CallMemory::Impl {
   static constexpr Millis kLearnedRefresh = 60 * kSecond;
   struct Learned {
     Millis fetched = 0;
-    LearnedFeedback counts;
+    std::shared_ptr<const LearnedFeedback> counts;
   };
   mutable std::mutex learned_mutex;
   mutable std::map<std::string, Learned> learned;
 
-  LearnedFeedback learned_for(Transaction& tx, const std::string& tenant) const {
+  std::shared_ptr<const LearnedFeedback> learned_for(Transaction& tx, const std::string& tenant) const {
     const Millis t = now();
     {
       std::lock_guard<std::mutex> lock(learned_mutex);
@@ -186,9 +186,9 @@ struct CallMemory::Impl {
       if (it != learned.end() && t >= it->second.fetched && t - it->second.fetched < kLearnedRefresh)
         return it->second.counts;
     }
-    LearnedFeedback counts;
+    auto counts = std::make_shared<LearnedFeedback>();
     for (const FeedbackStat& f : tx.feedback_stats(tenant))
-      counts[f.signal] = {f.confirmed, f.rejected, f.predicted};
+      (*counts)[f.signal] = {f.confirmed, f.rejected, f.predicted};
     std::lock_guard<std::mutex> lock(learned_mutex);
     learned[tenant] = Learned{t, counts};
     return counts;
@@ -298,10 +298,10 @@ struct CallMemory::Impl {
 
     CallEvidence call{&ids, &telco, hints.customer_ref.has_value(), at};
     // Feedback re-estimates a number's evidence: looked up when a number matched.
-    LearnedFeedback counts;
+    std::shared_ptr<const LearnedFeedback> counts;
     if (s.identity_profile == "probabilistic" && on_number > 0) {
       counts = learned_for(tx, tenant);
-      call.learned = &counts;
+      call.learned = counts.get();
     }
     std::vector<Assessment> assessed = scorer_for(s).assess(call, facts);
     std::vector<Scored> out;
