@@ -11,18 +11,10 @@
 
 #include "callmem/callmem.hpp"
 #include "json/codec.hpp"
+#include "requests.hpp"
 #include "temp_dir.hpp"
 
 using namespace callmem;
-
-namespace {
-GetRequest by_ref(const std::string& ref, std::int64_t history_limit = 20) {
-  GetRequest g;
-  g.who.customer_ref = ref;
-  g.history_limit = history_limit;
-  return g;
-}
-}  // namespace
 
 namespace {
 
