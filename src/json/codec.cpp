@@ -1075,8 +1075,16 @@ Options parse_open_config(std::string_view text) {
     parse_document(text, doc, true);
     Issues is;
     Options o;
+    if (const Value* v = field(doc, "store"))
+      o.store = read_enum(*v, {"store"}, {"sqlite", "postgres"}, is).value_or(o.store);
     if (const Value* v = field(doc, "path"))
       o.path = read_text(*v, {"path"}, 1, kNoLimit, is).value_or(o.path);
+    if (const Value* v = field(doc, "dsn"))
+      o.dsn = read_text(*v, {"dsn"}, 1, kNoLimit, is).value_or(o.dsn);
+    if (const Value* v = field(doc, "schema"))
+      o.schema = read_text(*v, {"schema"}, 1, 63, is).value_or(o.schema);
+    if (const Value* v = field(doc, "pool_size"))
+      o.pool_size = static_cast<int>(read_int(*v, {"pool_size"}, 1, 1000, is).value_or(o.pool_size));
     if (const Value* v = field(doc, "busy_timeout_ms"))
       o.busy_timeout_ms = static_cast<int>(
           read_int(*v, {"busy_timeout_ms"}, 0, kMaxBusyTimeoutMs, is).value_or(o.busy_timeout_ms));
@@ -1090,6 +1098,7 @@ Options parse_open_config(std::string_view text) {
         if (is.size() == before) check(o.default_settings, sp);
       }
     }
+    if (o.store == "postgres" && o.dsn.empty()) is.add({"dsn"}, "dsn is required with store postgres");
     is.throw_if_any();
     return o;
   });
