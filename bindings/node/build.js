@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Builds the addon (build/callmem.node) from src/callmem_node.c with the
-// system's C compiler and the Node-API headers of the installed Node. Run by
-// `npm install`; downloads nothing. libcallmem itself is loaded at run time,
-// so it need not exist yet.
+// Builds the addon (build/callmem.node, or the path given as argument) from
+// src/callmem_node.c with the system's C compiler and the Node-API headers of
+// the installed Node. Run by `npm install`, and by index.js on first use when
+// the addon is missing (npm ≥ 11 skips a dependency's install script unless
+// the project approved it). Downloads nothing. libcallmem itself is loaded at
+// run time, so it need not exist yet.
 //
 // Environment: CC (default cc), NODE_INCLUDE_DIR (the directory holding
 // node_api.h), CALLMEM_INCLUDE (directories holding callmem/callmem.h and the
@@ -50,7 +52,7 @@ const header = firstWith(includeDirs, 'callmem/callmem.h');
 const version = firstWith(includeDirs, 'callmem/version.h');
 const headerFlags = header && version ? ['-DCALLMEM_HAVE_HEADER', `-I${header}`, `-I${version}`] : [];
 
-const out = path.join(here, 'build', 'callmem.node');
+const out = path.resolve(process.argv[2] || path.join(here, 'build', 'callmem.node'));
 fs.mkdirSync(path.dirname(out), { recursive: true });
 const cc = process.env.CC || 'cc';
 const args = [
@@ -67,5 +69,6 @@ if (r.error || r.status !== 0) {
   process.exit(1);
 }
 fs.renameSync(`${out}.tmp`, out);
-console.log(`callmem: built ${path.relative(process.cwd(), out) || out}` +
+const shown = path.relative(process.cwd(), out);
+console.error(`callmem: built ${shown.startsWith('..') ? out : shown}` +
   (headerFlags.length ? ` (checked against ${path.join(header, 'callmem/callmem.h')})` : ''));

@@ -2,9 +2,32 @@
 // callmem for Node: call memory over libcallmem's C ABI. Every operation
 // returns a Promise and runs on libuv's thread pool (see src/callmem_node.c).
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
-const native = require('./build/callmem.node');
+// The addon, built by `npm install`; else built here on first use, beside the
+// package or, when that is not writable, in the user's cache directory.
+function loadAddon() {
+  const beside = path.join(__dirname, 'build', 'callmem.node');
+  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+    'callmem-node', `${require('./package.json').version}-napi8`, 'callmem.node');
+  for (const file of [beside, cache]) if (fs.existsSync(file)) return require(file);
+  const { spawnSync } = require('node:child_process');
+  for (const file of [beside, cache]) {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.accessSync(path.dirname(file), fs.constants.W_OK);
+    } catch {
+      continue;
+    }
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'build.js'), file], { stdio: 'inherit' });
+    if (r.status === 0) return require(file);
+    break;
+  }
+  throw new Error('callmem: the addon is not built and could not be built; run `node build.js` in ' + __dirname);
+}
+
+const native = loadAddon();
 
 // ---- errors ----
 

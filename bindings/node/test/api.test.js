@@ -198,3 +198,19 @@ test('version and library path', () => {
   assert.match(callmem.version(), /^\d+\.\d+\.\d+/);
   assert.ok(callmem.libraryPath);
 });
+
+test('polling can be turned off and set', async () => {
+  assert.throws(() => callmem.setPolling(-1), RangeError);
+  assert.throws(() => callmem.setPolling('soon'), RangeError);
+  const db = await callmem.open({ path: dbPath() });
+  try {
+    for (const us of [0, 50, 1000]) {
+      callmem.setPolling(us);
+      const answers = await Promise.all([1, 2, 3].map((i) => db.startCall('acme', start(`p${us}-${i}`, `+1415555050${i}`))));
+      assert.equal(answers.length, 3);
+    }
+  } finally {
+    callmem.setPolling(1000);
+    await db.close();
+  }
+});

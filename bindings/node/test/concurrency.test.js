@@ -41,3 +41,41 @@ test('concurrent starts and ends across numbers, tenants and two handles on one 
   }
   await Promise.all([a.close(), b.close()]);
 });
+
+test('worker threads: each has its own event loop; terminating one with calls in flight', async () => {
+  const { Worker } = require('node:worker_threads');
+  const path = dbPath();
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const callmem = require(${JSON.stringify(require.resolve('..'))});
+    (async () => {
+      const db = await callmem.open({ path: workerData.path });
+      const n = workerData.calls;
+      const calls = Array.from({ length: n }, (_, i) =>
+        db.startCall('acme', { call_id: workerData.name + i, identity_hints: { ani: '+1415555' + (7100 + i) },
+                               telco: { line_type: 'mobile' } }));
+      parentPort.postMessage('started');
+      const answers = await Promise.all(calls);
+      parentPort.postMessage(answers.length);
+      if (!workerData.forget) await db.close();
+    })();`;
+  const run = (name, calls, forget) => new Worker(code, { eval: true, workerData: { path, name, calls, forget } });
+  const finished = (w) => new Promise((resolve, reject) => {
+    let answered = 0;
+    w.on('message', (m) => { if (typeof m === 'number') answered = m; });
+    w.on('error', reject);
+    w.on('exit', (code) => resolve({ code, answered }));
+  });
+  const a = run('a', 100, false);
+  const b = run('b', 100, true); // leaves its handle open: closed when its environment goes
+  const c = run('c', 2000, false);
+  c.once('message', () => c.terminate()); // torn down while its calls run
+  const [ra, rb, rc] = await Promise.all([finished(a), finished(b), finished(c)]);
+  assert.deepEqual([ra, rb], [{ code: 0, answered: 100 }, { code: 0, answered: 100 }]);
+  assert.equal(rc.answered, 0); // terminated before its calls were answered
+  // The file is sound and both workers' calls were written.
+  const db = await callmem.open({ path });
+  const customers = (await db.usage('acme')).days.find((d) => d.operation === 'start_new').count;
+  assert.ok(customers >= 100, String(customers));
+  await db.close();
+});
