@@ -13,6 +13,7 @@
 #include "identity/phone.hpp"
 #include "identity/scorer.hpp"
 #include "json/codec.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "settings.hpp"
@@ -156,6 +157,20 @@ Answered answered(const CallRow& call) {
   return a;
 }
 
+std::unique_ptr<Store> open_store(const Options& o) {
+  if (o.store == "postgres") {
+    if (o.dsn.empty()) throw invalid_field({"dsn"}, "dsn is required with store postgres");
+    PgOptions p;
+    p.dsn = o.dsn;
+    p.schema = o.schema;
+    p.pool_size = o.pool_size;
+    p.busy_timeout_ms = o.busy_timeout_ms;
+    return std::make_unique<PgStore>(std::move(p));
+  }
+  if (o.store != "sqlite") throw invalid_field({"store"}, "store must be sqlite or postgres");
+  return std::make_unique<SqliteStore>(o.path, o.busy_timeout_ms);
+}
+
 }  // namespace
 
 struct CallMemory::Impl {
@@ -297,7 +312,6 @@ struct CallMemory::Impl {
     }
 
     CallEvidence call{&ids, &telco, hints.customer_ref.has_value(), at};
-    call.weights = &s.identity_weights;
     // Feedback re-estimates a number's evidence: looked up when a number matched.
     std::shared_ptr<const LearnedFeedback> counts;
     if (s.identity_profile == "probabilistic" && on_number > 0) {
@@ -420,6 +434,11 @@ struct CallMemory::Impl {
   // The customer an operation on customer data is about, or NotFound.
   std::string select(Transaction& tx, const std::string& tenant, const CustomerSelector& who,
                      Millis now) const {
+    Prefetch what{tenant, "", {}, {}};
+    if (who.customer_ref) what.refs.push_back(*who.customer_ref);
+    if (who.identity_hints)
+      what.ids = identifiers_of(*who.identity_hints, options.default_settings.default_region, nullptr).ids;
+    tx.prefetch(what);
     if (who.customer_ref) {
       if (auto named = live_ref(tx, tenant, *who.customer_ref, now)) return *named;
       throw Error(Status::not_found, fmt::format("customer_ref {} not found", *who.customer_ref));
@@ -465,6 +484,15 @@ struct CallMemory::Impl {
     check_tenant(tenant);
     const std::uint64_t fp = fingerprint(json::canonical(req));
     auto tx = store->begin(true);
+    // What the start will read, in one batch where the store can: the
+    // identifiers as the default region reads them (a tenant with another
+    // region and a national number reads its links again).
+    const std::string& guess = options.default_settings.default_region;
+    std::map<std::string, std::string> call_data;
+    CallIdentifiers ids = identifiers_of(req.identity_hints, guess, &call_data);
+    Prefetch what{tenant, req.call_id, ids.ids, {}};
+    if (req.identity_hints.customer_ref) what.refs.push_back(*req.identity_hints.customer_ref);
+    tx->prefetch(what);
     // "Now" is read holding the write lock, so that writers' times follow
     // their order: a racing writer's new customer is never in our future.
     const Millis at = req.at ? req.at : now();
@@ -475,8 +503,10 @@ struct CallMemory::Impl {
     }
     TenantRow row = tenant_of(*tx, tenant);
     const TenantSettings& s = row.settings;
-    std::map<std::string, std::string> call_data;
-    const CallIdentifiers ids = identifiers_of(req.identity_hints, s.default_region, &call_data);
+    if (s.default_region != guess) {
+      call_data.clear();
+      ids = identifiers_of(req.identity_hints, s.default_region, &call_data);
+    }
     Resolution r = resolve(*tx, tenant, req.identity_hints, ids, req.telco, s, at);
     meter(*tx, tenant, row, r.created ? "start_new" : "start_returning", at);
 
@@ -521,6 +551,11 @@ struct CallMemory::Impl {
         throw invalid_field({"variable_ttl_seconds", name}, "names no variable this request sets");
     }
     auto tx = store->begin(true);
+    Prefetch what{tenant, req.call_id, {}, {}};
+    if (req.identity_hints)
+      what.ids = identifiers_of(*req.identity_hints, options.default_settings.default_region, nullptr).ids;
+    if (req.customer_ref) what.refs.push_back(*req.customer_ref);
+    tx->prefetch(what);
     const Millis at = req.at ? req.at : now();  // holding the write lock, as in start
     std::optional<CallRow> call = tx->call_get(tenant, req.call_id);
     if (call && call->end_fingerprint != 0) {
@@ -998,7 +1033,7 @@ struct CallMemory::Impl {
 
 
 CallMemory::CallMemory(Options options)
-    : CallMemory(std::make_unique<SqliteStore>(options.path, options.busy_timeout_ms), options) {}
+    : CallMemory(open_store(options), options) {}
 
 CallMemory::CallMemory(std::unique_ptr<Store> store, Options options) : impl_(new Impl) {
   impl_->options = std::move(options);

@@ -12,6 +12,7 @@
 #include "callmem/callmem.hpp"
 #include "json/codec.hpp"
 #include "requests.hpp"
+#include "uuid.hpp"
 #include "temp_dir.hpp"
 
 using namespace callmem;
@@ -132,4 +133,32 @@ TEST_CASE("processes: first calls from one new number at once make one customer"
     CAPTURE(r);
     CHECK(set.size() == 1);
   }
+}
+
+TEST_CASE("processes: forked children make refs of their own") {
+  (void)uuid_v4();  // the parent's generator is seeded before the fork
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::vector<pid_t> pids;
+  for (int p = 0; p < 3; ++p) {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      close(fds[0]);
+      const std::string line = uuid_v4() + "\n";
+      const bool ok = write(fds[1], line.data(), line.size()) == static_cast<ssize_t>(line.size());
+      _exit(ok ? 0 : 1);
+    }
+    pids.push_back(pid);
+  }
+  close(fds[1]);
+  std::string all;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) all.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  for (pid_t pid : pids) waitpid(pid, nullptr, 0);
+  std::istringstream in(all);
+  std::set<std::string> refs{uuid_v4()};
+  for (std::string ref; in >> ref;) refs.insert(ref);
+  CHECK(refs.size() == 4);
 }

@@ -2,7 +2,8 @@
 //
 // Thread-safety: one CallMemory may be shared by any number of threads; each
 // operation takes a store connection of its own. Several processes may open
-// the same SQLite file at once.
+// the same SQLite file at once; any number of processes and machines the
+// same PostgreSQL database.
 #ifndef CALLMEM_CALL_MEMORY_HPP
 #define CALLMEM_CALL_MEMORY_HPP
 
@@ -19,7 +20,11 @@ namespace callmem {
 class Store;
 
 struct Options {
+  std::string store = "sqlite";     // "sqlite" or "postgres" (docs/storage.md)
   std::string path = "callmem.db";  // SQLite file; ":memory:" for a private in-memory database
+  std::string dsn;                  // postgres: a libpq connection string or postgresql:// URI
+  std::string schema = "callmem";   // postgres: the schema holding the tables (created when missing)
+  int pool_size = 16;               // postgres: connections at most
   int busy_timeout_ms = 5000;       // how long a write waits for another writer, then Status::busy
   TenantSettings default_settings;  // of a tenant that was never configured
   std::shared_ptr<Clock> clock;     // null: the system clock
@@ -27,7 +32,8 @@ struct Options {
 
 class CallMemory {
  public:
-  // Opens (and creates or migrates) the SQLite store at options.path.
+  // Opens (and creates or migrates) the store options.store names: the
+  // SQLite file at options.path, or the PostgreSQL database at options.dsn.
   explicit CallMemory(Options options);
   // Over any store (the store suite and custom stores use this).
   CallMemory(std::unique_ptr<Store> store, Options options);

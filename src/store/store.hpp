@@ -25,13 +25,6 @@
 
 namespace callmem {
 
-// A tenant's row: every setting in a column of its own, but
-// settings.identity_weights (the probabilistic scorer's parameters) in one
-// text column (SQLite: tenants.identity_weights TEXT NOT NULL DEFAULT '{}')
-// written with json::write_identity_weights and read with
-// json::read_identity_weights (src/json/codec.hpp): canonical JSON of the
-// weights that differ from the defaults, '{}' for none. A store never looks
-// inside it.
 struct TenantRow {
   TenantSettings settings;
   std::int64_t balance = 0;
@@ -157,12 +150,28 @@ struct CallCursor {
   std::string call_id;
 };
 
+// What an operation is about to read, so that a store can fetch it at once:
+// the call, the tenant's row, the links of these identifiers, and everything
+// (customer row, links, intents, variables) of the customers those links,
+// the call and `refs` name (a ref that is an alias: its target's too).
+struct Prefetch {
+  std::string tenant;
+  std::string call_id;
+  std::vector<Identifier> ids;
+  std::vector<std::string> refs;
+};
+
 // One unit of work. Reads and writes made through it commit together or not
 // at all; destroying it without commit() rolls back. Used by one thread.
 class Transaction {
  public:
   virtual ~Transaction() = default;
   virtual void commit() = 0;
+
+  // A hint: later reads answer the same whether a store uses it or not. A
+  // store over the network reads it all in one round trip and takes its
+  // write lock there, so the caller reads the clock after this returns.
+  virtual void prefetch(const Prefetch& what) { (void)what; }
 
   // Tenants. A tenant never configured has no row.
   virtual std::optional<TenantRow> tenant_get(const std::string& tenant) = 0;

@@ -1,0 +1,50 @@
+// Compiled (not run) by types.test.js: index.d.ts describes the API as used.
+import * as callmem from '../../index';
+import { CallMemory, CallmemError, InvalidRequest, StartCallResponse } from '../../index';
+
+export async function usage(): Promise<void> {
+  const db: CallMemory = await callmem.open({ path: 'calls.db', busy_timeout_ms: 2000 });
+  const start: StartCallResponse = await db.startCall('acme', {
+    call_id: 'call_001',
+    identity_hints: { ani: '+14155551234', external_ids: { crm_id: 'CRM_789' } },
+    telco: { line_type: 'mobile', attestation: 'A' },
+  });
+  const rec: 'reuse' | 'confirm' | 'ignore' = start.identity.recommendation;
+  const name = start.variables.name?.value;
+  const intents: string[] = start.open_intents.map((i) => i.intent);
+  const end = await db.endCall('acme', {
+    call_id: 'call_001', intent: 'refund_request', intent_status: 'open', variables: { name: 'John', old: null },
+  });
+  const seconds: number = end.duration_seconds;
+  const customer = await db.getCustomer('acme', { customer_ref: start.customer_ref, history_limit: 5 });
+  const next: string | null = customer.next_cursor;
+  await db.getCustomer('acme', { identity_hints: { ani: '+14155551234' } });
+  const removed: number = (await db.forgetCustomer('acme', { customer_ref: start.customer_ref })).removed.calls;
+  await db.configureTenant('acme', { ttl_days: 7, billing: { enabled: true } });
+  const balance: number = (await db.grantCredits('acme', { amount: 10, idempotency_key: 'k' })).balance;
+  const days = (await db.usage('acme')).days.length;
+  const more: boolean = (await db.purgeExpired({ limit: 100 })).more;
+  const fb = await db.identityFeedback('acme', { call_id: 'c', outcome: 'corrected', customer_ref: 'r' });
+  if (fb.merge) await db.unmerge('acme', { merge_id: fb.merge.merge_id });
+  await db.close();
+
+  // @ts-expect-error: not a line type
+  await db.startCall('acme', { call_id: 'x', telco: { line_type: 'satellite' } });
+  // @ts-expect-error: corrected needs the customer_ref
+  await db.identityFeedback('acme', { call_id: 'c', outcome: 'corrected' });
+
+  try {
+    await new callmem.CallMemory().startCall('acme', { call_id: 'x' });
+  } catch (e) {
+    if (e instanceof InvalidRequest) {
+      const paths: string[][] = e.issues.map((i) => i.path);
+      const http: number = e.httpStatus;
+      void paths, http;
+    } else if (e instanceof CallmemError) {
+      const status: number = e.status;
+      void status;
+    }
+  }
+  const v: string = callmem.version();
+  void rec, name, intents, seconds, next, removed, balance, days, more, v;
+}

@@ -1,0 +1,78 @@
+// The PostgreSQL implementation of Store (libpq): one call memory shared by
+// many processes and machines.
+//
+// Connections: a pool of at most `pool_size` connections; a transaction holds
+// one for its whole life, so two threads never share a connection. A
+// connection found broken (the server restarted, the backend was killed) is
+// reset before use; a transaction whose first batch fails because its
+// connection was lost is sent again once on a fresh one.
+//
+// Round trips: every statement runs in libpq's pipeline mode. Writes that
+// return nothing are queued and sent with the next read or with COMMIT;
+// prefetch() reads, in one batch with BEGIN and the tenant's lock, what
+// a start or an end needs. A start and an end each take two round trips (one
+// to read, one to write and commit): see docs/storage.md.
+//
+// Concurrency: a write transaction takes the tenant's advisory lock
+// (pg_advisory_xact_lock) before its first statement on that tenant, so the
+// writers of one tenant take turns on every node, as SQLite's BEGIN IMMEDIATE
+// makes them take turns on one file; writers of different tenants never wait
+// for each other. A read transaction is REPEATABLE READ, READ ONLY. Purge
+// takes no tenant lock: it skips rows other transactions hold (SKIP LOCKED)
+// and only deletes a customer whose tenant's lock it can take at once, so
+// several nodes purge at once without double work or deadlock.
+//
+// Errors: a lock not granted within busy_timeout_ms (lock_timeout), a
+// deadlock, a serialization failure, a lost connection or a server shutting
+// down become Status::busy (retry the operation); any other failure
+// Status::store. Any failure rolls the whole transaction back.
+//
+// Schema: created and migrated in the configured schema (default "callmem")
+// by the first store to open the database, under an advisory lock; the
+// version is kept in the table schema_version.
+#ifndef CALLMEM_STORE_PG_STORE_HPP
+#define CALLMEM_STORE_PG_STORE_HPP
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace callmem {
+
+struct PgOptions {
+  std::string dsn;                 // a libpq connection string or postgresql:// URI
+  std::string schema = "callmem";  // where the tables live; created when missing
+  int pool_size = 16;              // connections at most
+  int busy_timeout_ms = 5000;      // how long a writer waits for its tenant's lock
+};
+
+class PgStore final : public Store {
+ public:
+  // Connects, and creates or migrates the schema. Throws callmem::Error:
+  // Status::busy when the server cannot be reached, Status::store when it
+  // refuses (authentication, a schema newer than this library knows).
+  explicit PgStore(PgOptions options);
+  ~PgStore() override;
+  PgStore(const PgStore&) = delete;
+  PgStore& operator=(const PgStore&) = delete;
+
+  std::unique_ptr<Transaction> begin(bool write) override;
+
+  // Round trips to the server since the store opened (each pipeline sync
+  // counts one), across all its connections: for tests and benchmarks.
+  std::uint64_t round_trips() const noexcept;
+
+  static int schema_version() noexcept;
+
+  class Pool;  // the connections; defined in pg_store.cpp
+
+ private:
+  std::shared_ptr<Pool> pool_;
+};
+
+}  // namespace callmem
+
+#endif

@@ -1,0 +1,421 @@
+// The store suite against a real PostgreSQL server, then what only a shared
+// server has: several nodes (stores, processes) on one database, round trips
+// per operation, reconnection. The server's DSN comes from the environment
+// (CALLMEM_TEST_PG_DSN; scripts/test starts one with scripts/pg-server); every
+// store gets a schema of its own, so test cases never see each other's rows.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "callmem/callmem.h"
+#include "callmem/callmem.hpp"
+#include "json/codec.hpp"
+#include "store/pg_store.hpp"
+#include "store_suite.hpp"
+
+using namespace callmem;
+
+namespace {
+
+std::string dsn() {
+  const char* d = std::getenv("CALLMEM_TEST_PG_DSN");
+  if (d == nullptr || *d == '\0')
+    FAIL("CALLMEM_TEST_PG_DSN is not set: run scripts/test, or start a server with scripts/pg-server");
+  return d;
+}
+
+// A schema no other test case uses.
+std::string fresh_schema() {
+  static std::atomic<int> n{0};
+  return fmt::format("t{}_{}_{}", getpid(), std::time(nullptr) % 100000, n++);
+}
+
+PgOptions pg_options(const std::string& schema) {
+  PgOptions o;
+  o.dsn = dsn();
+  o.schema = schema;
+  o.busy_timeout_ms = 20000;
+  return o;
+}
+
+std::unique_ptr<Store> make_pg_store() { return std::make_unique<PgStore>(pg_options(fresh_schema())); }
+
+Options memory_options(const std::string& schema) {
+  Options o;
+  o.store = "postgres";
+  o.dsn = dsn();
+  o.schema = schema;
+  o.busy_timeout_ms = 20000;
+  return o;
+}
+
+// One statement on a connection of the test's own; the first value.
+std::string sql(const std::string& text) {
+  PGconn* c = PQconnectdb(dsn().c_str());
+  REQUIRE(PQstatus(c) == CONNECTION_OK);
+  PGresult* r = PQexec(c, text.c_str());
+  const ExecStatusType st = PQresultStatus(r);
+  INFO(PQresultErrorMessage(r));
+  REQUIRE((st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK));
+  std::string out = st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+std::string start_json(const std::string& call_id, const std::string& ani) {
+  return fmt::format(R"({{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "mobile"}}}})",
+                     call_id, ani);
+}
+
+std::string ref_of(const std::string& start_response) {
+  return json::read_start_response(start_response).customer_ref;
+}
+
+CustomerView customer(CallMemory& mem, const std::string& ref) {
+  GetRequest g;
+  g.who.customer_ref = ref;
+  return mem.get_customer("acme", g);
+}
+
+}  // namespace
+
+CALLMEM_STORE_SUITE("postgres", make_pg_store)
+
+TEST_CASE("postgres: the schema is created once, versioned, in the schema named") {
+  const std::string schema = fresh_schema();
+  { PgStore a(pg_options(schema)); }
+  PgStore b(pg_options(schema));  // opening again migrates nothing
+  CHECK(sql(fmt::format("SELECT max(version) FROM {}.schema_version", schema)) ==
+        std::to_string(PgStore::schema_version()));
+  CHECK(sql(fmt::format("SELECT count(*) FROM {}.schema_version", schema)) == "1");
+  // Every table's primary key starts with the tenant (the sharding key).
+  CHECK(sql(fmt::format("SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}' "
+                        "AND table_name <> 'schema_version'",
+                        schema)) == "12");
+  CHECK(sql(fmt::format(
+            "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a "
+            "ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+            "WHERE n.nspname = '{}' AND i.indisprimary AND a.attname = 'tenant'",
+            schema)) == "12");
+}
+
+TEST_CASE("postgres: a newer schema than the library knows is refused") {
+  const std::string schema = fresh_schema();
+  { PgStore a(pg_options(schema)); }
+  sql(fmt::format("UPDATE {}.schema_version SET version = 999", schema));
+  try {
+    PgStore b(pg_options(schema));
+    FAIL("opened a newer schema");
+  } catch (const Error& e) {
+    CHECK(e.status() == Status::store);
+    CHECK(std::string(e.what()).find("newer") != std::string::npos);
+  }
+}
+
+TEST_CASE("postgres: an unreachable server is busy, a bad dsn refused, with the reason") {
+  PgOptions o = pg_options("x");
+  o.dsn = "postgresql://callmem@127.0.0.1:1/postgres?connect_timeout=2";
+  try {
+    PgStore s(o);
+    FAIL("connected to nothing");
+  } catch (const Error& e) {
+    CHECK(e.status() == Status::busy);
+    CHECK(std::string(e.what()).find("cannot connect") != std::string::npos);
+  }
+  Options bad;
+  bad.store = "postgres";
+  try {
+    CallMemory m(bad);
+    FAIL("opened without a dsn");
+  } catch (const Error& e) {
+    CHECK(e.status() == Status::invalid);
+    REQUIRE(e.issues().size() == 1);
+    CHECK(e.issues()[0].path == std::vector<std::string>{"dsn"});
+  }
+}
+
+TEST_CASE("postgres: start and end take two round trips each") {
+  auto owned = std::make_unique<PgStore>(pg_options(fresh_schema()));
+  PgStore* store = owned.get();
+  CallMemory mem(std::move(owned), Options{});
+  // Warm: the tenant's feedback counts are read once a minute, not per call.
+  mem.start_call_json("acme", start_json("warm-1", "+14155550100"));
+  mem.start_call_json("acme", start_json("warm-2", "+14155550100"));
+
+  auto trips = [&](auto&& f) {
+    const std::uint64_t before = store->round_trips();
+    f();
+    return store->round_trips() - before;
+  };
+  CHECK(trips([&] { mem.start_call_json("acme", start_json("c1", "+14155550111")); }) == 2);  // new caller
+  CHECK(trips([&] {
+          mem.end_call_json("acme", R"({"call_id": "c1", "intent": "refund", "variables": {"name": "Ann"}})");
+        }) == 2);
+  CHECK(trips([&] { mem.start_call_json("acme", start_json("c2", "+14155550111")); }) == 2);  // returning
+  CHECK(trips([&] {
+          mem.end_call_json("acme", R"({"call_id": "c2", "intent": "refund", "intent_status": "resolved"})");
+        }) == 2);
+  // A replay reads its stored answer and rolls back.
+  CHECK(trips([&] { mem.start_call_json("acme", start_json("c2", "+14155550111")); }) == 2);
+  mem.start_call_json("acme", start_json("c3", "+14155550111"));
+  CHECK(trips([&] { mem.end_call_json("acme", R"({"call_id": "c3", "variables": {"name": null}})"); }) == 3);
+  CHECK(trips([&] { mem.configure_tenant_json("acme", R"({"ttl_days": 40})"); }) == 2);
+  CHECK(trips([&] { mem.grant_credits_json("acme", R"({"amount": 5, "idempotency_key": "k"})"); }) == 3);
+  CHECK(trips([&] { mem.usage_json("acme", "{}"); }) == 3);
+  CHECK(trips([&] { mem.purge_expired_json("{}"); }) <= 8);
+  // A read: what the customer is, then its call history, then the end of the snapshot.
+  CHECK(trips([&] { mem.get_customer_json("acme", R"({"identity_hints": {"ani": "+14155550111"}})"); }) == 3);
+}
+
+TEST_CASE("postgres: the C ABI opens a shared memory from its configuration") {
+  const std::string config =
+      fmt::format(R"({{"store": "postgres", "dsn": "{}", "schema": "{}", "pool_size": 4}})", dsn(), fresh_schema());
+  callmem_db* a = nullptr;
+  callmem_db* b = nullptr;
+  REQUIRE(callmem_open(&a, config.c_str()) == CALLMEM_OK);
+  REQUIRE(callmem_open(&b, config.c_str()) == CALLMEM_OK);
+  char* out = nullptr;
+  REQUIRE(callmem_call_start(a, "acme", start_json("abi-1", "+14155550122").c_str(), &out) == CALLMEM_OK);
+  const std::string first = out;
+  callmem_free(out);
+  // The other node answers the replay with the same bytes.
+  REQUIRE(callmem_call_start(b, "acme", start_json("abi-1", "+14155550122").c_str(), &out) == CALLMEM_OK);
+  CHECK(first == out);
+  callmem_free(out);
+  // And a conflicting reuse of the call_id is a conflict there too.
+  CHECK(callmem_call_start(b, "acme", start_json("abi-1", "+14155550999").c_str(), nullptr) == CALLMEM_ECONFLICT);
+  callmem_close(a);
+  callmem_close(b);
+
+  callmem_db* none = nullptr;
+  CHECK(callmem_open(&none, R"({"store": "postgres"})") == CALLMEM_EINVALID);
+  CHECK(none == nullptr);
+  CHECK(std::string(callmem_last_error()).find("dsn") != std::string::npos);
+}
+
+TEST_CASE("postgres: two nodes taking the first call from one new number make one customer") {
+  const std::string schema = fresh_schema();
+  CallMemory node_a(memory_options(schema));
+  CallMemory node_b(memory_options(schema));
+  CallMemory* nodes[] = {&node_a, &node_b};
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 10; ++round) {
+    const std::string ani = fmt::format("+1415556{:04}", round);
+    std::vector<std::string> refs(kThreads);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready.load() < kThreads) std::this_thread::yield();
+        refs[t] = ref_of(nodes[t % 2]->start_call_json("acme", start_json(fmt::format("r{}-{}", round, t), ani)));
+      });
+    }
+    for (auto& th : threads) th.join();
+    CAPTURE(round);
+    CHECK(std::set<std::string>(refs.begin(), refs.end()).size() == 1);
+  }
+}
+
+TEST_CASE("postgres: concurrent ends of one customer's calls on two nodes lose no update") {
+  const std::string schema = fresh_schema();
+  CallMemory node_a(memory_options(schema));
+  CallMemory node_b(memory_options(schema));
+  constexpr int kCalls = 24;
+  std::string ref;
+  for (int i = 0; i < kCalls; ++i)
+    ref = ref_of(node_a.start_call_json("acme", start_json(fmt::format("e{}", i), "+14155550133")));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCalls; ++i) {
+    threads.emplace_back([&, i] {
+      CallMemory& node = i % 2 ? node_a : node_b;
+      node.end_call_json("acme", fmt::format(R"({{"call_id": "e{}", "intent": "topic_{}", "variables": {{"v{}": {}}}}})",
+                                             i, i % 6, i, i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  const CustomerView v = customer(node_b, ref);
+  CHECK(v.variables.size() == kCalls);
+  REQUIRE(v.intents.size() == 6);
+  std::int64_t attempts = 0;
+  for (const auto& i : v.intents) attempts += i.attempt_count;
+  CHECK(attempts == kCalls);
+}
+
+TEST_CASE("postgres: credits are never overdrawn by nodes racing") {
+  const std::string schema = fresh_schema();
+  CallMemory node_a(memory_options(schema));
+  CallMemory node_b(memory_options(schema));
+  node_a.configure_tenant_json("acme", R"({"billing": {"enabled": true, "prices": {"start_new": 1}}})");
+  node_a.grant_credits_json("acme", R"({"amount": 10, "idempotency_key": "g1"})");
+  node_b.grant_credits_json("acme", R"({"amount": 10, "idempotency_key": "g1"})");  // a replay: no more credits
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 30; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        (i % 2 ? node_a : node_b).start_call_json("acme", start_json(fmt::format("p{}", i), fmt::format("+1415557{:04}", i)));
+        ++ok;
+      } catch (const Error& e) {
+        (e.status() == Status::insufficient_credits ? refused : other)++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(ok.load() == 10);
+  CHECK(refused.load() == 20);
+  CHECK(other.load() == 0);
+  CHECK(node_b.usage("acme", UsageRequest{}).balance == 0);
+}
+
+TEST_CASE("postgres: several nodes purge at once without double work or deadlock") {
+  const std::string schema = fresh_schema();
+  auto clock = std::make_shared<ManualClock>(1770000000000);
+  Options o = memory_options(schema);
+  o.clock = clock;
+  CallMemory writer(o);
+  writer.configure_tenant_json("acme", R"({"ttl_days": 1})");
+  constexpr int kCalls = 120;
+  for (int i = 0; i < kCalls; ++i) {
+    writer.start_call_json("acme", start_json(fmt::format("x{}", i), fmt::format("+1415558{:04}", i)));
+    writer.end_call_json("acme", fmt::format(R"({{"call_id": "x{}", "intent": "a", "variables": {{"k": 1}}}})", i));
+  }
+  // Per call: a customer, its link, a call, an intent, a variable.
+  constexpr std::int64_t kRows = 5 * kCalls;
+  std::atomic<std::int64_t> deleted{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int n = 0; n < 3; ++n) {
+    threads.emplace_back([&] {
+      try {
+        CallMemory node(o);
+        for (;;) {
+          const PurgeResult r = node.purge_expired(PurgeRequest{1770000000000 + 3 * 86400000LL, 50});
+          deleted += r.deleted.total();
+          if (r.deleted.total() == 0) break;
+        }
+      } catch (const std::exception& e) {
+        ++errors;
+        MESSAGE(e.what());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(errors.load() == 0);
+  CHECK(deleted.load() == kRows);
+  CHECK(sql(fmt::format("SELECT (SELECT count(*) FROM {0}.customers) + (SELECT count(*) FROM {0}.calls) + "
+                        "(SELECT count(*) FROM {0}.identities) + (SELECT count(*) FROM {0}.intents) + "
+                        "(SELECT count(*) FROM {0}.variables)",
+                        schema)) == "0");
+}
+
+TEST_CASE("postgres: a store reconnects after the server dropped its connections") {
+  const std::string schema = fresh_schema();
+  CallMemory mem(memory_options(schema));
+  const std::string ref = ref_of(mem.start_call_json("acme", start_json("k1", "+14155550144")));
+  // Every connection of the library's is killed, as a server restart would.
+  CHECK(sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'callmem' "
+            "AND pid <> pg_backend_pid()") != "0");
+  CHECK(ref_of(mem.start_call_json("acme", start_json("k2", "+14155550144"))) == ref);
+  CHECK(ref_of(mem.start_call_json("acme", start_json("k3", "+14155550144"))) == ref);
+}
+
+TEST_CASE("postgres: a writer waiting past the busy timeout for its tenant is busy; other tenants are not held") {
+  const std::string schema = fresh_schema();
+  PgOptions o = pg_options(schema);
+  o.busy_timeout_ms = 300;
+  PgStore store(o);
+  auto holder = store.begin(true);
+  holder->customer_insert("acme", store_suite::customer("c1", store_suite::kT0, store_suite::kT0 + 1000));
+  holder->tenant_get("acme");  // sends: the lock is held from here
+  {
+    auto other = store.begin(true);
+    other->tenant_get("globex");  // another tenant: no wait
+    other->commit();
+  }
+  auto waiter = store.begin(true);
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    waiter->tenant_get("acme");
+    FAIL("took a held lock");
+  } catch (const Error& e) {
+    CHECK(e.status() == Status::busy);
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(250));
+  holder->commit();
+  auto after = store.begin(false);
+  CHECK(after->customer_get("acme", "c1", store_suite::kT0).has_value());
+}
+
+TEST_CASE("postgres: processes as separate nodes hammering one database") {
+  const std::string schema = fresh_schema();
+  { CallMemory create(memory_options(schema)); }  // the schema exists before the race
+  constexpr int kProcs = 4, kCalls = 40, kNumbers = 8;
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::vector<pid_t> pids;
+  for (int p = 0; p < kProcs; ++p) {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      close(fds[0]);
+      int rc = 0;
+      try {
+        CallMemory mem(memory_options(schema));
+        for (int i = 0; i < kCalls; ++i) {
+          const std::string call = fmt::format("p{}-{}", p, i);
+          const int number = (i * 7 + p) % kNumbers;
+          const std::string ref =
+              ref_of(mem.start_call_json("acme", start_json(call, fmt::format("+1415559{:04}", number))));
+          mem.end_call_json("acme", fmt::format(R"({{"call_id": "{}", "variables": {{"p{}_{}": true}}}})", call, p, i));
+          const std::string line = fmt::format("{} {}\n", number, ref);
+          if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) rc = 2;
+        }
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "node %d: %s\n", p, e.what());
+        rc = 1;
+      }
+      close(fds[1]);
+      _exit(rc);
+    }
+    pids.push_back(pid);
+  }
+  close(fds[1]);
+  std::string all;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) all.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  std::map<int, std::set<std::string>> refs;
+  std::istringstream in(all);
+  int number;
+  std::string ref;
+  while (in >> number >> ref) refs[number].insert(ref);
+  REQUIRE(refs.size() == kNumbers);
+  CallMemory mem(memory_options(schema));
+  std::size_t variables = 0;
+  for (const auto& [n, set] : refs) {
+    CAPTURE(n);
+    REQUIRE(set.size() == 1);  // one customer per number, whichever node took its first call
+    variables += customer(mem, *set.begin()).variables.size();
+  }
+  CHECK(variables == kProcs * kCalls);  // every node's every end kept
+}
