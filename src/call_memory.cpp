@@ -312,6 +312,7 @@ struct CallMemory::Impl {
     }
 
     CallEvidence call{&ids, &telco, hints.customer_ref.has_value(), at};
+    call.weights = &s.identity_weights;
     // Feedback re-estimates a number's evidence: looked up when a number matched.
     std::shared_ptr<const LearnedFeedback> counts;
     if (s.identity_profile == "probabilistic" && on_number > 0) {

@@ -2,6 +2,8 @@
 #ifndef CALLMEM_SETTINGS_HPP
 #define CALLMEM_SETTINGS_HPP
 
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +16,32 @@ void apply(TenantSettings& s, const TenantSettingsPatch& p);
 
 // Throws Error(Status::invalid) naming the field (below `base`) unless every
 // value is in range and the thresholds are ordered (very_high >= high >=
-// medium, reuse >= confirm).
+// medium, reuse >= confirm), and each identity weight is in its range with m
+// above u where the signal's direction needs it.
 void check(const TenantSettings& s, const std::vector<std::string>& base = {});
+
+// The identity weights, one entry per parameter, by their path below
+// identity.weights in the settings JSON ({"ani", "u", "mobile"}), in the
+// order they are written. The codec reads and writes them from this table;
+// check() tests their ranges.
+struct WeightField {
+  enum class Kind {
+    probability,  // in (0, 1)
+    boost,        // a likelihood ratio from 1 to kMaxWeightRatio
+    damp,         // a likelihood ratio from 1 / kMaxWeightRatio to 1
+  };
+  std::array<const char*, 3> path;  // unused trailing elements are null
+  double IdentityWeights::*value;
+  std::optional<double> IdentityWeightsPatch::*patch;
+  Kind kind;
+};
+inline constexpr double kMaxWeightRatio = 16;  // 4 bits: recency and intents never identify anyone
+extern const std::array<WeightField, 14> kWeightFields;
+
+// Whether v is in the field's range, and the message when not (`name` is the
+// field's dotted path as the caller wrote it).
+bool in_range(const WeightField& f, double v);
+std::string range_message(const WeightField& f, const std::string& name);
 
 }  // namespace callmem
 

@@ -236,6 +236,16 @@ int main(void) {
   CHECK(callmem_identity_unmerge(NULL, "fb", config, &out) == CALLMEM_EINVALID);
   callmem_free(out);
 
+  /* Identity weights: a partial patch, answered with every weight; a bad one names its path. */
+  CHECK(callmem_tenant_configure(db, "weighted", "{\"identity\": {\"weights\": {\"ani\": {\"u\": "
+                                 "{\"landline\": 0.3}}}}}", &out) == CALLMEM_OK);
+  CHECK(has(out, "\"u\":{\"mobile\":0.002,\"landline\":0.3,"));
+  callmem_free(out);
+  CHECK(callmem_tenant_configure(db, "weighted", "{\"identity\": {\"weights\": {\"ani\": {\"m\": 1}}}}",
+                                 &out) == CALLMEM_EINVALID);
+  CHECK(has(out, "\"path\":[\"identity\",\"weights\",\"ani\",\"m\"]"));
+  callmem_free(out);
+
   /* Credits: refused with nothing written, then granted. */
   CHECK(callmem_tenant_configure(db, "paid", "{\"billing\": {\"enabled\": true}}", &out) == CALLMEM_OK);
   CHECK(has(out, "\"enabled\":true"));

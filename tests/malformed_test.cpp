@@ -721,6 +721,32 @@ std::vector<Row> hostile_rows(const Seeded& s) {
       "valid ttl_days with an invalid level");
   bad(Op::configure, R"({"ttl_days": 10, "billing": {"enabled": true}, "levels": {"medium": 0.95}})", {"levels"},
       "valid ttl_days and billing with levels out of order");
+  // Identity weights (docs/identity.md): probabilities in (0, 1), m above u
+  // where the direction needs it, likelihood ratios in range, no unknown key.
+  bad(Op::configure, R"({"identity": {"weights": [0.85]}})", {"identity", "weights"}, "weights an array");
+  bad(Op::configure, R"({"identity": {"weights": {"ani": {"m": 1}}}})", {"identity", "weights", "ani", "m"},
+      "ani.m 1");
+  bad(Op::configure, R"({"identity": {"weights": {"ani": {"u": {"landline": 0}}}}})",
+      {"identity", "weights", "ani", "u", "landline"}, "ani.u.landline 0");
+  bad(Op::configure, R"({"identity": {"weights": {"ani": {"u": {"mobile": "0.1"}}}}})",
+      {"identity", "weights", "ani", "u", "mobile"}, "ani.u.mobile a string");
+  bad(Op::configure, R"({"identity": {"weights": {"ani": {"u": {"mobile": 0.9}}}}})",
+      {"identity", "weights", "ani", "u", "mobile"}, "ani.u.mobile above ani.m");
+  bad(Op::configure, R"({"identity": {"weights": {"ani": {"u": {"cellular": 0.1}}}}})",
+      {"identity", "weights", "ani", "u", "cellular"}, "an unknown line type");
+  bad(Op::configure, R"({"identity": {"weights": {"external_id": {"m": 0.0004}}}})",
+      {"identity", "weights", "external_id", "u"}, "external_id.m below the stored u");
+  bad(Op::configure, R"({"identity": {"weights": {"recency": {"within_day": 1000}}}})",
+      {"identity", "weights", "recency", "within_day"}, "recency ratio too large");
+  bad(Op::configure, R"({"identity": {"weights": {"open_intent": -1}}})", {"identity", "weights", "open_intent"},
+      "open_intent negative");
+  bad(Op::configure, R"({"identity": {"weights": {"language": 0.5}}})", {"identity", "weights", "language"},
+      "an unknown weight");
+  bad(Op::configure, R"({"identity": {"profile": "hosted", "weight": {}}})", {"identity", "weight"},
+      "an unknown identity setting");
+  bad(Op::configure, R"({"ttl_days": 10, "identity": {"profile": "hosted", "weights": {"ani": {"m": 0.9,
+      "u": {"voip": 1.5}}}}})", {"identity", "weights", "ani", "u", "voip"},
+      "valid ttl_days, profile and ani.m with an invalid u");
 
   // --- Credits -------------------------------------------------------------------------
   bad(Op::grant, "", none, "grant: empty text");

@@ -333,3 +333,40 @@ TEST_CASE("sqlite store: the hot lookups use their indexes") {
   CHECK_MESSAGE(links_of.find("TEMP B-TREE") == std::string::npos, links_of);
   sqlite3_close(db);
 }
+
+TEST_CASE("sqlite store: identity weights are one text column, '{}' for the defaults") {
+  TempDir dir;
+  const std::string path = dir.file("weights.db");
+  {
+    SqliteStore store(path, 1000);
+    auto tx = store.begin(true);
+    callmem::TenantRow row;
+    row.settings.identity_weights.ani_u_landline = 0.25;
+    tx->tenant_put("a", row);
+    tx->tenant_put("b", callmem::TenantRow{});
+    tx->commit();
+  }
+  // A row as schema 4 wrote it (no identity_weights given) reads the defaults.
+  exec_sql(path,
+           "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, level_medium, "
+           "reuse, confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
+           "identity_profile) VALUES('old', 30, 'US', 0.9, 0.7, 0.5, 0.5, 0.3, 0, 1, 0, 0, 0, 'probabilistic')");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT tenant, identity_weights FROM tenants ORDER BY tenant", -1, &s, nullptr) ==
+          SQLITE_OK);
+  std::vector<std::string> texts;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    texts.push_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))) + " " +
+                    reinterpret_cast<const char*>(sqlite3_column_text(s, 1)));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  CHECK(texts == std::vector<std::string>{R"(a {"ani":{"u":{"landline":0.25}}})", "b {}", "old {}"});
+
+  SqliteStore store(path, 1000);
+  auto tx = store.begin(false);
+  CHECK(tx->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
+  CHECK(tx->tenant_get("old")->settings.identity_weights.ani_u_landline == 0.7);
+  CHECK(tx->tenant_get("old")->settings.identity_weights.ani_m == 0.85);
+}

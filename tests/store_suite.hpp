@@ -140,6 +140,10 @@ inline void tenants(Store& store) {
   row.settings.prices.start_new = 3;
   row.settings.prices.start_returning = 2;
   row.settings.prices.end = 1;
+  row.settings.identity_profile = "hosted";
+  row.settings.identity_weights.ani_u_landline = 0.3;
+  row.settings.identity_weights.external_id_u = 0.00051;
+  row.settings.identity_weights.open_intent = 3;
   row.balance = 1234;
   tx->tenant_put("acme", row);
 
@@ -156,17 +160,28 @@ inline void tenants(Store& store) {
   CHECK(got->settings.prices.start_new == 3);
   CHECK(got->settings.prices.start_returning == 2);
   CHECK(got->settings.prices.end == 1);
+  CHECK(got->settings.identity_profile == "hosted");
+  // The weights, exactly (the store keeps json::write_identity_weights' text).
+  CHECK(got->settings.identity_weights.ani_u_landline == 0.3);
+  CHECK(got->settings.identity_weights.external_id_u == 0.00051);
+  CHECK(got->settings.identity_weights.open_intent == 3);
+  CHECK(got->settings.identity_weights.ani_m == 0.85);
+  CHECK(got->settings.identity_weights.ani_u_mobile == 0.002);
   CHECK(got->balance == 1234);
 
   // Put again replaces the row.
   row.settings.ttl_days = 7;
   row.settings.billing_enabled = false;
+  row.settings.identity_weights = IdentityWeights{};
+  row.settings.identity_weights.ani_m = 0.9;
   row.balance = -5;
   tx->tenant_put("acme", row);
   got = tx->tenant_get("acme");
   REQUIRE(got.has_value());
   CHECK(got->settings.ttl_days == 7);
   CHECK_FALSE(got->settings.billing_enabled);
+  CHECK(got->settings.identity_weights.ani_m == 0.9);
+  CHECK(got->settings.identity_weights.ani_u_landline == 0.7);
   CHECK(got->balance == -5);
 
   // Another tenant is untouched.

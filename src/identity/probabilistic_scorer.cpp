@@ -22,18 +22,17 @@
 namespace callmem {
 namespace {
 
-// P(the caller calls from a number linked to them | it is them): people also
-// call from work, from a second phone, from a relative's.
-constexpr double kAniM = 0.85;
-// P(a call from this number | the caller is someone else), by line type: a
-// personal mobile is rarely used by another person; a household landline
-// often; a business or gateway number (toll free, premium, shared cost,
-// corporate) by anyone.
-constexpr double kAniUMobile = 0.002;
-constexpr double kAniULandline = 0.7;  // a household's members, the one known so far among them
-constexpr double kAniUVoip = 0.5;      // office PBX trunks as often as personal apps
-constexpr double kAniUUnknown = 0.01;  // North America cannot tell mobile from fixed
-constexpr double kAniUBusiness = 0.9;  // above m: such a number alone points away from anyone
+// The parameters m and u of each signal, and the likelihood ratios of
+// recency and an open intent, are the tenant's (IdentityWeights, whose
+// defaults docs/identity.md explains): P(the caller calls from a number
+// linked to them | it is them) is below 1, as people also call from work, a
+// second phone, a relative's; P(a call from this number | the caller is
+// someone else) goes by line type: a personal mobile is rarely used by
+// another person, a household landline often, a business or gateway number
+// (toll free, premium, shared cost, corporate) by anyone, and a number of
+// unknown type is most often a mobile in North America.
+//
+// The most u becomes (a number that is no evidence at all).
 constexpr double kAniUMax = 0.95;
 // What several customers on one number can make of u at most: a household or
 // an office has only so many people not known yet.
@@ -47,22 +46,6 @@ constexpr double kTrustGateway = 20;    // attestation C
 // past this many days unseen, u grows by this much per further 30 days.
 constexpr Millis kRecycleAfterDays = 30;
 constexpr double kRecyclePer30Days = 1.0;
-
-// An account number, CRM id or e-mail on file: rarely mistyped, never shared;
-// a different value for the same key is most likely a different person.
-constexpr double kExternalM = 0.999;
-constexpr double kExternalU = 0.0005;
-// The host's own memory of the customer_ref.
-constexpr double kRefM = 0.99;
-constexpr double kRefU = 0.0001;
-
-// Callers come back: the likelihood ratio of a recent last call. This and
-// the open intent below only count for a candidate some identifier points to.
-constexpr double kRecentDayLR = 2.0;    // within a day
-constexpr double kRecentWeekLR = 1.5;   // within 7 days
-constexpr double kStaleLR = 0.8;        // more than 30 days
-// An open intent brings the caller back about it.
-constexpr double kOpenIntentLR = 2.0;
 
 // Feedback re-estimates the number's evidence per line type: how often the
 // tenant's answers on it were right, against how likely the scorer said they
@@ -84,13 +67,15 @@ double learned_bits(const FeedbackCounts& n) {
 double bits(double m, double u) { return std::log2(m / u); }
 double against(double m, double u) { return std::log2((1 - m) / (1 - u)); }
 
-double u_of_line(const std::string& line) {
-  if (line == "mobile") return kAniUMobile;
-  if (line == "landline") return kAniULandline;
-  if (line == "voip") return kAniUVoip;
-  if (is_business_type(line)) return kAniUBusiness;
-  return kAniUUnknown;
+double u_of_line(const IdentityWeights& w, const std::string& line) {
+  if (line == "mobile") return w.ani_u_mobile;
+  if (line == "landline") return w.ani_u_landline;
+  if (line == "voip") return w.ani_u_voip;
+  if (is_business_type(line)) return w.ani_u_business;
+  return w.ani_u_unknown;
 }
+
+const IdentityWeights kDefaultWeights{};
 
 // Lines one person carries: their number is evidence enough on its own. A
 // number of unknown type (North American numbers, until some call's carrier
@@ -147,6 +132,7 @@ class ProbabilisticScorer final : public Scorer {
     double sum = 0;
     bool positive_other_than_ani = false;
     bool identified = false;  // some identifier agrees and counts for the candidate
+    const IdentityWeights& wt = call.weights ? *call.weights : kDefaultWeights;
     const CallIdentifiers& ids = *call.identifiers;
     const Telco& telco = *call.telco;
     const bool has_number = ids.ani.kind == ParsedPhone::Kind::number;
@@ -157,7 +143,7 @@ class ProbabilisticScorer final : public Scorer {
         if (number_line.empty()) number_line = number_type(ids.ani.e164);
         line = number_line;
       }
-      double u = u_of_line(line);
+      double u = u_of_line(wt, line);
       const int k = std::max(1, c.ani_customers);
       // Each customer on the number is one more who may call from it.
       u = std::max(u, std::min(1 - std::pow(1 - u, k), kAniUShared));
@@ -176,7 +162,7 @@ class ProbabilisticScorer final : public Scorer {
       if (unseen_days > kRecycleAfterDays)
         u *= 1 + kRecyclePer30Days * static_cast<double>(unseen_days - kRecycleAfterDays) / 30;
       u = std::min(u, kAniUMax);
-      const double w = bits(kAniM, u);
+      const double w = bits(wt.ani_m, u);
       sum += w;
       a.line = line;
       // Recency and an open intent say "this customer calls"; they count
@@ -203,12 +189,12 @@ class ProbabilisticScorer final : public Scorer {
            fmt::format("{}, last seen {}{}{}", line, format_ago(call.at - c.ani_last_seen),
                        k > 1 ? fmt::format(", shared by {} customers", k) : std::string(), trust)});
     } else if (has_number && c.other_ani) {
-      const double w = against(kAniM, kAniUUnknown);
+      const double w = against(wt.ani_m, wt.ani_u_unknown);
       sum += w;
       a.evidence.push_back({"ani", w, "calls from another number than those on file"});
     }
     for (const std::string& key : c.matched_keys) {
-      const double w = bits(kExternalM, kExternalU);
+      const double w = bits(wt.external_id_m, wt.external_id_u);
       sum += w;
       positive_other_than_ani = true;
       a.evidence.push_back({"external_id", w, key + " matches"});
@@ -218,26 +204,29 @@ class ProbabilisticScorer final : public Scorer {
       identified = true;
     }
     for (const std::string& key : c.mismatched_keys) {
-      const double w = against(kExternalM, kExternalU);
+      const double w = against(wt.external_id_m, wt.external_id_u);
       sum += w;
       a.evidence.push_back({"external_id", w, key + " differs from the one on file"});
     }
     if (c.ref_match) {
-      const double w = bits(kRefM, kRefU);
+      const double w = bits(wt.customer_ref_m, wt.customer_ref_u);
       sum += w;
       positive_other_than_ani = true;
       identified = true;
       a.sources.push_back("customer_ref");
       a.evidence.push_back({"customer_ref", w, "the host named this customer_ref"});
     } else if (call.ref_given) {
-      const double w = against(kRefM, kRefU);
+      const double w = against(wt.customer_ref_m, wt.customer_ref_u);
       sum += w;
       a.evidence.push_back({"customer_ref", w, "the host named another customer_ref"});
     }
     if (identified && c.last_seen > 0) {
       const Millis since = std::max<Millis>(0, call.at - c.last_seen);
       const Millis days = std::max<Millis>(1, (since + kDay - 1) / kDay);
-      const double lr = days <= 1 ? kRecentDayLR : days <= 7 ? kRecentWeekLR : days > 30 ? kStaleLR : 1.0;
+      const double lr = days <= 1    ? wt.recency_within_day
+                        : days <= 7  ? wt.recency_within_week
+                        : days > 30  ? wt.recency_over_30_days
+                                     : 1.0;
       if (lr != 1.0) {
         const double w = std::log2(lr);
         sum += w;
@@ -246,7 +235,7 @@ class ProbabilisticScorer final : public Scorer {
       }
     }
     if (identified && c.open_intent) {
-      const double w = std::log2(kOpenIntentLR);
+      const double w = std::log2(wt.open_intent);
       sum += w;
       a.sources.push_back("intent_continuity");
       a.evidence.push_back({"intent_continuity", w, "has an open intent"});

@@ -30,6 +30,7 @@ struct CallEvidence {
   bool ref_given = false;  // the call named a customer_ref (live or not)
   Millis at = 0;
   const LearnedFeedback* learned = nullptr;  // the tenant's; null: the defaults alone
+  const IdentityWeights* weights = nullptr;  // the tenant's (probabilistic); null: the defaults
 };
 
 // What is known of one candidate customer, as it bears on this call.

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
@@ -576,6 +577,44 @@ CustomerSelector read_selector(const Value& obj, Issues& is) {
   return s;
 }
 
+// The identity weights below `prefix` (a path into kWeightFields, below
+// identity.weights): each key must name a weight or a group of them.
+void read_weights(const Value& v, const Path& path, const std::vector<std::string_view>& prefix,
+                  IdentityWeightsPatch& p, Issues& is) {
+  if (!check_object(v, path, is)) return;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    const Path kp = path + key_label(view(it->name));
+    std::vector<std::string_view> sub = prefix;
+    sub.push_back(view(it->name));
+    const WeightField* leaf = nullptr;
+    bool group = false;
+    for (const WeightField& f : kWeightFields) {
+      std::size_t n = 0;
+      while (n < f.path.size() && f.path[n]) ++n;
+      if (sub.size() > n || !std::equal(sub.begin(), sub.end(), f.path.begin())) continue;
+      if (sub.size() == n)
+        leaf = &f;
+      else
+        group = true;
+    }
+    if (!leaf && !group) {
+      is.add(kp, fmt::format("{} is not an identity weight", label(kp)));
+    } else if (it->value.IsNull()) {
+      continue;  // as absent
+    } else if (leaf) {
+      if (!it->value.IsNumber()) {
+        is.add(kp, fmt::format("{} must be a number", label(kp)));
+      } else if (const double d = it->value.GetDouble(); !std::isfinite(d) || !in_range(*leaf, d)) {
+        is.add(kp, range_message(*leaf, label(kp)));
+      } else {
+        p.*leaf->patch = d;
+      }
+    } else {
+      read_weights(it->value, kp, sub, p, is);
+    }
+  }
+}
+
 void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Issues& is) {
   if (const Value* v = field(o, "ttl_days")) p.ttl_days = read_int(*v, base + "ttl_days", 1, 365, is);
   if (const Value* v = field(o, "default_region")) {
@@ -590,8 +629,14 @@ void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Iss
   if (const Value* v = field(o, "identity")) {
     const Path ip = base + "identity";
     if (check_object(*v, ip, is)) {
+      for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it)
+        if (view(it->name) != "profile" && view(it->name) != "weights") {
+          const Path kp = ip + key_label(view(it->name));
+          is.add(kp, fmt::format("{} is not a setting (identity has profile and weights)", label(kp)));
+        }
       if (const Value* f = field(*v, "profile"))
         p.identity_profile = read_enum(*f, ip + "profile", {"probabilistic", "hosted"}, is);
+      if (const Value* f = field(*v, "weights")) read_weights(*f, ip + "weights", {}, p.identity_weights, is);
     }
   }
   if (const Value* v = field(o, "levels")) {
@@ -1294,6 +1339,31 @@ std::string write(const ForgetReceipt& r) {
   });
 }
 
+// The weights as nested objects in the order of kWeightFields; with
+// `changed_only`, only those that differ from the defaults.
+void write_weights(Out& o, const IdentityWeights& w, bool changed_only) {
+  const IdentityWeights defaults;
+  std::vector<const char*> open;  // the groups open now
+  o.begin_object();
+  for (const WeightField& f : kWeightFields) {
+    const double v = w.*f.value;
+    if (changed_only && v == defaults.*f.value) continue;
+    std::size_t n = 0;
+    while (n < f.path.size() && f.path[n]) ++n;
+    std::size_t common = 0;
+    while (common < open.size() && common + 1 < n && std::string_view(open[common]) == f.path[common]) ++common;
+    for (; open.size() > common; open.pop_back()) o.end_object();
+    for (std::size_t i = open.size(); i + 1 < n; ++i) {
+      o.key(f.path[i]);
+      o.begin_object();
+      open.push_back(f.path[i]);
+    }
+    o.key(f.path[n - 1]).num(v);
+  }
+  for (; !open.empty(); open.pop_back()) o.end_object();
+  o.end_object();
+}
+
 std::string write(const TenantSettings& s) {
   return guarded([&] {
     Out o;
@@ -1303,6 +1373,8 @@ std::string write(const TenantSettings& s) {
     o.key("identity");
     o.begin_object();
     o.key("profile").str(s.identity_profile);
+    o.key("weights");
+    write_weights(o, s.identity_weights, false);
     o.end_object();
     o.key("levels");
     o.begin_object();
@@ -1605,6 +1677,31 @@ UnmergeResponse read_unmerge_response(std::string_view text) {
     r.unmerged_at = rd.time(doc, {}, "unmerged_at");
     is.throw_if_any();
     return r;
+  });
+}
+
+std::string write_identity_weights(const IdentityWeights& w) {
+  return guarded([&] {
+    Out o;
+    write_weights(o, w, true);
+    return o.take();
+  });
+}
+
+IdentityWeights read_identity_weights(std::string_view text) {
+  IdentityWeights w;
+  if (text == "{}") return w;  // the defaults: nothing to parse
+  return stored([&] {
+    rapidjson::Document doc;
+    parse_document(text, doc, true, kNoLimit);
+    Issues is;
+    TenantSettingsPatch p;
+    read_weights(doc, {}, {}, p.identity_weights, is);
+    is.throw_if_any();
+    TenantSettings s;
+    apply(s, p);
+    check(s);
+    return s.identity_weights;
   });
 }
 

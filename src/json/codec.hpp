@@ -82,6 +82,15 @@ EndResponse read_end_response(std::string_view text);
 FeedbackResponse read_feedback_response(std::string_view text);
 UnmergeResponse read_unmerge_response(std::string_view text);
 
+// A tenant's identity weights as a store keeps them (one text column,
+// tenants.identity_weights in SQLite): canonical compact JSON, in the shape
+// of the settings' identity.weights, of the values that differ from the
+// defaults; "{}" is the defaults. Reading takes the defaults for what is
+// absent; text that does not read back, or a value out of range, throws
+// Error(Status::store).
+std::string write_identity_weights(const IdentityWeights& w);
+IdentityWeights read_identity_weights(std::string_view text);
+
 // A flat JSON object of strings (call data), both ways; reading is of stored
 // data, as above.
 std::string write_string_map(const std::map<std::string, std::string>& m);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "callmem/error.hpp"
+#include "json/codec.hpp"
 
 namespace callmem {
 namespace {
@@ -206,6 +207,11 @@ CREATE TABLE feedback_stats(
     R"sql(
 ALTER TABLE feedback_stats ADD COLUMN predicted REAL NOT NULL DEFAULT 0;
 )sql",
+    // 5: the tenant's identity weights (json::write_identity_weights: the
+    // values that differ from the defaults; '{}' is the defaults).
+    R"sql(
+ALTER TABLE tenants ADD COLUMN identity_weights TEXT NOT NULL DEFAULT '{}';
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -302,19 +308,20 @@ const char* sql_text(Sql id) {
     case kTenantGet:
       return "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, "
              "confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
-             "identity_profile FROM tenants WHERE tenant = ?1";
+             "identity_profile, identity_weights FROM tenants WHERE tenant = ?1";
     case kTenantPut:
       return "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, "
              "level_medium, reuse, confirm, billing_enabled, price_start_new, price_start_returning, "
-             "price_end, balance, identity_profile) "
-             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+             "price_end, balance, identity_profile, identity_weights) "
+             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
              "ON CONFLICT(tenant) DO UPDATE SET ttl_days = excluded.ttl_days, "
              "default_region = excluded.default_region, level_very_high = excluded.level_very_high, "
              "level_high = excluded.level_high, level_medium = excluded.level_medium, "
              "reuse = excluded.reuse, confirm = excluded.confirm, "
              "billing_enabled = excluded.billing_enabled, price_start_new = excluded.price_start_new, "
              "price_start_returning = excluded.price_start_returning, price_end = excluded.price_end, "
-             "balance = excluded.balance, identity_profile = excluded.identity_profile";
+             "balance = excluded.balance, identity_profile = excluded.identity_profile, "
+             "identity_weights = excluded.identity_weights";
     case kShiftCustomers:
       return "UPDATE customers SET expires_at = expires_at + ?2 WHERE tenant = ?1";
     case kShiftIdentities:
@@ -810,6 +817,7 @@ class SqliteTransaction final : public Transaction {
       t.prices.end = s.col_i64(10);
       row.balance = s.col_i64(11);
       t.identity_profile = s.col_text(12);
+      t.identity_weights = json::read_identity_weights(s.col_text(13));
       return row;
     });
   }
@@ -817,6 +825,7 @@ class SqliteTransaction final : public Transaction {
   void tenant_put(const std::string& tenant, const TenantRow& row) override {
     guarded([&] {
       const TenantSettings& t = row.settings;
+      const std::string weights = json::write_identity_weights(t.identity_weights);  // bound, not copied
       Stmt s(*conn_, kTenantPut);
       s.text(1, tenant)
           .i64(2, t.ttl_days)
@@ -831,7 +840,8 @@ class SqliteTransaction final : public Transaction {
           .i64(11, t.prices.start_returning)
           .i64(12, t.prices.end)
           .i64(13, row.balance)
-          .text(14, t.identity_profile);
+          .text(14, t.identity_profile)
+          .text(15, weights);
       s.run();
     });
   }

@@ -25,6 +25,13 @@
 
 namespace callmem {
 
+// A tenant's row: every setting in a column of its own, but
+// settings.identity_weights (the probabilistic scorer's parameters) in one
+// text column (SQLite: tenants.identity_weights TEXT NOT NULL DEFAULT '{}')
+// written with json::write_identity_weights and read with
+// json::read_identity_weights (src/json/codec.hpp): canonical JSON of the
+// weights that differ from the defaults, '{}' for none. A store never looks
+// inside it.
 struct TenantRow {
   TenantSettings settings;
   std::int64_t balance = 0;
