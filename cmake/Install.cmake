@@ -28,6 +28,7 @@ target_compile_definitions(callmem_static PRIVATE CALLMEM_BUILDING)
 # get it (and protobuf, which its headers call) by name from the linker's path.
 target_link_libraries(callmem_static PRIVATE
   $<BUILD_INTERFACE:PkgConfig::SQLite3> $<INSTALL_INTERFACE:SQLite::SQLite3>
+  $<BUILD_INTERFACE:PkgConfig::PQ> $<INSTALL_INTERFACE:PostgreSQL::PostgreSQL>
   fmt::fmt
   $<BUILD_INTERFACE:${PHONENUMBER_LIBRARY}> $<INSTALL_INTERFACE:phonenumber>
   $<BUILD_INTERFACE:${PROTOBUF_LIBRARY}> $<INSTALL_INTERFACE:protobuf>
