@@ -23,8 +23,8 @@ def _encode(request: Request, fields: Dict[str, Any], default: Optional[bytes] =
         if fields:
             raise TypeError("keyword fields cannot be added to a request given as JSON text")
         return request.encode() if isinstance(request, str) else request
-    if request is None and not fields:
-        return default
+    if not fields:
+        return default if request is None else _dumps(request).encode()
     merged = dict(request) if request is not None else {}
     merged.update(fields)
     return _dumps(merged).encode()
