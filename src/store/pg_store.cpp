@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "callmem/error.hpp"
+#include "json/codec.hpp"
 
 namespace callmem {
 namespace {
@@ -196,6 +197,11 @@ CREATE TABLE feedback_stats(
   PRIMARY KEY(tenant, signal)
 );
 )sql",
+    // 2: the tenant's identity weights (json::write_identity_weights: the
+    // values that differ from the defaults; '{}' is the defaults).
+    R"sql(
+ALTER TABLE tenants ADD COLUMN identity_weights text NOT NULL DEFAULT '{}';
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -300,19 +306,20 @@ const char* sql_text(Sql id) {
     case kTenantGet:
       return "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, "
              "confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
-             "identity_profile FROM tenants WHERE tenant = $1";
+             "identity_profile, identity_weights FROM tenants WHERE tenant = $1";
     case kTenantPut:
       return "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, "
              "level_medium, reuse, confirm, billing_enabled, price_start_new, price_start_returning, "
-             "price_end, balance, identity_profile) "
-             "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+             "price_end, balance, identity_profile, identity_weights) "
+             "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
              "ON CONFLICT(tenant) DO UPDATE SET ttl_days = excluded.ttl_days, "
              "default_region = excluded.default_region, level_very_high = excluded.level_very_high, "
              "level_high = excluded.level_high, level_medium = excluded.level_medium, "
              "reuse = excluded.reuse, confirm = excluded.confirm, "
              "billing_enabled = excluded.billing_enabled, price_start_new = excluded.price_start_new, "
              "price_start_returning = excluded.price_start_returning, price_end = excluded.price_end, "
-             "balance = excluded.balance, identity_profile = excluded.identity_profile";
+             "balance = excluded.balance, identity_profile = excluded.identity_profile, "
+             "identity_weights = excluded.identity_weights";
     case kShiftCustomers:
       return "UPDATE customers SET expires_at = expires_at + $2 WHERE tenant = $1";
     case kShiftIdentities:
@@ -1086,7 +1093,7 @@ class PgTransaction final : public Transaction {
                         text_of(t.level_high), text_of(t.level_medium), text_of(t.reuse), text_of(t.confirm),
                         bool_of(t.billing_enabled), text_of(t.prices.start_new),
                         text_of(t.prices.start_returning), text_of(t.prices.end), text_of(row.balance),
-                        t.identity_profile});
+                        t.identity_profile, json::write_identity_weights(t.identity_weights)});
     });
   }
 
@@ -1735,6 +1742,7 @@ class PgTransaction final : public Transaction {
     t.prices.end = s.i64(10);
     row.balance = s.i64(11);
     t.identity_profile = s.text(12);
+    t.identity_weights = json::read_identity_weights(s.text(13));
     return row;
   }
 
