@@ -53,7 +53,9 @@ class CallMemory:
     or ``CallMemory({"path": "calls.db", "default_settings": {...}})``: the
     configuration of ``callmem_open`` (``path``, ``busy_timeout_ms``,
     ``default_settings``); no path is ``callmem.db`` in the working directory,
-    ``":memory:"`` a private in-memory database.
+    ``":memory:"`` a private in-memory database. A memory shared by many
+    nodes: ``CallMemory(store="postgres", dsn="postgresql://...")``
+    (docs/storage.md).
 
     Every operation takes the tenant, then the request as a dict (or JSON text)
     and/or keyword arguments (merged over the dict), and returns the answer as
