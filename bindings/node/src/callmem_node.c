@@ -22,6 +22,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,7 @@ static int open_handles; /* C handles open, all threads (atomic); for the tests 
  * On virtual machines waking a sleeping thread costs tens of microseconds, a
  * third of a start_call. While an operation is in flight, an idle handle
  * makes the event loop poll (epoll with a zero timeout, yielding the CPU each
- * turn) instead of sleeping, for at most `budget_ns` after the last operation
+ * turn, so that a pool thread waiting for this CPU is not kept from it) instead of sleeping, for at most `budget_ns` after the last operation
  * was queued or completed; then it sleeps as usual. setPolling(0) turns it off.
  */
 typedef struct {
@@ -99,7 +100,7 @@ static uint64_t default_poll_ns = 1000000; /* 1 ms */
 static void poll_idle(uv_idle_t *idle) {
   poller *p = idle->data;
   if (uv_hrtime() - p->last > p->budget_ns) uv_idle_stop(idle);
-
+  else sched_yield(); /* a pool thread waiting for this CPU runs first */
 }
 
 static void poll_begin(env_data *ed) {
