@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -213,8 +214,10 @@ def test_close_while_calls_run_waits_for_them(db_path: str) -> None:
     workers = [threading.Thread(target=caller, args=(t,)) for t in range(4)]
     for w in workers:
         w.start()
-    while outcomes.count("ok") < 20:
-        threading.Event().wait(0.005)
+    deadline = time.monotonic() + 30
+    while outcomes.count("ok") < 20 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert outcomes.count("ok") >= 20 and "closed" not in outcomes
     memory.close()  # waits for the calls in flight; the next ones raise
     stop.set()
     for w in workers:
