@@ -17,6 +17,7 @@
 
 #include "callmem/error.hpp"
 #include "json/codec.hpp"
+#include "store/merge_rows.hpp"
 
 namespace callmem {
 namespace {
@@ -1491,7 +1492,7 @@ class PgTransaction final : public Transaction {
     });
   }
 
-  // merge_rows, by kind and role: as in the SQLite store (sqlite_store.cpp).
+  // merge_rows: one row per thing moved or replaced (store/merge_rows.hpp).
   void merge_insert(const std::string& tenant, const MergeLog& log) override {
     guarded([&] {
       wrote(tenant);
@@ -1500,40 +1501,9 @@ class PgTransaction final : public Transaction {
                           text_of(c.last_seen), text_of(c.expires_at), text_of(log.merged_at),
                           text_of(log.unmerged_at), text_of(log.expires_at), log.response, log.unmerge_response});
       std::int64_t seq = 0;
-      const std::string none;
-      auto row = [&](const char* kind, const char* role, const std::string& k1, const std::string& k2,
-                     const std::string& k3, const std::string& t1, const std::string& t2, std::int64_t i1,
-                     std::int64_t i2, std::int64_t i3, std::int64_t i4) {
-        send(kMergeRowInsert, {tenant, log.merge_id, text_of(seq++), kind, role, k1, k2, k3, t1, t2, text_of(i1),
-                               text_of(i2), text_of(i3), text_of(i4)});
-      };
-      for (const Identifier& id : log.moved_links) row("link", "moved", id.type, id.key, id.value, none, none, 0, 0, 0, 0);
-      for (const auto& n : log.moved_intents) row("intent", "moved", n, none, none, none, none, 0, 0, 0, 0);
-      for (const auto& n : log.moved_variables) row("variable", "moved", n, none, none, none, none, 0, 0, 0, 0);
-      for (const auto& [id, created] : log.moved_calls)
-        row("call", "moved", id, none, none, none, none, created ? 1 : 0, 0, 0, 0);
-      for (const auto& n : log.moved_aliases) row("alias", "moved", n, none, none, none, none, 0, 0, 0, 0);
-      auto links = [&](const std::vector<LinkRow>& v, const char* role) {
-        for (const LinkRow& l : v)
-          row("link", role, l.id.type, l.id.key, l.id.value, l.line_type, none, l.first_seen, l.last_seen,
-              l.expires_at, 0);
-      };
-      auto intents = [&](const std::vector<IntentRow>& v, const char* role) {
-        for (const IntentRow& i : v)
-          row("intent", role, i.intent, none, none, i.status, i.last_call_id, i.attempt_count, i.first_seen,
-              i.last_seen, i.expires_at);
-      };
-      auto variables = [&](const std::vector<VariableRow>& v, const char* role) {
-        for (const VariableRow& x : v)
-          row("variable", role, x.name, none, none, x.value_json, x.source, x.updated_at, x.own_ttl_seconds,
-              x.expires_at, 0);
-      };
-      links(log.alias_links, "alias");
-      links(log.target_links, "target");
-      intents(log.alias_intents, "alias");
-      intents(log.target_intents, "target");
-      variables(log.alias_variables, "alias");
-      variables(log.target_variables, "target");
+      for (const MergeRow& r : merge_rows_of(log))
+        send(kMergeRowInsert, {tenant, log.merge_id, text_of(seq++), r.kind, r.role, r.k1, r.k2, r.k3, r.t1, r.t2,
+                               text_of(r.i1), text_of(r.i2), text_of(r.i3), text_of(r.i4)});
     });
   }
 
@@ -1542,7 +1512,7 @@ class PgTransaction final : public Transaction {
       lock(tenant);
       MergeLog log;
       bool found = false;
-      std::string bad_kind;
+      std::vector<MergeRow> merge_rows;
       send(kMergeGet, {tenant, merge_id}, rows([&](const Row& s) {
              found = true;
              log.merge_id = merge_id;
@@ -1560,60 +1530,12 @@ class PgTransaction final : public Transaction {
              log.unmerge_response = s.text(10);
            }));
       send(kMergeRowsGet, {tenant, merge_id}, rows([&](const Row& s) {
-             const std::string kind = s.text(0), role = s.text(1);
-             const bool moved = role == "moved", of_alias = role == "alias";
-             if (kind == "link") {
-               Identifier id{s.text(2), s.text(3), s.text(4)};
-               if (moved) {
-                 log.moved_links.push_back(std::move(id));
-                 return;
-               }
-               LinkRow l;
-               l.id = std::move(id);
-               l.customer_ref = of_alias ? log.alias_ref : log.target_ref;
-               l.line_type = s.text(5);
-               l.first_seen = s.i64(7);
-               l.last_seen = s.i64(8);
-               l.expires_at = s.i64(9);
-               (of_alias ? log.alias_links : log.target_links).push_back(std::move(l));
-             } else if (kind == "intent") {
-               if (moved) {
-                 log.moved_intents.push_back(s.text(2));
-                 return;
-               }
-               IntentRow i;
-               i.intent = s.text(2);
-               i.status = s.text(5);
-               i.last_call_id = s.text(6);
-               i.attempt_count = s.i64(7);
-               i.first_seen = s.i64(8);
-               i.last_seen = s.i64(9);
-               i.expires_at = s.i64(10);
-               (of_alias ? log.alias_intents : log.target_intents).push_back(std::move(i));
-             } else if (kind == "variable") {
-               if (moved) {
-                 log.moved_variables.push_back(s.text(2));
-                 return;
-               }
-               VariableRow v;
-               v.name = s.text(2);
-               v.value_json = s.text(5);
-               v.source = s.text(6);
-               v.updated_at = s.i64(7);
-               v.own_ttl_seconds = s.i64(8);
-               v.expires_at = s.i64(9);
-               (of_alias ? log.alias_variables : log.target_variables).push_back(std::move(v));
-             } else if (kind == "call") {
-               log.moved_calls.emplace_back(s.text(2), s.i64(7) != 0);
-             } else if (kind == "alias") {
-               log.moved_aliases.push_back(s.text(2));
-             } else if (bad_kind.empty()) {
-               bad_kind = kind;
-             }
+             merge_rows.push_back(MergeRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
+                                           s.i64(7), s.i64(8), s.i64(9), s.i64(10)});
            }));
       flush(true);
-      if (!bad_kind.empty()) throw Error(Status::store, "postgres: unknown merge row kind " + bad_kind);
       if (!found) return std::nullopt;
+      for (const MergeRow& r : merge_rows) add_merge_row(log, r);
       return log;
     });
   }

@@ -14,6 +14,7 @@
 
 #include "callmem/error.hpp"
 #include "json/codec.hpp"
+#include "store/merge_rows.hpp"
 
 namespace callmem {
 namespace {
@@ -1199,13 +1200,7 @@ class SqliteTransaction final : public Transaction {
     });
   }
 
-  // merge_rows, by kind and role ("moved": keys only; "alias" and "target":
-  // whole rows): link (k1..k3 = type, key, value; t1 line_type; i1..i3 =
-  // first_seen, last_seen, expires_at), intent (k1 intent; t1 status; t2
-  // last_call_id; i1..i4 = attempt_count, first_seen, last_seen, expires_at),
-  // variable (k1 name; t1 value; t2 source; i1..i3 = updated_at,
-  // own_ttl_seconds, expires_at), call (k1 call_id; i1 created_customer),
-  // alias (k1 alias_ref).
+  // merge_rows: one row per thing moved or replaced (store/merge_rows.hpp).
   void merge_insert(const std::string& tenant, const MergeLog& log) override {
     guarded([&] {
       {
@@ -1218,44 +1213,13 @@ class SqliteTransaction final : public Transaction {
         s.run();
       }
       std::int64_t seq = 0;
-      const std::string none;
-      auto row = [&](const char* kind, const char* role, const std::string& k1, const std::string& k2,
-                     const std::string& k3, const std::string& t1, const std::string& t2, std::int64_t i1,
-                     std::int64_t i2, std::int64_t i3, std::int64_t i4) {
-        const std::string kind_s(kind), role_s(role);
+      for (const MergeRow& r : merge_rows_of(log)) {
         Stmt s(*conn_, kMergeRowInsert);
-        s.text(1, tenant).text(2, log.merge_id).i64(3, seq++).text(4, kind_s).text(5, role_s);
-        s.text(6, k1).text(7, k2).text(8, k3).text(9, t1).text(10, t2);
-        s.i64(11, i1).i64(12, i2).i64(13, i3).i64(14, i4);
+        s.text(1, tenant).text(2, log.merge_id).i64(3, seq++).text(4, r.kind).text(5, r.role);
+        s.text(6, r.k1).text(7, r.k2).text(8, r.k3).text(9, r.t1).text(10, r.t2);
+        s.i64(11, r.i1).i64(12, r.i2).i64(13, r.i3).i64(14, r.i4);
         s.run();
-      };
-      for (const Identifier& id : log.moved_links) row("link", "moved", id.type, id.key, id.value, none, none, 0, 0, 0, 0);
-      for (const auto& n : log.moved_intents) row("intent", "moved", n, none, none, none, none, 0, 0, 0, 0);
-      for (const auto& n : log.moved_variables) row("variable", "moved", n, none, none, none, none, 0, 0, 0, 0);
-      for (const auto& [id, created] : log.moved_calls)
-        row("call", "moved", id, none, none, none, none, created ? 1 : 0, 0, 0, 0);
-      for (const auto& n : log.moved_aliases) row("alias", "moved", n, none, none, none, none, 0, 0, 0, 0);
-      auto links = [&](const std::vector<LinkRow>& v, const char* role) {
-        for (const LinkRow& l : v)
-          row("link", role, l.id.type, l.id.key, l.id.value, l.line_type, none, l.first_seen, l.last_seen,
-              l.expires_at, 0);
-      };
-      auto intents = [&](const std::vector<IntentRow>& v, const char* role) {
-        for (const IntentRow& i : v)
-          row("intent", role, i.intent, none, none, i.status, i.last_call_id, i.attempt_count, i.first_seen,
-              i.last_seen, i.expires_at);
-      };
-      auto variables = [&](const std::vector<VariableRow>& v, const char* role) {
-        for (const VariableRow& x : v)
-          row("variable", role, x.name, none, none, x.value_json, x.source, x.updated_at, x.own_ttl_seconds,
-              x.expires_at, 0);
-      };
-      links(log.alias_links, "alias");
-      links(log.target_links, "target");
-      intents(log.alias_intents, "alias");
-      intents(log.target_intents, "target");
-      variables(log.alias_variables, "alias");
-      variables(log.target_variables, "target");
+      }
     });
   }
 
@@ -1282,58 +1246,10 @@ class SqliteTransaction final : public Transaction {
       }
       Stmt s(*conn_, kMergeRowsGet);
       s.text(1, tenant).text(2, merge_id);
-      while (s.step()) {
-        const std::string kind = s.col_text(0), role = s.col_text(1);
-        const bool moved = role == "moved", of_alias = role == "alias";
-        if (kind == "link") {
-          Identifier id{s.col_text(2), s.col_text(3), s.col_text(4)};
-          if (moved) {
-            log.moved_links.push_back(std::move(id));
-            continue;
-          }
-          LinkRow l;
-          l.id = std::move(id);
-          l.customer_ref = of_alias ? log.alias_ref : log.target_ref;
-          l.line_type = s.col_text(5);
-          l.first_seen = s.col_i64(7);
-          l.last_seen = s.col_i64(8);
-          l.expires_at = s.col_i64(9);
-          (of_alias ? log.alias_links : log.target_links).push_back(std::move(l));
-        } else if (kind == "intent") {
-          if (moved) {
-            log.moved_intents.push_back(s.col_text(2));
-            continue;
-          }
-          IntentRow i;
-          i.intent = s.col_text(2);
-          i.status = s.col_text(5);
-          i.last_call_id = s.col_text(6);
-          i.attempt_count = s.col_i64(7);
-          i.first_seen = s.col_i64(8);
-          i.last_seen = s.col_i64(9);
-          i.expires_at = s.col_i64(10);
-          (of_alias ? log.alias_intents : log.target_intents).push_back(std::move(i));
-        } else if (kind == "variable") {
-          if (moved) {
-            log.moved_variables.push_back(s.col_text(2));
-            continue;
-          }
-          VariableRow v;
-          v.name = s.col_text(2);
-          v.value_json = s.col_text(5);
-          v.source = s.col_text(6);
-          v.updated_at = s.col_i64(7);
-          v.own_ttl_seconds = s.col_i64(8);
-          v.expires_at = s.col_i64(9);
-          (of_alias ? log.alias_variables : log.target_variables).push_back(std::move(v));
-        } else if (kind == "call") {
-          log.moved_calls.emplace_back(s.col_text(2), s.col_i64(7) != 0);
-        } else if (kind == "alias") {
-          log.moved_aliases.push_back(s.col_text(2));
-        } else {
-          throw Error(Status::store, "sqlite: unknown merge row kind " + kind);
-        }
-      }
+      while (s.step())
+        add_merge_row(log, MergeRow{s.col_text(0), s.col_text(1), s.col_text(2), s.col_text(3), s.col_text(4),
+                                    s.col_text(5), s.col_text(6), s.col_i64(7), s.col_i64(8), s.col_i64(9),
+                                    s.col_i64(10)});
       return log;
     });
   }
