@@ -2,8 +2,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <set>
@@ -11,6 +9,7 @@
 
 #include "callmem/callmem.hpp"
 #include "json/codec.hpp"
+#include "processes.hpp"
 #include "requests.hpp"
 #include "uuid.hpp"
 #include "temp_dir.hpp"
@@ -85,44 +84,18 @@ TEST_CASE("processes: first calls from one new number at once make one customer"
   const std::string path = dir.file("calls.db");
   { CallMemory create(options_for(path)); }  // the schema exists before the race
   constexpr int kProcs = 4, kRounds = 10;
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::vector<pid_t> pids;
-  for (int p = 0; p < kProcs; ++p) {
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(fds[0]);
-      int rc = 0;
-      try {
-        CallMemory mem(options_for(path));
-        for (int round = 0; round < kRounds; ++round) {
-          const std::string ref =
-              json::read_start_response(
-                  mem.start_call_json("acme", first_call(round * 100 + p, fmt::format("+1212555{:04}", round))))
-                  .customer_ref;
-          const std::string line = fmt::format("{} {}\n", round, ref);
-          if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) rc = 2;
-        }
-      } catch (...) {
-        rc = 1;
-      }
-      close(fds[1]);
-      _exit(rc);
+  const std::string all = run_processes(kProcs, [&](int p) {
+    CallMemory mem(options_for(path));
+    std::string out;
+    for (int round = 0; round < kRounds; ++round) {
+      const std::string ref =
+          json::read_start_response(
+              mem.start_call_json("acme", first_call(round * 100 + p, fmt::format("+1212555{:04}", round))))
+              .customer_ref;
+      out += fmt::format("{} {}\n", round, ref);
     }
-    pids.push_back(pid);
-  }
-  close(fds[1]);
-  std::string all;
-  char buf[4096];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) all.append(buf, static_cast<std::size_t>(n));
-  close(fds[0]);
-  for (pid_t pid : pids) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-  }
+    return out;
+  });
   std::map<int, std::set<std::string>> refs;
   std::istringstream in(all);
   int round;
@@ -137,26 +110,7 @@ TEST_CASE("processes: first calls from one new number at once make one customer"
 
 TEST_CASE("processes: forked children make refs of their own") {
   (void)uuid_v4();  // the parent's generator is seeded before the fork
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::vector<pid_t> pids;
-  for (int p = 0; p < 3; ++p) {
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(fds[0]);
-      const std::string line = uuid_v4() + "\n";
-      const bool ok = write(fds[1], line.data(), line.size()) == static_cast<ssize_t>(line.size());
-      _exit(ok ? 0 : 1);
-    }
-    pids.push_back(pid);
-  }
-  close(fds[1]);
-  std::string all;
-  char buf[512];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) all.append(buf, static_cast<std::size_t>(n));
-  close(fds[0]);
-  for (pid_t pid : pids) waitpid(pid, nullptr, 0);
+  const std::string all = run_processes(3, [](int) { return uuid_v4() + "\n"; });
   std::istringstream in(all);
   std::set<std::string> refs{uuid_v4()};
   for (std::string ref; in >> ref;) refs.insert(ref);

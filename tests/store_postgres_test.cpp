@@ -6,7 +6,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +21,7 @@
 #include "callmem/callmem.hpp"
 #include "json/codec.hpp"
 #include "store/pg_store.hpp"
+#include "processes.hpp"
 #include "store_suite.hpp"
 
 using namespace callmem;
@@ -364,46 +364,18 @@ TEST_CASE("postgres: processes as separate nodes hammering one database") {
   const std::string schema = fresh_schema();
   { CallMemory create(memory_options(schema)); }  // the schema exists before the race
   constexpr int kProcs = 4, kCalls = 40, kNumbers = 8;
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::vector<pid_t> pids;
-  for (int p = 0; p < kProcs; ++p) {
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(fds[0]);
-      int rc = 0;
-      try {
-        CallMemory mem(memory_options(schema));
-        for (int i = 0; i < kCalls; ++i) {
-          const std::string call = fmt::format("p{}-{}", p, i);
-          const int number = (i * 7 + p) % kNumbers;
-          const std::string ref =
-              ref_of(mem.start_call_json("acme", start_json(call, fmt::format("+1415559{:04}", number))));
-          mem.end_call_json("acme", fmt::format(R"({{"call_id": "{}", "variables": {{"p{}_{}": true}}}})", call, p, i));
-          const std::string line = fmt::format("{} {}\n", number, ref);
-          if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) rc = 2;
-        }
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "node %d: %s\n", p, e.what());
-        rc = 1;
-      }
-      close(fds[1]);
-      _exit(rc);
+  const std::string all = run_processes(kProcs, [&](int p) {
+    CallMemory mem(memory_options(schema));
+    std::string out;
+    for (int i = 0; i < kCalls; ++i) {
+      const std::string call = fmt::format("p{}-{}", p, i);
+      const int number = (i * 7 + p) % kNumbers;
+      const std::string ref = ref_of(mem.start_call_json("acme", start_json(call, fmt::format("+1415559{:04}", number))));
+      mem.end_call_json("acme", fmt::format(R"({{"call_id": "{}", "variables": {{"p{}_{}": true}}}})", call, p, i));
+      out += fmt::format("{} {}\n", number, ref);
     }
-    pids.push_back(pid);
-  }
-  close(fds[1]);
-  std::string all;
-  char buf[4096];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) all.append(buf, static_cast<std::size_t>(n));
-  close(fds[0]);
-  for (pid_t pid : pids) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-  }
+    return out;
+  });
   std::map<int, std::set<std::string>> refs;
   std::istringstream in(all);
   int number;
