@@ -29,13 +29,22 @@ export interface TenantSettings {
     enabled?: boolean;
     prices?: { start_new?: number; start_returning?: number; end?: number };
   };
-  /** The scorer: "probabilistic" (default) or the hosted product's additive weights. */
-  identity?: { profile?: 'probabilistic' | 'hosted' };
+  /** The scorer: "probabilistic" (default) or the hosted product's additive weights;
+   *  the probabilistic scorer's parameters (docs/identity.md). */
+  identity?: { profile?: 'probabilistic' | 'hosted'; weights?: Record<string, unknown> };
 }
 
 export interface OpenConfig {
+  /** "sqlite" (default, the file at `path`) or "postgres" (the database at `dsn`, shared by many nodes). */
+  store?: 'sqlite' | 'postgres';
   /** The database file ("callmem.db" by default); ":memory:" is a private in-memory database. */
   path?: string;
+  /** postgres: a libpq connection string or postgresql:// URI (required with store "postgres"). */
+  dsn?: string;
+  /** postgres: the schema holding the tables ("callmem" by default; created when missing). */
+  schema?: string;
+  /** postgres: connections at most (default 16). */
+  pool_size?: number;
   /** How long a write waits for the store's lock before failing with Busy (default 5000). */
   busy_timeout_ms?: number;
   /** Settings of tenants never configured. */
