@@ -333,6 +333,26 @@ TEST_CASE("postgres: a store reconnects after the server dropped its connections
   CHECK(ref_of(mem.start_call_json("acme", start_json("k3", "+14155550144"))) == ref);
 }
 
+TEST_CASE("postgres: a store carries on after the server restarted") {
+  const char* dir = std::getenv("CALLMEM_TEST_PG_DIR");
+  if (dir == nullptr || *dir == '\0') {
+    MESSAGE("CALLMEM_TEST_PG_DIR is not set: the server (scripts/pg-server) is not restarted");
+    return;
+  }
+  const std::string schema = fresh_schema();
+  CallMemory mem(memory_options(schema));
+  const std::string ref = ref_of(mem.start_call_json("acme", start_json("r1", "+14155550155")));
+  mem.end_call_json("acme", R"({"call_id": "r1", "variables": {"name": "Ann"}})");
+  const std::string restart = fmt::format("{}/scripts/pg-server restart '{}'", CALLMEM_SOURCE_DIR, dir);
+  REQUIRE(std::system(restart.c_str()) == 0);
+  // Every pooled connection is dead now: the first batch of the next
+  // operation finds out, and is sent again on a new connection.
+  const StartResponse r = json::read_start_response(mem.start_call_json("acme", start_json("r2", "+14155550155")));
+  CHECK(r.customer_ref == ref);
+  CHECK(r.variables.at("name").value.text == "\"Ann\"");
+  mem.end_call_json("acme", R"({"call_id": "r2"})");
+}
+
 TEST_CASE("postgres: a writer waiting past the busy timeout for its tenant is busy; other tenants are not held") {
   const std::string schema = fresh_schema();
   PgOptions o = pg_options(schema);
