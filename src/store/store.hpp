@@ -1,7 +1,7 @@
 // The Store interface: what callmem persists and looks up. A store never
 // scores and never decides; src/call_memory.cpp does. Every SQL detail stays
-// inside the implementation (sqlite_store.cpp), so another store implements
-// this interface and passes tests/store_suite.hpp unchanged.
+// inside the implementations (sqlite_store.cpp, pg_store.cpp); each passes
+// tests/store_suite.hpp unchanged.
 //
 // Every method takes the tenant and every query is scoped by it. Times are
 // milliseconds since the epoch. Rows carry `expires_at`; readers that take a
@@ -300,9 +300,11 @@ class Transaction {
 class Store {
  public:
   virtual ~Store() = default;
-  // A write transaction takes the store's write lock at once (SQLite's BEGIN
-  // IMMEDIATE), so that a read-decide-write sequence cannot interleave with
-  // another writer's, in this process or another.
+  // A write transaction holds the store's write lock before it reads (SQLite:
+  // BEGIN IMMEDIATE, for the file; PostgreSQL: the tenant's advisory lock,
+  // taken with the first statement on the tenant), so that a
+  // read-decide-write sequence cannot interleave with another writer's, in
+  // this process or another, on this machine or another.
   virtual std::unique_ptr<Transaction> begin(bool write) = 0;
 };
 
