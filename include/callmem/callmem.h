@@ -15,7 +15,8 @@
  * or longjmp ever crosses this boundary.
  *
  * Threading: a callmem_db may be used by any number of threads at once.
- * Several processes may open the same database file at once.
+ * Several processes may open the same database file at once; any number of
+ * processes and machines the same PostgreSQL database.
  * callmem_close() must not race with other calls on the same handle.
  */
 #ifndef CALLMEM_H
@@ -52,6 +53,9 @@ typedef struct callmem_db callmem_db;
  *    "default_settings": {<tenant settings, as callmem_tenant_configure>}}
  * NULL or "" takes the defaults ("callmem.db" in the working directory).
  * "path": ":memory:" is a private in-memory database (for tests).
+ * A memory shared by many nodes (docs/storage.md):
+ *   {"store": "postgres", "dsn": "postgresql://user@host/db",
+ *    "schema": "callmem", "pool_size": 16, "busy_timeout_ms": 5000}
  * On success *out receives the handle; on failure *out is NULL and the
  * error is in callmem_last_error().
  */
