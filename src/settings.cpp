@@ -9,7 +9,8 @@ namespace callmem {
 using Kind = WeightField::Kind;
 const std::array<WeightField, 14> kWeightFields = {{
     {{"ani", "m", nullptr}, &IdentityWeights::ani_m, &IdentityWeightsPatch::ani_m, Kind::probability},
-    {{"ani", "u", "mobile"}, &IdentityWeights::ani_u_mobile, &IdentityWeightsPatch::ani_u_mobile, Kind::probability},
+    {{"ani", "u", "mobile"}, &IdentityWeights::ani_u_mobile, &IdentityWeightsPatch::ani_u_mobile,
+     Kind::probability},
     {{"ani", "u", "landline"}, &IdentityWeights::ani_u_landline, &IdentityWeightsPatch::ani_u_landline,
      Kind::probability},
     {{"ani", "u", "voip"}, &IdentityWeights::ani_u_voip, &IdentityWeightsPatch::ani_u_voip, Kind::probability},

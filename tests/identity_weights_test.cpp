@@ -305,16 +305,18 @@ TEST_CASE("weights: bad values and unknown keys are named by their path") {
                  {"identity", "weigths"}));
   // The open configuration's default settings take weights too.
   CHECK(has_path(issues_of([] {
-          json::parse_open_config(R"({"default_settings": {"identity": {"weights": {"ani": {"m": 7}}}}})");
-        }),
+                   json::parse_open_config(
+                       R"({"default_settings": {"identity": {"weights": {"ani": {"m": 7}}}}})");
+                 }),
                  {"default_settings", "identity", "weights", "ani", "m"}));
-  const Options o =
-      json::parse_open_config(R"({"default_settings": {"identity": {"weights": {"ani": {"u": {"voip": 0.2}}}}}})");
+  const Options o = json::parse_open_config(
+      R"({"default_settings": {"identity": {"weights": {"ani": {"u": {"voip": 0.2}}}}}})");
   CHECK(o.default_settings.identity_weights.ani_u_voip == 0.2);
   CHECK(o.default_settings.identity_weights.ani_u_landline == 0.7);
   CHECK(has_path(issues_of([] {
-          json::parse_open_config(R"({"default_settings": {"identity": {"weights": {"ani": {"u": {"mobile": 0.9}}}}}})");
-        }),
+                   json::parse_open_config(
+                       R"({"default_settings": {"identity": {"weights": {"ani": {"u": {"mobile": 0.9}}}}}})");
+                 }),
                  {"default_settings", "identity", "weights", "ani", "u", "mobile"}));
 }
 
@@ -357,10 +359,18 @@ TEST_CASE("weights: the stored form is canonical JSON of what differs from the d
   CHECK(again.ani_u_mobile == all.ani_u_mobile);
   CHECK(again.ani_u_landline == all.ani_u_landline);
   CHECK(again.recency_over_30_days == all.recency_over_30_days);
+  // Read in turn (a thread remembers the last text it read), each its own.
+  const std::string one = R"({"ani":{"m":0.9}})", two = R"({"ani":{"m":0.8}})";
+  CHECK(json::read_identity_weights(one).ani_m == 0.9);
+  CHECK(json::read_identity_weights(two).ani_m == 0.8);
+  CHECK(json::read_identity_weights(one).ani_m == 0.9);
+  CHECK(json::read_identity_weights("{}").ani_m == 0.85);
+  CHECK(json::read_identity_weights(one).ani_m == 0.9);
   // The defaults need nothing; what does not read back is a store error.
   CHECK(json::read_identity_weights("{}").ani_m == 0.85);
   CHECK(json::read_identity_weights("").ani_m == 0.85);
-  for (const char* stored : {"[", "[]", R"({"ani": {"m": 2}})", R"({"x": 1})", R"({"ani": {"u": {"mobile": 0.9}}})"}) {
+  for (const char* stored :
+       {"[", "[]", R"({"ani": {"m": 2}})", R"({"x": 1})", R"({"ani": {"u": {"mobile": 0.9}}})"}) {
     CAPTURE(stored);
     issues_of([&] { json::read_identity_weights(stored); }, Status::store);
   }
@@ -385,8 +395,10 @@ struct Memory {
   StartResponse start(const std::string& tenant, const std::string& ani, const std::string& line) {
     const std::string id = fmt::format("call{}", ++calls);
     return json::read_start_response(mem->start_call_json(
-        tenant, fmt::format(R"({{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "{}"}}}})",
-                            id, ani, line)));
+        tenant,
+        fmt::format(
+            R"({{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "{}"}}}})", id,
+            ani, line)));
   }
   // The confidence of a second call from a landline, in a tenant.
   double landline_again(const std::string& tenant) {
@@ -406,13 +418,16 @@ struct Memory {
 TEST_CASE("weights: configure answers the full settings; a partial patch changes only what it names") {
   Memory m;
   const std::string all = m.configure("acme", "{}");
-  CHECK(all.find(R"("weights":{"ani":{"m":0.85,"u":{"mobile":0.002,"landline":0.7,"voip":0.5,"unknown":0.01,)"
-                 R"("business":0.9}},"external_id":{"m":0.999,"u":0.0005},"customer_ref":{"m":0.99,"u":0.0001},)"
-                 R"("recency":{"within_day":2,"within_week":1.5,"over_30_days":0.8},"open_intent":2})") !=
+  CHECK(all.find(
+            R"("weights":{"ani":{"m":0.85,"u":{"mobile":0.002,"landline":0.7,"voip":0.5,"unknown":0.01,)"
+            R"("business":0.9}},"external_id":{"m":0.999,"u":0.0005},"customer_ref":{"m":0.99,"u":0.0001},)"
+            R"("recency":{"within_day":2,"within_week":1.5,"over_30_days":0.8},"open_intent":2})") !=
         std::string::npos);
-  const std::string one = m.configure("acme", R"({"identity": {"weights": {"ani": {"u": {"landline": 0.3}}}}})");
+  const std::string one =
+      m.configure("acme", R"({"identity": {"weights": {"ani": {"u": {"landline": 0.3}}}}})");
   CHECK(one.find(R"("u":{"mobile":0.002,"landline":0.3,"voip":0.5)") != std::string::npos);
-  const std::string two = m.configure("acme", R"({"identity": {"weights": {"open_intent": 3}}, "ttl_days": 20})");
+  const std::string two =
+      m.configure("acme", R"({"identity": {"weights": {"open_intent": 3}}, "ttl_days": 20})");
   CHECK(two.find(R"("landline":0.3)") != std::string::npos);  // kept
   CHECK(two.find(R"("open_intent":3)") != std::string::npos);
   CHECK(two.find(R"("profile":"probabilistic")") != std::string::npos);
@@ -443,21 +458,26 @@ TEST_CASE("weights: errors name the field and write nothing") {
     CHECK(has_path(issues_of([&] { m.configure("acme", json); }), path));
     CHECK(m.configure("acme", "{}") == before);
   };
-  bad(R"({"ttl_days": 10, "identity": {"weights": {"ani": {"m": 1.2}}}})", {"identity", "weights", "ani", "m"});
+  bad(R"({"ttl_days": 10, "identity": {"weights": {"ani": {"m": 1.2}}}})",
+      {"identity", "weights", "ani", "m"});
   bad(R"({"identity": {"weights": {"ani": {"u": {"landline": 0.3, "cell": 0.1}}}}})",
       {"identity", "weights", "ani", "u", "cell"});
   // m above u where the direction needs it, against the stored values too.
-  bad(R"({"identity": {"weights": {"ani": {"u": {"mobile": 0.85}}}}})", {"identity", "weights", "ani", "u", "mobile"});
+  bad(R"({"identity": {"weights": {"ani": {"u": {"mobile": 0.85}}}}})",
+      {"identity", "weights", "ani", "u", "mobile"});
   bad(R"({"identity": {"weights": {"ani": {"m": 0.005}}}})", {"identity", "weights", "ani", "u", "unknown"});
-  bad(R"({"identity": {"weights": {"external_id": {"m": 0.3, "u": 0.4}}}})", {"identity", "weights", "external_id", "u"});
-  bad(R"({"identity": {"weights": {"customer_ref": {"u": 0.995}}}})", {"identity", "weights", "customer_ref", "u"});
+  bad(R"({"identity": {"weights": {"external_id": {"m": 0.3, "u": 0.4}}}})",
+      {"identity", "weights", "external_id", "u"});
+  bad(R"({"identity": {"weights": {"customer_ref": {"u": 0.995}}}})",
+      {"identity", "weights", "customer_ref", "u"});
   // A landline's, VoIP's or business number's u may be above m: such a number alone points away.
   CHECK(m.configure("acme", R"({"identity": {"weights": {"ani": {"u": {"landline": 0.9, "voip": 0.9}}}}})")
             .find(R"("landline":0.9)") != std::string::npos);
   // The typed API checks the same.
   TenantSettingsPatch p;
   p.identity_weights.ani_u_mobile = 0;
-  CHECK(has_path(issues_of([&] { m.mem->configure_tenant("acme", p); }), {"identity", "weights", "ani", "u", "mobile"}));
+  CHECK(has_path(issues_of([&] { m.mem->configure_tenant("acme", p); }),
+                 {"identity", "weights", "ani", "u", "mobile"}));
   p = {};
   p.identity_weights.recency_within_day = 100;
   CHECK(has_path(issues_of([&] { m.mem->configure_tenant("acme", p); }),

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <optional>
 
 #include "text.hpp"
@@ -15,6 +16,46 @@ using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
 
 const PhoneNumberUtil& util() { return *PhoneNumberUtil::GetInstance(); }
+
+constexpr int kMaxCallingCode = 999;
+constexpr std::size_t kMaxNationalDigits = 17;
+
+// Whether libphonenumber knows a country calling code (its region is not
+// "ZZ"), asked once per code: GetRegionCodeForCountryCode costs thousands of
+// instructions, and every call start parses a number.
+bool known_calling_code(int cc) {
+  static const std::array<bool, kMaxCallingCode + 1> known = [] {
+    std::array<bool, kMaxCallingCode + 1> k{};
+    std::string region;
+    for (int c = 1; c <= kMaxCallingCode; ++c) {
+      util().GetRegionCodeForCountryCode(c, &region);
+      k[static_cast<std::size_t>(c)] = region != "ZZ";
+    }
+    return k;
+  }();
+  return cc >= 1 && cc <= kMaxCallingCode && known[static_cast<std::size_t>(cc)];
+}
+
+// IsPossibleNumberWithReason, remembered: its answer depends only on the
+// country calling code and the length of the national significant number
+// (it tests the length against the metadata of the code's main region), and
+// computing it looks the region up again each time.
+PhoneNumberUtil::ValidationResult possible(const PhoneNumber& n) {
+  // By code and length; 0: not asked yet, else the answer + 1.
+  static std::array<std::atomic<int>, (kMaxCallingCode + 1) * (kMaxNationalDigits + 2)> memo{};
+  std::string nsn;
+  util().GetNationalSignificantNumber(n, &nsn);
+  const int cc = n.country_code();
+  if (cc < 1 || cc > kMaxCallingCode || nsn.size() > kMaxNationalDigits + 1)
+    return util().IsPossibleNumberWithReason(n);
+  std::atomic<int>& slot = memo[static_cast<std::size_t>(cc) * (kMaxNationalDigits + 2) + nsn.size()];
+  int r = slot.load(std::memory_order_relaxed);
+  if (r == 0) {
+    r = static_cast<int>(util().IsPossibleNumberWithReason(n)) + 1;
+    slot.store(r, std::memory_order_relaxed);
+  }
+  return static_cast<PhoneNumberUtil::ValidationResult>(r - 1);
+}
 
 // Words SIP and carriers put in the user part for a withheld number.
 constexpr std::array<std::string_view, 9> kWithheldWords = {
@@ -41,9 +82,7 @@ std::optional<PhoneNumber> international(std::string_view digits) {
   for (std::size_t len = 1; len <= 3; ++len) {
     int cc = 0;
     for (std::size_t i = 0; i < len; ++i) cc = cc * 10 + (digits[i] - '0');
-    std::string region;
-    util().GetRegionCodeForCountryCode(cc, &region);
-    if (region == "ZZ") continue;
+    if (!known_calling_code(cc)) continue;
     const std::string_view national = digits.substr(len);
     if (national.empty() || national.size() > 17) return std::nullopt;
     PhoneNumber n;
@@ -66,7 +105,7 @@ std::optional<PhoneNumber> international(std::string_view digits) {
 ParsedPhone accept(const PhoneNumber& n, std::string e164) {
   if (std::find(kPlaceholderNumbers.begin(), kPlaceholderNumbers.end(), e164) != kPlaceholderNumbers.end())
     return withheld("withheld caller ID (placeholder number " + e164 + ")");
-  switch (util().IsPossibleNumberWithReason(n)) {
+  switch (possible(n)) {
     case PhoneNumberUtil::IS_POSSIBLE: return ParsedPhone{ParsedPhone::Kind::number, std::move(e164), ""};
     case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY: return invalid("a local number without its area code");
     case PhoneNumberUtil::TOO_SHORT: return invalid("too few digits for a phone number");
