@@ -98,9 +98,12 @@ int main(int argc, char** argv) {
       better = better && m.wrong_reuse < r.systems[i].metrics.wrong_reuse && m.ece < r.systems[i].metrics.ece;
     std::cout << fmt::format(
         "\ntargets for callmem default: wrong-person reuse {:.3f}% (<= 0.1%: {}), recall {:.1f}% (>= 95%: {}), "
-        "ECE {:.4f} (<= 0.03: {}), strictly better than both baselines on both: {}\n",
+        "ECE {:.4f} (<= 0.03: {}), strictly better than both baselines on both: {}\n"
+        "  recall without the starts recognisable only by a number others called from too (the issue asks to "
+        "confirm those): {:.1f}% ({}/{})\n",
         100 * m.wrong_reuse_rate(), m.wrong_reuse_rate() <= 0.001 ? "met" : "NOT met", 100 * m.recall(),
-        m.recall() >= 0.95 ? "met" : "NOT met", m.ece, m.ece <= 0.03 ? "met" : "NOT met", better ? "yes" : "NO");
+        m.recall() >= 0.95 ? "met" : "NOT met", m.ece, m.ece <= 0.03 ? "met" : "NOT met", better ? "yes" : "NO",
+        100 * m.recall_apart(), m.recognised_apart, m.recognisable_apart);
     if (!svg.empty()) {
       if (!write_file(svg, callmem::sim::svg_reliability(r))) throw std::runtime_error("cannot write " + svg);
       std::cout << "reliability diagram: " << svg << "\n";

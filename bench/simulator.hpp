@@ -86,6 +86,12 @@ struct Call {
   // truth, system-independent: an identifier presented now was used by this
   // person on an earlier call within ttl_days (see "recognisable" in README)
   bool identifier_seen = false;
+  // truth: the only such identifier is a number that another person also
+  // called from within ttl_days before this call (a household or office
+  // line): no identity key given at start was used by this person within
+  // ttl_days. The issue's rule "with several customers on one number and
+  // nothing else to tell them apart, the answer is confirm" applies.
+  bool shared_number_only = false;
   bool recycled_number = false;   // the presented number had an earlier owner
   bool scored = true;             // in the scored weeks (not the warm-up)
 };
@@ -131,6 +137,7 @@ struct StartRecord {
   double confidence = 0;
   Rec rec = Rec::ignore;
   bool recognisable = false;
+  bool shared_number_only = false;  // recognisable only by a number others called from (Call::shared_number_only)
   Cause cause = Cause::own_mobile;
   // What the host learned on `confirm` (it asked the caller): 1 right person, 0 not, -1 not asked.
   int confirmed = -1;
@@ -155,6 +162,11 @@ struct Metrics {
   std::int64_t wrong_existing = 0;       // any existing ref owned by another person
   std::int64_t recognisable = 0;
   std::int64_t recognised = 0;           // recognisable and reuse with the caller's own ref
+  // The same without the recognisable starts whose only identifier is a
+  // number others called from too (StartRecord::shared_number_only): the
+  // issue requires those to be answered confirm, so they cannot be recognised.
+  std::int64_t recognisable_apart = 0;
+  std::int64_t recognised_apart = 0;
   std::int64_t people_split = 0;         // people owning more than one ref
   std::int64_t people_seen = 0;          // people owning at least one ref
   std::array<std::int64_t, kCauses> calls_by_cause{};
@@ -166,6 +178,9 @@ struct Metrics {
 
   double wrong_reuse_rate() const { return calls ? double(wrong_reuse) / double(calls) : 0; }
   double recall() const { return recognisable ? double(recognised) / double(recognisable) : 0; }
+  double recall_apart() const {
+    return recognisable_apart ? double(recognised_apart) / double(recognisable_apart) : 0;
+  }
   double confirm_share() const { return calls ? double(confirm) / double(calls) : 0; }
 };
 

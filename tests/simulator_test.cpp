@@ -81,6 +81,24 @@ TEST_CASE("simulator metrics: recall counts reuse with the caller's own ref amon
   CHECK(m.confirm_share() == doctest::Approx(0.2));
 }
 
+TEST_CASE("simulator metrics: the second recall leaves out starts recognisable only by a shared number") {
+  std::vector<StartRecord> rs = {
+      rec(1, 1, 0.9, Rec::reuse, true),    // recognised
+      rec(1, 1, 0.4, Rec::confirm, true),  // missed
+      rec(2, 2, 0.4, Rec::confirm, true),  // confirm on a shared number alone: left out
+      rec(3, 3, 0.9, Rec::reuse, true),    // reused anyway on a shared number alone: left out too
+  };
+  rs[2].shared_number_only = true;
+  rs[3].shared_number_only = true;
+  const Metrics m = score(rs);
+  CHECK(m.recognisable == 4);
+  CHECK(m.recognised == 2);
+  CHECK(m.recall() == doctest::Approx(0.5));
+  CHECK(m.recognisable_apart == 2);
+  CHECK(m.recognised_apart == 1);
+  CHECK(m.recall_apart() == doctest::Approx(0.5));
+}
+
 TEST_CASE("simulator baseline: exact-ANI on a shared number reuses the first-created ref for another person") {
   // Two people of a household calling from the family landline in two formats.
   World w;
@@ -141,7 +159,7 @@ TEST_CASE("simulator generator: seeded, time-ordered, with the kinds of calls th
   REQUIRE(a.calls.size() == b.calls.size());
   REQUIRE(a.calls.size() > 1000);
   std::set<std::string> ids;
-  int withheld = 0, spoofed = 0, shared = 0, with_key = 0, open = 0;
+  int withheld = 0, spoofed = 0, shared = 0, with_key = 0, open = 0, shared_only = 0;
   for (std::size_t i = 0; i < a.calls.size(); ++i) {
     const Call& c = a.calls[i];
     CHECK(c.call_id == b.calls[i].call_id);
@@ -156,6 +174,13 @@ TEST_CASE("simulator generator: seeded, time-ordered, with the kinds of calls th
       CHECK(a.numbers[static_cast<std::size_t>(c.number)].owners.front() != c.person);
     }
     shared += c.kind == CallKind::own && a.numbers[static_cast<std::size_t>(c.number)].kind != LineKind::mobile;
+    // Recognisable only by a number others called from too: a household or office line.
+    if (c.shared_number_only) {
+      ++shared_only;
+      CHECK(c.identifier_seen);
+      REQUIRE(c.kind == CallKind::own);
+      CHECK(a.numbers[static_cast<std::size_t>(c.number)].kind != LineKind::mobile);
+    }
     with_key += c.external_ids.count("crm_id") + c.external_ids.count("account_number") + c.external_ids.count("email") > 0;
     open += c.intent_status == "open";
     // Every call carries a per-interaction id.
@@ -169,6 +194,8 @@ TEST_CASE("simulator generator: seeded, time-ordered, with the kinds of calls th
   CHECK(withheld / n == doctest::Approx(0.05).epsilon(0.5));
   CHECK(spoofed > 0);
   CHECK(shared > 0);
+  CHECK(shared_only > 0);
+  CHECK(shared_only < shared);
   CHECK(with_key / n > 0.15);
   CHECK(open > 0);
   Config other = small();
