@@ -11,45 +11,21 @@
 #include "callmem/callmem.hpp"
 #include "identity/scorer.hpp"
 #include "json/codec.hpp"
+#include "scorer_fixture.hpp"
 #include "temp_dir.hpp"
 #include "time.hpp"
 
 using namespace callmem;
+using namespace callmem::scorer_fixture;
 using Path = std::vector<std::string>;
 
 namespace {
 
-const Millis kNow = *parse_iso("2026-02-07T10:30:00.000Z");
-
 // ------------------------------------------------------------- the scorer --
-
-struct Call {
-  CallIdentifiers ids;
-  Telco telco;
-  bool ref_given = false;
-  explicit Call(const char* ani = "+14155551234") {
-    if (ani) {
-      IdentityHints h;
-      h.ani = ani;
-      ids = identifiers_of(h, "US", nullptr);
-    }
-  }
-};
-
-CandidateFacts on_number(const std::string& line = "mobile", Millis days_ago = 1) {
-  CandidateFacts f;
-  f.customer_ref = "a";
-  f.ani_match = true;
-  f.ani_line_type = line;
-  f.ani_last_seen = kNow - days_ago * kDay;
-  f.ani_customers = 1;
-  f.last_seen = kNow - days_ago * kDay;
-  return f;
-}
 
 // The probability the scorer gives the candidate under weights `w` (null: none given).
 double prob(const Call& call, const CandidateFacts& f, const IdentityWeights* w) {
-  CallEvidence e{&call.ids, &call.telco, call.ref_given, kNow};
+  CallEvidence e = call.evidence();
   e.weights = w;
   return make_probabilistic_scorer()->assess(e, {f}).at(0).probability;
 }
@@ -85,7 +61,7 @@ TEST_CASE("weights: the defaults are the documented parameters, and no weights a
   const Call call;
   for (const char* line : {"mobile", "landline", "voip", "toll_free", "fixed_line_or_mobile"}) {
     CAPTURE(line);
-    CHECK(prob(call, on_number(line), &w) == prob(call, on_number(line), nullptr));
+    CHECK(prob(call, on_number("a", line), &w) == prob(call, on_number("a", line), nullptr));
   }
 }
 
@@ -94,22 +70,22 @@ TEST_CASE("weights: each number parameter moves the confidence its way") {
   // A C attestation keeps the mobile's probability off its ceiling, so that each push shows.
   Call gateway;
   gateway.telco.attestation = "C";
-  auto m = with(gateway, on_number("mobile"), [](IdentityWeights& w) { w.ani_m = 0.95; });
+  auto m = with(gateway, on_number("a", "mobile"), [](IdentityWeights& w) { w.ani_m = 0.95; });
   CHECK(m.changed > m.base);
-  m = with(gateway, on_number("mobile"), [](IdentityWeights& w) { w.ani_m = 0.5; });
+  m = with(gateway, on_number("a", "mobile"), [](IdentityWeights& w) { w.ani_m = 0.5; });
   CHECK(m.changed < m.base);
-  m = with(gateway, on_number("mobile"), [](IdentityWeights& w) { w.ani_u_mobile = 0.02; });
+  m = with(gateway, on_number("a", "mobile"), [](IdentityWeights& w) { w.ani_u_mobile = 0.02; });
   CHECK(m.changed < m.base);
-  m = with(call, on_number("landline"), [](IdentityWeights& w) { w.ani_u_landline = 0.2; });
+  m = with(call, on_number("a", "landline"), [](IdentityWeights& w) { w.ani_u_landline = 0.2; });
   CHECK(m.changed > m.base);
-  m = with(call, on_number("voip"), [](IdentityWeights& w) { w.ani_u_voip = 0.8; });
+  m = with(call, on_number("a", "voip"), [](IdentityWeights& w) { w.ani_u_voip = 0.8; });
   CHECK(m.changed < m.base);
-  m = with(gateway, on_number("fixed_line_or_mobile"), [](IdentityWeights& w) { w.ani_u_unknown = 0.1; });
+  m = with(gateway, on_number("a", "fixed_line_or_mobile"), [](IdentityWeights& w) { w.ani_u_unknown = 0.1; });
   CHECK(m.changed < m.base);
-  m = with(call, on_number("toll_free"), [](IdentityWeights& w) { w.ani_u_business = 0.3; });
+  m = with(call, on_number("a", "toll_free"), [](IdentityWeights& w) { w.ani_u_business = 0.3; });
   CHECK(m.changed > m.base);
   // Each u moves its own line type only.
-  m = with(call, on_number("landline"), [](IdentityWeights& w) { w.ani_u_voip = 0.05; });
+  m = with(call, on_number("a", "landline"), [](IdentityWeights& w) { w.ani_u_voip = 0.05; });
   CHECK(m.changed == m.base);
 
   // A number not on file counts against a candidate found otherwise: the
@@ -141,7 +117,7 @@ TEST_CASE("weights: external ids, customer_ref, recency and open intents move th
   CHECK(m.changed < m.base);
   // Disagreement: the surer an id on file is the customer's (m), the stronger against.
   const Call call;
-  CandidateFacts differs = on_number("mobile");
+  CandidateFacts differs = on_number("a", "mobile");
   differs.mismatched_keys = {"crm_id"};
   m = with(call, differs, [](IdentityWeights& w) { w.external_id_m = 0.9; });
   CHECK(m.changed > m.base);
@@ -158,17 +134,17 @@ TEST_CASE("weights: external ids, customer_ref, recency and open intents move th
   Call gateway;
   gateway.telco.attestation = "C";
   gateway.ref_given = true;
-  m = with(gateway, on_number("mobile", 10), [](IdentityWeights& w) { w.customer_ref_m = 0.5; });
+  m = with(gateway, on_number("a", "mobile", 10), [](IdentityWeights& w) { w.customer_ref_m = 0.5; });
   CHECK(m.changed > m.base);
 
   gateway.ref_given = false;
-  m = with(gateway, on_number("mobile", 1), [](IdentityWeights& w) { w.recency_within_day = 8; });
+  m = with(gateway, on_number("a", "mobile", 1), [](IdentityWeights& w) { w.recency_within_day = 8; });
   CHECK(m.changed > m.base);
-  m = with(gateway, on_number("mobile", 5), [](IdentityWeights& w) { w.recency_within_week = 1; });
+  m = with(gateway, on_number("a", "mobile", 5), [](IdentityWeights& w) { w.recency_within_week = 1; });
   CHECK(m.changed < m.base);
-  m = with(gateway, on_number("mobile", 40), [](IdentityWeights& w) { w.recency_over_30_days = 0.25; });
+  m = with(gateway, on_number("a", "mobile", 40), [](IdentityWeights& w) { w.recency_over_30_days = 0.25; });
   CHECK(m.changed < m.base);
-  CandidateFacts intent = on_number("mobile", 10);
+  CandidateFacts intent = on_number("a", "mobile", 10);
   intent.open_intent = true;
   m = with(gateway, intent, [](IdentityWeights& w) { w.open_intent = 8; });
   CHECK(m.changed > m.base);
@@ -179,7 +155,7 @@ TEST_CASE("weights: external ids, customer_ref, recency and open intents move th
 TEST_CASE("weights: feedback re-estimation corrects on top of the tenant's weights") {
   Call call;
   call.telco.line_type = "landline";
-  const CandidateFacts f = on_number("landline");
+  const CandidateFacts f = on_number("a", "landline");
   IdentityWeights w;
   w.ani_u_landline = 0.3;
   LearnedFeedback learned;

@@ -8,40 +8,16 @@
 #include "callmem/callmem.hpp"
 #include "identity/scorer.hpp"
 #include "json/codec.hpp"
+#include "scorer_fixture.hpp"
 #include "temp_dir.hpp"
 #include "time.hpp"
 
 using namespace callmem;
+using namespace callmem::scorer_fixture;
 
 namespace {
 
-const Millis kNow = *parse_iso("2026-02-07T10:30:00.000Z");
 
-struct Call {
-  CallIdentifiers ids;
-  Telco telco;
-  bool ref_given = false;
-
-  explicit Call(const char* ani = "+14155551234") {
-    if (ani) {
-      IdentityHints h;
-      h.ani = ani;
-      ids = identifiers_of(h, "US", nullptr);
-    }
-  }
-  CallEvidence evidence() const { return CallEvidence{&ids, &telco, ref_given, kNow}; }
-};
-
-CandidateFacts on_number(const std::string& ref, const std::string& line = "mobile", Millis days_ago = 1) {
-  CandidateFacts f;
-  f.customer_ref = ref;
-  f.ani_match = true;
-  f.ani_line_type = line;
-  f.ani_last_seen = kNow - days_ago * kDay;
-  f.ani_customers = 1;
-  f.last_seen = kNow - days_ago * kDay;
-  return f;
-}
 
 double score(const Call& call, const CandidateFacts& f) {
   return make_probabilistic_scorer()->assess(call.evidence(), {f}).at(0).confidence;
