@@ -742,6 +742,24 @@ TEST_CASE("codec: open configuration") {
   CHECK_NOTHROW(json::parse_open_config(
       R"({"default_settings":{"levels":{"very_high":0.7,"high":0.7,"medium":0.7}}})"));
   bad("[1]", {});
+
+  // The PostgreSQL store.
+  const auto pg = json::parse_open_config(
+      R"({"store":"postgres","dsn":"postgresql://u@h/db","schema":"calls","pool_size":4})");
+  CHECK(pg.store == "postgres");
+  CHECK(pg.dsn == "postgresql://u@h/db");
+  CHECK(pg.schema == "calls");
+  CHECK(pg.pool_size == 4);
+  CHECK(d.store == "sqlite");
+  CHECK(d.schema == "callmem");
+  CHECK(d.pool_size == 16);
+  bad(R"({"store":"mysql"})", {"store"});
+  bad(R"({"store":"postgres"})", {"dsn"});
+  bad(R"({"store":"postgres","dsn":""})", {"dsn"});
+  bad(R"({"store":"postgres","dsn":"x","pool_size":0})", {"pool_size"});
+  bad(R"({"store":"postgres","dsn":"x","pool_size":1001})", {"pool_size"});
+  bad(R"({"store":"postgres","dsn":"x","schema":""})", {"schema"});
+  bad(R"({"store":"postgres","dsn":"x","schema":")" + std::string(64, 's') + R"("})", {"schema"});
 }
 
 // ---------------------------------------------------------------------------

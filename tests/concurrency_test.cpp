@@ -9,7 +9,7 @@
 
 #include "callmem/callmem.hpp"
 #include "json/codec.hpp"
-#include "processes.hpp"
+#include "races.hpp"
 #include "requests.hpp"
 #include "uuid.hpp"
 #include "temp_dir.hpp"
@@ -39,18 +39,9 @@ TEST_CASE("threads: first calls from one new number at once make one customer") 
   constexpr int kThreads = 8;
   for (int round = 0; round < 5; ++round) {
     const std::string ani = fmt::format("+1415555{:04}", round);
-    std::vector<std::string> refs(kThreads);
-    std::atomic<int> ready{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        ++ready;
-        while (ready.load() < kThreads) std::this_thread::yield();
-        refs[t] = json::read_start_response(mem.start_call_json("acme", first_call(round * 100 + t, ani)))
-                      .customer_ref;
-      });
-    }
-    for (auto& th : threads) th.join();
+    const std::vector<std::string> refs = run_threads(kThreads, [&](int t) {
+      return json::read_start_response(mem.start_call_json("acme", first_call(round * 100 + t, ani))).customer_ref;
+    });
     CHECK(std::set<std::string>(refs.begin(), refs.end()).size() == 1);
   }
 }

@@ -21,7 +21,7 @@
 #include "callmem/callmem.hpp"
 #include "json/codec.hpp"
 #include "store/pg_store.hpp"
-#include "processes.hpp"
+#include "races.hpp"
 #include "store_suite.hpp"
 
 using namespace callmem;
@@ -214,17 +214,9 @@ TEST_CASE("postgres: two nodes taking the first call from one new number make on
   constexpr int kThreads = 8;
   for (int round = 0; round < 10; ++round) {
     const std::string ani = fmt::format("+1415556{:04}", round);
-    std::vector<std::string> refs(kThreads);
-    std::atomic<int> ready{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        ++ready;
-        while (ready.load() < kThreads) std::this_thread::yield();
-        refs[t] = ref_of(nodes[t % 2]->start_call_json("acme", start_json(fmt::format("r{}-{}", round, t), ani)));
-      });
-    }
-    for (auto& th : threads) th.join();
+    const std::vector<std::string> refs = run_threads(kThreads, [&](int t) {
+      return ref_of(nodes[t % 2]->start_call_json("acme", start_json(fmt::format("r{}-{}", round, t), ani)));
+    });
     CAPTURE(round);
     CHECK(std::set<std::string>(refs.begin(), refs.end()).size() == 1);
   }

@@ -1,16 +1,36 @@
-// Forked processes for the tests: several nodes on one database.
-#ifndef CALLMEM_TESTS_PROCESSES_HPP
-#define CALLMEM_TESTS_PROCESSES_HPP
+// Races for the tests: threads released at once, and forked processes (several
+// nodes on one database).
+#ifndef CALLMEM_TESTS_RACES_HPP
+#define CALLMEM_TESTS_RACES_HPP
 
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <exception>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
+
+// Runs body(t) on n threads (t = 0..n-1), released together once all have
+// started, and returns what they returned, by t.
+inline std::vector<std::string> run_threads(int n, const std::function<std::string(int)>& body) {
+  std::vector<std::string> out(static_cast<std::size_t>(n));
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < n; ++t) {
+    threads.emplace_back([&, t] {
+      ++ready;
+      while (ready.load() < n) std::this_thread::yield();
+      out[static_cast<std::size_t>(t)] = body(t);
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  return out;
+}
 
 // Runs body(p) in n forked children (p = 0..n-1) at once, and returns what
 // they returned, concatenated (in no particular order of children). Checks
