@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -379,8 +380,8 @@ int main(int argc, char** argv) {
              "|---:|---|---:|---:|---:|---:|---:|\n");
   for (int threads : thread_counts) {
     const long per_thread = std::max(1L, ops / threads / rounds);
-    std::vector<Floor*> floors;
-    for (int t = 0; t < threads; ++t) floors.push_back(new Floor(dsn, schema));
+    std::vector<std::unique_ptr<Floor>> floors;
+    for (int t = 0; t < threads; ++t) floors.push_back(std::make_unique<Floor>(dsn, schema));
     Result lib_all, floor_all, sqlite_all;
     for (int round = 0; round < rounds; ++round) {
       auto side = [&](const char* which) {
@@ -417,7 +418,6 @@ int main(int argc, char** argv) {
         all.ops += r.ops;
       }
     }
-    for (Floor* f : floors) delete f;
     // Latencies alternate: a start, then its end.
     auto med = [](const Result& r, int parity) {
       std::vector<double> v;

@@ -748,7 +748,6 @@ void set_up(PGconn* pg, const PgOptions& o) {
     if (!PQsendPrepare(pg, name.c_str(), sql_text(static_cast<Sql>(id)), 0, nullptr))
       fail("08006", "lost the connection: " + conn_error(pg));
   }
-  std::vector<Pending> none;
   if (!PQpipelineSync(pg)) fail("08006", "lost the connection: " + conn_error(pg));
   std::string state, message;
   for (int id = 0; id < kSqlCount; ++id) {
@@ -777,8 +776,9 @@ std::unique_ptr<Connection> connect(const PgOptions& o) {
 // Brings the schema to kSchemaVersion, under an advisory lock: nodes opening
 // one fresh database at once take turns.
 void migrate(PGconn* pg, const PgOptions& o) {
+  const std::string migrate_key = "callmem.migrate:" + o.schema;
   char* schema = PQescapeIdentifier(pg, o.schema.c_str(), o.schema.size());
-  char* key = PQescapeLiteral(pg, ("callmem.migrate:" + o.schema).c_str(), o.schema.size() + 16);
+  char* key = PQescapeLiteral(pg, migrate_key.c_str(), migrate_key.size());
   if (!schema || !key) {
     PQfreemem(schema);
     PQfreemem(key);
