@@ -109,8 +109,8 @@ struct Floor {
         "start_response, end_fingerprint, end_response, created_customer, expires_at, identifiers, "
         "feedback_fingerprint, feedback_outcome, feedback_response FROM calls WHERE tenant = $1 AND call_id = $2",
         "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, confirm, billing_enabled, "
-        "price_start_new, price_start_returning, price_end, balance, identity_profile, identity_weights FROM tenants "
-        "WHERE tenant = $1",
+        "price_start_new, price_start_returning, price_end, balance, identity_profile, identity_weights, "
+        "identity_merge_duplicates FROM tenants WHERE tenant = $1",
         "SELECT type, key, value, customer_ref, line_type, first_seen, last_seen, expires_at FROM identities "
         "WHERE tenant = $1 AND (type, key, value) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))",
         "SELECT alias_ref, target_ref, expires_at FROM aliases WHERE tenant = $1 AND alias_ref = ANY($2::text[])",

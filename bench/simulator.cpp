@@ -618,6 +618,10 @@ Metrics score(const std::vector<StartRecord>& records) {
         ++m.wrong_reuse_by_cause[cause];
       }
     }
+    if (r.merged >= 0) {
+      ++m.merges;
+      if (r.merged == 0) ++m.wrong_merges;
+    }
     if (r.recognisable) {
       ++m.recognisable;
       ++m.recognisable_by_cause[cause];
@@ -684,7 +688,7 @@ class Callmem final : public System {
     mem_.end_call_json(tenant_, end_json(c));
   }
   // The host asked the caller after `confirm` and tells callmem what it learned.
-  std::string feedback(const Call& c, const Answer&, bool right_person, const std::string& callers_ref) override {
+  Learned feedback(const Call& c, const Answer&, bool right_person, const std::string& callers_ref) override {
     const std::string body =
         right_person          ? fmt::format(R"({{"call_id": "{}", "outcome": "confirmed"}})", c.call_id)
         : callers_ref.empty() ? fmt::format(R"({{"call_id": "{}", "outcome": "rejected"}})", c.call_id)
@@ -692,7 +696,13 @@ class Callmem final : public System {
                                             c.call_id, callers_ref);
     try {
       const FeedbackResponse r = json::read_feedback_response(mem_.identity_feedback_json(tenant_, body));
-      return r.customer_created ? r.customer_ref : std::string();
+      Learned l;
+      if (r.customer_created) l.made = r.customer_ref;
+      if (r.merge) {
+        l.alias = r.merge->alias;
+        l.alias_of = r.merge->alias_of;
+      }
+      return l;
     } catch (const Error& e) {
       // The ref the host remembers may have expired (404), or the call's
       // customer was new (a rejection has nothing to undo: 409): it moves on.
@@ -765,10 +775,14 @@ std::vector<StartRecord> drive(System& system, const World& world) {
       const bool right = (r.owner < 0 ? c.person : r.owner) == c.person;
       r.confirmed = right ? 1 : 0;
       auto mine = ref_of.find(c.person);
-      const std::string made = system.feedback(c, a, right, mine == ref_of.end() ? std::string() : mine->second);
-      if (!made.empty()) {
-        owner.emplace(made, c.person);  // made for this caller
-        ref_of.emplace(c.person, made);
+      const Learned l = system.feedback(c, a, right, mine == ref_of.end() ? std::string() : mine->second);
+      if (!l.made.empty()) {
+        owner.emplace(l.made, c.person);  // made for this caller
+        ref_of.emplace(c.person, l.made);
+      }
+      if (!l.alias.empty()) {
+        const auto from = owner.find(l.alias), into = owner.find(l.alias_of);
+        r.merged = from != owner.end() && into != owner.end() && from->second == into->second ? 1 : 0;
       }
     }
     if (c.scored) records.push_back(std::move(r));
@@ -884,6 +898,7 @@ std::vector<Row> rows() {
       {"existing-ref answers", [](const Metrics& m) { return fmt::format("{} ({})", m.existing, pct(m.existing, m.calls, 1)); }},
       {"  of which another person's", [](const Metrics& m) { return fmt::format("{} ({})", m.wrong_existing, pct(m.wrong_existing, m.existing, 2)); }},
       {"people given >1 new ref (split)", [](const Metrics& m) { return fmt::format("{} of {}", m.people_split, m.people_seen); }},
+      {"merges by feedback (two people's)", [](const Metrics& m) { return fmt::format("{} ({})", m.merges, m.wrong_merges); }},
   };
 }
 

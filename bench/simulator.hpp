@@ -141,6 +141,9 @@ struct StartRecord {
   Cause cause = Cause::own_mobile;
   // What the host learned on `confirm` (it asked the caller): 1 right person, 0 not, -1 not asked.
   int confirmed = -1;
+  // A merge the host's feedback made: 1 of two refs of the same person, 0 of
+  // two people's (a wrong merge), -1 none.
+  int merged = -1;
 };
 
 inline constexpr int kBins = 10;
@@ -167,6 +170,8 @@ struct Metrics {
   // issue requires those to be answered confirm, so they cannot be recognised.
   std::int64_t recognisable_apart = 0;
   std::int64_t recognised_apart = 0;
+  std::int64_t merges = 0;               // merges made by feedback (StartRecord::merged)
+  std::int64_t wrong_merges = 0;         // of them, two people's refs
   std::int64_t people_split = 0;         // people owning more than one ref
   std::int64_t people_seen = 0;          // people owning at least one ref
   std::array<std::int64_t, kCauses> calls_by_cause{};
@@ -214,6 +219,13 @@ struct Answer {
   Rec rec = Rec::ignore;
 };
 
+// What identity feedback did besides judging the answer.
+struct Learned {
+  std::string made;      // the ref of a customer made for the caller, else ""
+  std::string alias;     // a merge: this ref became an alias...
+  std::string alias_of;  // ...of this one; both "" when no merge
+};
+
 class System {
  public:
   virtual ~System() = default;
@@ -222,9 +234,9 @@ class System {
   // The host learned, by asking the caller after `confirm`, whether the ref
   // it was given is the caller's (right_person), and which ref the caller
   // owns in this system (empty: none): callmem is told, as identity feedback.
-  // Returns the ref of a customer the system made for the caller on the way
-  // (a rejection gives the caller a customer of their own), else "".
-  virtual std::string feedback(const Call& c, const Answer& a, bool right_person, const std::string& callers_ref) {
+  // Returns what the system did on the way: a customer made for the caller
+  // (a rejection gives the caller a customer of their own), a merge.
+  virtual Learned feedback(const Call& c, const Answer& a, bool right_person, const std::string& callers_ref) {
     (void)c, (void)a, (void)right_person, (void)callers_ref;
     return {};
   }

@@ -96,6 +96,10 @@ std::optional<CallCursor> decode_cursor(const std::string& s) {
 // feedback to link later: a spoofer cannot take over someone's number.
 bool spoofable(const Telco& t) { return t.verstat == "TN-Validation-Failed" || t.attestation == "C"; }
 
+// US carriers reassign a disconnected number after 45 days at the least: a
+// number used within that time has not changed hands since.
+constexpr Millis kNumberAgingDays = 45;
+
 // The identifiers of a call that may become a customer's.
 std::vector<Identifier> linkable(const CallIdentifiers& ids, const Telco& telco) {
   std::vector<Identifier> out;
@@ -847,6 +851,57 @@ struct CallMemory::Impl {
     return log;
   }
 
+  // A confirmation that finds the caller made a customer twice: the call's
+  // number is a personal line (a mobile) linked to the confirmed customer x
+  // and to exactly one other, and no identity key tells the two apart (none
+  // is on both with different values). That is one person known twice (a
+  // first call without the number made one customer, a call from the number
+  // another, and a later call with an id linked the number to the first):
+  // the other is merged into x, as a correction would merge it, and the
+  // answer carries the merge (undone by unmerge). Not when the other's last
+  // use of the number, or x's before this call, is older than a carrier's
+  // aging period (the number may have changed hands between them). The
+  // tenant can turn it off (identity.merge_duplicates). `before`: the
+  // number's links as they were before the confirmation refreshed them.
+  std::optional<MergeLog> absorb_duplicate(Transaction& tx, const std::string& tenant, const CallRow& call,
+                                           const std::string& x, const CallIds& ids,
+                                           const std::vector<LinkRow>& before, Millis at, Millis expires,
+                                           FeedbackResponse& resp) const {
+    const auto ani = std::find_if(ids.ids.begin(), ids.ids.end(),
+                                  [](const Identifier& id) { return id.type == "ani"; });
+    if (ani == ids.ids.end()) return std::nullopt;
+    const LinkRow* mine = nullptr;
+    const LinkRow* other = nullptr;
+    for (const LinkRow& l : before) {
+      if (l.customer_ref == x) {
+        mine = &l;
+      } else if (other) {
+        return std::nullopt;  // three or more customers on the number
+      } else {
+        other = &l;
+      }
+    }
+    const auto aged = [&](const LinkRow* l) { return l && at - l->last_seen > kNumberAgingDays * kDay; };
+    if (!other || aged(other) || aged(mine)) return std::nullopt;
+    std::string line = ids.line_type != "unknown" ? ids.line_type : std::string();
+    if (line.empty() && mine) line = mine->line_type;
+    if (line.empty()) line = !other->line_type.empty() ? other->line_type : number_type(ani->value);
+    if (!is_personal_type(line)) return std::nullopt;
+    // An identity key on both with no value in common tells them apart.
+    std::map<std::string, std::set<std::string>> keys;
+    for (const LinkRow& l : tx.links_of(tenant, x, at))
+      if (l.id.type == "external_id") keys[l.id.key].insert(l.id.value);
+    std::map<std::string, bool> agree;
+    for (const LinkRow& l : tx.links_of(tenant, other->customer_ref, at)) {
+      if (l.id.type != "external_id" || !keys.count(l.id.key)) continue;
+      agree[l.id.key] = agree[l.id.key] || keys[l.id.key].count(l.id.value) > 0;
+    }
+    for (const auto& [key, same] : agree)
+      if (!same) return std::nullopt;
+    if (!tx.customer_get(tenant, other->customer_ref, 0)) return std::nullopt;
+    return merge(tx, tenant, call, other->customer_ref, x, at, expires, resp);
+  }
+
   std::string feedback(const std::string& tenant, const FeedbackRequest& req, FeedbackResponse* out) {
     check_tenant(tenant);
     const Millis at = req.at ? req.at : now();
@@ -883,9 +938,13 @@ struct CallMemory::Impl {
     if (x == y && req.outcome != "rejected") {
       // confirmed, or corrected to the call's own customer: a confirmation.
       ensure_customer(*tx, tenant, y, call->started_at, at, expires);
+      std::vector<LinkRow> before;  // the call's number's links, before they are refreshed
+      for (const Identifier& id : ids.ids)
+        if (id.type == "ani" && s.identity_merge_duplicates) before = tx->links_find(tenant, {id}, at);
       resp.links_added = link_to(*tx, tenant, y, ids, at, expires);
       tx->customer_touch(tenant, y, at, expires);
       counted = "confirmed";
+      if (!before.empty()) log = absorb_duplicate(*tx, tenant, *call, y, ids, before, at, expires, resp);
     } else if (req.outcome == "rejected") {
       if (call->created_customer)
         throw Error(Status::conflict, fmt::format("call {} created customer {}: there is no match to reject",

@@ -58,6 +58,7 @@ void apply(TenantSettings& s, const TenantSettingsPatch& p) {
   if (p.ttl_days) s.ttl_days = *p.ttl_days;
   if (p.default_region) s.default_region = *p.default_region;
   if (p.identity_profile) s.identity_profile = *p.identity_profile;
+  if (p.identity_merge_duplicates) s.identity_merge_duplicates = *p.identity_merge_duplicates;
   for (const WeightField& f : kWeightFields)
     if (const auto& v = p.identity_weights.*f.patch) s.identity_weights.*f.value = *v;
   if (p.level_very_high) s.level_very_high = *p.level_very_high;

@@ -965,7 +965,7 @@ TEST_CASE("codec: small responses, exactly") {
         R"({"ttl_days":30,"default_region":"US","identity":{"profile":"probabilistic","weights":)"
         R"({"ani":{"m":0.85,"u":{"mobile":0.002,"landline":0.7,"voip":0.5,"unknown":0.01,"business":0.9}},)"
         R"("external_id":{"m":0.999,"u":0.0005},"customer_ref":{"m":0.99,"u":0.0001},)"
-        R"("recency":{"within_day":2,"within_week":1.5,"over_30_days":0.8},"open_intent":2}},)"
+        R"("recency":{"within_day":2,"within_week":1.5,"over_30_days":0.8},"open_intent":2},"merge_duplicates":true},)"
               R"("levels":{"very_high":0.9,"high":0.7,"medium":0.5},)"
         R"("recommendations":{"reuse":0.5,"confirm":0.3},)"
         R"("billing":{"enabled":false,"prices":{"start_new":1,"start_returning":0,"end":0}}})");

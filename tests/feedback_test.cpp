@@ -417,3 +417,103 @@ TEST_CASE("feedback: bad input names the field and writes nothing") {
   CHECK(m.stats("acme").empty());
   CHECK(m.feedback(fb("a1", "confirmed")).outcome == "confirmed");
 }
+
+namespace {
+
+// One person known twice: a withheld call with an account number makes A, a
+// call from their mobile without it makes B (whose end saves an open intent),
+// and a call from the mobile with the account number is A and links the
+// mobile to A too. `line` is the number's line type; `b_more` adds to B's
+// start hints (an id of B's own).
+struct Twice {
+  std::string a, b;
+};
+Twice known_twice(Fb& m, const std::string& line = "mobile", const std::string& b_more = "") {
+  const auto telco = R"(, "telco": {"line_type": ")" + line + R"("}})";
+  const auto a = m.start(R"({"call_id": "t1", "identity_hints": {"ani": "anonymous",
+      "external_ids": {"account_number": "ACC-1"}}})");
+  const auto b = m.start(R"({"call_id": "t2", "identity_hints": {"ani": "+14155550123")" + b_more + "}" + telco);
+  REQUIRE(b.customer_ref != a.customer_ref);
+  m.end(R"({"call_id": "t2", "intent": "refund", "intent_status": "open", "variables": {"plan": "basic"}})");
+  const auto both = m.start(R"({"call_id": "t3", "identity_hints": {"ani": "+14155550123",
+      "external_ids": {"account_number": "ACC-1"}})" + telco);
+  REQUIRE(both.customer_ref == a.customer_ref);
+  return {a.customer_ref, b.customer_ref};
+}
+
+std::string from_number(const std::string& call_id, const std::string& line = "mobile") {
+  return R"({"call_id": ")" + call_id + R"(", "identity_hints": {"ani": "+14155550123"}, "telco": {"line_type": ")" +
+         line + R"("}})";
+}
+
+}  // namespace
+
+TEST_CASE("confirmed on a mobile that one other customer has, with no id telling them apart: they merge") {
+  Fb m;
+  const Twice t = known_twice(m);
+  // Two customers on the mobile: held for confirmation.
+  const auto held = m.start(from_number("t4"));
+  CHECK(held.identity.recommendation == "confirm");
+  REQUIRE(held.identity.candidates.size() == 1);
+  const std::string kept = held.customer_ref, merged = held.identity.candidates[0].customer_ref;
+  CHECK((kept == t.a || kept == t.b));
+
+  const FeedbackResponse r = m.feedback(fb("t4", "confirmed"));
+  CHECK(r.customer_ref == kept);
+  REQUIRE(r.merge);
+  CHECK(r.merge->alias == merged);
+  CHECK(r.merge->alias_of == kept);
+  CHECK(r.merge->calls >= 1);
+  // One customer now has the account number, the mobile, B's open intent and
+  // variable; the next call from the mobile is reused.
+  const CustomerView one = m.get(kept);
+  CHECK(has_external(one, "account_number", "ACC-1"));
+  CHECK(has_ani(one, "+14155550123"));
+  CHECK(has_call(one, "t2"));
+  CHECK(one.variables.count("plan") == 1);
+  REQUIRE(one.intents.size() == 1);
+  CHECK(one.intents[0].intent == "refund");
+  CHECK(m.get(merged).customer_ref == kept);  // the other ref is an alias
+  const auto next = m.start(from_number("t5"));
+  CHECK(next.customer_ref == kept);
+  CHECK(next.identity.recommendation == "reuse");
+  CHECK(next.identity.candidates.empty());
+
+  // The merge is undone like a correction's: both are back, and the mobile is
+  // held again.
+  UnmergeRequest u;
+  u.merge_id = r.merge->merge_id;
+  const UnmergeResponse undone = m.mem.unmerge("acme", u);
+  CHECK(undone.restored_customer_ref == merged);
+  CHECK(m.get(merged).customer_ref == merged);
+  CHECK(m.start(from_number("t6")).identity.recommendation == "confirm");
+}
+
+TEST_CASE("confirmed: no merge where an id tells the two apart, on a shared line, on an aged number, or when off") {
+  Fb m;
+  std::string line = "mobile";
+  SUBCASE("the other customer has another value of the same key") {
+    known_twice(m, "mobile", R"(, "external_ids": {"account_number": "ACC-2"})");
+  }
+  SUBCASE("a landline: a household's members share it") {
+    line = "landline";
+    known_twice(m, line);
+  }
+  SUBCASE("the tenant turned it off") {
+    CHECK_FALSE(m.mem.configure_tenant_json("acme", R"({"identity": {"merge_duplicates": false}})").empty());
+    known_twice(m);
+  }
+  SUBCASE("the other customer's last call from the number is older than a carrier's aging period") {
+    m.mem.configure_tenant_json("acme", R"({"ttl_days": 120})");
+    m.start(R"({"call_id": "t1", "identity_hints": {"ani": "anonymous", "external_ids": {"account_number": "ACC-1"}}})");
+    m.start(from_number("t2"));
+    m.clock->advance(46 * kDay);
+    m.start(R"({"call_id": "t3", "identity_hints": {"ani": "+14155550123", "external_ids": {"account_number": "ACC-1"}},
+        "telco": {"line_type": "mobile"}})");
+  }
+  const auto held = m.start(from_number("t4", line));
+  REQUIRE(held.identity.candidates.size() == 1);
+  const FeedbackResponse r = m.feedback(fb("t4", "confirmed"));
+  CHECK_FALSE(r.merge);
+  CHECK(m.start(from_number("t5", line)).identity.candidates.size() == 1);  // both still on the number
+}

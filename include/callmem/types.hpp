@@ -227,6 +227,10 @@ struct TenantSettings {
   // or "hosted" (the hosted product's documented additive weights).
   std::string identity_profile = "probabilistic";
   IdentityWeights identity_weights;  // used by the probabilistic profile
+  // Whether a confirmation may merge a customer made twice: the confirmed
+  // customer and one other on the caller's own mobile, with no identity key
+  // telling them apart (docs/feedback.md, "Duplicates found by a confirmation").
+  bool identity_merge_duplicates = true;
   double level_very_high = 0.9;
   double level_high = 0.7;
   double level_medium = 0.5;
@@ -242,6 +246,7 @@ struct TenantSettingsPatch {
   std::optional<std::string> default_region;
   std::optional<std::string> identity_profile;
   IdentityWeightsPatch identity_weights;
+  std::optional<bool> identity_merge_duplicates;
   std::optional<double> level_very_high, level_high, level_medium;
   std::optional<double> reuse, confirm;
   std::optional<bool> billing_enabled;

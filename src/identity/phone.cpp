@@ -213,4 +213,6 @@ bool is_business_type(std::string_view t) {
   return t == "toll_free" || t == "premium_rate" || t == "shared_cost" || t == "uan";
 }
 
+bool is_personal_type(std::string_view t) { return t == "mobile" || t == "personal_number" || t == "pager"; }
+
 }  // namespace callmem

@@ -46,6 +46,12 @@ std::string number_type(const std::string& e164);
 // person (toll free, premium rate, shared cost, corporate UAN).
 bool is_business_type(std::string_view type);
 
+// True for types one person carries (mobile, personal number, pager): such a
+// number is evidence enough on its own. A number of unknown type (North
+// American numbers, until some call's carrier data tells) may be a
+// household's landline.
+bool is_personal_type(std::string_view type);
+
 }  // namespace callmem
 
 #endif

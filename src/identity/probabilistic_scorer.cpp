@@ -77,13 +77,6 @@ double u_of_line(const IdentityWeights& w, const std::string& line) {
 
 const IdentityWeights kDefaultWeights{};
 
-// Lines one person carries: their number is evidence enough on its own. A
-// number of unknown type (North American numbers, until some call's carrier
-// data tells) may be a household's landline.
-bool personal_line(const std::string& line) {
-  return line == "mobile" || line == "personal_number" || line == "pager";
-}
-
 bool low_trust(const Telco& t) { return t.verstat == "TN-Validation-Failed" || t.attestation == "C"; }
 
 class ProbabilisticScorer final : public Scorer {
@@ -116,7 +109,7 @@ class ProbabilisticScorer final : public Scorer {
       // shared by people not known yet (a household, an office, a gateway).
       if (ani_only[i] && distrust)
         out[i].hold = "failed validation or C attestation: confirm identity before using the context";
-      else if (ani_only[i] && !personal_line(out[i].line))
+      else if (ani_only[i] && !is_personal_type(out[i].line))
         out[i].hold = out[i].line + " numbers are often shared: confirm identity before using the context";
       else if (ani_only[i] && candidates[i].ani_customers > 1)
         out[i].hold = "the number is shared by several customers: confirm identity before using the context";
@@ -167,7 +160,7 @@ class ProbabilisticScorer final : public Scorer {
       a.line = line;
       // Recency and an open intent say "this customer calls"; they count
       // only where the number points to one person.
-      identified = w > 0 && personal_line(line) && k == 1;
+      identified = w > 0 && is_personal_type(line) && k == 1;
       const std::string token = line == "mobile" || line == "landline" || line == "voip" ? line : "unknown";
       a.sources.push_back("ani:" + token);
       if (call.learned) {

@@ -630,12 +630,15 @@ void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Iss
     const Path ip = base + "identity";
     if (check_object(*v, ip, is)) {
       for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it)
-        if (view(it->name) != "profile" && view(it->name) != "weights") {
+        if (view(it->name) != "profile" && view(it->name) != "weights" && view(it->name) != "merge_duplicates") {
           const Path kp = ip + key_label(view(it->name));
-          is.add(kp, fmt::format("{} is not a setting (identity has profile and weights)", label(kp)));
+          is.add(kp, fmt::format("{} is not a setting (identity has profile, weights and merge_duplicates)",
+                                 label(kp)));
         }
       if (const Value* f = field(*v, "profile"))
         p.identity_profile = read_enum(*f, ip + "profile", {"probabilistic", "hosted"}, is);
+      if (const Value* f = field(*v, "merge_duplicates"))
+        p.identity_merge_duplicates = read_bool(*f, ip + "merge_duplicates", is);
       if (const Value* f = field(*v, "weights")) read_weights(*f, ip + "weights", {}, p.identity_weights, is);
     }
   }
@@ -1375,6 +1378,7 @@ std::string write(const TenantSettings& s) {
     o.key("profile").str(s.identity_profile);
     o.key("weights");
     write_weights(o, s.identity_weights, false);
+    o.key("merge_duplicates").boolean(s.identity_merge_duplicates);
     o.end_object();
     o.key("levels");
     o.begin_object();

@@ -203,6 +203,10 @@ CREATE TABLE feedback_stats(
     R"sql(
 ALTER TABLE tenants ADD COLUMN identity_weights text NOT NULL DEFAULT '{}';
 )sql",
+    // 3: whether a confirmation may merge a customer made twice.
+    R"sql(
+ALTER TABLE tenants ADD COLUMN identity_merge_duplicates boolean NOT NULL DEFAULT true;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -307,12 +311,12 @@ const char* sql_text(Sql id) {
     case kTenantGet:
       return "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, "
              "confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
-             "identity_profile, identity_weights FROM tenants WHERE tenant = $1";
+             "identity_profile, identity_weights, identity_merge_duplicates FROM tenants WHERE tenant = $1";
     case kTenantPut:
       return "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, "
              "level_medium, reuse, confirm, billing_enabled, price_start_new, price_start_returning, "
-             "price_end, balance, identity_profile, identity_weights) "
-             "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
+             "price_end, balance, identity_profile, identity_weights, identity_merge_duplicates) "
+             "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
              "ON CONFLICT(tenant) DO UPDATE SET ttl_days = excluded.ttl_days, "
              "default_region = excluded.default_region, level_very_high = excluded.level_very_high, "
              "level_high = excluded.level_high, level_medium = excluded.level_medium, "
@@ -320,7 +324,8 @@ const char* sql_text(Sql id) {
              "billing_enabled = excluded.billing_enabled, price_start_new = excluded.price_start_new, "
              "price_start_returning = excluded.price_start_returning, price_end = excluded.price_end, "
              "balance = excluded.balance, identity_profile = excluded.identity_profile, "
-             "identity_weights = excluded.identity_weights";
+             "identity_weights = excluded.identity_weights, "
+             "identity_merge_duplicates = excluded.identity_merge_duplicates";
     case kShiftCustomers:
       return "UPDATE customers SET expires_at = expires_at + $2 WHERE tenant = $1";
     case kShiftIdentities:
@@ -1094,7 +1099,8 @@ class PgTransaction final : public Transaction {
                         text_of(t.level_high), text_of(t.level_medium), text_of(t.reuse), text_of(t.confirm),
                         bool_of(t.billing_enabled), text_of(t.prices.start_new),
                         text_of(t.prices.start_returning), text_of(t.prices.end), text_of(row.balance),
-                        t.identity_profile, json::write_identity_weights(t.identity_weights)});
+                        t.identity_profile, json::write_identity_weights(t.identity_weights),
+                        bool_of(t.identity_merge_duplicates)});
     });
   }
 
@@ -1665,6 +1671,7 @@ class PgTransaction final : public Transaction {
     row.balance = s.i64(11);
     t.identity_profile = s.text(12);
     t.identity_weights = json::read_identity_weights(s.text(13));
+    t.identity_merge_duplicates = s.boolean(14);
     return row;
   }
 

@@ -213,6 +213,10 @@ ALTER TABLE feedback_stats ADD COLUMN predicted REAL NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE tenants ADD COLUMN identity_weights TEXT NOT NULL DEFAULT '{}';
 )sql",
+    // 6: whether a confirmation may merge a customer made twice (1: yes).
+    R"sql(
+ALTER TABLE tenants ADD COLUMN identity_merge_duplicates INTEGER NOT NULL DEFAULT 1;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -309,12 +313,12 @@ const char* sql_text(Sql id) {
     case kTenantGet:
       return "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, "
              "confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
-             "identity_profile, identity_weights FROM tenants WHERE tenant = ?1";
+             "identity_profile, identity_weights, identity_merge_duplicates FROM tenants WHERE tenant = ?1";
     case kTenantPut:
       return "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, "
              "level_medium, reuse, confirm, billing_enabled, price_start_new, price_start_returning, "
-             "price_end, balance, identity_profile, identity_weights) "
-             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+             "price_end, balance, identity_profile, identity_weights, identity_merge_duplicates) "
+             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
              "ON CONFLICT(tenant) DO UPDATE SET ttl_days = excluded.ttl_days, "
              "default_region = excluded.default_region, level_very_high = excluded.level_very_high, "
              "level_high = excluded.level_high, level_medium = excluded.level_medium, "
@@ -322,7 +326,8 @@ const char* sql_text(Sql id) {
              "billing_enabled = excluded.billing_enabled, price_start_new = excluded.price_start_new, "
              "price_start_returning = excluded.price_start_returning, price_end = excluded.price_end, "
              "balance = excluded.balance, identity_profile = excluded.identity_profile, "
-             "identity_weights = excluded.identity_weights";
+             "identity_weights = excluded.identity_weights, "
+             "identity_merge_duplicates = excluded.identity_merge_duplicates";
     case kShiftCustomers:
       return "UPDATE customers SET expires_at = expires_at + ?2 WHERE tenant = ?1";
     case kShiftIdentities:
@@ -819,6 +824,7 @@ class SqliteTransaction final : public Transaction {
       row.balance = s.col_i64(11);
       t.identity_profile = s.col_text(12);
       t.identity_weights = json::read_identity_weights(s.col_text(13));
+      t.identity_merge_duplicates = s.col_i64(14) != 0;
       return row;
     });
   }
@@ -842,7 +848,8 @@ class SqliteTransaction final : public Transaction {
           .i64(12, t.prices.end)
           .i64(13, row.balance)
           .text(14, t.identity_profile)
-          .text(15, weights);
+          .text(15, weights)
+          .i64(16, t.identity_merge_duplicates ? 1 : 0);
       s.run();
     });
   }
