@@ -99,6 +99,44 @@ TEST_CASE("simulator metrics: the second recall leaves out starts recognisable o
   CHECK(m.recall_apart() == doctest::Approx(0.5));
 }
 
+// A system that answers each call with a ref named by the test, and on
+// `confirm` reports the merge it was given.
+class Scripted final : public System {
+ public:
+  std::vector<Answer> answers;
+  Learned merge;
+  Answer start(const Call& c) override { return answers[static_cast<std::size_t>(c.index)]; }
+  void end(const Call&) override {}
+  Learned feedback(const Call&, const Answer&, bool, const std::string&) override { return merge; }
+};
+
+TEST_CASE("simulator driver: a merge the feedback reports is of one person's refs or of two people's") {
+  World w;
+  for (int i = 0; i < 4; ++i) {
+    Call c;
+    c.index = i;
+    c.person = i == 0 ? 0 : 1;
+    c.kind = CallKind::withheld;  // no number to look up
+    c.start = c.end = 1000 * (i + 1);
+    w.calls.push_back(c);
+  }
+  Scripted s;
+  // Person 0 gets "p0", person 1 "p1" and then "p1b" (split); the last call is held.
+  s.answers = {{"p0", 0, Rec::ignore}, {"p1", 0, Rec::ignore}, {"p1b", 0, Rec::ignore}, {"p1", 0.4, Rec::confirm}};
+  SUBCASE("person 1's two refs") {
+    s.merge = Learned{"", "p1b", "p1"};
+    const Metrics m = score(drive(s, w));
+    CHECK(m.merges == 1);
+    CHECK(m.wrong_merges == 0);
+  }
+  SUBCASE("person 0's ref into person 1's") {
+    s.merge = Learned{"", "p0", "p1"};
+    const Metrics m = score(drive(s, w));
+    CHECK(m.merges == 1);
+    CHECK(m.wrong_merges == 1);
+  }
+}
+
 TEST_CASE("simulator baseline: exact-ANI on a shared number reuses the first-created ref for another person") {
   // Two people of a household calling from the family landline in two formats.
   World w;
@@ -217,4 +255,7 @@ TEST_CASE("simulator: callmem's default beats both baselines on wrong-person reu
   CHECK(def.wrong_reuse_rate() <= exact.wrong_reuse_rate());
   CHECK(def.ece < hosted.ece);
   CHECK(def.ece < exact.ece);
+  // Confirmations merged people made twice, and never two people.
+  CHECK(def.merges > 0);
+  CHECK(def.wrong_merges == 0);
 }

@@ -369,4 +369,5 @@ TEST_CASE("sqlite store: identity weights are one text column, '{}' for the defa
   CHECK(tx->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
   CHECK(tx->tenant_get("old")->settings.identity_weights.ani_u_landline == 0.7);
   CHECK(tx->tenant_get("old")->settings.identity_weights.ani_m == 0.85);
+  CHECK(tx->tenant_get("old")->settings.identity_merge_duplicates);  // migration 6's default
 }

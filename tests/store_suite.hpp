@@ -144,6 +144,7 @@ inline void tenants(Store& store) {
   row.settings.identity_weights.ani_u_landline = 0.3;
   row.settings.identity_weights.external_id_u = 0.00051;
   row.settings.identity_weights.open_intent = 3;
+  row.settings.identity_merge_duplicates = false;
   row.balance = 1234;
   tx->tenant_put("acme", row);
 
@@ -167,6 +168,7 @@ inline void tenants(Store& store) {
   CHECK(got->settings.identity_weights.open_intent == 3);
   CHECK(got->settings.identity_weights.ani_m == 0.85);
   CHECK(got->settings.identity_weights.ani_u_mobile == 0.002);
+  CHECK_FALSE(got->settings.identity_merge_duplicates);
   CHECK(got->balance == 1234);
 
   // Put again replaces the row.

@@ -30,8 +30,9 @@ export interface TenantSettings {
     prices?: { start_new?: number; start_returning?: number; end?: number };
   };
   /** The scorer: "probabilistic" (default) or the hosted product's additive weights;
-   *  the probabilistic scorer's parameters (docs/identity.md). */
-  identity?: { profile?: 'probabilistic' | 'hosted'; weights?: Record<string, unknown> };
+   *  the probabilistic scorer's parameters (docs/identity.md); whether a confirmation
+   *  may merge a customer made twice (default true, docs/feedback.md). */
+  identity?: { profile?: 'probabilistic' | 'hosted'; weights?: Record<string, unknown>; merge_duplicates?: boolean };
 }
 
 export interface OpenConfig {
@@ -235,7 +236,7 @@ export interface IdentityFeedbackResponse {
   links_removed: number;
   intents_moved: number;
   variables_moved: number;
-  /** With corrected: the merge, undone by unmerge({merge_id}). */
+  /** A merge (corrected; or confirmed, of a customer made twice): undone by unmerge({merge_id}). */
   merge: { merge_id: string; alias: string; alias_of: string; moved: Moved; conflicts: number } | null;
   at: Timestamp;
 }
