@@ -1064,10 +1064,11 @@ std::string markdown_report(const RunResult& r) {
     o += "\n";
   }
   o += "\nTargets (issue): wrong-person reuse <= 0.1% of calls; recall >= 95%; ECE <= 0.03; strictly better than "
-       "both baselines on wrong-person reuse and ECE. \"excl. shared number only\" is recall without the "
-       "recognisable starts whose only identifier used before is a number another person also called from within "
-       "the TTL (the issue asks to confirm those: several customers on one number, nothing else to tell them "
-       "apart).\n\n";
+       "both baselines on wrong-person reuse and ECE. Recall is judged by \"excl. shared number only\": recall "
+       "without the recognisable starts whose only identifier used before is a number another person also called "
+       "from within the TTL (the issue asks to confirm those: several customers on one number, nothing else to "
+       "tell them apart); \"recall of recognisable\" keeps them. \"merges by feedback\" counts the merges the "
+       "hosts' confirmations made, and in brackets those of two people's refs.\n\n";
   for (const auto& s : r.systems) {
     o += fmt::format("## {}\n\n{}.\n\n| confidence bin | answers | mean confidence | right person |\n|---|---:|---:|---:|\n",
                      s.name, s.note);
