@@ -899,6 +899,12 @@ struct CallMemory::Impl {
     for (const auto& [key, same] : agree)
       if (!same) return std::nullopt;
     if (!tx.customer_get(tenant, other->customer_ref, 0)) return std::nullopt;
+    // A merge that would hold too many variables is left undone: the
+    // confirmation itself stands (a correction's merge is refused instead).
+    std::set<std::string> names;
+    for (const std::string& ref : {x, other->customer_ref})
+      for (const VariableRow& v : tx.variables_of(tenant, ref, 0)) names.insert(v.name);
+    if (names.size() > json::kMaxVariablesPerCustomer) return std::nullopt;
     return merge(tx, tenant, call, other->customer_ref, x, at, expires, resp);
   }
 

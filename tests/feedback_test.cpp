@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <functional>
 
+#include <fmt/format.h>
+
 #include "callmem/callmem.hpp"
 #include "json/codec.hpp"
 #include "store/sqlite_store.hpp"
@@ -498,6 +500,16 @@ TEST_CASE("confirmed: no merge where an id tells the two apart, on a shared line
   SUBCASE("a landline: a household's members share it") {
     line = "landline";
     known_twice(m, line);
+  }
+  SUBCASE("the two would hold more than 256 variables together") {
+    const Twice t = known_twice(m);
+    for (const std::string& ref : {t.a, t.b}) {  // standalone ends naming each customer
+      std::string vars;
+      for (int i = 0; i < 200; ++i) vars += (i ? ", " : "") + fmt::format(R"("{}_{}": 1)", ref.substr(0, 8), i);
+      const auto r = m.end(R"({"call_id": "v-)" + ref + R"(", "customer_ref": ")" + ref + R"(", "variables": {)" +
+                           vars + "}}");
+      CHECK(r.variables_updated == 200);
+    }
   }
   SUBCASE("the tenant turned it off") {
     CHECK_FALSE(m.mem.configure_tenant_json("acme", R"({"identity": {"merge_duplicates": false}})").empty());
