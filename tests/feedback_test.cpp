@@ -512,7 +512,8 @@ TEST_CASE("confirmed: no merge where an id tells the two apart, on a shared line
     }
   }
   SUBCASE("the tenant turned it off") {
-    CHECK_FALSE(m.mem.configure_tenant_json("acme", R"({"identity": {"merge_duplicates": false}})").empty());
+    const std::string settings = m.mem.configure_tenant_json("acme", R"({"identity": {"merge_duplicates": false}})");
+    CHECK(settings.find(R"("merge_duplicates":false)") != std::string::npos);
     known_twice(m);
   }
   SUBCASE("the other customer's last call from the number is older than a carrier's aging period") {

@@ -744,6 +744,10 @@ std::vector<Row> hostile_rows(const Seeded& s) {
       "an unknown weight");
   bad(Op::configure, R"({"identity": {"profile": "hosted", "weight": {}}})", {"identity", "weight"},
       "an unknown identity setting");
+  bad(Op::configure, R"({"identity": {"merge_duplicates": "no"}})", {"identity", "merge_duplicates"},
+      "merge_duplicates a string");
+  bad(Op::configure, R"({"identity": {"merge_duplicates": 0}})", {"identity", "merge_duplicates"},
+      "merge_duplicates a number");
   bad(Op::configure, R"({"ttl_days": 10, "identity": {"profile": "hosted", "weights": {"ani": {"m": 0.9,
       "u": {"voip": 1.5}}}}})", {"identity", "weights", "ani", "u", "voip"},
       "valid ttl_days, profile and ani.m with an invalid u");
