@@ -33,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "callmem/callmem.hpp"
+#include "engine.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace {
@@ -317,20 +317,20 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   const std::string sqlite_path = fmt::format("{}/bench-{}.db", dir, getpid());
 
-  callmem::Options pg_opt;
+  callmem::EngineOptions pg_opt;
   pg_opt.store = "postgres";
   pg_opt.dsn = dsn;
   pg_opt.schema = schema;
   pg_opt.pool_size = max_threads + 2;
   pg_opt.busy_timeout_ms = 60000;
-  callmem::Options sq_opt;
+  callmem::EngineOptions sq_opt;
   sq_opt.path = sqlite_path;
   sq_opt.busy_timeout_ms = 60000;
 
   fmt::print("populating {} customers x {} tenant(s) in PostgreSQL (schema {}) and SQLite ({})\n", customers, tenants,
              schema, sqlite_path);
   {
-    callmem::CallMemory create(pg_opt);
+    callmem::Engine create(pg_opt);
     for (int t = 0; t < tenants; ++t) populate_pg(dsn, schema, fmt::format("acme-{}", t), customers, at0);
   }
   {
@@ -371,8 +371,8 @@ int main(int argc, char** argv) {
     tx->commit();
   }
 
-  callmem::CallMemory pg(pg_opt);
-  callmem::CallMemory sq(sq_opt);
+  callmem::Engine pg(pg_opt);
+  callmem::Engine sq(sq_opt);
   std::atomic<long> seq{0};
   const std::string response(700, 'x');  // about a start response's size
 

@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "callmem/call_memory.hpp"
+#include "engine.hpp"
 #include "callmem/error.hpp"
 #include "json/codec.hpp"
 #include "time.hpp"
@@ -674,7 +674,7 @@ class ExactAni final : public System {
 
 class Callmem final : public System {
  public:
-  Callmem(CallMemory& mem, std::shared_ptr<ManualClock> clock, std::string tenant, const std::string& settings)
+  Callmem(Engine& mem, std::shared_ptr<ManualClock> clock, std::string tenant, const std::string& settings)
       : mem_(mem), clock_(std::move(clock)), tenant_(std::move(tenant)) {
     if (!settings.empty()) mem_.configure_tenant_json(tenant_, settings);
   }
@@ -712,7 +712,7 @@ class Callmem final : public System {
   }
 
  private:
-  CallMemory& mem_;
+  Engine& mem_;
   std::shared_ptr<ManualClock> clock_;
   std::string tenant_;
 };
@@ -721,7 +721,7 @@ class Callmem final : public System {
 
 std::unique_ptr<System> make_exact_ani() { return std::make_unique<ExactAni>(); }
 
-std::unique_ptr<System> make_callmem(CallMemory& mem, std::shared_ptr<ManualClock> clock, std::string tenant,
+std::unique_ptr<System> make_callmem(Engine& mem, std::shared_ptr<ManualClock> clock, std::string tenant,
                                      const std::string& settings_json) {
   return std::make_unique<Callmem>(mem, std::move(clock), std::move(tenant), settings_json);
 }
@@ -838,10 +838,10 @@ RunResult run(const Config& config) {
 
   TempDir dir(config);
   auto clock = std::make_shared<ManualClock>(w.t0);
-  Options options;
+  EngineOptions options;
   options.path = dir.file("accuracy.db");
   options.clock = clock;
-  CallMemory mem(options);
+  Engine mem(options);
   const std::string ttl = fmt::format("\"ttl_days\": {}", config.ttl_days);
 
   struct Spec {

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "callmem/clock.hpp"
+#include "clock.hpp"
 #include "callmem/types.hpp"
 
 namespace callmem {
-class CallMemory;
+class Engine;
 }
 
 namespace callmem::sim {
@@ -249,7 +249,7 @@ std::unique_ptr<System> make_exact_ani();
 
 // callmem through its JSON API, in `tenant` of `mem` (whose clock is `clock`),
 // configured with `settings_json` (e.g. {"identity": {"profile": "hosted"}}).
-std::unique_ptr<System> make_callmem(CallMemory& mem, std::shared_ptr<ManualClock> clock, std::string tenant,
+std::unique_ptr<System> make_callmem(Engine& mem, std::shared_ptr<ManualClock> clock, std::string tenant,
                                      const std::string& settings_json);
 
 // Replays the world's starts and ends through the system in time order, the

@@ -32,7 +32,7 @@
 #include <utility>
 #include <vector>
 
-#include "callmem/call_memory.hpp"
+#include "engine.hpp"
 #include "callmem/callmem.h"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
@@ -339,7 +339,7 @@ class Floor {
     if (rc != SQLITE_OK) sql_fail(db_, rc, sql);
   }
 
-  // The statements of CallMemory::start for one identifier set, when the
+  // The statements of Engine::start for one identifier set, when the
   // tenant was never configured and billing is off: the returning caller
   // (reused, every identifier already linked) or the new caller.
   BENCH_NOINLINE bool start(const StartOp& op, const std::string& day, const std::string& response) {
@@ -423,7 +423,7 @@ class Floor {
     return created;
   }
 
-  // The statements of CallMemory::end for a started call: one intent, the
+  // The statements of Engine::end for a started call: one intent, the
   // given variables, no external ids.
   BENCH_NOINLINE void end(const EndOp& op, const std::string& day, const std::string& response) {
     const Millis at = now_ms();
@@ -709,7 +709,7 @@ struct Samples {
 };
 
 // Returns the number of mismatches (each printed).
-int check_floor(callmem::CallMemory& lib, Floor& floor, Requests& req, std::int64_t customers,
+int check_floor(callmem::Engine& lib, Floor& floor, Requests& req, std::int64_t customers,
                 Samples& samples) {
   int bad = 0;
   auto expect = [&](bool ok, const std::string& what) {
@@ -873,7 +873,7 @@ struct SizeResult {
 
 class Runner {
  public:
-  Runner(callmem::CallMemory& lib, Floor& floor, callmem_db* capi, Requests& req, const Samples& samples)
+  Runner(callmem::Engine& lib, Floor& floor, callmem_db* capi, Requests& req, const Samples& samples)
       : lib_(lib), floor_(floor), capi_(capi), req_(req), samples_(samples) {}
 
   // One block of each kind for one side; records the latencies when `keep`.
@@ -953,7 +953,7 @@ class Runner {
     }
   }
 
-  callmem::CallMemory& lib_;
+  callmem::Engine& lib_;
   Floor& floor_;
   callmem_db* capi_;
   Requests& req_;
@@ -998,9 +998,9 @@ bool run_size(const Config& cfg, std::int64_t n, SizeResult& result) {
   {
     Floor floor(path);
     floor.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    callmem::Options options;
+    callmem::EngineOptions options;
     options.path = path;
-    callmem::CallMemory lib(options);
+    callmem::Engine lib(options);
     callmem_db* capi = nullptr;
     const std::string config = fmt::format(R"({{"path":"{}"}})", json_escape_path(path));
     if (callmem_open(&capi, config.c_str()) != CALLMEM_OK)

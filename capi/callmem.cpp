@@ -1,4 +1,4 @@
-// The C ABI over callmem::CallMemory. Every entry point goes through guard():
+// The C ABI over callmem::Engine. Every entry point goes through guard():
 // no exception crosses the boundary.
 #include "callmem/callmem.h"
 
@@ -7,12 +7,12 @@
 #include <new>
 #include <string>
 
-#include "callmem/call_memory.hpp"
+#include "engine.hpp"
 #include "json/codec.hpp"
 
 struct callmem_db {
-  explicit callmem_db(callmem::Options o) : memory(std::move(o)) {}
-  callmem::CallMemory memory;
+  explicit callmem_db(callmem::EngineOptions o) : memory(std::move(o)) {}
+  callmem::Engine memory;
 };
 
 namespace {
@@ -71,7 +71,7 @@ callmem::Error null_argument(const char* name) {
   return callmem::invalid_field({name}, std::string(name) + " must not be NULL");
 }
 
-using Op = std::string (callmem::CallMemory::*)(const std::string&, std::string_view);
+using Op = std::string (callmem::Engine::*)(const std::string&, std::string_view);
 
 int call(callmem_db* db, const char* tenant, const char* request, char** out, Op op) {
   return guard(out, [&] {
@@ -106,51 +106,51 @@ int callmem_open(callmem_db** out, const char* config_json) {
 void callmem_close(callmem_db* db) { delete db; }
 
 int callmem_call_start(callmem_db* db, const char* tenant, const char* request_json, char** response_json) {
-  return call(db, tenant, request_json, response_json, &callmem::CallMemory::start_call_json);
+  return call(db, tenant, request_json, response_json, &callmem::Engine::start_call_json);
 }
 
 int callmem_call_end(callmem_db* db, const char* tenant, const char* request_json, char** response_json) {
-  return call(db, tenant, request_json, response_json, &callmem::CallMemory::end_call_json);
+  return call(db, tenant, request_json, response_json, &callmem::Engine::end_call_json);
 }
 
 int callmem_customer_get(callmem_db* db, const char* tenant, const char* request_json,
                          char** response_json) {
-  return call(db, tenant, request_json, response_json, &callmem::CallMemory::get_customer_json);
+  return call(db, tenant, request_json, response_json, &callmem::Engine::get_customer_json);
 }
 
 int callmem_customer_forget(callmem_db* db, const char* tenant, const char* request_json,
                             char** response_json) {
-  return call(db, tenant, request_json, response_json, &callmem::CallMemory::forget_customer_json);
+  return call(db, tenant, request_json, response_json, &callmem::Engine::forget_customer_json);
 }
 
 int callmem_customer_export(callmem_db* db, const char* tenant, const char* request_json,
                             char** response_json) {
-  return call(db, tenant, request_json, response_json, &callmem::CallMemory::export_customer_json);
+  return call(db, tenant, request_json, response_json, &callmem::Engine::export_customer_json);
 }
 
 int callmem_tenant_configure(callmem_db* db, const char* tenant, const char* settings_json,
                              char** response_json) {
-  return call(db, tenant, settings_json, response_json, &callmem::CallMemory::configure_tenant_json);
+  return call(db, tenant, settings_json, response_json, &callmem::Engine::configure_tenant_json);
 }
 
 int callmem_credits_grant(callmem_db* db, const char* tenant, const char* request_json,
                           char** response_json) {
-  return call(db, tenant, request_json, response_json, &callmem::CallMemory::grant_credits_json);
+  return call(db, tenant, request_json, response_json, &callmem::Engine::grant_credits_json);
 }
 
 int callmem_usage(callmem_db* db, const char* tenant, const char* request_json, char** response_json) {
   return call(db, tenant, request_json ? request_json : "{}", response_json,
-              &callmem::CallMemory::usage_json);
+              &callmem::Engine::usage_json);
 }
 
 int callmem_identity_feedback(callmem_db* db, const char* tenant, const char* request_json,
                               char** response_json) {
-  return call(db, tenant, request_json, response_json, &callmem::CallMemory::identity_feedback_json);
+  return call(db, tenant, request_json, response_json, &callmem::Engine::identity_feedback_json);
 }
 
 int callmem_identity_unmerge(callmem_db* db, const char* tenant, const char* request_json,
                              char** response_json) {
-  return call(db, tenant, request_json, response_json, &callmem::CallMemory::unmerge_json);
+  return call(db, tenant, request_json, response_json, &callmem::Engine::unmerge_json);
 }
 
 int callmem_purge_expired(callmem_db* db, const char* request_json, char** response_json) {

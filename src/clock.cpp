@@ -1,4 +1,4 @@
-#include "callmem/clock.hpp"
+#include "clock.hpp"
 
 #include <chrono>
 

@@ -1,11 +1,11 @@
-// The contract's scenarios through CallMemory, over a real SQLite file, with
+// The contract's scenarios through Engine, over a real SQLite file, with
 // a manual clock.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include <regex>
 
-#include "callmem/callmem.hpp"
+#include "engine.hpp"
 #include "json/codec.hpp"
 #include "requests.hpp"
 #include "temp_dir.hpp"
@@ -20,10 +20,10 @@ const Millis kT0 = *parse_iso("2026-02-07T10:30:00.000Z");
 struct Memory {
   TempDir dir;
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kT0);
-  CallMemory mem{make_options()};
+  Engine mem{make_options()};
 
-  Options make_options() {
-    Options o;
+  EngineOptions make_options() {
+    EngineOptions o;
     o.path = dir.file("calls.db");
     o.clock = clock;
     return o;

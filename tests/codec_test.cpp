@@ -708,7 +708,7 @@ TEST_CASE("codec: grant, usage and purge") {
 
 TEST_CASE("codec: open configuration") {
   const auto d = json::parse_open_config("");
-  CHECK(d.path == Options{}.path);
+  CHECK(d.path == EngineOptions{}.path);
   CHECK(d.busy_timeout_ms == 5000);
   CHECK(d.default_settings.ttl_days == 30);
   CHECK(!d.clock);

@@ -7,7 +7,7 @@
 #include <set>
 #include <thread>
 
-#include "callmem/callmem.hpp"
+#include "engine.hpp"
 #include "json/codec.hpp"
 #include "races.hpp"
 #include "requests.hpp"
@@ -24,8 +24,8 @@ std::string first_call(int n, const std::string& ani) {
                      n, ani);
 }
 
-Options options_for(const std::string& path) {
-  Options o;
+EngineOptions options_for(const std::string& path) {
+  EngineOptions o;
   o.path = path;
   o.busy_timeout_ms = 20000;
   return o;
@@ -35,7 +35,7 @@ Options options_for(const std::string& path) {
 
 TEST_CASE("threads: first calls from one new number at once make one customer") {
   TempDir dir;
-  CallMemory mem(options_for(dir.file("calls.db")));
+  Engine mem(options_for(dir.file("calls.db")));
   constexpr int kThreads = 8;
   for (int round = 0; round < 5; ++round) {
     const std::string ani = fmt::format("+1415555{:04}", round);
@@ -48,7 +48,7 @@ TEST_CASE("threads: first calls from one new number at once make one customer") 
 
 TEST_CASE("threads: concurrent ends of one customer lose no update") {
   TempDir dir;
-  CallMemory mem(options_for(dir.file("calls.db")));
+  Engine mem(options_for(dir.file("calls.db")));
   constexpr int kThreads = 4, kCalls = 25;
   const std::string ref =
       json::read_start_response(mem.start_call_json("acme", first_call(0, "+14155551234"))).customer_ref;
@@ -73,10 +73,10 @@ TEST_CASE("threads: concurrent ends of one customer lose no update") {
 TEST_CASE("processes: first calls from one new number at once make one customer") {
   TempDir dir;
   const std::string path = dir.file("calls.db");
-  { CallMemory create(options_for(path)); }  // the schema exists before the race
+  { Engine create(options_for(path)); }  // the schema exists before the race
   constexpr int kProcs = 4, kRounds = 10;
   const std::string all = run_processes(kProcs, [&](int p) {
-    CallMemory mem(options_for(path));
+    Engine mem(options_for(path));
     std::string out;
     for (int round = 0; round < kRounds; ++round) {
       const std::string ref =

@@ -1,4 +1,4 @@
-// Identity feedback, merge and unmerge (docs/feedback.md) through CallMemory
+// Identity feedback, merge and unmerge (docs/feedback.md) through Engine
 // over a real SQLite file: each outcome's effect on later calls, replays,
 // conflicts, 404s, bad input, tenant isolation, and the recorded outcomes.
 #include <doctest/doctest.h>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "callmem/callmem.hpp"
+#include "engine.hpp"
 #include "json/codec.hpp"
 #include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
@@ -24,10 +24,10 @@ struct Fb {
   TempDir dir;
   std::string path = dir.file("calls.db");
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kT0);
-  CallMemory mem{make_options()};
+  Engine mem{make_options()};
 
-  Options make_options() {
-    Options o;
+  EngineOptions make_options() {
+    EngineOptions o;
     o.path = path;
     o.clock = clock;
     return o;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "callmem/callmem.hpp"
+#include "engine.hpp"
 #include "identity/scorer.hpp"
 #include "json/codec.hpp"
 #include "scorer_fixture.hpp"
@@ -285,7 +285,7 @@ TEST_CASE("weights: bad values and unknown keys are named by their path") {
                        R"({"default_settings": {"identity": {"weights": {"ani": {"m": 7}}}}})");
                  }),
                  {"default_settings", "identity", "weights", "ani", "m"}));
-  const Options o = json::parse_open_config(
+  const EngineOptions o = json::parse_open_config(
       R"({"default_settings": {"identity": {"weights": {"ani": {"u": {"voip": 0.2}}}}}})");
   CHECK(o.default_settings.identity_weights.ani_u_voip == 0.2);
   CHECK(o.default_settings.identity_weights.ani_u_landline == 0.7);
@@ -359,14 +359,14 @@ namespace {
 struct Memory {
   TempDir dir;
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kNow);
-  std::unique_ptr<CallMemory> mem = open();
+  std::unique_ptr<Engine> mem = open();
   int calls = 0;
 
-  std::unique_ptr<CallMemory> open() {
-    Options o;
+  std::unique_ptr<Engine> open() {
+    EngineOptions o;
     o.path = dir.file("calls.db");
     o.clock = clock;
-    return std::make_unique<CallMemory>(o);
+    return std::make_unique<Engine>(o);
   }
   StartResponse start(const std::string& tenant, const std::string& ani, const std::string& line) {
     const std::string id = fmt::format("call{}", ++calls);

@@ -17,14 +17,14 @@
 #include <string_view>
 #include <vector>
 
-#include "callmem/callmem.hpp"
+#include "engine.hpp"
 #include "json/codec.hpp"
 #include "temp_dir.hpp"
 #include "time.hpp"
 
 namespace {
 
-using callmem::CallMemory;
+using callmem::Engine;
 using callmem::Error;
 using callmem::Millis;
 using callmem::Status;
@@ -220,7 +220,7 @@ const char* op_name(Op op) {
   return "?";
 }
 
-std::string run(CallMemory& mem, Op op, const std::string& tenant, std::string_view text) {
+std::string run(Engine& mem, Op op, const std::string& tenant, std::string_view text) {
   switch (op) {
     case Op::start:
       return mem.start_call_json(tenant, text);
@@ -276,11 +276,11 @@ struct Seeded {
   TempDir dir;
   std::string db_path = dir.file("calls.db");
   std::shared_ptr<callmem::ManualClock> clock = std::make_shared<callmem::ManualClock>(kT0);
-  CallMemory mem{options()};
+  Engine mem{options()};
   std::string ref_a, ref_b;
 
-  callmem::Options options() {
-    callmem::Options o;
+  callmem::EngineOptions options() {
+    callmem::EngineOptions o;
     o.path = db_path;
     o.clock = clock;
     return o;

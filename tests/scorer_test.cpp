@@ -5,7 +5,7 @@
 
 #include <numeric>
 
-#include "callmem/callmem.hpp"
+#include "engine.hpp"
 #include "identity/scorer.hpp"
 #include "json/codec.hpp"
 #include "scorer_fixture.hpp"
@@ -171,11 +171,11 @@ namespace {
 struct Memory {
   TempDir dir;
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kNow);
-  CallMemory mem{make_options()};
+  Engine mem{make_options()};
   int calls = 0;
 
-  Options make_options() {
-    Options o;
+  EngineOptions make_options() {
+    EngineOptions o;
     o.path = dir.file("calls.db");
     o.clock = clock;
     return o;

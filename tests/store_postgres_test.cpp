@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "callmem/callmem.h"
-#include "callmem/callmem.hpp"
+#include "engine.hpp"
 #include "json/codec.hpp"
 #include "store/pg_store.hpp"
 #include "races.hpp"
@@ -51,8 +51,8 @@ PgOptions pg_options(const std::string& schema) {
 
 std::unique_ptr<Store> make_pg_store() { return std::make_unique<PgStore>(pg_options(fresh_schema())); }
 
-Options memory_options(const std::string& schema) {
-  Options o;
+EngineOptions memory_options(const std::string& schema) {
+  EngineOptions o;
   o.store = "postgres";
   o.dsn = dsn();
   o.schema = schema;
@@ -83,7 +83,7 @@ std::string ref_of(const std::string& start_response) {
   return json::read_start_response(start_response).customer_ref;
 }
 
-CustomerView customer(CallMemory& mem, const std::string& ref) {
+CustomerView customer(Engine& mem, const std::string& ref) {
   GetRequest g;
   g.who.customer_ref = ref;
   return mem.get_customer("acme", g);
@@ -135,10 +135,10 @@ TEST_CASE("postgres: an unreachable server is busy, a bad dsn refused, with the 
     CHECK(e.status() == Status::busy);
     CHECK(std::string(e.what()).find("cannot connect") != std::string::npos);
   }
-  Options bad;
+  EngineOptions bad;
   bad.store = "postgres";
   try {
-    CallMemory m(bad);
+    Engine m(bad);
     FAIL("opened without a dsn");
   } catch (const Error& e) {
     CHECK(e.status() == Status::invalid);
@@ -150,7 +150,7 @@ TEST_CASE("postgres: an unreachable server is busy, a bad dsn refused, with the 
 TEST_CASE("postgres: start and end take two round trips each") {
   auto owned = std::make_unique<PgStore>(pg_options(fresh_schema()));
   PgStore* store = owned.get();
-  CallMemory mem(std::move(owned), Options{});
+  Engine mem(std::move(owned), EngineOptions{});
   // Warm: the tenant's feedback counts are read once a minute, not per call.
   mem.start_call_json("acme", start_json("warm-1", "+14155550100"));
   mem.start_call_json("acme", start_json("warm-2", "+14155550100"));
@@ -208,9 +208,9 @@ TEST_CASE("postgres: the C ABI opens a shared memory from its configuration") {
 
 TEST_CASE("postgres: two nodes taking the first call from one new number make one customer") {
   const std::string schema = fresh_schema();
-  CallMemory node_a(memory_options(schema));
-  CallMemory node_b(memory_options(schema));
-  CallMemory* nodes[] = {&node_a, &node_b};
+  Engine node_a(memory_options(schema));
+  Engine node_b(memory_options(schema));
+  Engine* nodes[] = {&node_a, &node_b};
   constexpr int kThreads = 8;
   for (int round = 0; round < 10; ++round) {
     const std::string ani = fmt::format("+1415556{:04}", round);
@@ -224,8 +224,8 @@ TEST_CASE("postgres: two nodes taking the first call from one new number make on
 
 TEST_CASE("postgres: concurrent ends of one customer's calls on two nodes lose no update") {
   const std::string schema = fresh_schema();
-  CallMemory node_a(memory_options(schema));
-  CallMemory node_b(memory_options(schema));
+  Engine node_a(memory_options(schema));
+  Engine node_b(memory_options(schema));
   constexpr int kCalls = 24;
   std::string ref;
   for (int i = 0; i < kCalls; ++i)
@@ -233,7 +233,7 @@ TEST_CASE("postgres: concurrent ends of one customer's calls on two nodes lose n
   std::vector<std::thread> threads;
   for (int i = 0; i < kCalls; ++i) {
     threads.emplace_back([&, i] {
-      CallMemory& node = i % 2 ? node_a : node_b;
+      Engine& node = i % 2 ? node_a : node_b;
       node.end_call_json("acme", fmt::format(R"({{"call_id": "e{}", "intent": "topic_{}", "variables": {{"v{}": {}}}}})",
                                              i, i % 6, i, i));
     });
@@ -249,8 +249,8 @@ TEST_CASE("postgres: concurrent ends of one customer's calls on two nodes lose n
 
 TEST_CASE("postgres: credits are never overdrawn by nodes racing") {
   const std::string schema = fresh_schema();
-  CallMemory node_a(memory_options(schema));
-  CallMemory node_b(memory_options(schema));
+  Engine node_a(memory_options(schema));
+  Engine node_b(memory_options(schema));
   node_a.configure_tenant_json("acme", R"({"billing": {"enabled": true, "prices": {"start_new": 1}}})");
   node_a.grant_credits_json("acme", R"({"amount": 10, "idempotency_key": "g1"})");
   node_b.grant_credits_json("acme", R"({"amount": 10, "idempotency_key": "g1"})");  // a replay: no more credits
@@ -276,9 +276,9 @@ TEST_CASE("postgres: credits are never overdrawn by nodes racing") {
 TEST_CASE("postgres: several nodes purge at once without double work or deadlock") {
   const std::string schema = fresh_schema();
   auto clock = std::make_shared<ManualClock>(1770000000000);
-  Options o = memory_options(schema);
+  EngineOptions o = memory_options(schema);
   o.clock = clock;
-  CallMemory writer(o);
+  Engine writer(o);
   writer.configure_tenant_json("acme", R"({"ttl_days": 1})");
   constexpr int kCalls = 120;
   for (int i = 0; i < kCalls; ++i) {
@@ -293,7 +293,7 @@ TEST_CASE("postgres: several nodes purge at once without double work or deadlock
   for (int n = 0; n < 3; ++n) {
     threads.emplace_back([&] {
       try {
-        CallMemory node(o);
+        Engine node(o);
         for (;;) {
           const PurgeResult r = node.purge_expired(PurgeRequest{1770000000000 + 3 * 86400000LL, 50});
           deleted += r.deleted.total();
@@ -316,7 +316,7 @@ TEST_CASE("postgres: several nodes purge at once without double work or deadlock
 
 TEST_CASE("postgres: a store reconnects after the server dropped its connections") {
   const std::string schema = fresh_schema();
-  CallMemory mem(memory_options(schema));
+  Engine mem(memory_options(schema));
   const std::string ref = ref_of(mem.start_call_json("acme", start_json("k1", "+14155550144")));
   // Every connection of the library's is killed, as a server restart would.
   CHECK(sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'callmem' "
@@ -332,7 +332,7 @@ TEST_CASE("postgres: a store carries on after the server restarted") {
     return;
   }
   const std::string schema = fresh_schema();
-  CallMemory mem(memory_options(schema));
+  Engine mem(memory_options(schema));
   const std::string ref = ref_of(mem.start_call_json("acme", start_json("r1", "+14155550155")));
   mem.end_call_json("acme", R"({"call_id": "r1", "variables": {"name": "Ann"}})");
   const std::string restart = fmt::format("{}/scripts/pg-server restart '{}'", CALLMEM_SOURCE_DIR, dir);
@@ -374,10 +374,10 @@ TEST_CASE("postgres: a writer waiting past the busy timeout for its tenant is bu
 
 TEST_CASE("postgres: processes as separate nodes hammering one database") {
   const std::string schema = fresh_schema();
-  { CallMemory create(memory_options(schema)); }  // the schema exists before the race
+  { Engine create(memory_options(schema)); }  // the schema exists before the race
   constexpr int kProcs = 4, kCalls = 40, kNumbers = 8;
   const std::string all = run_processes(kProcs, [&](int p) {
-    CallMemory mem(memory_options(schema));
+    Engine mem(memory_options(schema));
     std::string out;
     for (int i = 0; i < kCalls; ++i) {
       const std::string call = fmt::format("p{}-{}", p, i);
@@ -394,7 +394,7 @@ TEST_CASE("postgres: processes as separate nodes hammering one database") {
   std::string ref;
   while (in >> number >> ref) refs[number].insert(ref);
   REQUIRE(refs.size() == kNumbers);
-  CallMemory mem(memory_options(schema));
+  Engine mem(memory_options(schema));
   std::size_t variables = 0;
   for (const auto& [n, set] : refs) {
     CAPTURE(n);

@@ -2,8 +2,6 @@
 #ifndef CALLMEM_HPP
 #define CALLMEM_HPP
 
-#include "callmem/call_memory.hpp"
-#include "callmem/clock.hpp"
 #include "callmem/error.hpp"
 #include "callmem/types.hpp"
 #include "callmem/version.h"

@@ -1117,12 +1117,12 @@ UnmergeRequest parse_unmerge(std::string_view text) {
   });
 }
 
-Options parse_open_config(std::string_view text) {
+EngineOptions parse_open_config(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
     parse_document(text, doc, true);
     Issues is;
-    Options o;
+    EngineOptions o;
     if (const Value* v = field(doc, "store"))
       o.store = read_enum(*v, {"store"}, {"sqlite", "postgres"}, is).value_or(o.store);
     if (const Value* v = field(doc, "path"))

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "callmem/call_memory.hpp"
+#include "engine.hpp"
 #include "callmem/error.hpp"
 #include "callmem/types.hpp"
 
@@ -49,7 +49,7 @@ FeedbackRequest parse_feedback(std::string_view text);
 UnmergeRequest parse_unmerge(std::string_view text);
 // The C ABI's open configuration: {"path": "...", "busy_timeout_ms": 5000,
 // "default_settings": {...settings...}}. Empty text: defaults.
-Options parse_open_config(std::string_view text);
+EngineOptions parse_open_config(std::string_view text);
 
 // The canonical form of a request: equal for requests that mean the same
 // (the legacy shape and the current one, keys in any order). Idempotency

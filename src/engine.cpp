@@ -1,6 +1,6 @@
 // The façade: each operation is one store transaction that reads what it
 // needs, decides (identity through the Scorer), writes, and commits.
-#include "callmem/call_memory.hpp"
+#include "engine.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -161,7 +161,7 @@ Answered answered(const CallRow& call) {
   return a;
 }
 
-std::unique_ptr<Store> open_store(const Options& o) {
+std::unique_ptr<Store> open_store(const EngineOptions& o) {
   if (o.store == "postgres") {
     if (o.dsn.empty()) throw invalid_field({"dsn"}, "dsn is required with store postgres");
     PgOptions p;
@@ -177,8 +177,8 @@ std::unique_ptr<Store> open_store(const Options& o) {
 
 }  // namespace
 
-struct CallMemory::Impl {
-  Options options;
+struct Engine::Impl {
+  EngineOptions options;
   std::unique_ptr<Store> store;
   std::shared_ptr<Clock> clock;
   std::unique_ptr<Scorer> probabilistic = make_probabilistic_scorer();
@@ -1098,35 +1098,35 @@ struct CallMemory::Impl {
 };
 
 
-CallMemory::CallMemory(Options options)
-    : CallMemory(open_store(options), options) {}
+Engine::Engine(EngineOptions options)
+    : Engine(open_store(options), options) {}
 
-CallMemory::CallMemory(std::unique_ptr<Store> store, Options options) : impl_(new Impl) {
+Engine::Engine(std::unique_ptr<Store> store, EngineOptions options) : impl_(new Impl) {
   impl_->options = std::move(options);
   impl_->store = std::move(store);
   impl_->clock = impl_->options.clock ? impl_->options.clock : system_clock();
 }
 
-CallMemory::~CallMemory() = default;
+Engine::~Engine() = default;
 
-const Clock& CallMemory::clock() const { return *impl_->clock; }
+const Clock& Engine::clock() const { return *impl_->clock; }
 
 // A request built in C++ is validated as the wire's would be: its canonical
 // form is a request, parsed with every check of the codec.
-StartResponse CallMemory::start_call(const std::string& tenant, const StartRequest& request) {
+StartResponse Engine::start_call(const std::string& tenant, const StartRequest& request) {
   StartResponse resp;
   std::string text = impl_->start(tenant, json::parse_start(json::canonical(request)), &resp);
   // A replay answers the stored bytes and leaves resp empty.
   return resp.call_id.empty() ? json::read_start_response(text) : resp;
 }
 
-EndResponse CallMemory::end_call(const std::string& tenant, const EndRequest& request) {
+EndResponse Engine::end_call(const std::string& tenant, const EndRequest& request) {
   EndResponse resp;
   std::string text = impl_->end(tenant, json::parse_end(json::canonical(request)), &resp);
   return resp.call_id.empty() ? json::read_end_response(text) : resp;
 }
 
-CustomerView CallMemory::get_customer(const std::string& tenant, const GetRequest& request) {
+CustomerView Engine::get_customer(const std::string& tenant, const GetRequest& request) {
   check_tenant(tenant);
   if (request.history_limit < 1 || request.history_limit > 100)
     throw invalid_field({"history_limit"}, "history_limit must be an integer from 1 to 100");
@@ -1137,7 +1137,7 @@ CustomerView CallMemory::get_customer(const std::string& tenant, const GetReques
   return impl_->view(*tx, tenant, ref, now, request.history_limit, after);
 }
 
-ForgetReceipt CallMemory::forget_customer(const std::string& tenant, const CustomerSelector& who) {
+ForgetReceipt Engine::forget_customer(const std::string& tenant, const CustomerSelector& who) {
   check_tenant(tenant);
   auto tx = impl_->store->begin(true);
   // Erasure reaches expired data that a purge has not deleted yet: judged at time 0.
@@ -1147,7 +1147,7 @@ ForgetReceipt CallMemory::forget_customer(const std::string& tenant, const Custo
   return receipt;
 }
 
-CustomerView CallMemory::export_customer(const std::string& tenant, const CustomerSelector& who) {
+CustomerView Engine::export_customer(const std::string& tenant, const CustomerSelector& who) {
   check_tenant(tenant);
   const Millis now = impl_->now();
   auto tx = impl_->store->begin(false);
@@ -1155,7 +1155,7 @@ CustomerView CallMemory::export_customer(const std::string& tenant, const Custom
   return impl_->view(*tx, tenant, ref, now, std::numeric_limits<std::int64_t>::max(), std::nullopt);
 }
 
-TenantSettings CallMemory::configure_tenant(const std::string& tenant, const TenantSettingsPatch& p) {
+TenantSettings Engine::configure_tenant(const std::string& tenant, const TenantSettingsPatch& p) {
   check_tenant(tenant);
   auto tx = impl_->store->begin(true);
   const std::optional<TenantRow> stored = tx->tenant_get(tenant);
@@ -1170,13 +1170,13 @@ TenantSettings CallMemory::configure_tenant(const std::string& tenant, const Ten
   return s;
 }
 
-TenantSettings CallMemory::tenant_settings(const std::string& tenant) {
+TenantSettings Engine::tenant_settings(const std::string& tenant) {
   check_tenant(tenant);
   auto tx = impl_->store->begin(false);
   return impl_->tenant_of(*tx, tenant).settings;
 }
 
-std::int64_t CallMemory::grant_credits(const std::string& tenant, const CreditGrant& grant) {
+std::int64_t Engine::grant_credits(const std::string& tenant, const CreditGrant& grant) {
   check_tenant(tenant);
   if (grant.amount < 1) throw invalid_field({"amount"}, "amount must be a positive integer");
   if (grant.idempotency_key.empty() || grant.idempotency_key.size() > 128)
@@ -1198,7 +1198,7 @@ std::int64_t CallMemory::grant_credits(const std::string& tenant, const CreditGr
   return row.balance;
 }
 
-UsageReport CallMemory::usage(const std::string& tenant, const UsageRequest& request) {
+UsageReport Engine::usage(const std::string& tenant, const UsageRequest& request) {
   check_tenant(tenant);
   const Millis to = request.to ? request.to : impl_->now();
   if (to < request.from) throw invalid_field({"to"}, "to is before from");
@@ -1209,7 +1209,7 @@ UsageReport CallMemory::usage(const std::string& tenant, const UsageRequest& req
   return r;
 }
 
-PurgeResult CallMemory::purge_expired(const PurgeRequest& request) {
+PurgeResult Engine::purge_expired(const PurgeRequest& request) {
   if (request.limit < 1) throw invalid_field({"limit"}, "limit must be a positive integer");
   const Millis now = request.now ? request.now : impl_->now();
   auto tx = impl_->store->begin(true);
@@ -1220,51 +1220,51 @@ PurgeResult CallMemory::purge_expired(const PurgeRequest& request) {
   return r;
 }
 
-std::string CallMemory::start_call_json(const std::string& tenant, std::string_view request) {
+std::string Engine::start_call_json(const std::string& tenant, std::string_view request) {
   return impl_->start(tenant, json::parse_start(request), nullptr);
 }
-std::string CallMemory::end_call_json(const std::string& tenant, std::string_view request) {
+std::string Engine::end_call_json(const std::string& tenant, std::string_view request) {
   return impl_->end(tenant, json::parse_end(request), nullptr);
 }
-std::string CallMemory::get_customer_json(const std::string& tenant, std::string_view request) {
+std::string Engine::get_customer_json(const std::string& tenant, std::string_view request) {
   return json::write(get_customer(tenant, json::parse_get(request)));
 }
-std::string CallMemory::forget_customer_json(const std::string& tenant, std::string_view request) {
+std::string Engine::forget_customer_json(const std::string& tenant, std::string_view request) {
   return json::write(forget_customer(tenant, json::parse_selector(request)));
 }
-std::string CallMemory::export_customer_json(const std::string& tenant, std::string_view request) {
+std::string Engine::export_customer_json(const std::string& tenant, std::string_view request) {
   return json::write(export_customer(tenant, json::parse_selector(request)));
 }
-std::string CallMemory::configure_tenant_json(const std::string& tenant, std::string_view settings) {
+std::string Engine::configure_tenant_json(const std::string& tenant, std::string_view settings) {
   return json::write(configure_tenant(tenant, json::parse_settings(settings)));
 }
-std::string CallMemory::grant_credits_json(const std::string& tenant, std::string_view request) {
+std::string Engine::grant_credits_json(const std::string& tenant, std::string_view request) {
   return json::write_balance(grant_credits(tenant, json::parse_grant(request)));
 }
-std::string CallMemory::usage_json(const std::string& tenant, std::string_view request) {
+std::string Engine::usage_json(const std::string& tenant, std::string_view request) {
   return json::write(usage(tenant, json::parse_usage(request)));
 }
-std::string CallMemory::purge_expired_json(std::string_view request) {
+std::string Engine::purge_expired_json(std::string_view request) {
   return json::write(purge_expired(json::parse_purge(request)));
 }
 
-FeedbackResponse CallMemory::identity_feedback(const std::string& tenant, const FeedbackRequest& request) {
+FeedbackResponse Engine::identity_feedback(const std::string& tenant, const FeedbackRequest& request) {
   FeedbackResponse resp;
   std::string text = impl_->feedback(tenant, json::parse_feedback(json::canonical(request)), &resp);
   return resp.call_id.empty() ? json::read_feedback_response(text) : resp;
 }
 
-UnmergeResponse CallMemory::unmerge(const std::string& tenant, const UnmergeRequest& request) {
+UnmergeResponse Engine::unmerge(const std::string& tenant, const UnmergeRequest& request) {
   UnmergeResponse resp;
   std::string text = impl_->unmerge(tenant, request, &resp);
   return resp.merge_id.empty() ? json::read_unmerge_response(text) : resp;
 }
 
-std::string CallMemory::identity_feedback_json(const std::string& tenant, std::string_view request) {
+std::string Engine::identity_feedback_json(const std::string& tenant, std::string_view request) {
   return impl_->feedback(tenant, json::parse_feedback(request), nullptr);
 }
 
-std::string CallMemory::unmerge_json(const std::string& tenant, std::string_view request) {
+std::string Engine::unmerge_json(const std::string& tenant, std::string_view request) {
   return impl_->unmerge(tenant, json::parse_unmerge(request), nullptr);
 }
 

@@ -1,17 +1,20 @@
-// callmem::CallMemory, the façade of the library.
+// callmem::Engine, the façade of the core: what the C ABI (capi/) runs.
+// Hosts do not see it: the public C++ API (include/callmem/call_memory.hpp)
+// is a header-only layer over the C ABI, so libcallmem.so exports only
+// callmem_* (docs/api-stability.md).
 //
-// Thread-safety: one CallMemory may be shared by any number of threads; each
+// Thread-safety: one Engine may be shared by any number of threads; each
 // operation takes a store connection of its own. Several processes may open
 // the same SQLite file at once; any number of processes and machines the
 // same PostgreSQL database.
-#ifndef CALLMEM_CALL_MEMORY_HPP
-#define CALLMEM_CALL_MEMORY_HPP
+#ifndef CALLMEM_ENGINE_HPP
+#define CALLMEM_ENGINE_HPP
 
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "callmem/clock.hpp"
+#include "clock.hpp"
 #include "callmem/error.hpp"
 #include "callmem/types.hpp"
 
@@ -19,7 +22,7 @@ namespace callmem {
 
 class Store;
 
-struct Options {
+struct EngineOptions {
   std::string store = "sqlite";     // "sqlite" or "postgres" (docs/storage.md)
   std::string path = "callmem.db";  // SQLite file; ":memory:" for a private in-memory database
   std::string dsn;                  // postgres: a libpq connection string or postgresql:// URI
@@ -30,16 +33,16 @@ struct Options {
   std::shared_ptr<Clock> clock;     // null: the system clock
 };
 
-class CallMemory {
+class Engine {
  public:
   // Opens (and creates or migrates) the store options.store names: the
   // SQLite file at options.path, or the PostgreSQL database at options.dsn.
-  explicit CallMemory(Options options);
+  explicit Engine(EngineOptions options);
   // Over any store (the store suite and custom stores use this).
-  CallMemory(std::unique_ptr<Store> store, Options options);
-  ~CallMemory();
-  CallMemory(const CallMemory&) = delete;
-  CallMemory& operator=(const CallMemory&) = delete;
+  Engine(std::unique_ptr<Store> store, EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   // Typed API. Each throws callmem::Error.
   StartResponse start_call(const std::string& tenant, const StartRequest& request);
