@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine.hpp"
+#include "last_error.hpp"
 #include "json/codec.hpp"
 
 struct callmem_db {
@@ -16,8 +17,6 @@ struct callmem_db {
 };
 
 namespace {
-
-thread_local std::string last_error;
 
 // A copy the caller frees with callmem_free(); NULL when out of memory.
 char* copy_out(const std::string& s) {
@@ -31,7 +30,7 @@ void put(char** out, const std::string& s) {
 }
 
 int fail(const callmem::Error& e, char** out) {
-  last_error = e.what();
+  std::string last_error = e.what();
   if (!e.issues().empty()) {
     last_error += ": ";
     for (std::size_t i = 0; i < e.issues().size(); ++i) {
@@ -41,6 +40,7 @@ int fail(const callmem::Error& e, char** out) {
       last_error += (path.empty() ? "" : path + ": ") + e.issues()[i].message;
     }
   }
+  callmem::capi::set_last_error(last_error);
   try {
     put(out, callmem::json::write_error(e));
   } catch (...) {
@@ -54,7 +54,7 @@ template <class F>
 int guard(char** out, F&& f) noexcept {
   if (out) *out = nullptr;
   try {
-    last_error.clear();
+    callmem::capi::clear_last_error();
     return f();
   } catch (const callmem::Error& e) {
     return fail(e, out);
@@ -90,7 +90,7 @@ extern "C" {
 
 int callmem_open(callmem_db** out, const char* config_json) {
   if (!out) {
-    last_error = "out must not be NULL";
+    callmem::capi::set_last_error("out must not be NULL");
     return CALLMEM_EINVALID;
   }
   *out = nullptr;
@@ -163,7 +163,7 @@ int callmem_purge_expired(callmem_db* db, const char* request_json, char** respo
 
 void callmem_free(void* p) { std::free(p); }
 
-const char* callmem_last_error(void) { return last_error.c_str(); }
+const char* callmem_last_error(void) { return callmem::capi::last_error(); }
 
 int callmem_version_number(void) { return CALLMEM_VERSION_NUMBER; }
 

@@ -17,12 +17,12 @@ set(_callmem_root "${CMAKE_CURRENT_LIST_DIR}/..")
 # dependencies; keep them in step with callmem_core's in the root CMakeLists.txt,
 # with Requires.private / Libs.private in callmem.pc.in and with the
 # find_dependency lines of callmemConfig.cmake.in.
-add_library(callmem_static STATIC ${_callmem_root}/capi/callmem.cpp $<TARGET_OBJECTS:callmem_core>)
+add_library(callmem_static STATIC ${_callmem_root}/capi/callmem.cpp ${_callmem_root}/capi/json.cpp ${_callmem_root}/capi/last_error.cpp $<TARGET_OBJECTS:callmem_core>)
 target_include_directories(callmem_static
   PUBLIC
     $<BUILD_INTERFACE:${_callmem_root}/include>
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
-  PRIVATE ${_callmem_root}/src)
+  PRIVATE ${_callmem_root}/src ${RAPIDJSON_INCLUDE_DIR})
 target_compile_definitions(callmem_static PRIVATE CALLMEM_BUILDING)
 # Debian's libphonenumber ships no CMake or pkg-config file: installed consumers
 # get it (and protobuf, which its headers call) by name from the linker's path.
