@@ -84,8 +84,28 @@ function(callmem_join_paths out base path)
 endfunction()
 callmem_join_paths(CALLMEM_PC_LIBDIR "\${exec_prefix}" "${CMAKE_INSTALL_LIBDIR}")
 callmem_join_paths(CALLMEM_PC_INCLUDEDIR "\${prefix}" "${CMAKE_INSTALL_INCLUDEDIR}")
-set(CALLMEM_PC_PREFIX "@CMAKE_INSTALL_PREFIX@")  # filled in by the install step below
-configure_file(${CMAKE_CURRENT_LIST_DIR}/callmem.pc.in ${PROJECT_BINARY_DIR}/callmem.pc.install @ONLY)
-install(CODE "configure_file(\"${PROJECT_BINARY_DIR}/callmem.pc.install\" \"${PROJECT_BINARY_DIR}/callmem.pc\" @ONLY)"
+# The prefix, and whether libdir needs an rpath, are written at install time,
+# so that `cmake --install --prefix DIR` gives .pc files that point into DIR.
+set(CALLMEM_PC_PREFIX "@CMAKE_INSTALL_PREFIX@")
+set(CALLMEM_PC_RPATH "@CALLMEM_PC_RPATH@")
+foreach(pc callmem callmem-static)
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/${pc}.pc.in ${PROJECT_BINARY_DIR}/${pc}.pc.install @ONLY)
+endforeach()
+install(CODE "
+  if(IS_ABSOLUTE \"${CMAKE_INSTALL_LIBDIR}\")
+    set(_libdir \"${CMAKE_INSTALL_LIBDIR}\")
+  else()
+    set(_libdir \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}\")
+  endif()
+  # The loader's own directories need no rpath; any other does.
+  if(_libdir MATCHES \"^/(usr/)?lib(32|64|x32)?(/[^/]*-linux-gnu[^/]*)?/?$\")
+    set(CALLMEM_PC_RPATH \"\")
+  else()
+    set(CALLMEM_PC_RPATH \"-Wl,-rpath,\\\${libdir} \")
+  endif()
+  foreach(pc callmem callmem-static)
+    configure_file(\"${PROJECT_BINARY_DIR}/\${pc}.pc.install\" \"${PROJECT_BINARY_DIR}/\${pc}.pc\" @ONLY)
+  endforeach()"
   COMPONENT devel)
-install(FILES ${PROJECT_BINARY_DIR}/callmem.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT devel)
+install(FILES ${PROJECT_BINARY_DIR}/callmem.pc ${PROJECT_BINARY_DIR}/callmem-static.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT devel)

@@ -1,8 +1,8 @@
 /*
- * The quick start: a new caller, the end of that call saving an open intent
+ * The demo (scripts/demo): a new caller, the end of that call saving an open intent
  * and variables, then the same caller again, recognised with both.
  *
- *   quickstart [database-file]     (default: quickstart.db, created afresh)
+ *   demo [database-file]     (default: demo.db, created afresh)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@ static int step(const char *title, int rc, char *json) {
 }
 
 int main(int argc, char **argv) {
-  const char *path = argc > 1 ? argv[1] : "quickstart.db";
+  const char *path = argc > 1 ? argv[1] : "demo.db";
   char config[512], *out = NULL;
   callmem_db *db = NULL;
   int rc;
