@@ -1,6 +1,7 @@
 // Type declarations for callmem: the request and response shapes of
-// docs/contract.md. Requests are plain objects (serialised with JSON.stringify);
-// answers are plain objects parsed from the library's JSON.
+// docs/contract.md, as the JSON Schemas of docs/schema/ give them. Requests are
+// plain objects (serialised with JSON.stringify); answers are plain objects
+// parsed from the library's JSON.
 
 /** ISO-8601 UTC with milliseconds and Z, e.g. "2026-02-07T10:30:00.000Z" (an offset is accepted in requests). */
 export type Timestamp = string;
@@ -8,6 +9,17 @@ export type Timestamp = string;
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export type LineType = 'mobile' | 'landline' | 'voip' | 'unknown';
+/** A stored number's line type: the host's LineType, else the numbering plan's. */
+export type StoredLineType =
+  | LineType
+  | 'fixed_line_or_mobile'
+  | 'toll_free'
+  | 'premium_rate'
+  | 'shared_cost'
+  | 'personal_number'
+  | 'pager'
+  | 'uan'
+  | 'voicemail';
 export type Attestation = 'A' | 'B' | 'C';
 export type Verstat = 'TN-Validation-Passed' | 'TN-Validation-Failed' | 'No-TN-Validation';
 export type Channel = 'voice' | 'chat' | 'email' | 'sms';
@@ -15,8 +27,30 @@ export type Direction = 'inbound' | 'outbound';
 export type Level = 'very_high' | 'high' | 'medium' | 'low';
 export type Recommendation = 'reuse' | 'confirm' | 'ignore';
 export type IntentStatus = 'open' | 'resolved' | 'abandoned';
+export type EvidenceSignal =
+  | 'ani'
+  | 'external_id'
+  | 'customer_ref'
+  | 'recency'
+  | 'intent_continuity'
+  | 'feedback'
+  | 'alternatives'
+  | 'new_customer'
+  | 'hold';
 
 // ---- configuration ----
+
+/** The probabilistic scorer's parameters (docs/identity.md); a patch names any of them. */
+export interface IdentityWeights {
+  ani?: {
+    m?: number;
+    u?: { mobile?: number; landline?: number; voip?: number; unknown?: number; business?: number };
+  };
+  external_id?: { m?: number; u?: number };
+  customer_ref?: { m?: number; u?: number };
+  recency?: { within_day?: number; within_week?: number; over_30_days?: number };
+  open_intent?: number;
+}
 
 export interface TenantSettings {
   /** 1-365, default 30. */
@@ -32,7 +66,7 @@ export interface TenantSettings {
   /** The scorer: "probabilistic" (default) or the hosted product's additive weights;
    *  the probabilistic scorer's parameters (docs/identity.md); whether a confirmation
    *  may merge a customer made twice (default true, docs/feedback.md). */
-  identity?: { profile?: 'probabilistic' | 'hosted'; weights?: Record<string, unknown>; merge_duplicates?: boolean };
+  identity?: { profile?: 'probabilistic' | 'hosted'; weights?: IdentityWeights; merge_duplicates?: boolean };
 }
 
 export interface OpenConfig {
@@ -83,10 +117,14 @@ export interface StartCallRequest {
   ani?: string;
   /** Legacy shape: read as if inside identity_hints. */
   external_ids?: Record<string, string>;
+  /** Legacy shape: read as if inside identity_hints. */
+  dnis?: string;
+  /** Legacy shape: read as if inside identity_hints. */
+  customer_ref?: string;
 }
 
 export interface Evidence {
-  signal: string;
+  signal: EvidenceSignal;
   weight: number;
   detail: string;
 }
@@ -169,7 +207,7 @@ export interface StoredIdentity {
   /** The external id's key (type external_id). */
   key?: string;
   value: string;
-  line_type?: LineType;
+  line_type?: StoredLineType;
   first_seen: Timestamp;
   last_seen: Timestamp;
 }
@@ -181,7 +219,7 @@ export interface CallRecord {
   channel: Channel;
   direction: Direction;
   /** Interaction ids kept on the call, never used as identity. */
-  call_data: Record<string, JsonValue>;
+  call_data: Record<string, string>;
 }
 
 export interface Customer {
@@ -267,8 +305,8 @@ export interface UsageRequest {
 
 export interface UsageResponse {
   balance: number;
-  /** One row per day and operation ("start_new", "start_returning", "end", ...). */
-  days: { day: string; operation: string; count: number; credits: number }[];
+  /** One row per UTC day (YYYY-MM-DD) and operation. */
+  days: { day: string; operation: 'start_new' | 'start_returning' | 'end'; count: number; credits: number }[];
 }
 
 export interface PurgeRequest {
@@ -302,7 +340,8 @@ export interface Issue {
 export interface ErrorDocument {
   error: string;
   message: string;
-  details?: { issues?: Issue[] };
+  /** Present when there are field issues. */
+  details?: { issues: Issue[] };
 }
 
 export type StatusCode =
@@ -354,7 +393,7 @@ export class CallMemory {
   endCall(tenant: string, request: EndCallRequest): Promise<EndCallResponse>;
   getCustomer(tenant: string, request: GetCustomerRequest): Promise<Customer>;
   forgetCustomer(tenant: string, request: CustomerSelector): Promise<ForgetResponse>;
-  exportCustomer(tenant: string, request: { customer_ref: string }): Promise<CustomerExport>;
+  exportCustomer(tenant: string, request: CustomerSelector): Promise<CustomerExport>;
   /** Any subset of the settings; answers the tenant's full settings. No argument reads them. */
   configureTenant(tenant: string, settings?: TenantSettings): Promise<TenantSettings>;
   grantCredits(tenant: string, request: GrantCreditsRequest): Promise<{ balance: number }>;

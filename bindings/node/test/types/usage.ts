@@ -21,6 +21,16 @@ export async function usage(): Promise<void> {
   await db.getCustomer('acme', { identity_hints: { ani: '+14155551234' } });
   const removed: number = (await db.forgetCustomer('acme', { customer_ref: start.customer_ref })).removed.calls;
   await db.configureTenant('acme', { ttl_days: 7, billing: { enabled: true } });
+  await db.configureTenant('acme', { identity: { weights: { ani: { u: { landline: 0.3 } }, open_intent: 2 } } });
+  // @ts-expect-error: not an identity weight
+  await db.configureTenant('acme', { identity: { weights: { fax: 0.5 } } });
+  const exported = await db.exportCustomer('acme', { identity_hints: { external_ids: { crm_id: 'CRM_789' } } });
+  const data: string | undefined = exported.calls[0]?.call_data.genesys_session_id;
+  const tollFree: boolean = exported.identities.some((i) => i.line_type === 'toll_free');
+  const held: boolean = !!start.identity.evidence?.some((e) => e.signal === 'hold');
+  // @ts-expect-error: not a signal
+  const odd: boolean = !!start.identity.evidence?.some((e) => e.signal === 'sms');
+  await db.startCall('acme', { call_id: 'call_002', ani: '+14155551234', dnis: '+18005550100' });
   const balance: number = (await db.grantCredits('acme', { amount: 10, idempotency_key: 'k' })).balance;
   const days = (await db.usage('acme')).days.length;
   const more: boolean = (await db.purgeExpired({ limit: 100 })).more;
@@ -46,5 +56,5 @@ export async function usage(): Promise<void> {
     }
   }
   const v: string = callmem.version();
-  void rec, name, intents, seconds, next, removed, balance, days, more, v;
+  void rec, name, intents, seconds, next, removed, balance, days, more, v, data, tollFree, held, odd;
 }
