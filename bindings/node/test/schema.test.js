@@ -5,6 +5,7 @@
 // rejects are rejected by the schemas too.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const callmem = require('..');
@@ -171,14 +172,16 @@ test('every schema works inlined: one document embedding what it references', { 
   assert.equal(inlined({ call_id: 'c1', identity_hints: { ani: '+14155551234' } }), true);
 });
 
-test('the library\'s answers to every operation match the response schemas', { skip }, async () => {
-  const db = await openChecked({ path: dbPath(), busy_timeout_ms: 5000, default_settings: { ttl_days: 30 } });
+// Every operation on a new memory opened with `config`: each request and answer is checked.
+async function everyOperation(config) {
+  const db = await openChecked(config);
   const T = 'acme';
   const ani = '+14155551234';
   try {
     // Settings: read (an empty patch), then a patch naming every group.
     const defaults = await call(db, 'configureTenant', T, {});
     assert.equal(defaults.identity.weights.ani.m, 0.85);
+    if (typeof db.tenantSettings === 'function') assertValid('tenant-settings', await db.tenantSettings(T));
     const settings = await call(db, 'configureTenant', T, {
       ttl_days: 30,
       default_region: 'US',
@@ -319,7 +322,17 @@ test('the library\'s answers to every operation match the response schemas', { s
     assert.ok(checked.has(requestSchema), `no request checked against ${requestSchema}.json`);
     assert.ok(checked.has(answerSchema), `no answer checked against ${answerSchema}.json`);
   }
-});
+}
+
+test('the library\'s answers to every operation match the response schemas', { skip }, () =>
+  everyOperation({ path: dbPath(), busy_timeout_ms: 5000, default_settings: { ttl_days: 30 } }));
+
+const dsn = process.env.CALLMEM_TEST_PG_DSN || '';
+test('the same on PostgreSQL', { skip: skip || (!dsn && 'CALLMEM_TEST_PG_DSN is not set (scripts/test sets it)') }, () =>
+  everyOperation({
+    store: 'postgres', dsn, schema: `node_schema_${crypto.randomBytes(6).toString('hex')}`, pool_size: 4,
+    default_settings: { ttl_days: 30 },
+  }));
 
 // The library answers 404 to every forget by hints: it selects the customer
 // as of time 0, before anyone was created (get and export find them).
