@@ -257,6 +257,24 @@ TEST_CASE("withheld numbers and per-interaction ids never match") {
   CHECK(v.calls[0].call_data.at("five9_call_id") == "F1");
 }
 
+TEST_CASE("numbers come back as they were given, zeros with exponents too") {
+  Memory m;
+  m.start(start_body("c1", "+14155551234"));
+  m.end(R"({"call_id": "c1", "variables": {"zero": 0e206, "big_zero": 0E+50, "negative_zero": -0.0e100,
+      "tenth": 0.1, "list": [5e-324, 1.7976931348623157e308, 12345678901234567890]}})");
+  m.clock->advance(kDay);
+  const auto r = m.start(start_body("c2", "+14155551234"));
+  CHECK(r.variables.at("zero").value.text == "0.0");
+  CHECK(r.variables.at("big_zero").value.text == "0.0");
+  CHECK(r.variables.at("negative_zero").value.text == "-0.0");
+  CHECK(r.variables.at("tenth").value.text == "0.1");
+  CHECK(r.variables.at("list").value.text == "[5e-324,1.7976931348623157e308,12345678901234567890]");
+  // A threshold given as 0e206 is 0.
+  const std::string settings = m.mem.configure_tenant_json("acme", R"({"levels": {"medium": 0e206}})");
+  CHECK(settings.find(R"("medium":0})") != std::string::npos);
+  CHECK(m.mem.tenant_settings("acme").level_medium == 0.0);
+}
+
 TEST_CASE("end: standalone by identity_hints, by customer_ref, unknown call") {
   Memory m;
   const auto e = m.end(R"({"call_id": "dropped", "identity_hints": {"ani": "+14155551234"},

@@ -3,6 +3,11 @@
 
 #include <doctest/doctest.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -363,6 +368,92 @@ TEST_CASE("codec: integers are integral JSON numbers in range") {
   }
   // Too big for a double is a syntax error.
   CHECK(issues_of([&] { json::parse_grant(grant("1e400")); })[0].path.empty());
+}
+
+namespace {
+
+// The double a JSON number means (std::from_chars rounds correctly).
+double number(const std::string& text) {
+  double d = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+  REQUIRE_MESSAGE(ec == std::errc(), text);
+  REQUIRE_MESSAGE(end == text.data() + text.size(), text);
+  return d;
+}
+
+bool same_double(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// A variable's value as the codec keeps it (and writes it back).
+std::string variable_value(const std::string& json) {
+  return json::parse_end(R"({"call_id":"c","variables":{"v":)" + json + "}}").variables.at("v")->text;
+}
+
+}  // namespace
+
+TEST_CASE("codec: a number reads as the double nearest to it, and writes back to that double") {
+  // Debian's RapidJSON 1.1.0 turned these into garbage (undefined behaviour
+  // in its full-precision conversion): a zero is a zero, whatever its exponent.
+  CHECK(variable_value("0e206") == "0.0");
+  CHECK(variable_value("0E+50") == "0.0");
+  CHECK(variable_value("-0.0e100") == "-0.0");
+  CHECK(variable_value("0.000e-400") == "0.0");
+  CHECK(variable_value("[0e206,{\"x\":0E+50}]") == "[0.0,{\"x\":0.0}]");
+  CHECK(json::parse_settings(R"({"levels":{"medium":0e206}})").level_medium == 0.0);
+  CHECK(json::parse_settings(R"({"recommendations":{"confirm":0E+50}})").confirm == 0.0);
+  CHECK(json::parse_settings(R"({"levels":{"medium":-0.0e100}})").level_medium == 0.0);
+  CHECK(has_path(issues_of([] { json::parse_settings(R"({"identity":{"weights":{"open_intent":0e206}}})"); }),
+                 {"identity", "weights", "open_intent"}));
+  CHECK(json::parse_settings(R"({"identity":{"weights":{"ani":{"u":{"landline":5e-1}}}}})")
+            .identity_weights.ani_u_landline == 0.5);
+  // An exponent makes a number that is not an integer, even when it is 0.
+  CHECK(has_path(issues_of([] { json::parse_grant(R"({"amount":0e206,"idempotency_key":"k"})"); }), {"amount"}));
+  CHECK(has_path(issues_of([] { json::parse_purge(R"({"limit":1E+2})"); }), {"limit"}));
+
+  // Decimal forms that are hard to round, at the edges of the range, and
+  // with more digits than a double holds.
+  for (const char* text :
+       {"0.1", "0.30000000000000004", "2.2250738585072011e-308", "2.2250738585072012e-308",
+        "2.2250738585072014e-308", "1.7976931348623157e308", "4.9406564584124654e-324", "5e-324", "2.5e-324",
+        "9007199254740993", "9007199254740993.0", "123456789012345678901234567890", "1e23", "8.41e21",
+        "0.1000000000000000055511151231257827021181583404541015625",
+        "1.00000000000000011102230246251565404236316680908203125", "7.1e-10", "-1234.5678e-3",
+        "0.0000000000000000000000000000000000000000000000001e48", "18446744073709551616",
+        "-9223372036854775809", "1e-320", "123.456e5", "1E22", "1e+22"}) {
+    CAPTURE(text);
+    const std::string kept = variable_value(text);
+    CAPTURE(kept);
+    CHECK(same_double(number(kept), number(text)));
+  }
+
+  // Random doubles, written with 17 significant digits, come back bit for bit.
+  std::mt19937_64 rng(20260207);
+  int tried = 0;
+  while (tried < 20000) {
+    std::uint64_t bits = rng();
+    if (tried % 4 == 1) bits &= 0x800FFFFFFFFFFFFFull;  // subnormals
+    if (tried % 4 == 2) bits = (bits & 0x800FFFFFFFFFFFFFull) | (std::uint64_t{rng() % 2046 + 1} << 52);
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    if (!std::isfinite(d)) continue;
+    ++tried;
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", d);
+    const std::string kept = variable_value(buf);
+    if (!same_double(number(kept), d)) {
+      CAPTURE(buf);
+      CAPTURE(kept);
+      FAIL_CHECK("a double does not come back");
+    }
+  }
+
+  // Outside a double's range, either way: refused, never read as infinity or 0.
+  for (const char* text : {"1e400", "-1e400", "1e-400", "-2.4e-324", "123e-330", "1.7976931348623159e308"}) {
+    CAPTURE(text);
+    const auto issues = issues_of([&] { variable_value(text); });
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].path.empty());
+    CHECK(issues[0].message.rfind("malformed JSON at offset 32: ", 0) == 0);
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -393,6 +393,20 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::start, kGoodStart + repeat(' ', callmem::json::kMaxRequestBytes), none, "over 1 MiB of trailing spaces");
   bad(Op::start, R"({"call_id": "h1", "identity_hints": {"ani": "+14155550100"}, "channel": "voice\q"})", none,
       "bad escape");
+  bad(Op::start, start_extra(R"("pad": 1e-400)"), none, "a number too small for a double (not read as 0)");
+  bad(Op::start, start_extra(R"("pad": -2.4e-324)"), none, "a negative number too small for a double");
+
+  // --- Numbers Debian's RapidJSON 1.1.0 read as garbage: zeros with exponents --------
+  bad(Op::start, start_extra(R"("at": 0e206)"), {"at"}, "at 0e206");
+  bad(Op::configure, R"({"levels": {"very_high": 0e206}})", {"levels"}, "very_high 0e206 is 0, below high");
+  bad(Op::configure, R"({"recommendations": {"reuse": 0E+50}})", {"recommendations"},
+      "reuse 0E+50 is 0, below confirm");
+  bad(Op::configure, R"({"identity": {"weights": {"open_intent": -0.0e100}}})",
+      {"identity", "weights", "open_intent"}, "open_intent -0.0e100 is 0, out of range");
+  bad(Op::configure, R"({"ttl_days": 0e206})", {"ttl_days"}, "ttl_days 0e206 (not an integer)");
+  bad(Op::end, end_extra(R"("variables": {"zero": 0e206, "big": 0E+50, "negative": -0.0e100}, "intent": "")"),
+      {"intent"}, "end: zeros with exponents in variables beside an empty intent");
+
 
   // --- call_id ---------------------------------------------------------------
   bad(Op::start, R"({"identity_hints": {"ani": "+14155550100"}})", {"call_id"}, "call_id missing");
@@ -773,6 +787,7 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   status(Op::grant, R"({"amount": 50, "idempotency_key": "topup-1"})", Status::conflict,
          "grant: a used key with another amount");
   status(Op::grant, kSeedGrant, Status::ok, "grant: a replay changes nothing");
+  bad(Op::grant, R"({"amount": 0E+50, "idempotency_key": "k1"})", {"amount"}, "grant: amount 0E+50");
 
   // --- Usage -------------------------------------------------------------------------------
   bad(Op::usage, "[]", none, "usage: an array");
@@ -796,6 +811,7 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::purge, R"({"now": 0})", {"now"}, "purge: now a number");
   bad(Op::purge, R"({"now": "2099-01-01T00:00:00.000Z", "limit": 0})", {"limit"},
       "purge: a far future now with limit 0 (would delete everything)");
+  bad(Op::purge, R"({"limit": -0.0e100})", {"limit"}, "purge: limit -0.0e100");
 
   // --- Identity feedback and unmerge -----------------------------------------------------
   const std::string ref_b = "\"customer_ref\": \"" + s.ref_b + "\"";

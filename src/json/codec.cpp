@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
@@ -22,7 +23,9 @@
   (static_cast<bool>(x) ? static_cast<void>(0) : throw std::logic_error("rapidjson assertion: " #x))
 #define RAPIDJSON_NOEXCEPT_ASSERT(x) static_cast<void>(0)
 #include <rapidjson/document.h>
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -36,8 +39,10 @@ using rapidjson::SizeType;
 using Value = rapidjson::Value;
 using Path = std::vector<std::string>;
 
+// Numbers reach the document as text and are converted by DocumentBuilder
+// (below), not by RapidJSON.
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseFullPrecisionFlag;
+                                 rapidjson::kParseNumbersAsStringsFlag;
 constexpr std::size_t kMaxIssues = 64;
 constexpr std::int64_t kMaxVariableTtlSeconds = 31536000;
 constexpr std::size_t kMaxCursor = 256;
@@ -152,6 +157,83 @@ class Issues {
   throw invalid_field(std::move(path), std::move(message));
 }
 
+// Whether a JSON number out of a double's range is so close to 0 that it
+// would read as 0 (rather than so large it would read as infinity).
+bool underflows(std::string_view number) {
+  const std::size_t e = number.find_first_of("eE");
+  std::string_view digits = number.substr(0, e);
+  if (!digits.empty() && digits[0] == '-') digits.remove_prefix(1);
+  const std::size_t point = std::min(digits.find('.'), digits.size());
+  const std::size_t first = digits.find_first_not_of("0.");
+  if (first == std::string_view::npos) return true;
+  // The power of ten of the first significant digit.
+  long exponent = first < point ? static_cast<long>(point - first) - 1 : -static_cast<long>(first - point);
+  if (e != std::string_view::npos) {
+    std::string_view x = number.substr(e + 1);
+    const bool negative = !x.empty() && x[0] == '-';
+    if (!x.empty() && (x[0] == '-' || x[0] == '+')) x.remove_prefix(1);
+    long value = 0;
+    for (char c : x) value = std::min(value * 10 + (c - '0'), 100000L);  // beyond any double either way
+    exponent += negative ? -value : value;
+  }
+  return exponent < 0;
+}
+
+// Builds a Document from RapidJSON's parse events, as Document::Parse does,
+// but for numbers. Debian's RapidJSON 1.1.0 converts some numbers wrongly:
+// with full precision, a zero with a large exponent (0e206, -0.0e100) goes
+// through undefined behaviour in its DiyFp normalisation and reads as
+// garbage; without it, decimals are not correctly rounded. std::from_chars
+// rounds correctly (and ignores the locale): every number reads as the
+// double nearest to it, which the writer writes back to that double.
+class DocumentBuilder {
+ public:
+  explicit DocumentBuilder(rapidjson::Document& doc) : doc_(doc) {}
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool String(const char* s, SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool StartObject() { return doc_.StartObject(); }
+  bool Key(const char* s, SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool EndObject(SizeType members) { return doc_.EndObject(members); }
+  bool StartArray() { return doc_.StartArray(); }
+  bool EndArray(SizeType elements) { return doc_.EndArray(elements); }
+
+  // A number's text, valid JSON syntax. As RapidJSON reads them: without a
+  // fraction or an exponent, an integer while it fits 64 bits; else a double.
+  bool RawNumber(const char* s, SizeType n, bool) {
+    const char* end = s + n;
+    if (std::none_of(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; })) {
+      if (*s == '-') {
+        std::int64_t i = 0;
+        if (std::from_chars(s, end, i).ec == std::errc()) return doc_.Int64(i);
+      } else {
+        std::uint64_t u = 0;
+        if (std::from_chars(s, end, u).ec == std::errc()) return doc_.Uint64(u);
+      }
+    }
+    double d = 0;
+    const auto [stop, ec] = std::from_chars(s, end, d);
+    if (ec == std::errc() && stop == end) return doc_.Double(d);
+    // Out of range: never read as 0 or infinity. (RapidJSON itself refuses
+    // most numbers too big, with the same words.)
+    number_error_ = underflows({s, n}) ? "Number too small to be stored in double (and it is not 0)."
+                                       : "Number too big to be stored in double.";
+    return false;
+  }
+
+  // Why RawNumber stopped the parse, or null.
+  const char* number_error() const { return number_error_; }
+
+ private:
+  rapidjson::Document& doc_;
+  const char* number_error_ = nullptr;
+};
+
 // Parses `text` into `doc`, which must then be an object. Empty text is {}
 // when `empty_is_object`.
 void parse_document(std::string_view text, rapidjson::Document& doc, bool empty_is_object,
@@ -165,10 +247,22 @@ void parse_document(std::string_view text, rapidjson::Document& doc, bool empty_
   if (const auto nul = text.find('\0'); nul != std::string_view::npos)
     fail({}, fmt::format("malformed JSON at offset {}: NUL byte", nul));
   if (text.empty()) text = std::string_view("", 0);
-  doc.Parse<kParseFlags>(text.data(), text.size());
-  if (doc.HasParseError())
-    fail({}, fmt::format("malformed JSON at offset {}: {}", doc.GetErrorOffset(),
-                         rapidjson::GetParseError_En(doc.GetParseError())));
+  rapidjson::MemoryStream bytes(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+  rapidjson::Reader reader;
+  DocumentBuilder builder(doc);
+  rapidjson::ParseResult result;
+  auto events = [&](rapidjson::Document&) {
+    result = reader.Parse<kParseFlags>(in, builder);
+    return !result.IsError();
+  };
+  doc.Populate(events);
+  if (result.IsError()) {
+    const char* what = result.Code() == rapidjson::kParseErrorTermination && builder.number_error()
+                           ? builder.number_error()
+                           : rapidjson::GetParseError_En(result.Code());
+    fail({}, fmt::format("malformed JSON at offset {}: {}", result.Offset(), what));
+  }
   if (!doc.IsObject()) fail({}, "request must be a JSON object");
 }
 
