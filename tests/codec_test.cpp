@@ -300,6 +300,62 @@ TEST_CASE("codec: a request must be an object") {
   CHECK(!issues_of([] { json::parse_purge("[]"); }).empty());
 }
 
+TEST_CASE("codec: a key given twice in one object is refused, naming it, in every request") {
+  const auto issues = issues_of([] {
+    json::parse_start(R"({"call_id":5,"call_id":"dup","identity_hints":{"ani":"+14155551234"}})");
+  });
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].path == Path{"call_id"});
+  CHECK(issues[0].message == "call_id is given more than once");
+  CHECK_START_ISSUE(R"({"call_id":"c","identity_hints":{"ani":"+14155551234","ani":"+14155550000"}})",
+                    {"identity_hints", "ani"});
+  // Keys are compared as decoded: "\u0061ni" is "ani"; case matters.
+  CHECK_START_ISSUE(R"({"call_id":"c","identity_hints":{"ani":"1","\u0061ni":"2"}})", {"identity_hints", "ani"});
+  CHECK_NOTHROW(json::parse_start(R"({"call_id":"c","Call_id":"d","identity_hints":{"ani":"1"}})"));
+  // Anywhere: in unknown members, inside a variable's value, inside arrays.
+  CHECK_START_ISSUE(R"({"call_id":"c","identity_hints":{"ani":"1"},"x":[{"y":{"z":1,"z":1}}]})",
+                    {"x", "0", "y", "z"});
+  CHECK_END_ISSUE(R"({"call_id":"c","variables":{"cart":{"items":[{"sku":1},{"sku":2,"sku":3}]}}})",
+                  {"variables", "cart", "items", "1", "sku"});
+  CHECK_END_ISSUE(R"({"call_id":"c","intents":[{"intent":"a","intent":"b"}]})", {"intents", "0", "intent"});
+  CHECK_END_ISSUE(R"({"call_id":"c","intent":"a","intent_status":"open","intent_status":"resolved"})",
+                  {"intent_status"});
+  // Each key given more than once is named once.
+  const auto several = issues_of([] {
+    json::parse_start(R"({"call_id":"c","identity_hints":{"ani":"1"},"a":1,"b":1,"a":2,"a":3,"b":2})");
+  });
+  REQUIRE(several.size() == 2);
+  CHECK(has_path(several, {"a"}));
+  CHECK(has_path(several, {"b"}));
+  // A large object is checked without comparing every pair of keys.
+  std::string many = R"({"call_id":"c","identity_hints":{"ani":"1"},"x":{)";
+  for (int i = 0; i < 50000; ++i) many += "\"k" + std::to_string(i) + "\":0,";
+  CHECK_NOTHROW(json::parse_start(many + "\"k\":0}}"));
+  CHECK_START_ISSUE(many + "\"k777\":0}}", {"x", "k777"});
+
+  // Every other request, the open configuration and tenant settings.
+  const auto named = [](auto parse, const std::string& text, const Path& path) {
+    CAPTURE(text);
+    CHECK(has_path(issues_of([&] { parse(text); }), path));
+  };
+  named(json::parse_get, R"({"customer_ref":"r","customer_ref":"s"})", {"customer_ref"});
+  named(json::parse_get, R"({"customer_ref":"r","history_limit":5,"history_limit":6})", {"history_limit"});
+  named(json::parse_selector, R"({"identity_hints":{"external_ids":{"crm":"1","crm":"2"}}})",
+        {"identity_hints", "external_ids", "crm"});
+  named(json::parse_settings, R"({"ttl_days":7,"ttl_days":8})", {"ttl_days"});
+  named(json::parse_settings, R"({"billing":{"prices":{"end":1,"end":2}}})", {"billing", "prices", "end"});
+  named(json::parse_settings, R"({"identity":{"weights":{"ani":{"u":{"mobile":0.1,"mobile":0.2}}}}})",
+        {"identity", "weights", "ani", "u", "mobile"});
+  named(json::parse_grant, R"({"amount":1,"amount":2,"idempotency_key":"k"})", {"amount"});
+  named(json::parse_usage, R"({"from":"2026-02-07T10:30:00.000Z","from":"2026-02-08T10:30:00.000Z"})", {"from"});
+  named(json::parse_purge, R"({"limit":1,"limit":2})", {"limit"});
+  named(json::parse_feedback, R"({"call_id":"c","outcome":"confirmed","outcome":"rejected"})", {"outcome"});
+  named(json::parse_unmerge, R"({"merge_id":"m","merge_id":"n"})", {"merge_id"});
+  named(json::parse_open_config, R"({"path":"a.db","path":"b.db"})", {"path"});
+  named(json::parse_open_config, R"({"default_settings":{"levels":{"high":0.8,"high":0.6}}})",
+        {"default_settings", "levels", "high"});
+}
+
 TEST_CASE("codec: NUL bytes and invalid UTF-8") {
   // A raw NUL in the text ends nothing: the text is malformed.
   const std::string with_nul = std::string(R"({"call_id":"c","ani":"1"})") + '\0' + "garbage";
@@ -604,8 +660,8 @@ TEST_CASE("codec: end variables") {
   };
   CHECK(json::parse_end(R"({"call_id":"c","variables":)" + vars(256) + "}").variables.size() == 256);
   CHECK_END_ISSUE(R"({"call_id":"c","variables":)" + vars(257) + "}", {"variables"});
-  // A repeated key: the last one wins.
-  CHECK(json::parse_end(R"({"call_id":"c","variables":{"a":1,"a":2}})").variables.at("a")->text == "2");
+  // A repeated key is refused, naming it (no "last one wins").
+  CHECK_END_ISSUE(R"({"call_id":"c","variables":{"a":1,"a":2}})", {"variables", "a"});
 }
 
 TEST_CASE("codec: variable TTLs") {

@@ -407,6 +407,22 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::end, end_extra(R"("variables": {"zero": 0e206, "big": 0E+50, "negative": -0.0e100}, "intent": "")"),
       {"intent"}, "end: zeros with exponents in variables beside an empty intent");
 
+  // --- A key given twice, at any level --------------------------------------------------
+  bad(Op::start, R"({"call_id": 5, "call_id": "dup", "identity_hints": {"ani": "+14155550100"}})", {"call_id"},
+      "call_id twice, the last one valid");
+  bad(Op::start, R"({"call_id": "h1", "call_id": "h1", "identity_hints": {"ani": "+14155550100"}})",
+      {"call_id"}, "call_id twice with the same value");
+  bad(Op::start, start_hints(R"({"ani": "+14155550100", "ani": "+14155550101"})"), {"identity_hints", "ani"},
+      "ani twice");
+  bad(Op::start, start_hints(R"({"ani": "+14155550100", "external_ids": {"crm_id": "1", "crm_id": "2"}})"),
+      {"identity_hints", "external_ids", "crm_id"}, "an external id twice");
+  bad(Op::start, start_extra(R"("telco": {"line_type": "mobile"}, "telco": {"line_type": "landline"})"),
+      {"telco"}, "telco twice");
+  bad(Op::start, R"({"call_id": "seed_a", "call_id": "seed_a", "identity_hints": {"ani": "+14155551234",)"
+                 R"( "external_ids": {"crm_id": "CRM_789"}}, "telco": {"line_type": "mobile"}})",
+      {"call_id"}, "seed_a's start with call_id twice (not a replay)");
+  bad(Op::start, start_extra(R"("pad": [{"x": 1, "y": {"z": 1, "z": 2}}])"), {"pad", "0", "y", "z"},
+      "a key twice deep in an unknown member");
 
   // --- call_id ---------------------------------------------------------------
   bad(Op::start, R"({"identity_hints": {"ani": "+14155550100"}})", {"call_id"}, "call_id missing");
@@ -642,6 +658,13 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   add(Op::end, "other", R"({"call_id": "seed_b", "customer_ref": ")" + s.ref_b + "\"}", Status::not_found, {},
       "end in another tenant naming a call and customer of acme");
   status(Op::end, kSeedEndA, Status::ok, "replay of seed_a's end");
+  bad(Op::end, end_extra(R"("intent": "billing", "intent": "refund")"), {"intent"}, "end: intent twice");
+  bad(Op::end, end_extra(R"("variables": {"cart": {"sku": 1, "sku": 2}})"), {"variables", "cart", "sku"},
+      "end: a key twice inside a variable's value");
+  bad(Op::end, end_extra(R"("variables": {"name": "Ann", "name": "Bo"})"), {"variables", "name"},
+      "end: a variable twice");
+  bad(Op::end, R"({"call_id": "h_end", "identity_hints": {"ani": "+14155550100", "ani": "+14155550101"}})",
+      {"identity_hints", "ani"}, "standalone end: ani twice");
 
   // --- get ---------------------------------------------------------------------
   const std::string ref_a = "\"customer_ref\": \"" + s.ref_a + "\"";
@@ -669,6 +692,7 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   status(Op::get, R"({"identity_hints": {"ani": "+19995550000"}})", Status::not_found, "get: hints matching nobody");
   add(Op::get, "other", "{" + ref_a + "}", Status::not_found, {}, "get: acme's customer asked in tenant other");
   status(Op::get, "{" + ref_a + "}", Status::ok, "get: a read changes nothing");
+  bad(Op::get, "{" + ref_a + ", " + ref_a + "}", {"customer_ref"}, "get: customer_ref twice");
 
   // --- forget and export ---------------------------------------------------------
   bad(Op::forget, "", none, "forget: empty text");
@@ -684,6 +708,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   status(Op::forget, R"({"identity_hints": {"external_ids": {"crm_id": "NOBODY"}}})", Status::not_found,
          "forget: hints matching nobody");
   add(Op::forget, "other", "{" + ref_a + "}", Status::not_found, {}, "forget: acme's customer in tenant other");
+  bad(Op::forget, R"({"identity_hints": {"ani": "+14155551234"}, "identity_hints": {"ani": "+14155559876"}})",
+      {"identity_hints"}, "forget: identity_hints twice");
   bad(Op::export_, "nope", none, "export: not JSON");
   bad(Op::export_, "{}", {"customer_ref"}, "export: neither ref nor hints");
   bad(Op::export_, R"({"customer_ref": {"ref": 1}})", {"customer_ref"}, "export: customer_ref an object");
@@ -691,6 +717,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
          "export: unknown customer_ref");
   add(Op::export_, "other", "{" + ref_a + "}", Status::not_found, {}, "export: acme's customer in tenant other");
   status(Op::export_, "{" + ref_a + "}", Status::ok, "export: a read changes nothing");
+  bad(Op::export_, "{" + ref_a + ", \"customer_ref\": \"" + kUnknownRef + "\"}", {"customer_ref"},
+      "export: customer_ref twice");
 
   // --- Tenant settings -------------------------------------------------------------
   bad(Op::configure, "", none, "settings: empty text");
@@ -765,6 +793,9 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::configure, R"({"ttl_days": 10, "identity": {"profile": "hosted", "weights": {"ani": {"m": 0.9,
       "u": {"voip": 1.5}}}}})", {"identity", "weights", "ani", "u", "voip"},
       "valid ttl_days, profile and ani.m with an invalid u");
+  bad(Op::configure, R"({"ttl_days": 10, "ttl_days": 20})", {"ttl_days"}, "settings: ttl_days twice");
+  bad(Op::configure, R"({"billing": {"enabled": true, "enabled": false}})", {"billing", "enabled"},
+      "settings: billing.enabled twice");
 
   // --- Credits -------------------------------------------------------------------------
   bad(Op::grant, "", none, "grant: empty text");
@@ -787,6 +818,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   status(Op::grant, R"({"amount": 50, "idempotency_key": "topup-1"})", Status::conflict,
          "grant: a used key with another amount");
   status(Op::grant, kSeedGrant, Status::ok, "grant: a replay changes nothing");
+  bad(Op::grant, R"({"amount": 5, "idempotency_key": "k1", "idempotency_key": "k2"})", {"idempotency_key"},
+      "grant: idempotency_key twice");
   bad(Op::grant, R"({"amount": 0E+50, "idempotency_key": "k1"})", {"amount"}, "grant: amount 0E+50");
 
   // --- Usage -------------------------------------------------------------------------------
@@ -798,6 +831,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::usage, R"({"from": "2026-02-07T00:00:00.000Z", "to": "2026-02-06T00:00:00.000Z"})", {"to"},
       "usage: to before from");
   status(Op::usage, "{}", Status::ok, "usage: a read changes nothing");
+  bad(Op::usage, R"({"from": "2026-02-07T00:00:00.000Z", "from": "2026-02-06T00:00:00.000Z"})", {"from"},
+      "usage: from twice");
 
   // --- Purge ---------------------------------------------------------------------------
   bad(Op::purge, "[", none, "purge: truncated");
@@ -811,6 +846,7 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::purge, R"({"now": 0})", {"now"}, "purge: now a number");
   bad(Op::purge, R"({"now": "2099-01-01T00:00:00.000Z", "limit": 0})", {"limit"},
       "purge: a far future now with limit 0 (would delete everything)");
+  bad(Op::purge, R"({"limit": 10, "limit": 20})", {"limit"}, "purge: limit twice");
   bad(Op::purge, R"({"limit": -0.0e100})", {"limit"}, "purge: limit -0.0e100");
 
   // --- Identity feedback and unmerge -----------------------------------------------------
@@ -855,6 +891,9 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::unmerge, R"({"merge_id": 12})", {"merge_id"}, "unmerge: merge_id a number");
   bad(Op::unmerge, "{\"merge_id\": \"" + repeat('m', 65) + "\"}", {"merge_id"}, "unmerge: merge_id 65 chars");
   status(Op::unmerge, "{\"merge_id\": \"" + kUnknownRef + "\"}", Status::not_found, "unmerge: unknown merge_id");
+  bad(Op::unmerge, R"({"merge_id": "a", "merge_id": "b"})", {"merge_id"}, "unmerge: merge_id twice");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "confirmed", "outcome": "rejected"})", {"outcome"},
+      "feedback: outcome twice");
   return rows;
 }
 

@@ -266,7 +266,65 @@ void parse_document(std::string_view text, rapidjson::Document& doc, bool empty_
   if (!doc.IsObject()) fail({}, "request must be a JSON object");
 }
 
-// The member `name` of object `obj` (the last one when repeated), or null.
+// Refuses a key given twice in one object, at any depth (RFC 8259 leaves to
+// each reader which one counts, so the request means nothing definite).
+// Keys compare as decoded: "\u0061" is "a". Each repeated key is named once,
+// with its path.
+void check_unique_keys(const Value& root, Issues& is) {
+  struct Frame {
+    const Value* v;
+    SizeType next;  // the child to visit next; the one being visited is next - 1
+  };
+  std::vector<Frame> stack{{&root, 0}};
+  std::vector<std::string_view> keys;
+  const auto path_to = [&](std::string_view key) {
+    Path p;
+    for (std::size_t i = 0; i + 1 < stack.size(); ++i) {
+      const Value& v = *stack[i].v;
+      const SizeType child = stack[i].next - 1;
+      p.push_back(v.IsObject() ? key_label(view((v.MemberBegin() + child)->name)) : std::to_string(child));
+    }
+    p.push_back(key_label(key));
+    return p;
+  };
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const Value& v = *f.v;
+    const Value* child = nullptr;
+    if (v.IsObject()) {
+      if (f.next == 0 && v.MemberCount() > 1) {
+        // Sorted, so that a large object costs n log n, not n * n.
+        keys.clear();
+        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) keys.push_back(view(it->name));
+        std::sort(keys.begin(), keys.end());
+        for (std::size_t i = 1; i < keys.size(); ++i) {
+          if (keys[i] != keys[i - 1] || (i > 1 && keys[i - 1] == keys[i - 2])) continue;
+          Path p = path_to(keys[i]);
+          std::string message = fmt::format("{} is given more than once", label(p));
+          is.add(std::move(p), std::move(message));
+        }
+      }
+      if (f.next < v.MemberCount()) child = &(v.MemberBegin() + f.next++)->value;
+    } else if (f.next < v.Size()) {
+      child = &v[f.next++];
+    }
+    if (!child)
+      stack.pop_back();
+    else if (child->IsObject() || child->IsArray())
+      stack.push_back({child, 0});
+  }
+}
+
+// A request (or configuration): parsed as above, and no key given twice.
+void parse_request(std::string_view text, rapidjson::Document& doc, bool empty_is_object) {
+  parse_document(text, doc, empty_is_object);
+  Issues is;
+  check_unique_keys(doc, is);
+  is.throw_if_any();
+}
+
+// The member `name` of object `obj` (the last one when repeated: only stored
+// data reaches here unchecked, and the library never writes a key twice), or null.
 const Value* find(const Value& obj, std::string_view name) {
   const Value* found = nullptr;
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it)
@@ -967,7 +1025,7 @@ class Reader {
 StartRequest parse_start(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, false);
+    parse_request(text, doc, false);
     Issues is;
     StartRequest r;
     r.call_id = read_call_id(doc, is);
@@ -986,7 +1044,7 @@ StartRequest parse_start(std::string_view text) {
 EndRequest parse_end(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, false);
+    parse_request(text, doc, false);
     Issues is;
     EndRequest r;
     r.call_id = read_call_id(doc, is);
@@ -1089,7 +1147,7 @@ EndRequest parse_end(std::string_view text) {
 GetRequest parse_get(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, false);
+    parse_request(text, doc, false);
     Issues is;
     GetRequest r;
     r.who = read_selector(doc, is);
@@ -1105,7 +1163,7 @@ GetRequest parse_get(std::string_view text) {
 CustomerSelector parse_selector(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, false);
+    parse_request(text, doc, false);
     Issues is;
     CustomerSelector s = read_selector(doc, is);
     is.throw_if_any();
@@ -1116,7 +1174,7 @@ CustomerSelector parse_selector(std::string_view text) {
 TenantSettingsPatch parse_settings(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, false);
+    parse_request(text, doc, false);
     Issues is;
     TenantSettingsPatch p;
     read_settings(doc, {}, p, is);
@@ -1128,7 +1186,7 @@ TenantSettingsPatch parse_settings(std::string_view text) {
 CreditGrant parse_grant(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, false);
+    parse_request(text, doc, false);
     Issues is;
     CreditGrant g;
     if (const Value* v = field(doc, "amount"))
@@ -1147,7 +1205,7 @@ CreditGrant parse_grant(std::string_view text) {
 UsageRequest parse_usage(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, true);
+    parse_request(text, doc, true);
     Issues is;
     UsageRequest u;
     u.from = read_at(doc, "from", is);
@@ -1160,7 +1218,7 @@ UsageRequest parse_usage(std::string_view text) {
 PurgeRequest parse_purge(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, true);
+    parse_request(text, doc, true);
     Issues is;
     PurgeRequest p;
     p.now = read_at(doc, "now", is);
@@ -1174,7 +1232,7 @@ PurgeRequest parse_purge(std::string_view text) {
 FeedbackRequest parse_feedback(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, false);
+    parse_request(text, doc, false);
     Issues is;
     FeedbackRequest r;
     r.call_id = read_call_id(doc, is);
@@ -1199,7 +1257,7 @@ FeedbackRequest parse_feedback(std::string_view text) {
 UnmergeRequest parse_unmerge(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, false);
+    parse_request(text, doc, false);
     Issues is;
     UnmergeRequest r;
     if (const Value* v = field(doc, "merge_id"))
@@ -1214,7 +1272,7 @@ UnmergeRequest parse_unmerge(std::string_view text) {
 EngineOptions parse_open_config(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;
-    parse_document(text, doc, true);
+    parse_request(text, doc, true);
     Issues is;
     EngineOptions o;
     if (const Value* v = field(doc, "store"))
