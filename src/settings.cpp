@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "callmem/error.hpp"
+#include "identity/phone.hpp"
 
 namespace callmem {
 
@@ -52,6 +53,11 @@ std::string range_message(const WeightField& f, const std::string& name) {
     case Kind::damp: return fmt::format("{} must be a number from {} to 1", name, 1 / kMaxWeightRatio);
   }
   return name + " is out of range";
+}
+
+std::string unknown_region_message(const std::string& name, const std::string& region) {
+  return fmt::format("{} {} is not a region libphonenumber knows (an ISO 3166-1 code, like US or GB)", name,
+                     region);
 }
 
 void apply(TenantSettings& s, const TenantSettingsPatch& p) {
@@ -117,6 +123,11 @@ void check(const TenantSettings& s, const std::vector<std::string>& base) {
   above(w.external_id_m, w.external_id_u, {"external_id", "u"}, "external_id.m");
   above(w.customer_ref_m, w.customer_ref_u, {"customer_ref", "u"}, "customer_ref.m");
   if (s.ttl_days < 1 || s.ttl_days > 365) throw fail({"ttl_days"}, "ttl_days must be an integer from 1 to 365");
+  if (!is_known_region(s.default_region)) {
+    std::vector<std::string> path = base;
+    path.emplace_back("default_region");
+    throw fail({"default_region"}, unknown_region_message(dotted(path), s.default_region));
+  }
   for (double t : {s.level_very_high, s.level_high, s.level_medium})
     if (!(t >= 0 && t <= 1)) throw fail({"levels"}, "levels must be numbers in [0, 1]");
   for (double t : {s.reuse, s.confirm})

@@ -16,9 +16,14 @@ void apply(TenantSettings& s, const TenantSettingsPatch& p);
 
 // Throws Error(Status::invalid) naming the field (below `base`) unless every
 // value is in range and the thresholds are ordered (very_high >= high >=
-// medium, reuse >= confirm), and each identity weight is in its range with m
-// above u where the signal's direction needs it.
+// medium, reuse >= confirm), each identity weight is in its range with m
+// above u where the signal's direction needs it, and default_region is a
+// region the phone number library knows.
 void check(const TenantSettings& s, const std::vector<std::string>& base = {});
+
+// The message for a default_region the phone number library does not know
+// (`name` is the field's dotted path).
+std::string unknown_region_message(const std::string& name, const std::string& region);
 
 // The identity weights, one entry per parameter, by their path below
 // identity.weights in the settings JSON ({"ani", "u", "mobile"}), in the

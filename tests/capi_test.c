@@ -99,6 +99,12 @@ int main(void) {
   CHECK(callmem_open(&db, "{\"path\": 5}") == CALLMEM_EINVALID);
   CHECK(db == NULL);
   CHECK(strlen(callmem_last_error()) > 0);
+  /* A typo in the configuration is refused, naming the key: no ./callmem.db is opened instead. */
+  CHECK(callmem_open(&db, "{\"pth\": \"x.db\"}") == CALLMEM_EINVALID);
+  CHECK(db == NULL);
+  CHECK(strstr(callmem_last_error(), "pth") != NULL);
+  CHECK(callmem_open(&db, "{\"default_settings\": {\"billing\": {\"enabeld\": true}}}") == CALLMEM_EINVALID);
+  CHECK(strstr(callmem_last_error(), "default_settings.billing.enabeld") != NULL);
   CHECK(callmem_open(&db, config) == CALLMEM_OK);
   CHECK(db != NULL);
   callmem_close(NULL);

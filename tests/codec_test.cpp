@@ -815,6 +815,37 @@ TEST_CASE("codec: settings") {
   bad(R"({"billing":true})", {"billing"});
 }
 
+TEST_CASE("codec: settings refuse an unknown key or region, naming it") {
+  auto bad = [](const std::string& text, const Path& path) {
+    CAPTURE(text);
+    const auto issues = issues_of([&] { json::parse_settings(text); });
+    CHECK(has_path(issues, path));
+    return message_at(issues, path);
+  };
+  CHECK(bad(R"({"ttl_dayz":30})", {"ttl_dayz"}) ==
+        "ttl_dayz is not a setting (the settings are ttl_days, default_region, identity, levels, "
+        "recommendations and billing)");
+  bad(R"({"ttl_dayz":null})", {"ttl_dayz"});
+  CHECK(bad(R"({"billing":{"enabeld":true}})", {"billing", "enabeld"}) ==
+        "billing.enabeld is not a setting (billing has enabled and prices)");
+  bad(R"({"billing":{"prices":{"start":1}}})", {"billing", "prices", "start"});
+  bad(R"({"levels":{"very-high":0.9}})", {"levels", "very-high"});
+  bad(R"({"recommendations":{"ignore":0.1}})", {"recommendations", "ignore"});
+  bad(R"({"identity":{"profiles":"hosted"}})", {"identity", "profiles"});
+  bad(R"({"identity":{"weights":{"ani":{"u":{"fax":0.1}}}}})", {"identity", "weights", "ani", "u", "fax"});
+  // A region libphonenumber does not know.
+  CHECK(bad(R"({"default_region":"XX"})", {"default_region"}) ==
+        "default_region XX is not a region libphonenumber knows (an ISO 3166-1 code, like US or GB)");
+  bad(R"({"default_region":"ZZ"})", {"default_region"});
+  bad(R"({"default_region":"UK"})", {"default_region"});
+  for (const char* region : {"US", "GB", "FR", "DE", "JP", "BR", "IN", "AU", "NZ", "CA", "GG", "AX"}) {
+    CAPTURE(region);
+    CHECK(json::parse_settings(std::string(R"({"default_region":")") + region + "\"}").default_region == region);
+  }
+  // Everything the settings are written with reads back.
+  CHECK_NOTHROW(json::parse_settings(json::write(TenantSettings{})));
+}
+
 TEST_CASE("codec: grant, usage and purge") {
   const auto g = json::parse_grant(R"({"amount":100,"idempotency_key":"topup-2026-02"})");
   CHECK(g.amount == 100);
@@ -907,6 +938,27 @@ TEST_CASE("codec: open configuration") {
   bad(R"({"store":"postgres","dsn":"x","pool_size":1001})", {"pool_size"});
   bad(R"({"store":"postgres","dsn":"x","schema":""})", {"schema"});
   bad(R"({"store":"postgres","dsn":"x","schema":")" + std::string(64, 's') + R"("})", {"schema"});
+
+  // A typo is an error, never a default taken silently.
+  bad(R"({"pth":"x.db"})", {"pth"});
+  CHECK(message_at(issues_of([] { json::parse_open_config(R"({"pth":"x.db"})"); }), {"pth"}) ==
+        "pth is not an open configuration key (they are store, path, dsn, schema, pool_size, busy_timeout_ms "
+        "and default_settings)");
+  bad(R"({"path":"x.db","busy_timeout":5})", {"busy_timeout"});
+  bad(R"({"default_settings":{"ttl_dayz":7}})", {"default_settings", "ttl_dayz"});
+  bad(R"({"default_settings":{"billing":{"enabeld":true}}})", {"default_settings", "billing", "enabeld"});
+  bad(R"({"default_settings":{"billing":{"prices":{"ennd":0}}}})",
+      {"default_settings", "billing", "prices", "ennd"});
+  bad(R"({"default_settings":{"identity":{"weights":{"ani":{"n":0.5}}}}})",
+      {"default_settings", "identity", "weights", "ani", "n"});
+  bad(R"({"default_settings":{"default_region":"XX"}})", {"default_settings", "default_region"});
+  CHECK(json::parse_open_config(R"({"default_settings":{"default_region":"GB"}})").default_settings.default_region ==
+        "GB");
+  CHECK_NOTHROW(json::parse_open_config(R"({"store":"sqlite","path":"a.db","dsn":"x","schema":"s","pool_size":2,
+      "busy_timeout_ms":1,"default_settings":{}})"));
+  // Wire requests keep tolerating unknown keys (the hosted API's clients send them).
+  CHECK_NOTHROW(json::parse_start(R"({"call_id":"c","identity_hints":{"ani":"1","extra":1},"pad":{"x":1}})"));
+  CHECK_NOTHROW(json::parse_end(R"({"call_id":"c","pad":[1],"telco":{"carrier":"x"}})"));
 }
 
 // ---------------------------------------------------------------------------

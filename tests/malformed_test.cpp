@@ -793,6 +793,18 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::configure, R"({"ttl_days": 10, "identity": {"profile": "hosted", "weights": {"ani": {"m": 0.9,
       "u": {"voip": 1.5}}}}})", {"identity", "weights", "ani", "u", "voip"},
       "valid ttl_days, profile and ani.m with an invalid u");
+  // A typo is refused, never taken for the default.
+  bad(Op::configure, R"({"ttl_dayz": 10})", {"ttl_dayz"}, "settings: ttl_dayz");
+  bad(Op::configure, R"({"ttl_days": 10, "billing": {"enabeld": true}})", {"billing", "enabeld"},
+      "settings: billing.enabeld beside a valid ttl_days");
+  bad(Op::configure, R"({"billing": {"prices": {"start_new": 2, "strat_returning": 0}}})",
+      {"billing", "prices", "strat_returning"}, "settings: a misspelt price");
+  bad(Op::configure, R"({"levels": {"hgh": 0.8}})", {"levels", "hgh"}, "settings: a misspelt level");
+  bad(Op::configure, R"({"recommendations": {"reuse": 0.6, "confirn": 0.4}})", {"recommendations", "confirn"},
+      "settings: a misspelt recommendation");
+  bad(Op::configure, R"({"default_region": "XX"})", {"default_region"}, "settings: default_region XX");
+  bad(Op::configure, R"({"ttl_days": 10, "default_region": "ZZ"})", {"default_region"},
+      "settings: default_region ZZ beside a valid ttl_days");
   bad(Op::configure, R"({"ttl_days": 10, "ttl_days": 20})", {"ttl_days"}, "settings: ttl_days twice");
   bad(Op::configure, R"({"billing": {"enabled": true, "enabled": false}})", {"billing", "enabled"},
       "settings: billing.enabled twice");

@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <optional>
+#include <set>
 
 #include "text.hpp"
 
@@ -177,6 +178,15 @@ ParsedPhone parse_phone(std::string_view raw, const std::function<std::string()>
   if (national) return *national;
   return invalid(reg == "ZZ" ? "a national number, and no region to read it in"
                              : "not a phone number in region " + reg);
+}
+
+bool is_known_region(std::string_view region) {
+  static const std::set<std::string> known = [] {
+    std::set<std::string> regions;
+    util().GetSupportedRegions(&regions);
+    return regions;
+  }();
+  return known.count(std::string(region)) > 0;
 }
 
 std::string region_of(const std::string& e164) {

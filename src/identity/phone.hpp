@@ -31,6 +31,10 @@ ParsedPhone parse_phone(std::string_view raw, std::string_view region);
 // The same, asking for the region only when the number is in national form.
 ParsedPhone parse_phone(std::string_view raw, const std::function<std::string()>& region);
 
+// Whether libphonenumber knows `region` (an ISO 3166-1 code it has metadata
+// for: "US", "GB"; not "XX", "ZZ" or "UK"): a tenant's default_region must be one.
+bool is_known_region(std::string_view region);
+
 // The ISO region of an E.164 number ("US", "GB"), "" when unknown: the DNIS's
 // country is the region in which a national ANI is read.
 std::string region_of(const std::string& e164);

@@ -29,6 +29,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "identity/phone.hpp"
 #include "settings.hpp"
 #include "time.hpp"
 
@@ -729,6 +730,29 @@ CustomerSelector read_selector(const Value& obj, Issues& is) {
   return s;
 }
 
+// Configuration (the open configuration, tenant settings) refuses a key it
+// does not know, naming it: a misspelt setting must not leave the default in
+// place unnoticed. The message reads "<key> is not <noun> (<lead> a, b and c)".
+// Requests of operations tolerate unknown keys, as the hosted API does.
+void check_keys(const Value& obj, const Path& path, std::initializer_list<std::string_view> known,
+                std::string_view noun, const std::string& lead, Issues& is) {
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+    const std::string_view key = view(it->name);
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (auto k = known.begin(); k != known.end(); ++k)
+      list += (k == known.begin() ? "" : k + 1 == known.end() ? " and " : ", ") + std::string(*k);
+    const Path kp = path + key_label(key);
+    is.add(kp, fmt::format("{} is not {} ({} {})", label(kp), noun, lead, list));
+  }
+}
+
+// The same for one object of the settings.
+void check_setting_keys(const Value& obj, const Path& path, std::initializer_list<std::string_view> known,
+                        Issues& is) {
+  check_keys(obj, path, known, "a setting", label(path) + " has", is);
+}
+
 // The identity weights below `prefix` (a path into kWeightFields, below
 // identity.weights): each key must name a weight or a group of them.
 void read_weights(const Value& v, const Path& path, const std::vector<std::string_view>& prefix,
@@ -767,26 +791,26 @@ void read_weights(const Value& v, const Path& path, const std::vector<std::strin
   }
 }
 
+// The settings of `o`, every key known, at every level (check_keys).
 void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Issues& is) {
+  check_keys(o, base, {"ttl_days", "default_region", "identity", "levels", "recommendations", "billing"},
+             "a setting", "the settings are", is);
   if (const Value* v = field(o, "ttl_days")) p.ttl_days = read_int(*v, base + "ttl_days", 1, 365, is);
   if (const Value* v = field(o, "default_region")) {
     const Path rp = base + "default_region";
     const bool ok = v->IsString() && v->GetStringLength() == 2 && v->GetString()[0] >= 'A' &&
                     v->GetString()[0] <= 'Z' && v->GetString()[1] >= 'A' && v->GetString()[1] <= 'Z';
-    if (ok)
-      p.default_region = std::string(view(*v));
-    else
+    if (!ok)
       is.add(rp, fmt::format("{} must be two uppercase ASCII letters, like US", label(rp)));
+    else if (!is_known_region(view(*v)))
+      is.add(rp, unknown_region_message(label(rp), std::string(view(*v))));
+    else
+      p.default_region = std::string(view(*v));
   }
   if (const Value* v = field(o, "identity")) {
     const Path ip = base + "identity";
     if (check_object(*v, ip, is)) {
-      for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it)
-        if (view(it->name) != "profile" && view(it->name) != "weights" && view(it->name) != "merge_duplicates") {
-          const Path kp = ip + key_label(view(it->name));
-          is.add(kp, fmt::format("{} is not a setting (identity has profile, weights and merge_duplicates)",
-                                 label(kp)));
-        }
+      check_setting_keys(*v, ip, {"profile", "weights", "merge_duplicates"}, is);
       if (const Value* f = field(*v, "profile"))
         p.identity_profile = read_enum(*f, ip + "profile", {"probabilistic", "hosted"}, is);
       if (const Value* f = field(*v, "merge_duplicates"))
@@ -797,6 +821,7 @@ void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Iss
   if (const Value* v = field(o, "levels")) {
     const Path lp = base + "levels";
     if (check_object(*v, lp, is)) {
+      check_setting_keys(*v, lp, {"very_high", "high", "medium"}, is);
       if (const Value* f = field(*v, "very_high")) p.level_very_high = read_unit(*f, lp + "very_high", is);
       if (const Value* f = field(*v, "high")) p.level_high = read_unit(*f, lp + "high", is);
       if (const Value* f = field(*v, "medium")) p.level_medium = read_unit(*f, lp + "medium", is);
@@ -805,6 +830,7 @@ void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Iss
   if (const Value* v = field(o, "recommendations")) {
     const Path rp = base + "recommendations";
     if (check_object(*v, rp, is)) {
+      check_setting_keys(*v, rp, {"reuse", "confirm"}, is);
       if (const Value* f = field(*v, "reuse")) p.reuse = read_unit(*f, rp + "reuse", is);
       if (const Value* f = field(*v, "confirm")) p.confirm = read_unit(*f, rp + "confirm", is);
     }
@@ -812,10 +838,12 @@ void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Iss
   if (const Value* v = field(o, "billing")) {
     const Path bp = base + "billing";
     if (check_object(*v, bp, is)) {
+      check_setting_keys(*v, bp, {"enabled", "prices"}, is);
       if (const Value* f = field(*v, "enabled")) p.billing_enabled = read_bool(*f, bp + "enabled", is);
       if (const Value* pr = field(*v, "prices")) {
         const Path pp = bp + "prices";
         if (check_object(*pr, pp, is)) {
+          check_setting_keys(*pr, pp, {"start_new", "start_returning", "end"}, is);
           if (const Value* f = field(*pr, "start_new"))
             p.price_start_new = read_int(*f, pp + "start_new", 0, kMaxPrice, is);
           if (const Value* f = field(*pr, "start_returning"))
@@ -1275,6 +1303,8 @@ EngineOptions parse_open_config(std::string_view text) {
     parse_request(text, doc, true);
     Issues is;
     EngineOptions o;
+    check_keys(doc, {}, {"store", "path", "dsn", "schema", "pool_size", "busy_timeout_ms", "default_settings"},
+               "an open configuration key", "they are", is);
     if (const Value* v = field(doc, "store"))
       o.store = read_enum(*v, {"store"}, {"sqlite", "postgres"}, is).value_or(o.store);
     if (const Value* v = field(doc, "path"))

@@ -3,9 +3,13 @@
 // RapidJSON.
 //
 // Every parse_* validates before it reads: a wrong type, a missing or too
-// long field, a bad enum, malformed JSON, invalid UTF-8, or input over the
-// limits throws callmem::Error(Status::invalid) whose issues name the field
-// (path {"identity_hints", "external_ids", "crm_id"}). Nothing aborts.
+// long field, a bad enum, a key given twice in one object (at any depth),
+// malformed JSON, a number out of a double's range, invalid UTF-8, or input
+// over the limits throws callmem::Error(Status::invalid) whose issues name
+// the field (path {"identity_hints", "external_ids", "crm_id"}). Nothing
+// aborts. Requests tolerate keys they do not know; configuration (the open
+// configuration, tenant settings) refuses them. Numbers read as the double
+// nearest to them, which the writers write back to that double.
 #ifndef CALLMEM_JSON_CODEC_HPP
 #define CALLMEM_JSON_CODEC_HPP
 
@@ -48,7 +52,8 @@ PurgeRequest parse_purge(std::string_view text);
 FeedbackRequest parse_feedback(std::string_view text);
 UnmergeRequest parse_unmerge(std::string_view text);
 // The C ABI's open configuration: {"path": "...", "busy_timeout_ms": 5000,
-// "default_settings": {...settings...}}. Empty text: defaults.
+// "default_settings": {...settings...}}, or the PostgreSQL store's "store",
+// "dsn", "schema", "pool_size". Empty text: defaults. Any other key is invalid.
 EngineOptions parse_open_config(std::string_view text);
 
 // The canonical form of a request: equal for requests that mean the same
