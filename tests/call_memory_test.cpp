@@ -257,6 +257,45 @@ TEST_CASE("withheld numbers and per-interaction ids never match") {
   CHECK(v.calls[0].call_data.at("five9_call_id") == "F1");
 }
 
+// Many platforms send a withheld number as an empty ANI: it is a withheld
+// caller ID, as "anonymous" is, wherever identity hints are read.
+TEST_CASE("an empty ANI is a withheld caller ID: start, standalone end, get, forget and export") {
+  Memory m;
+  for (const char* ani : {"", "anonymous"}) {
+    CAPTURE(ani);
+    const std::string tag = *ani ? "anon" : "empty";
+    const auto a = m.start(start_body(tag + "_1", ani));
+    const auto b = m.start(start_body(tag + "_2", ani));
+    CHECK(a.customer_ref != b.customer_ref);
+    CHECK(b.identity.recommendation == "ignore");
+    bool explained = false;
+    for (const auto& ev : b.identity.evidence)
+      explained |= ev.signal == "ani" && ev.detail.find("not used as an identifier") != std::string::npos;
+    CHECK(explained);
+    CHECK(m.mem.get_customer("acme", by_ref(a.customer_ref)).identities.empty());
+    // The legacy shape, and a standalone end's hints.
+    const auto legacy = m.start(R"({"call_id": ")" + tag + R"(_3", "ani": ")" + ani + R"("})");
+    CHECK(legacy.customer_ref != a.customer_ref);
+    const auto dropped = m.end(R"({"call_id": ")" + tag + R"(_4", "identity_hints": {"ani": ")" + ani +
+                               R"("}, "intent": "callback"})");
+    CHECK(dropped.customer_ref != a.customer_ref);
+    CHECK(dropped.intents_updated == 1);
+    // With an account number, the account identifies the caller.
+    const auto acct = m.start(R"({"call_id": ")" + tag + R"(_5", "identity_hints": {"ani": ")" + ani +
+                              R"(", "external_ids": {"account_number": "A-)" + tag + R"("}}})");
+    const auto again = m.start(R"({"call_id": ")" + tag + R"(_6", "identity_hints": {"ani": ")" + ani +
+                               R"(", "external_ids": {"account_number": "A-)" + tag + R"("}}})");
+    CHECK(again.customer_ref == acct.customer_ref);
+    // A withheld number selects no one.
+    const std::string hints = R"({"identity_hints": {"ani": ")" + std::string(ani) + R"("}})";
+    CHECK(status_of([&] { m.mem.get_customer_json("acme", hints); }) == Status::not_found);
+    CHECK(status_of([&] { m.mem.forget_customer_json("acme", hints); }) == Status::not_found);
+    CHECK(status_of([&] { m.mem.export_customer_json("acme", hints); }) == Status::not_found);
+    CHECK(status_of([&] { m.mem.get_customer_json("acme", R"({"ani": ")" + std::string(ani) + "\"}"); }) ==
+          Status::not_found);
+  }
+}
+
 TEST_CASE("numbers come back as they were given, zeros with exponents too") {
   Memory m;
   m.start(start_body("c1", "+14155551234"));

@@ -191,7 +191,8 @@ TEST_CASE("codec: identity hint limits") {
   auto hints = [](const std::string& inner) { return R"({"call_id":"c","identity_hints":{)" + inner + "}}"; };
   CHECK_NOTHROW(json::parse_start(hints(R"("ani":)" + quoted(std::string(256, '1')))));
   CHECK_START_ISSUE(hints(R"("ani":)" + quoted(std::string(257, '1'))), {"identity_hints", "ani"});
-  CHECK_START_ISSUE(hints(R"("ani":"")"), {"identity_hints", "ani"});
+  // An empty ANI is a withheld one (docs/identity.md): accepted, and it counts as the hint given.
+  CHECK(json::parse_start(hints(R"("ani":"")")).identity_hints.ani == "");
   CHECK_START_ISSUE(hints(R"("ani":14155551234)"), {"identity_hints", "ani"});
   CHECK_NOTHROW(json::parse_start(hints(R"("ani":"1","dnis":)" + quoted(std::string(256, '1')))));
   CHECK_START_ISSUE(hints(R"("ani":"1","dnis":)" + quoted(std::string(257, '1'))),
@@ -262,7 +263,7 @@ TEST_CASE("codec: telco, channel, direction and at") {
 TEST_CASE("codec: several issues are reported together") {
   const auto issues = issues_of([] {
     json::parse_start(
-        R"({"call_id":"","identity_hints":{"ani":""},"channel":"fax","telco":{"attestation":"D"}})");
+        R"({"call_id":"","identity_hints":{"ani":5},"channel":"fax","telco":{"attestation":"D"}})");
   });
   CHECK(has_path(issues, {"call_id"}));
   CHECK(has_path(issues, {"identity_hints", "ani"}));
@@ -695,7 +696,10 @@ TEST_CASE("codec: end fields: call_id, customer_ref, external_ids, standalone hi
   const auto issues = issues_of([] { json::parse_end(R"({"call_id":"c","identity_hints":{"dnis":"1"}})"); });
   CHECK(message_at(issues, {"identity_hints"}) ==
         "identity_hints must include ani, external_ids, or customer_ref");
-  CHECK_END_ISSUE(R"({"call_id":"c","identity_hints":{"ani":""}})", {"identity_hints", "ani"});
+  // An empty ANI in a standalone end's hints is a withheld one.
+  const auto withheld = json::parse_end(R"({"call_id":"c","identity_hints":{"ani":""}})");
+  REQUIRE(withheld.identity_hints);
+  CHECK(withheld.identity_hints->ani == "");
   // The top-level external_ids of an end are its own field, not hints.
   const auto linked = json::parse_end(R"({"call_id":"c","customer_ref":"r","external_ids":{"acct":"9"}})");
   CHECK(!linked.identity_hints);
@@ -754,7 +758,9 @@ TEST_CASE("codec: get and selectors") {
   CHECK(json::parse_selector(R"({"customer_ref":"r"})").customer_ref == "r");
   CHECK(json::parse_selector(R"({"identity_hints":{"customer_ref":"r"}})").identity_hints->customer_ref ==
         "r");
-  CHECK(has_path(issues_of([] { json::parse_selector(R"({"ani":""})"); }), {"ani"}));
+  // An empty ANI selects by a withheld number: no one (the operation answers not found).
+  CHECK(json::parse_selector(R"({"ani":""})").identity_hints->ani == "");
+  CHECK(json::parse_selector(R"({"identity_hints":{"ani":""}})").identity_hints->ani == "");
   CHECK(has_path(issues_of([] { json::parse_selector(R"({"customer_ref":"r","identity_hints":5})"); }),
                  {"identity_hints"}));
   CHECK(!issues_of([] { json::parse_selector(""); }).empty());

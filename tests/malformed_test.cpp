@@ -448,7 +448,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::start, start_hints(R"({"ani": ["+14155550100"]})"), {"identity_hints", "ani"}, "ani an array");
   bad(Op::start, start_hints("{\"ani\": \"+" + repeat('1', 256) + "\"}"), {"identity_hints", "ani"},
       "ani 257 chars");
-  bad(Op::start, start_hints(R"({"ani": ""})"), {"identity_hints", "ani"}, "ani empty");
+  bad(Op::start, start_hints(R"({"ani": "", "dnis": 5})"), {"identity_hints", "dnis"},
+      "an empty (withheld) ani is a hint given, with a bad dnis");
   bad(Op::start, start_hints(R"({"ani": "+1415\u0000"})"), {"identity_hints", "ani"}, "ani with an escaped NUL");
   bad(Op::start, start_hints(R"({"ani": "+14155550100", "dnis": 18005550100})"), {"identity_hints", "dnis"},
       "dnis a number");
@@ -693,6 +694,9 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   add(Op::get, "other", "{" + ref_a + "}", Status::not_found, {}, "get: acme's customer asked in tenant other");
   status(Op::get, "{" + ref_a + "}", Status::ok, "get: a read changes nothing");
   bad(Op::get, "{" + ref_a + ", " + ref_a + "}", {"customer_ref"}, "get: customer_ref twice");
+  status(Op::get, R"({"identity_hints": {"ani": ""}})", Status::not_found,
+         "get: an empty (withheld) ani selects no one");
+  status(Op::get, R"({"ani": ""})", Status::not_found, "get: an empty legacy ani selects no one");
 
   // --- forget and export ---------------------------------------------------------
   bad(Op::forget, "", none, "forget: empty text");
@@ -708,6 +712,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   status(Op::forget, R"({"identity_hints": {"external_ids": {"crm_id": "NOBODY"}}})", Status::not_found,
          "forget: hints matching nobody");
   add(Op::forget, "other", "{" + ref_a + "}", Status::not_found, {}, "forget: acme's customer in tenant other");
+  status(Op::forget, R"({"identity_hints": {"ani": ""}})", Status::not_found,
+         "forget: an empty (withheld) ani selects no one");
   bad(Op::forget, R"({"identity_hints": {"ani": "+14155551234"}, "identity_hints": {"ani": "+14155559876"}})",
       {"identity_hints"}, "forget: identity_hints twice");
   bad(Op::export_, "nope", none, "export: not JSON");
@@ -717,6 +723,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
          "export: unknown customer_ref");
   add(Op::export_, "other", "{" + ref_a + "}", Status::not_found, {}, "export: acme's customer in tenant other");
   status(Op::export_, "{" + ref_a + "}", Status::ok, "export: a read changes nothing");
+  status(Op::export_, R"({"identity_hints": {"ani": ""}})", Status::not_found,
+         "export: an empty (withheld) ani selects no one");
   bad(Op::export_, "{" + ref_a + ", \"customer_ref\": \"" + kUnknownRef + "\"}", {"customer_ref"},
       "export: customer_ref twice");
 

@@ -89,7 +89,7 @@ export interface OpenConfig {
 // ---- call start and end ----
 
 export interface IdentityHints {
-  /** The caller's number (E.164 or any form libphonenumber reads). */
+  /** The caller's number (E.164 or any form libphonenumber reads); "" is a withheld number. */
   ani?: string;
   /** The dialled number. */
   dnis?: string;

@@ -636,8 +636,10 @@ struct HintsRead {
 HintsRead read_hint_fields(const Value& obj, const Path& base, bool with_customer_ref, Issues& is) {
   HintsRead r;
   if (const Value* v = field(obj, "ani")) {
+    // An empty ANI is how many platforms send a withheld number: a withheld
+    // caller ID (identifiers_of), as "anonymous" is.
     r.given = true;
-    r.hints.ani = read_text(*v, base + "ani", 1, kMaxAni, is);
+    r.hints.ani = read_text(*v, base + "ani", 0, kMaxAni, is);
   }
   if (const Value* v = field(obj, "dnis")) r.hints.dnis = read_text(*v, base + "dnis", 1, kMaxAni, is);
   if (const Value* v = field(obj, "external_ids")) {
