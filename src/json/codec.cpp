@@ -1,4 +1,5 @@
-// The JSON codec (see codec.hpp). The only file that includes RapidJSON.
+// The JSON codec (see codec.hpp), over RapidJSON as json/rapidjson.hpp
+// configures it.
 #include "json/codec.hpp"
 
 #include <fmt/format.h>
@@ -13,21 +14,10 @@
 #include <utility>
 #include <vector>
 
-// RapidJSON must never abort the host: its assertions throw (they are never
-// reached, since every value's type is checked before it is read; guarded()
-// turns one into Status::error), and the ones inside noexcept functions are
-// compiled out rather than left to call std::terminate.
-#define RAPIDJSON_HAS_STDSTRING 1
-#define RAPIDJSON_ASSERT_THROWS 1
-#define RAPIDJSON_ASSERT(x) \
-  (static_cast<bool>(x) ? static_cast<void>(0) : throw std::logic_error("rapidjson assertion: " #x))
-#define RAPIDJSON_NOEXCEPT_ASSERT(x) static_cast<void>(0)
-#include <rapidjson/document.h>
+// RapidJSON's assertions throw (guarded() turns one into Status::error).
+#include "json/rapidjson.hpp"
+// After it, so that its configuration applies.
 #include <rapidjson/encodedstream.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "identity/phone.hpp"
 #include "settings.hpp"
