@@ -311,7 +311,8 @@ TEST_CASE("codec: a key given twice in one object is refused, naming it, in ever
   CHECK_START_ISSUE(R"({"call_id":"c","identity_hints":{"ani":"+14155551234","ani":"+14155550000"}})",
                     {"identity_hints", "ani"});
   // Keys are compared as decoded: "\u0061ni" is "ani"; case matters.
-  CHECK_START_ISSUE(R"({"call_id":"c","identity_hints":{"ani":"1","\u0061ni":"2"}})", {"identity_hints", "ani"});
+  CHECK_START_ISSUE(R"({"call_id":"c","identity_hints":{"ani":"1","\u0061ni":"2"}})",
+                    {"identity_hints", "ani"});
   CHECK_NOTHROW(json::parse_start(R"({"call_id":"c","Call_id":"d","identity_hints":{"ani":"1"}})"));
   // Anywhere: in unknown members, inside a variable's value, inside arrays.
   CHECK_START_ISSUE(R"({"call_id":"c","identity_hints":{"ani":"1"},"x":[{"y":{"z":1,"z":1}}]})",
@@ -348,7 +349,8 @@ TEST_CASE("codec: a key given twice in one object is refused, naming it, in ever
   named(json::parse_settings, R"({"identity":{"weights":{"ani":{"u":{"mobile":0.1,"mobile":0.2}}}}})",
         {"identity", "weights", "ani", "u", "mobile"});
   named(json::parse_grant, R"({"amount":1,"amount":2,"idempotency_key":"k"})", {"amount"});
-  named(json::parse_usage, R"({"from":"2026-02-07T10:30:00.000Z","from":"2026-02-08T10:30:00.000Z"})", {"from"});
+  named(json::parse_usage, R"({"from":"2026-02-07T10:30:00.000Z","from":"2026-02-08T10:30:00.000Z"})",
+        {"from"});
   named(json::parse_purge, R"({"limit":1,"limit":2})", {"limit"});
   named(json::parse_feedback, R"({"call_id":"c","outcome":"confirmed","outcome":"rejected"})", {"outcome"});
   named(json::parse_unmerge, R"({"merge_id":"m","merge_id":"n"})", {"merge_id"});
@@ -463,7 +465,8 @@ TEST_CASE("codec: a number reads as the double nearest to it, and writes back to
   CHECK(json::parse_settings(R"({"identity":{"weights":{"ani":{"u":{"landline":5e-1}}}}})")
             .identity_weights.ani_u_landline == 0.5);
   // An exponent makes a number that is not an integer, even when it is 0.
-  CHECK(has_path(issues_of([] { json::parse_grant(R"({"amount":0e206,"idempotency_key":"k"})"); }), {"amount"}));
+  CHECK(has_path(issues_of([] { json::parse_grant(R"({"amount":0e206,"idempotency_key":"k"})"); }),
+                 {"amount"}));
   CHECK(has_path(issues_of([] { json::parse_purge(R"({"limit":1E+2})"); }), {"limit"}));
 
   // Decimal forms that are hard to round, at the edges of the range, and
@@ -846,7 +849,8 @@ TEST_CASE("codec: settings refuse an unknown key or region, naming it") {
   bad(R"({"default_region":"UK"})", {"default_region"});
   for (const char* region : {"US", "GB", "FR", "DE", "JP", "BR", "IN", "AU", "NZ", "CA", "GG", "AX"}) {
     CAPTURE(region);
-    CHECK(json::parse_settings(std::string(R"({"default_region":")") + region + "\"}").default_region == region);
+    CHECK(json::parse_settings(std::string(R"({"default_region":")") + region + "\"}").default_region ==
+          region);
   }
   // Everything the settings are written with reads back.
   CHECK_NOTHROW(json::parse_settings(json::write(TenantSettings{})));
@@ -958,9 +962,10 @@ TEST_CASE("codec: open configuration") {
   bad(R"({"default_settings":{"identity":{"weights":{"ani":{"n":0.5}}}}})",
       {"default_settings", "identity", "weights", "ani", "n"});
   bad(R"({"default_settings":{"default_region":"XX"}})", {"default_settings", "default_region"});
-  CHECK(json::parse_open_config(R"({"default_settings":{"default_region":"GB"}})").default_settings.default_region ==
-        "GB");
-  CHECK_NOTHROW(json::parse_open_config(R"({"store":"sqlite","path":"a.db","dsn":"x","schema":"s","pool_size":2,
+  CHECK(json::parse_open_config(R"({"default_settings":{"default_region":"GB"}})")
+            .default_settings.default_region == "GB");
+  CHECK_NOTHROW(
+      json::parse_open_config(R"({"store":"sqlite","path":"a.db","dsn":"x","schema":"s","pool_size":2,
       "busy_timeout_ms":1,"default_settings":{}})"));
   // Wire requests keep tolerating unknown keys (the hosted API's clients send them).
   CHECK_NOTHROW(json::parse_start(R"({"call_id":"c","identity_hints":{"ani":"1","extra":1},"pad":{"x":1}})"));

@@ -1295,7 +1295,8 @@ EngineOptions parse_open_config(std::string_view text) {
     parse_request(text, doc, true);
     Issues is;
     EngineOptions o;
-    check_keys(doc, {}, {"store", "path", "dsn", "schema", "pool_size", "busy_timeout_ms", "default_settings"},
+    check_keys(doc, {},
+               {"store", "path", "dsn", "schema", "pool_size", "busy_timeout_ms", "default_settings"},
                "an open configuration key", "they are", is);
     if (const Value* v = field(doc, "store"))
       o.store = read_enum(*v, {"store"}, {"sqlite", "postgres"}, is).value_or(o.store);
