@@ -238,17 +238,20 @@ struct Engine::Impl {
   }
 
   // Who a call is: every customer linked to its identifiers (or named by its
-  // customer_ref), assessed by the tenant's scorer, best first.
+  // customer_ref), assessed by the tenant's scorer at `at`, best first. Rows
+  // count when they expire after `horizon` (normally `at`; 0 for erasure,
+  // which reaches expired rows not yet purged).
   struct Scored {
     CandidateFacts facts;
     Assessment assessment;
   };
   std::vector<Scored> candidates(Transaction& tx, const std::string& tenant, const CallIdentifiers& ids,
                                  const IdentityHints& hints, const Telco& telco, const TenantSettings& s,
-                                 Millis at) const {
+                                 Millis at, std::optional<Millis> horizon = std::nullopt) const {
+    const Millis live_after = horizon.value_or(at);
     std::map<std::string, CandidateFacts> by_ref;
     if (!ids.ids.empty()) {
-      for (const LinkRow& link : tx.links_find(tenant, ids.ids, at)) {
+      for (const LinkRow& link : tx.links_find(tenant, ids.ids, live_after)) {
         CandidateFacts& f = by_ref[link.customer_ref];
         f.customer_ref = link.customer_ref;
         if (link.id.type == "ani") {
@@ -261,7 +264,7 @@ struct Engine::Impl {
       }
     }
     if (hints.customer_ref) {
-      if (auto named = live_ref(tx, tenant, *hints.customer_ref, at)) {
+      if (auto named = live_ref(tx, tenant, *hints.customer_ref, live_after)) {
         CandidateFacts& f = by_ref[*named];
         f.customer_ref = *named;
         f.ref_match = true;
@@ -275,17 +278,17 @@ struct Engine::Impl {
     std::vector<CandidateFacts> facts;
     facts.reserve(by_ref.size());
     for (auto& [ref, f] : by_ref) {
-      auto customer = tx.customer_get(tenant, ref, at);
+      auto customer = tx.customer_get(tenant, ref, live_after);
       // Links outlived their customer: never resurrect it. A backfilled call
       // (`at` in the past) cannot be a customer created after it.
       if (!customer || customer->created_at > at) continue;
       f.last_seen = customer->last_seen;
-      f.open_intent = !tx.intents_of(tenant, ref, at, true).empty();
+      f.open_intent = !tx.intents_of(tenant, ref, live_after, true).empty();
       // Disagreement is evidence too: what is on file for what the call gave
       // and this candidate did not match.
       const bool ani_unmatched = has_number && !f.ani_match;
       if (ani_unmatched || f.matched_keys.size() < call_keys.size()) {
-        for (const LinkRow& l : tx.links_of(tenant, ref, at)) {
+        for (const LinkRow& l : tx.links_of(tenant, ref, live_after)) {
           if (l.id.type == "ani") {
             f.other_ani = f.other_ani || ani_unmatched;
           } else if (call_keys.count(l.id.key) &&
@@ -436,22 +439,26 @@ struct Engine::Impl {
     tx.usage_add(tenant, format_day(at), op, price);
   }
 
-  // The customer an operation on customer data is about, or NotFound.
-  std::string select(Transaction& tx, const std::string& tenant, const CustomerSelector& who,
-                     Millis now) const {
+  // The customer an operation on customer data is about, or NotFound: the
+  // one get shows at `now`. With reach_expired (erasure), failing that, one
+  // that expired but is not purged yet.
+  std::string select(Transaction& tx, const std::string& tenant, const CustomerSelector& who, Millis now,
+                     bool reach_expired = false) const {
     Prefetch what{tenant, "", {}, {}};
     if (who.customer_ref) what.refs.push_back(*who.customer_ref);
     if (who.identity_hints)
       what.ids = identifiers_of(*who.identity_hints, options.default_settings.default_region, nullptr).ids;
     tx.prefetch(what);
     if (who.customer_ref) {
-      if (auto named = live_ref(tx, tenant, *who.customer_ref, now)) return *named;
+      if (auto named = live_ref(tx, tenant, *who.customer_ref, reach_expired ? 0 : now)) return *named;
       throw Error(Status::not_found, fmt::format("customer_ref {} not found", *who.customer_ref));
     }
     if (who.identity_hints) {
       const TenantSettings s = tenant_of(tx, tenant).settings;
       const CallIdentifiers ids = identifiers_of(*who.identity_hints, s.default_region, nullptr);
       auto scored = candidates(tx, tenant, ids, *who.identity_hints, Telco{}, s, now);
+      if (scored.empty() && reach_expired)
+        scored = candidates(tx, tenant, ids, *who.identity_hints, Telco{}, s, now, Millis{0});
       if (!scored.empty()) return scored.front().facts.customer_ref;
       throw Error(Status::not_found, "no customer matches these identity_hints");
     }
@@ -1139,9 +1146,11 @@ CustomerView Engine::get_customer(const std::string& tenant, const GetRequest& r
 
 ForgetReceipt Engine::forget_customer(const std::string& tenant, const CustomerSelector& who) {
   check_tenant(tenant);
+  const Millis now = impl_->now();
   auto tx = impl_->store->begin(true);
-  // Erasure reaches expired data that a purge has not deleted yet: judged at time 0.
-  const std::string ref = impl_->select(*tx, tenant, who, 0);
+  // Erasure takes the customer get shows, or else one whose data expired but
+  // is not purged yet (erasure reaches it too).
+  const std::string ref = impl_->select(*tx, tenant, who, now, true);
   ForgetReceipt receipt{ref, tx->customer_delete(tenant, ref)};
   tx->commit();
   return receipt;

@@ -392,6 +392,87 @@ TEST_CASE("get pages the call history with a cursor; forget erases with a receip
   CHECK(again.customer_ref != ref);
 }
 
+// Erasure and subject access by what the host knows of the caller: each kind
+// of identity hint, through the JSON API that hosts call.
+TEST_CASE("forget and export find the customer by every kind of identity hint") {
+  const std::vector<std::pair<std::string, std::string>> hints = {
+      {"ani, E.164", R"({"ani": "+14155551234"})"},
+      {"ani, national with formatting", R"({"ani": "(415) 555-1234"})"},
+      {"ani, a SIP URI", R"({"ani": "sip:+14155551234@pbx.example.com"})"},
+      {"crm_id", R"({"external_ids": {"crm_id": "CRM_789"}})"},
+      {"account_number", R"({"external_ids": {"account_number": "99812"}})"},
+      {"email, other case", R"({"external_ids": {"email": "Ann@Example.COM"}})"},
+      {"customer_ref", ""},  // the ref itself, inside identity_hints
+  };
+  for (const auto& [what, hint] : hints) {
+    CAPTURE(what);
+    Memory m;
+    const std::string ref =
+        m.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234", "external_ids": )"
+                R"({"crm_id": "CRM_789", "account_number": "99812", "email": "ann@example.com"}}, )" +
+                std::string(kMobile) + "}")
+            .customer_ref;
+    m.end(R"({"call_id": "c1", "intent": "refund", "variables": {"name": "Ann"}})");
+    m.clock->advance(3600 * kSecond);
+    const std::string h = hint.empty() ? R"({"customer_ref": ")" + ref + R"("})" : hint;
+    const std::string selector = R"({"identity_hints": )" + h + "}";
+
+    const std::string exported = m.mem.export_customer_json("acme", selector);
+    CHECK(exported.find(R"("customer_ref":")" + ref + '"') != std::string::npos);
+    CHECK(exported.find(R"("name":{"value":"Ann")") != std::string::npos);
+
+    const std::string receipt = m.mem.forget_customer_json("acme", selector);
+    CHECK(receipt == R"({"customer_ref":")" + ref +
+                         R"(","removed":{"identities":4,"intents":1,"variables":1,"calls":1,"aliases":0,"merges":0}})");
+    CHECK(status_of([&] { m.mem.get_customer("acme", by_ref(ref)); }) == Status::not_found);
+    CHECK(status_of([&] { m.mem.forget_customer_json("acme", selector); }) == Status::not_found);
+    CHECK(status_of([&] { m.mem.export_customer_json("acme", selector); }) == Status::not_found);
+    // Nothing leads back to the erased customer.
+    const auto again = m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", "external_ids": )"
+                               R"({"crm_id": "CRM_789"}}})");
+    CHECK(again.customer_ref != ref);
+    CHECK(again.identity.candidates.empty());
+  }
+}
+
+TEST_CASE("forget by identity hints reaches a customer that expired but is not purged yet") {
+  Memory m;
+  const std::string ref =
+      m.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234", "external_ids": {"crm_id": "C1"}}})")
+          .customer_ref;
+  m.end(R"({"call_id": "c1", "variables": {"name": "Ann"}})");
+  m.clock->advance(40 * kDay);  // past the 30-day ttl
+  CHECK(status_of([&] { m.mem.export_customer_json("acme", R"({"identity_hints": {"ani": "+14155551234"}})"); }) ==
+        Status::not_found);
+  const std::string receipt = m.mem.forget_customer_json("acme", R"({"identity_hints": {"ani": "+14155551234"}})");
+  CHECK(receipt == R"({"customer_ref":")" + ref +
+                       R"(","removed":{"identities":2,"intents":0,"variables":1,"calls":1,"aliases":0,"merges":0}})");
+  CHECK(m.mem.purge_expired(PurgeRequest{0, 1000}).deleted.total() == 0);  // nothing was left behind
+  CHECK(status_of([&] {
+          m.mem.forget_customer_json("acme", R"({"identity_hints": {"external_ids": {"crm_id": "C1"}}})");
+        }) == Status::not_found);
+}
+
+// With two customers on one number, forget takes the one get would show.
+TEST_CASE("forget by a shared number erases the customer get answers with, and only that one") {
+  Memory m;
+  const std::string a =
+      m.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234", "external_ids": {"crm_id": "A"}}})")
+          .customer_ref;
+  m.clock->advance(kDay);
+  const std::string b =
+      m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", "external_ids": {"crm_id": "B"}}})")
+          .customer_ref;
+  REQUIRE(a != b);
+  const std::string selector = R"({"identity_hints": {"ani": "+14155551234"}})";
+  const std::string shown = m.mem.get_customer("acme", json::parse_get(selector)).customer_ref;
+  const std::string receipt = m.mem.forget_customer_json("acme", selector);
+  CHECK(receipt.find(R"("customer_ref":")" + shown + '"') != std::string::npos);
+  const std::string other = shown == a ? b : a;
+  CHECK(m.mem.get_customer("acme", by_ref(other)).customer_ref == other);
+  CHECK(status_of([&] { m.mem.get_customer("acme", by_ref(shown)); }) == Status::not_found);
+}
+
 TEST_CASE("credits: a start that needs credits it lacks fails and writes nothing") {
   Memory m;
   m.mem.configure_tenant_json("acme", R"({"billing": {"enabled": true}})");

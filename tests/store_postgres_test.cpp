@@ -180,6 +180,26 @@ TEST_CASE("postgres: start and end take two round trips each") {
   CHECK(trips([&] { mem.get_customer_json("acme", R"({"identity_hints": {"ani": "+14155550111"}})"); }) == 3);
 }
 
+TEST_CASE("postgres: forget and export find the customer by its number or an external id") {
+  Engine mem(memory_options(fresh_schema()));
+  int n = 0;
+  for (const char* hint : {R"({"ani": "+14155550133"})", R"({"external_ids": {"crm_id": "CRM_133"}})"}) {
+    CAPTURE(hint);
+    const std::string ref = ref_of(mem.start_call_json(
+        "acme", fmt::format(R"({{"call_id": "f-{}", "identity_hints": {{"ani": "+14155550133", )"
+                            R"("external_ids": {{"crm_id": "CRM_133"}}}}}})",
+                            n++)));
+    const std::string selector = std::string(R"({"identity_hints": )") + hint + "}";
+    CHECK(mem.export_customer_json("acme", selector).find(ref) != std::string::npos);
+    CHECK(mem.forget_customer_json("acme", selector) ==
+          R"({"customer_ref":")" + ref +
+              R"(","removed":{"identities":2,"intents":0,"variables":0,"calls":1,"aliases":0,"merges":0}})");
+    GetRequest g;
+    g.who.customer_ref = ref;
+    CHECK_THROWS_AS(mem.get_customer("acme", g), Error);
+  }
+}
+
 TEST_CASE("postgres: the C ABI opens a shared memory from its configuration") {
   const std::string config =
       fmt::format(R"({{"store": "postgres", "dsn": "{}", "schema": "{}", "pool_size": 4}})", dsn(), fresh_schema());
