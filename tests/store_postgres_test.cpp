@@ -20,6 +20,7 @@
 #include "callmem/callmem.h"
 #include "engine.hpp"
 #include "json/codec.hpp"
+#include "locale.hpp"
 #include "store/pg_store.hpp"
 #include "races.hpp"
 #include "store_suite.hpp"
@@ -92,6 +93,8 @@ CustomerView customer(Engine& mem, const std::string& ref) {
 }  // namespace
 
 CALLMEM_STORE_SUITE("postgres", make_pg_store)
+// No number conversion may depend on the host's C locale (tests/locale.hpp).
+CALLMEM_STORE_SUITE_IN("postgres in de_DE.UTF-8", make_pg_store, callmem::test_locale::CommaDecimalLocale)
 
 TEST_CASE("postgres: the schema is created once, versioned, in the schema named") {
   const std::string schema = fresh_schema();
@@ -198,6 +201,25 @@ TEST_CASE("postgres: forget and export find the customer by its number or an ext
     g.who.customer_ref = ref;
     CHECK_THROWS_AS(mem.get_customer("acme", g), Error);
   }
+}
+
+TEST_CASE("postgres: settings and answers keep their numbers in a comma-decimal locale") {
+  callmem::test_locale::CommaDecimalLocale in_de_de;
+  Engine mem(memory_options(fresh_schema()));
+  const std::string settings = mem.configure_tenant_json(
+      "acme", R"({"levels": {"very_high": 0.95, "high": 0.75, "medium": 0.55}, "recommendations": )"
+              R"({"reuse": 0.55, "confirm": 0.35}, "identity": {"weights": {"ani": {"m": 0.875}}}})");
+  for (const char* number : {R"("very_high":0.95)", R"("reuse":0.55)", R"("confirm":0.35)", R"("m":0.875)"})
+    CHECK(settings.find(number) != std::string::npos);
+  CHECK(mem.tenant_settings("acme").reuse == 0.55);
+  CHECK(mem.tenant_settings("acme").identity_weights.ani_m == 0.875);
+  mem.start_call_json("acme", start_json("l-1", "+14155550144"));
+  const StartResponse again = json::read_start_response(mem.start_call_json("acme", start_json("l-2", "+14155550144")));
+  CHECK(again.identity.confidence > 0.55);
+  CHECK(again.identity.recommendation == "reuse");
+  // Feedback keeps the answer's probability (a double) for re-estimation.
+  mem.identity_feedback_json("acme", R"({"call_id": "l-2", "outcome": "confirmed"})");
+  CHECK(mem.tenant_settings("acme").level_very_high == 0.95);
 }
 
 TEST_CASE("postgres: the C ABI opens a shared memory from its configuration") {

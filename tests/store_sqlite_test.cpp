@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "locale.hpp"
 #include "store/sqlite_store.hpp"
 #include "store_suite.hpp"
 #include "temp_dir.hpp"
@@ -78,6 +79,8 @@ Status status_of(const std::function<void()>& f) {
 
 CALLMEM_STORE_SUITE("sqlite file store", make_file_store)
 CALLMEM_STORE_SUITE("sqlite memory store", make_memory_store)
+// No number conversion may depend on the host's C locale (tests/locale.hpp).
+CALLMEM_STORE_SUITE_IN("sqlite file store in de_DE.UTF-8", make_file_store, callmem::test_locale::CommaDecimalLocale)
 
 TEST_CASE("sqlite store: a fresh file gets the schema version, WAL and the tables") {
   TempDir dir;

@@ -7,7 +7,8 @@
 //   std::unique_ptr<callmem::Store> make_my_store();   // a fresh, empty store
 //   CALLMEM_STORE_SUITE("sqlite file", make_my_store)
 //
-// which defines one doctest test case per area, named "<label>: <area>". The
+// which defines one doctest test case per area, named "<label>: <area>"
+// (CALLMEM_STORE_SUITE_IN runs them inside a scope object, e.g. a locale). The
 // factory is called once per test case and must give an empty store whose
 // writers wait (busy timeout) at least a second for each other.
 #ifndef CALLMEM_TESTS_STORE_SUITE_HPP
@@ -135,7 +136,7 @@ inline void tenants(Store& store) {
   row.settings.level_high = 0.75;
   row.settings.level_medium = 0.55;
   row.settings.reuse = 0.6;
-  row.settings.confirm = 0.25;
+  row.settings.confirm = 0.1 + 0.2;  // 0.30000000000000004: kept to the last bit
   row.settings.billing_enabled = true;
   row.settings.prices.start_new = 3;
   row.settings.prices.start_returning = 2;
@@ -152,11 +153,11 @@ inline void tenants(Store& store) {
   REQUIRE(got.has_value());
   CHECK(got->settings.ttl_days == 90);
   CHECK(got->settings.default_region == "GB");
-  CHECK(got->settings.level_very_high == doctest::Approx(0.95));
-  CHECK(got->settings.level_high == doctest::Approx(0.75));
-  CHECK(got->settings.level_medium == doctest::Approx(0.55));
-  CHECK(got->settings.reuse == doctest::Approx(0.6));
-  CHECK(got->settings.confirm == doctest::Approx(0.25));
+  CHECK(got->settings.level_very_high == 0.95);
+  CHECK(got->settings.level_high == 0.75);
+  CHECK(got->settings.level_medium == 0.55);
+  CHECK(got->settings.reuse == 0.6);
+  CHECK(got->settings.confirm == 0.1 + 0.2);
   CHECK(got->settings.billing_enabled);
   CHECK(got->settings.prices.start_new == 3);
   CHECK(got->settings.prices.start_returning == 2);
@@ -1098,33 +1099,43 @@ inline void writers_serialize(Store& store) {
 
 }  // namespace callmem::store_suite
 
-#define CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, AREA) \
-  TEST_CASE(LABEL ": " #AREA) {                         \
-    std::unique_ptr<callmem::Store> store_ = FACTORY(); \
-    REQUIRE(store_ != nullptr);                         \
-    callmem::store_suite::AREA(*store_);                \
+namespace callmem::store_suite {
+struct NoScope {};
+}  // namespace callmem::store_suite
+
+#define CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, AREA) \
+  TEST_CASE(LABEL ": " #AREA) {                                \
+    [[maybe_unused]] SCOPE scope_;                             \
+    std::unique_ptr<callmem::Store> store_ = FACTORY();        \
+    REQUIRE(store_ != nullptr);                                \
+    callmem::store_suite::AREA(*store_);                       \
   }
 
 // Defines the suite's test cases for one store. LABEL: a string literal;
 // FACTORY: anything callable as FACTORY() giving std::unique_ptr<Store>.
-#define CALLMEM_STORE_SUITE(LABEL, FACTORY)                      \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, tenants)             \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, customers)           \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, links)               \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, calls)               \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, call_history)        \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, intents)             \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, variables)           \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, credits_and_usage)   \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, customer_delete)     \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, tenant_shift_expiry) \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, purge)               \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, feedback_rows)       \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, aliases)             \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, merges)              \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, feedback_stats)      \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, purge_aliases_and_merges) \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, rollback_and_commit) \
-  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, writers_serialize)
+#define CALLMEM_STORE_SUITE(LABEL, FACTORY) CALLMEM_STORE_SUITE_IN(LABEL, FACTORY, callmem::store_suite::NoScope)
+
+// The same, each case inside an object of type SCOPE, made before the store
+// and destroyed after it (tests/locale.hpp's CommaDecimalLocale runs the
+// suite in a comma-decimal locale).
+#define CALLMEM_STORE_SUITE_IN(LABEL, FACTORY, SCOPE)                        \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, tenants)                  \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, customers)                \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, links)                    \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, calls)                    \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, call_history)             \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, intents)                  \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, variables)                \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, credits_and_usage)        \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, customer_delete)          \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, tenant_shift_expiry)      \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, purge)                    \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, feedback_rows)            \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, aliases)                  \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, merges)                   \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, feedback_stats)           \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, purge_aliases_and_merges) \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, rollback_and_commit)      \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, writers_serialize)
 
 #endif

@@ -5,9 +5,11 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -566,11 +568,26 @@ std::string trimmed(const char* s) {
 
 // --------------------------------------------------------------- values --
 
-std::string text_of(std::int64_t v) { return std::to_string(v); }
+// Numbers go to and from the server as text, with std::to_chars and
+// std::from_chars: never through the C locale, which a host may have set to
+// one that writes 0.9 as "0,9" (and reads "0.95" as 0).
+std::string text_of(std::int64_t v) {
+  char buf[24];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
 std::string text_of(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  char buf[32];  // the shortest text that reads back as the same double
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+// The whole text as a number; a store error when it is not one.
+template <typename T>
+T number_of(const char* text, std::size_t size) {
+  T v{};
+  const auto [end, ec] = std::from_chars(text, text + size, v);
+  if (ec != std::errc() || end != text + size)
+    throw Error(Status::store, "postgres: not a number: \"" + std::string(text, size) + "\"");
+  return v;
 }
 std::string bool_of(bool v) { return v ? "true" : "false"; }
 
@@ -597,12 +614,13 @@ class Row {
   std::string text(int c) const {
     return std::string(PQgetvalue(r_, i_, c), static_cast<std::size_t>(PQgetlength(r_, i_, c)));
   }
-  std::int64_t i64(int c) const { return std::strtoll(PQgetvalue(r_, i_, c), nullptr, 10); }
+  std::int64_t i64(int c) const { return number_of<std::int64_t>(PQgetvalue(r_, i_, c), length(c)); }
   std::uint64_t u64(int c) const { return static_cast<std::uint64_t>(i64(c)); }
-  double real(int c) const { return std::strtod(PQgetvalue(r_, i_, c), nullptr); }
+  double real(int c) const { return number_of<double>(PQgetvalue(r_, i_, c), length(c)); }
   bool boolean(int c) const { return PQgetvalue(r_, i_, c)[0] == 't'; }
 
  private:
+  std::size_t length(int c) const { return static_cast<std::size_t>(PQgetlength(r_, i_, c)); }
   const PGresult* r_;
   int i_;
 };
@@ -619,7 +637,10 @@ Handler rows(F f) {
 
 // Stores the number of rows the statement changed.
 Handler changed(std::int64_t& out) {
-  return [&out](const PGresult* r) { out = std::strtoll(PQcmdTuples(const_cast<PGresult*>(r)), nullptr, 10); };
+  return [&out](const PGresult* r) {
+    const char* n = PQcmdTuples(const_cast<PGresult*>(r));
+    out = *n ? number_of<std::int64_t>(n, std::strlen(n)) : 0;
+  };
 }
 
 CallRow read_call(const Row& s) {
@@ -805,7 +826,13 @@ void migrate(PGconn* pg, const PgOptions& o) {
       PQclear(r);
       fail("", "read the schema version: " + m);
     }
-    const int version = PQgetisnull(r, 0, 0) ? 0 : std::atoi(PQgetvalue(r, 0, 0));
+    int version = 0;
+    try {
+      if (!PQgetisnull(r, 0, 0)) version = number_of<int>(PQgetvalue(r, 0, 0), std::strlen(PQgetvalue(r, 0, 0)));
+    } catch (...) {
+      PQclear(r);
+      throw;
+    }
     PQclear(r);
     if (version > kSchemaVersion)
       fail("", "the database's schema version " + std::to_string(version) + " is newer than this library's " +
