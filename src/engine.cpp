@@ -59,6 +59,15 @@ std::string recommendation_of(double c, const TenantSettings& s) {
 
 Millis ttl_of(const TenantSettings& s) { return s.ttl_days * kDay; }
 
+// A customer lives as long as anything of theirs: until the last of its live
+// variables with their own ttl expires (0 when it has none).
+Millis kept_until(const std::vector<VariableRow>& vars) {
+  Millis until = 0;
+  for (const VariableRow& v : vars)
+    if (v.own_ttl_seconds > 0) until = std::max(until, v.expires_at);
+  return until;
+}
+
 Intent to_intent(const IntentRow& r) {
   return Intent{r.intent, r.status, r.attempt_count, r.first_seen, r.last_seen};
 }
@@ -531,7 +540,12 @@ struct Engine::Impl {
     if (!r.created && resp.identity.recommendation != "ignore") {
       for (const IntentRow& i : tx->intents_of(tenant, r.customer_ref, at, true))
         resp.open_intents.push_back(to_intent(i));
-      resp.variables = to_variables(tx->variables_of(tenant, r.customer_ref, at), at);
+      const std::vector<VariableRow> vars = tx->variables_of(tenant, r.customer_ref, at);
+      resp.variables = to_variables(vars, at);
+      // What a reused match linked lives as long as the customer does.
+      const Millis until = kept_until(vars);
+      if (resp.identity.recommendation == "reuse" && until > at + ttl_of(s))
+        tx->customer_keep(tenant, r.customer_ref, until, ttl_of(s), at);
     }
     std::string text = json::write(resp);
 
@@ -644,10 +658,17 @@ struct Engine::Impl {
       ++resp.intents_updated;
     }
 
+    // The customer's live variables when this end may change what keeps the
+    // customer (a variable with its own ttl) or link it more identifiers.
+    std::vector<VariableRow> vars;
+    if (!req.variables.empty() || !req.external_ids.empty() || !call) vars = tx->variables_of(tenant, ref, at);
+    const Millis kept_before = kept_until(vars);
     if (!req.variables.empty()) {
       std::set<std::string> names;
-      for (const VariableRow& v : tx->variables_of(tenant, ref, at)) names.insert(v.name);
+      for (const VariableRow& v : vars) names.insert(v.name);
       for (const auto& [name, value] : req.variables) {
+        vars.erase(std::remove_if(vars.begin(), vars.end(), [&](const VariableRow& v) { return v.name == name; }),
+                   vars.end());
         if (!value) {
           if (tx->variable_delete(tenant, ref, name, at)) ++resp.variables_updated;
           names.erase(name);
@@ -655,9 +676,9 @@ struct Engine::Impl {
         }
         auto own = req.variable_ttl_seconds.find(name);
         const std::int64_t own_ttl = own == req.variable_ttl_seconds.end() ? 0 : own->second;
-        tx->variable_put(tenant, ref,
-                         VariableRow{name, value->text, req.call_id, at, own_ttl,
-                                     at + (own_ttl ? own_ttl * kSecond : ttl)});
+        vars.push_back(VariableRow{name, value->text, req.call_id, at, own_ttl,
+                                   at + (own_ttl ? own_ttl * kSecond : ttl)});
+        tx->variable_put(tenant, ref, vars.back());
         names.insert(name);
         ++resp.variables_updated;
       }
@@ -678,6 +699,11 @@ struct Engine::Impl {
       for (const Identifier& id : end_ids) tx->link_upsert(tenant, LinkRow{id, ref, "", at, at, at + ttl});
     add_ids(call_ids, end_ids);
     tx->customer_touch(tenant, ref, at, at + ttl);
+    // A variable kept longer than the tenant's ttl keeps its customer, and
+    // every link that leads to it (this end's too), as long; once it is gone
+    // (deleted, or saved again without its own ttl) they follow the ttl.
+    if (const Millis until = kept_until(vars); std::max(until, kept_before) > at + ttl)
+      tx->customer_keep(tenant, ref, until, ttl, at);
     meter(*tx, tenant, row, "end", at);
 
     std::string text = json::write(resp);
@@ -704,6 +730,14 @@ struct Engine::Impl {
   }
 
   // ---- feedback ---------------------------------------------------------------
+
+  // After rows moved between customers (feedback, merge, unmerge): the
+  // customer, with every live link and alias leading to it, lives as long as
+  // its variables with their own ttl.
+  void keep_alive(Transaction& tx, const std::string& tenant, const std::string& ref, Millis at,
+                  Millis ttl) const {
+    tx.customer_keep(tenant, ref, kept_until(tx.variables_of(tenant, ref, at)), ttl, at);
+  }
 
   // The customer row exists (a call's customer may have expired before a purge).
   void ensure_customer(Transaction& tx, const std::string& tenant, const std::string& ref, Millis created,
@@ -984,6 +1018,8 @@ struct Engine::Impl {
       tx->customer_touch(tenant, x, at, expires);
       resp.customer_ref = x;
     }
+    keep_alive(*tx, tenant, resp.customer_ref, at, ttl_of(s));
+    if (y != resp.customer_ref) keep_alive(*tx, tenant, y, at, ttl_of(s));
     // An answer that named an existing customer was right or wrong; a call
     // that made its own customer was no match to judge.
     if (!counted.empty() && !call->created_customer) {
@@ -1089,6 +1125,9 @@ struct Engine::Impl {
     for (const std::string& a : log->moved_aliases)
       if (tx->alias_target(tenant, a, 0) == x) tx->alias_put(tenant, AliasRow{a, y, log->merged_at, log->expires_at});
     tx->alias_delete(tenant, y);
+    const Millis ttl = ttl_of(tenant_of(*tx, tenant).settings);
+    keep_alive(*tx, tenant, x, at, ttl);
+    keep_alive(*tx, tenant, y, at, ttl);
     // The corrected feedback that merged is undone with it: the call takes feedback again.
     if (auto c = tx->call_get(tenant, log->call_id)) {
       c->feedback_fingerprint = 0;

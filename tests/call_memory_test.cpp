@@ -541,6 +541,117 @@ TEST_CASE("a shorter ttl applies to data already stored") {
   CHECK(b.customer_ref != a.customer_ref);
 }
 
+// A customer lives as long as anything of theirs: a variable kept longer than
+// the tenant's ttl keeps its customer, and the links that lead to it.
+TEST_CASE("a variable with its own ttl keeps its customer and the links that lead to it") {
+  Memory m;
+  m.mem.configure_tenant_json("acme", R"({"ttl_days": 1})");
+  const std::string ref = m.start(start_body("c1", "+14155551234")).customer_ref;
+  m.end(R"({"call_id": "c1", "intent": "refund", "variables": {"order_id": "A1", "name": "Ann"}, )"
+        R"("variable_ttl_seconds": {"order_id": 2592000}})");  // 30 days
+
+  m.clock->advance(5 * kDay);
+  const CustomerView v = m.mem.get_customer("acme", by_ref(ref));
+  CHECK(v.variables.size() == 1);  // the name followed the tenant's ttl
+  REQUIRE(v.variables.count("order_id") == 1);
+  CHECK(v.variables.at("order_id").ttl_seconds == 25 * 86400);
+  CHECK(v.intents.empty());
+  REQUIRE(v.identities.size() == 1);
+  CHECK(v.identities[0].value == "+14155551234");
+  const std::string by_number = R"({"identity_hints": {"ani": "+14155551234"}})";
+  CHECK(m.mem.get_customer("acme", json::parse_get(by_number)).customer_ref == ref);
+  CHECK(m.mem.export_customer_json("acme", by_number).find("\"order_id\"") != std::string::npos);
+
+  // A purge deletes what expired, never the customer nor its number.
+  const Removed purged = m.mem.purge_expired(PurgeRequest{0, 1000}).deleted;
+  CHECK(purged.variables == 1);
+  CHECK(purged.intents == 1);
+  CHECK(purged.calls == 1);
+  CHECK(purged.identities == 0);
+  CHECK(purged.customers == 0);
+
+  // A call from the number finds the customer and what it keeps; what that
+  // call links lives as long as the customer.
+  const StartResponse again = m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", )"
+                                      R"("external_ids": {"crm_id": "CRM_1"}}, "telco": {"line_type": "mobile"}})");
+  CHECK(again.customer_ref == ref);
+  CHECK(again.identity.recommendation == "reuse");
+  CHECK(again.variables.count("order_id") == 1);
+  m.clock->advance(15 * kDay);  // day 20: the crm id's link outlived the tenant's ttl with its customer
+  const StartResponse by_crm = m.start(R"({"call_id": "c3", "identity_hints": {"external_ids": {"crm_id": "CRM_1"}}})");
+  CHECK(by_crm.customer_ref == ref);
+  CHECK(by_crm.variables.count("order_id") == 1);
+  const std::string receipt = m.mem.forget_customer_json("acme", by_number);
+  CHECK(receipt.find(ref) != std::string::npos);
+  CHECK(status_of([&] { m.mem.get_customer("acme", by_ref(ref)); }) == Status::not_found);
+}
+
+TEST_CASE("a customer lives until its last variable with its own ttl expires, then goes") {
+  Memory m;
+  m.mem.configure_tenant_json("acme", R"({"ttl_days": 1})");
+  const std::string ref = m.start(start_body("c1", "+14155551234")).customer_ref;
+  m.end(R"({"call_id": "c1", "variables": {"order_id": "A1"}, "variable_ttl_seconds": {"order_id": 864000}})");
+  m.clock->advance(10 * kDay - kSecond);
+  CHECK(m.mem.get_customer("acme", by_ref(ref)).variables.count("order_id") == 1);
+  CHECK(m.start(start_body("probe", "+14155551234")).customer_ref == ref);
+  m.clock->advance(10 * kDay + kSecond);  // one day past the probe's ttl too
+  CHECK(status_of([&] { m.mem.get_customer("acme", by_ref(ref)); }) == Status::not_found);
+  CHECK(m.start(start_body("c2", "+14155551234")).customer_ref != ref);
+  Removed total;
+  for (PurgeResult r; total.customers == 0;) {
+    r = m.mem.purge_expired(PurgeRequest{0, 1000});
+    total += r.deleted;
+    if (!r.more) break;
+  }
+  CHECK(total.customers == 1);
+  CHECK(total.variables == 1);
+}
+
+TEST_CASE("once the variable that kept a customer is deleted, the customer follows the ttl again") {
+  Memory m;
+  m.mem.configure_tenant_json("acme", R"({"ttl_days": 1})");
+  const std::string ref = m.start(start_body("c1", "+14155551234")).customer_ref;
+  m.end(R"({"call_id": "c1", "variables": {"order_id": "A1"}, "variable_ttl_seconds": {"order_id": 864000}})");
+  m.clock->advance(2 * kDay);
+  REQUIRE(m.start(start_body("c2", "+14155551234")).customer_ref == ref);
+  m.end(R"({"call_id": "c2", "variables": {"order_id": null}})");
+  m.clock->advance(kDay + kSecond);
+  CHECK(status_of([&] { m.mem.get_customer("acme", by_ref(ref)); }) == Status::not_found);
+  CHECK(m.start(start_body("c3", "+14155551234")).customer_ref != ref);
+}
+
+TEST_CASE("a variable with its own ttl keeps the customer feedback moves it to") {
+  Memory m;
+  m.mem.configure_tenant_json("acme", R"({"ttl_days": 1})");
+  const std::string a = m.start(start_body("c1", "+14155551234")).customer_ref;
+  m.clock->advance(3600 * kSecond);
+  REQUIRE(m.start(start_body("c2", "+14155551234")).customer_ref == a);
+  m.end(R"({"call_id": "c2", "variables": {"order_id": "B7"}, "variable_ttl_seconds": {"order_id": 864000}})");
+  // The caller was someone else: the call and what its end saved go to a new customer.
+  const FeedbackResponse f =
+      json::read_feedback_response(m.mem.identity_feedback_json("acme", R"({"call_id": "c2", "outcome": "rejected"})"));
+  REQUIRE(f.customer_created);
+  m.clock->advance(5 * kDay);
+  const CustomerView v = m.mem.get_customer("acme", by_ref(f.customer_ref));
+  CHECK(v.variables.count("order_id") == 1);
+  REQUIRE(v.identities.size() == 1);  // the number the call came from leads to it
+  CHECK(m.start(start_body("c3", "+14155551234")).customer_ref == f.customer_ref);
+  CHECK(status_of([&] { m.mem.get_customer("acme", by_ref(a)); }) == Status::not_found);
+}
+
+TEST_CASE("a shorter ttl leaves a customer kept by its own-ttl variable until it expires") {
+  Memory m;
+  const std::string ref = m.start(start_body("c1", "+14155551234")).customer_ref;
+  m.end(R"({"call_id": "c1", "variables": {"order_id": "A1", "name": "Ann"}, )"
+        R"("variable_ttl_seconds": {"order_id": 864000}})");  // 10 days; the tenant's ttl is 30
+  m.mem.configure_tenant_json("acme", R"({"ttl_days": 2})");
+  m.clock->advance(5 * kDay);
+  const CustomerView v = m.mem.get_customer("acme", by_ref(ref));
+  CHECK(v.variables.size() == 1);
+  CHECK(v.variables.count("order_id") == 1);
+  CHECK(m.start(start_body("c2", "+14155551234")).customer_ref == ref);
+}
+
 TEST_CASE("purge deletes expired rows in bounded batches") {
   Memory m;
   for (int i = 0; i < 6; ++i) {

@@ -222,6 +222,34 @@ TEST_CASE("postgres: settings and answers keep their numbers in a comma-decimal 
   CHECK(mem.tenant_settings("acme").level_very_high == 0.95);
 }
 
+TEST_CASE("postgres: a variable with its own ttl keeps its customer and the links that lead to it") {
+  const Millis day = 86400000;
+  auto clock = std::make_shared<ManualClock>(1770000000000);
+  EngineOptions o = memory_options(fresh_schema());
+  o.clock = clock;
+  Engine mem(o);
+  mem.configure_tenant_json("acme", R"({"ttl_days": 1})");
+  const std::string ref = ref_of(mem.start_call_json("acme", start_json("k-1", "+14155550155")));
+  mem.end_call_json("acme", R"({"call_id": "k-1", "variables": {"order_id": "A1", "name": "Ann"}, )"
+                            R"("variable_ttl_seconds": {"order_id": 2592000}})");
+  clock->advance(5 * day);
+  CHECK(mem.purge_expired(PurgeRequest{0, 1000}).deleted.customers == 0);
+  const CustomerView v = customer(mem, ref);
+  CHECK(v.variables.size() == 1);
+  CHECK(v.variables.count("order_id") == 1);
+  CHECK(v.identities.size() == 1);
+  const StartResponse again = json::read_start_response(mem.start_call_json(
+      "acme", R"({"call_id": "k-2", "identity_hints": {"ani": "+14155550155", "external_ids": {"crm_id": "K2"}}, )"
+              R"("telco": {"line_type": "mobile"}})"));
+  CHECK(again.customer_ref == ref);
+  CHECK(again.variables.count("order_id") == 1);
+  clock->advance(15 * day);
+  CHECK(ref_of(mem.start_call_json("acme", R"({"call_id": "k-3", "identity_hints": {"external_ids": {"crm_id": "K2"}}})")) ==
+        ref);
+  clock->advance(11 * day);  // past the variable's 30 days
+  CHECK_THROWS_AS(customer(mem, ref), Error);
+}
+
 TEST_CASE("postgres: the C ABI opens a shared memory from its configuration") {
   const std::string config =
       fmt::format(R"({{"store": "postgres", "dsn": "{}", "schema": "{}", "pool_size": 4}})", dsn(), fresh_schema());

@@ -702,6 +702,83 @@ inline void tenant_shift_expiry(Store& store) {
   CHECK(rtx->customer_get("a", "c1", kT0)->expires_at == exp + delta);
 }
 
+// A customer lives as long as anything of theirs: customer_keep sets the
+// customer row, its live links and the live aliases that resolve to it to
+// `until` or their own expiry, whichever is later; a ttl shift moves them but
+// not below `until`; a purge before then leaves them.
+inline void customer_keep(Store& store) {
+  const Millis exp = kT0 + 10 * kHour;     // the tenant's ttl
+  const Millis until = kT0 + 100 * kHour;  // a variable's own ttl
+  const Millis now = kT0 + 5 * kHour;
+  write(store, [&](Transaction& tx) {
+    fill_customer(tx, "a", "c1", exp);
+    tx.variable_put("a", "c1", variable("order", "1", kT0, until, 100 * 3600));
+    tx.link_upsert("a", link(ani("+1old"), "c1", kT0 - 20 * kHour, kT0 + kHour));  // expired at now
+    tx.alias_put("a", AliasRow{"old-ref", "c1", kT0, exp});
+    tx.alias_put("a", AliasRow{"gone-ref", "c1", kT0, kT0 + kHour});  // expired at now
+    fill_customer(tx, "a", "c2", exp);
+    fill_customer(tx, "b", "c1", exp);
+    tx.customer_keep("a", "c1", until, 10 * kHour, now);
+  });
+  {
+    auto tx = store.begin(true);
+    REQUIRE(tx->customer_get("a", "c1", until - 1).has_value());
+    CHECK(tx->customer_get("a", "c1", until - 1)->expires_at == until);
+    CHECK(tx->links_of("a", "c1", until - 1).size() == 2);
+    CHECK(refs(tx->links_find("a", {ani("+1c1"), external("crm", "c1")}, until - 1)) ==
+          std::vector<std::string>{"c1", "c1"});
+    CHECK(tx->links_find("a", {ani("+1old")}, now).empty());  // what had expired stays expired
+    CHECK(tx->alias_target("a", "old-ref", until - 1) == "c1");
+    CHECK_FALSE(tx->alias_target("a", "gone-ref", now).has_value());
+    // Other customers, and the same ref in another tenant, are untouched.
+    CHECK_FALSE(tx->customer_get("a", "c2", exp).has_value());
+    CHECK_FALSE(tx->customer_get("b", "c1", exp).has_value());
+    CHECK(tx->links_of("b", "c1", exp).empty());
+    // Once nothing keeps it, each row is back to its own expiry; kept again, kept.
+    tx->customer_keep("a", "c1", 0, 10 * kHour, now);
+    CHECK(tx->customer_get("a", "c1", now)->expires_at == exp);
+    for (const LinkRow& l : tx->links_of("a", "c1", now)) CHECK(l.expires_at == exp);
+    CHECK_FALSE(tx->alias_target("a", "old-ref", exp).has_value());
+    CHECK(tx->alias_target("a", "old-ref", exp - 1) == "c1");
+    tx->customer_keep("a", "c1", until, 10 * kHour, now);
+    CHECK(tx->customer_get("a", "c1", now)->expires_at == until);
+    CHECK(tx->alias_target("a", "old-ref", until - 1) == "c1");
+
+    // A purge before `until` deletes c1's expired rows, never c1 or its kept links.
+    tx->purge(kT0 + 50 * kHour, 1000);
+    CHECK(tx->customer_get("a", "c1", kT0 + 50 * kHour).has_value());
+    CHECK(tx->links_of("a", "c1", kT0 + 50 * kHour).size() == 2);
+    CHECK(tx->alias_target("a", "old-ref", kT0 + 50 * kHour) == "c1");
+    std::vector<VariableRow> vars = tx->variables_of("a", "c1", kT0);
+    REQUIRE(vars.size() == 1);
+    CHECK(vars[0].name == "order");
+    CHECK(tx->call_get("a", "ac1-1") == std::nullopt);
+    CHECK(tx->call_get("a", "ac2-1") == std::nullopt);
+    CHECK(tx->call_get("b", "bc1-1") == std::nullopt);
+    // A link made later and not kept follows the ttl alone.
+    tx->link_upsert("a", link(ani("+1late"), "c1", kT0 + 50 * kHour, kT0 + 60 * kHour));
+    tx->commit();
+  }
+
+  // A shorter ttl moves what was kept, but not below `until`; the rest moves.
+  write(store, [&](Transaction& tx) { tx.tenant_shift_expiry("a", -5 * kHour); });
+  {
+    auto tx = store.begin(false);
+    CHECK(tx->customer_get("a", "c1", now)->expires_at == until);
+    for (const LinkRow& l : tx->links_of("a", "c1", now))
+      CHECK(l.expires_at == (l.id.value == "+1late" ? kT0 + 55 * kHour : until));
+    CHECK(tx->alias_target("a", "old-ref", until - 1) == "c1");
+    CHECK(tx->variables_of("a", "c1", now).at(0).expires_at == until);
+  }
+  // A longer one moves them all.
+  write(store, [&](Transaction& tx) { tx.tenant_shift_expiry("a", 5 * kHour); });
+  auto tx = store.begin(false);
+  CHECK(tx->customer_get("a", "c1", now)->expires_at == until + 5 * kHour);
+  for (const LinkRow& l : tx->links_of("a", "c1", now))
+    CHECK(l.expires_at == (l.id.value == "+1late" ? kT0 + 60 * kHour : until + 5 * kHour));
+  CHECK(tx->alias_target("a", "old-ref", until + 5 * kHour - 1) == "c1");
+}
+
 inline void purge(Store& store) {
   const Millis now = kT0 + 50 * kHour;
   const Millis past = kT0 + 10 * kHour;
@@ -1130,6 +1207,7 @@ struct NoScope {};
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, customer_delete)          \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, tenant_shift_expiry)      \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, purge)                    \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, customer_keep)            \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, feedback_rows)            \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, aliases)                  \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, merges)                   \

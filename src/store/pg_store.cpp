@@ -282,8 +282,20 @@ enum Sql : int {
   kPrefetchLinks,
   kPrefetchIntents,
   kPrefetchVariables,
+  kKeepCustomer,
+  kKeepLinks,
+  kKeepAliases,
+  kRekeepCustomers,
+  kRekeepLinks,
+  kRekeepAliases,
   kSqlCount
 };
+
+// Per customer of tenant $1, the last expiry of its variables with their own
+// ttl: what keeps it and its links and aliases (Transaction::customer_keep).
+#define CALLMEM_KEPT_UNTIL                                                             \
+  "(SELECT customer_ref, max(expires_at) AS until FROM variables WHERE tenant = $1 " \
+  " AND own_ttl_seconds > 0 GROUP BY customer_ref) AS kept"
 
 #define CALLMEM_CALL_COLUMNS                                                     \
   "call_id, customer_ref, started_at, ended_at, channel, direction, call_data, " \
@@ -537,6 +549,30 @@ const char* sql_text(Sql id) {
       return "SELECT customer_ref, name, value, source, updated_at, own_ttl_seconds, expires_at "
              "FROM variables WHERE tenant = $1 AND customer_ref IN " CALLMEM_PREFETCH_REFS;
 
+    // $3 until, $4 the tenant's ttl, $5 now.
+    case kKeepCustomer:
+      return "UPDATE customers SET expires_at = GREATEST(last_seen + $4, $3) WHERE tenant = $1 AND customer_ref = $2";
+    case kKeepLinks:
+      return "UPDATE identities SET expires_at = GREATEST(last_seen + $4, $3) "
+             "WHERE tenant = $1 AND customer_ref = $2 AND expires_at > $5";
+    case kKeepAliases:
+      return "UPDATE aliases SET expires_at = GREATEST(created_at + $4, $3) "
+             "WHERE tenant = $1 AND target_ref = $2 AND expires_at > $5";
+    // After a shift by $2: rows that were kept (at or past `until` before it)
+    // do not fall below `until`.
+    case kRekeepCustomers:
+      return "UPDATE customers c SET expires_at = kept.until FROM " CALLMEM_KEPT_UNTIL
+             " WHERE c.tenant = $1 AND c.customer_ref = kept.customer_ref "
+             "AND c.expires_at < kept.until AND c.expires_at - $2 >= kept.until";
+    case kRekeepLinks:
+      return "UPDATE identities i SET expires_at = kept.until FROM " CALLMEM_KEPT_UNTIL
+             " WHERE i.tenant = $1 AND i.customer_ref = kept.customer_ref "
+             "AND i.expires_at < kept.until AND i.expires_at - $2 >= kept.until";
+    case kRekeepAliases:
+      return "UPDATE aliases a SET expires_at = kept.until FROM " CALLMEM_KEPT_UNTIL
+             " WHERE a.tenant = $1 AND a.target_ref = kept.customer_ref "
+             "AND a.expires_at < kept.until AND a.expires_at - $2 >= kept.until";
+
     case kSqlCount:
       break;
   }
@@ -544,6 +580,7 @@ const char* sql_text(Sql id) {
 }
 
 #undef CALLMEM_CALL_COLUMNS
+#undef CALLMEM_KEPT_UNTIL
 #undef CALLMEM_PREFETCH_REFS
 #undef CALLMEM_PURGE
 
@@ -1136,7 +1173,7 @@ class PgTransaction final : public Transaction {
       wrote(tenant);
       cache_.clear();
       for (Sql id : {kShiftCustomers, kShiftIdentities, kShiftCalls, kShiftIntents, kShiftVariables,
-                     kShiftAliases, kShiftMerges})
+                     kShiftAliases, kShiftMerges, kRekeepCustomers, kRekeepLinks, kRekeepAliases})
         send(id, {tenant, text_of(delta)});
     });
   }
@@ -1172,6 +1209,19 @@ class PgTransaction final : public Transaction {
     guarded([&] {
       forget(tenant, ref, &RefCache::have_customer);
       send(kCustomerTouch, {tenant, ref, text_of(last_seen), text_of(expires_at)});
+    });
+  }
+
+  void customer_keep(const std::string& tenant, const std::string& ref, Millis until, Millis ttl,
+                     Millis now) override {
+    guarded([&] {
+      forget(tenant, ref, &RefCache::have_customer);
+      forget(tenant, ref, &RefCache::have_links);
+      cache_.have_find = false;
+      cache_.aliases.clear();
+      send(kKeepCustomer, {tenant, ref, text_of(until), text_of(ttl)});
+      send(kKeepLinks, {tenant, ref, text_of(until), text_of(ttl), text_of(now)});
+      send(kKeepAliases, {tenant, ref, text_of(until), text_of(ttl), text_of(now)});
     });
   }
 

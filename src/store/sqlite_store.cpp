@@ -291,8 +291,20 @@ enum Sql : int {
   kPurgeMergeRows,
   kShiftAliases,
   kShiftMerges,
+  kKeepCustomer,
+  kKeepLinks,
+  kKeepAliases,
+  kRekeepCustomers,
+  kRekeepLinks,
+  kRekeepAliases,
   kSqlCount
 };
+
+// Per customer of tenant ?1, the last expiry of its variables with their own
+// ttl: what keeps it and its links and aliases (Transaction::customer_keep).
+#define CALLMEM_KEPT_UNTIL                                                             \
+  "(SELECT customer_ref, MAX(expires_at) AS until FROM variables WHERE tenant = ?1 " \
+  " AND own_ttl_seconds > 0 GROUP BY customer_ref) AS kept"
 
 #define CALLMEM_CALL_COLUMNS                                                     \
   "call_id, customer_ref, started_at, ended_at, channel, direction, call_data, " \
@@ -549,6 +561,30 @@ const char* sql_text(Sql id) {
       return "UPDATE merges SET expires_at = expires_at + ?2, alias_expires_at = alias_expires_at + ?2 "
              "WHERE tenant = ?1";
 
+    // ?3 until, ?4 the tenant's ttl, ?5 now.
+    case kKeepCustomer:
+      return "UPDATE customers SET expires_at = MAX(last_seen + ?4, ?3) WHERE tenant = ?1 AND customer_ref = ?2";
+    case kKeepLinks:
+      return "UPDATE identities SET expires_at = MAX(last_seen + ?4, ?3) "
+             "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?5";
+    case kKeepAliases:
+      return "UPDATE aliases SET expires_at = MAX(created_at + ?4, ?3) "
+             "WHERE tenant = ?1 AND target_ref = ?2 AND expires_at > ?5";
+    // After a shift by ?2: rows that were kept (at or past `until` before it)
+    // do not fall below `until`.
+    case kRekeepCustomers:
+      return "UPDATE customers SET expires_at = kept.until FROM " CALLMEM_KEPT_UNTIL
+             " WHERE customers.tenant = ?1 AND customers.customer_ref = kept.customer_ref "
+             "AND customers.expires_at < kept.until AND customers.expires_at - ?2 >= kept.until";
+    case kRekeepLinks:
+      return "UPDATE identities SET expires_at = kept.until FROM " CALLMEM_KEPT_UNTIL
+             " WHERE identities.tenant = ?1 AND identities.customer_ref = kept.customer_ref "
+             "AND identities.expires_at < kept.until AND identities.expires_at - ?2 >= kept.until";
+    case kRekeepAliases:
+      return "UPDATE aliases SET expires_at = kept.until FROM " CALLMEM_KEPT_UNTIL
+             " WHERE aliases.tenant = ?1 AND aliases.target_ref = kept.customer_ref "
+             "AND aliases.expires_at < kept.until AND aliases.expires_at - ?2 >= kept.until";
+
     case kSqlCount:
       break;
   }
@@ -556,6 +592,7 @@ const char* sql_text(Sql id) {
 }
 
 #undef CALLMEM_CALL_COLUMNS
+#undef CALLMEM_KEPT_UNTIL
 
 // ---------------------------------------------------------------- errors --
 
@@ -857,7 +894,7 @@ class SqliteTransaction final : public Transaction {
   void tenant_shift_expiry(const std::string& tenant, Millis delta) override {
     guarded([&] {
       for (Sql id : {kShiftCustomers, kShiftIdentities, kShiftCalls, kShiftIntents, kShiftVariables,
-                     kShiftAliases, kShiftMerges}) {
+                     kShiftAliases, kShiftMerges, kRekeepCustomers, kRekeepLinks, kRekeepAliases}) {
         Stmt s(*conn_, id);
         s.text(1, tenant).i64(2, delta);
         s.run();
@@ -897,6 +934,18 @@ class SqliteTransaction final : public Transaction {
       Stmt s(*conn_, kCustomerTouch);
       s.text(1, tenant).text(2, ref).i64(3, last_seen).i64(4, expires_at);
       s.run();
+    });
+  }
+
+  void customer_keep(const std::string& tenant, const std::string& ref, Millis until, Millis ttl,
+                     Millis now) override {
+    guarded([&] {
+      for (Sql id : {kKeepCustomer, kKeepLinks, kKeepAliases}) {
+        Stmt s(*conn_, id);
+        s.text(1, tenant).text(2, ref).i64(3, until).i64(4, ttl);
+        if (id != kKeepCustomer) s.i64(5, now);
+        s.run();
+      }
     });
   }
 

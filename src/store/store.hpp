@@ -185,7 +185,9 @@ class Transaction {
   virtual void tenant_put(const std::string& tenant, const TenantRow& row) = 0;
   // Adds delta to every expires_at of the tenant's rows that follow the
   // tenant's ttl (not variables with their own ttl; aliases and merge logs
-  // too): the ttl was changed.
+  // too): the ttl was changed. A customer, link or alias that lived at least
+  // as long as the customer's variables with their own ttl (customer_keep)
+  // still does: it moves by delta but never below the last of them.
   virtual void tenant_shift_expiry(const std::string& tenant, Millis delta) = 0;
 
   // Customers.
@@ -196,6 +198,15 @@ class Transaction {
   // may be older than what is stored).
   virtual void customer_touch(const std::string& tenant, const std::string& ref, Millis last_seen,
                               Millis expires_at) = 0;
+  // A customer lives as long as anything of theirs: sets the expires_at of
+  // the customer row, and of its links and the aliases that resolve to it
+  // which are unexpired at `now`, to the later of `until` (the last expiry of
+  // its variables with their own ttl; 0 for none) and their own expiry under
+  // the tenant's `ttl` (last_seen + ttl; an alias's created_at + ttl). The
+  // façade calls it when such a variable outlives the customer or goes, and
+  // when a customer so kept gains a link.
+  virtual void customer_keep(const std::string& tenant, const std::string& ref, Millis until, Millis ttl,
+                             Millis now) = 0;
   // Deletes the customer and all its rows (links, intents, variables, calls),
   // the aliases that resolve to it, and the merge logs naming it (as alias
   // or target).
