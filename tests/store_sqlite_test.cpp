@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine.hpp"
 #include "locale.hpp"
 #include "store/sqlite_store.hpp"
 #include "store_suite.hpp"
@@ -58,12 +59,57 @@ std::string pragma(const std::string& path, const std::string& name) {
   return out;
 }
 
+// The first value a query gives on a plain connection of our own.
+std::string exec_count(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(s) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return out;
+}
+
 void exec_sql(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) ==
           SQLITE_OK);
   CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
+}
+
+// A file's bytes, "" when it does not exist.
+std::string bytes_of(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return "";
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  std::fclose(f);
+  return out;
+}
+
+bool exists(const std::string& path) { return std::filesystem::exists(path); }
+
+// Opening `path` is refused with a store error that says why (`reason`), and
+// leaves the file as it was: the same bytes, no -wal, -shm or -journal beside it.
+void refused(const std::string& path, const std::string& reason) {
+  CAPTURE(path);
+  const std::string before = bytes_of(path);
+  REQUIRE_FALSE(before.empty());
+  try {
+    SqliteStore store(path, 1000);
+    FAIL("opened a file that is not callmem's");
+  } catch (const Error& e) {
+    CHECK(e.status() == Status::store);
+    const std::string what = e.what();
+    CHECK(what.find(path + " is not a callmem database") != std::string::npos);
+    CHECK_MESSAGE(what.find(reason) != std::string::npos, what);
+  }
+  CHECK(bytes_of(path) == before);
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) CHECK_FALSE(exists(path + suffix));
 }
 
 Status status_of(const std::function<void()>& f) {
@@ -139,6 +185,80 @@ TEST_CASE("sqlite store: a file that is not a database is a store error") {
   }
   CHECK(status_of([&] { SqliteStore store(path, 100); }) == Status::store);
   CHECK(status_of([&] { SqliteStore store(dir.file("no/such/dir/x.db"), 100); }) == Status::store);
+}
+
+TEST_CASE("sqlite store: a file that is not callmem's is refused and left as it was") {
+  TempDir dir;
+  // Another application's database, with a table of its own.
+  const std::string notes = dir.file("notes.db");
+  exec_sql(notes, "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES('keep me')");
+  refused(notes, "tables that are not callmem's: notes");
+  // Another user_version, no tables.
+  const std::string versioned = dir.file("versioned.db");
+  exec_sql(versioned, "PRAGMA user_version = 7; VACUUM");
+  refused(versioned, "user_version 7");
+  // Another user_version and a table.
+  const std::string both = dir.file("both.db");
+  exec_sql(both, "PRAGMA user_version = 3; CREATE TABLE customers(id INTEGER)");
+  refused(both, "its tables (customers) and user_version 3 are not callmem's schema");
+  // Another application's database in WAL mode.
+  const std::string wal = dir.file("wal.db");
+  exec_sql(wal, "PRAGMA journal_mode=WAL; CREATE TABLE events(at INTEGER); INSERT INTO events VALUES(1)");
+  refused(wal, "tables that are not callmem's: events");
+  // Another application's id.
+  const std::string stamped = dir.file("stamped.db");
+  exec_sql(stamped, "PRAGMA application_id = 1234; VACUUM");
+  refused(stamped, "application_id 1234");
+  // Not SQLite at all.
+  const std::string text = dir.file("text.db");
+  {
+    std::FILE* f = std::fopen(text.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    const std::string line = "name,number\nAnn,+14155551234\n";
+    std::fwrite(line.data(), 1, line.size(), f);
+    std::fclose(f);
+  }
+  refused(text, "not an SQLite database");
+  // Through the façade too.
+  callmem::EngineOptions o;
+  o.path = notes;
+  CHECK(status_of([&] { callmem::Engine m(o); }) == Status::store);
+  CHECK(exec_count(notes, "SELECT count(*) FROM notes") == "1");
+}
+
+TEST_CASE("sqlite store: callmem's databases carry its application_id; older ones are recognised and stamped") {
+  TempDir dir;
+  const std::string fresh = dir.file("fresh.db");
+  { SqliteStore store(fresh, 1000); }
+  CHECK(pragma(fresh, "application_id") == std::to_string(SqliteStore::application_id()));
+  // An empty file is callmem's to create.
+  const std::string empty = dir.file("empty.db");
+  { std::FILE* f = std::fopen(empty.c_str(), "wb"); REQUIRE(f != nullptr); std::fclose(f); }
+  { SqliteStore store(empty, 1000); }
+  CHECK(pragma(empty, "application_id") == std::to_string(SqliteStore::application_id()));
+  CHECK(pragma(empty, "user_version") == std::to_string(SqliteStore::schema_version()));
+  // A database made before the application_id: callmem's tables and
+  // user_version, application_id 0. Its data stays.
+  const std::string older = dir.file("older.db");
+  {
+    SqliteStore store(older, 1000);
+    auto tx = store.begin(true);
+    tx->customer_insert("a", suite::customer("c1", suite::kT0, suite::kT0 + suite::kHour));
+    tx->commit();
+  }
+  exec_sql(older, "PRAGMA application_id = 0");
+  REQUIRE(pragma(older, "application_id") == "0");
+  {
+    SqliteStore store(older, 1000);
+    CHECK(store.begin(false)->customer_get("a", "c1", suite::kT0).has_value());
+  }
+  CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
+  // An older schema version of callmem's is migrated and stamped as well.
+  exec_sql(older, "PRAGMA application_id = 0; PRAGMA user_version = 5; "
+                  "ALTER TABLE tenants DROP COLUMN identity_merge_duplicates");
+  { SqliteStore store(older, 1000); }
+  CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
+  CHECK(pragma(older, "user_version") == std::to_string(SqliteStore::schema_version()));
 }
 
 TEST_CASE("sqlite store: stores opening a fresh file at once all migrate it once") {

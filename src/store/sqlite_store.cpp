@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <condition_variable>
@@ -220,6 +221,11 @@ ALTER TABLE tenants ADD COLUMN identity_merge_duplicates INTEGER NOT NULL DEFAUL
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
+
+// PRAGMA application_id of a callmem database: "CMEM". Written when callmem
+// creates a database, so that a file that is not callmem's is never taken
+// for one (see check_ours).
+constexpr int kApplicationId = 0x434D454D;
 
 // ------------------------------------------------------------ statements --
 
@@ -706,7 +712,92 @@ int user_version(sqlite3* db) {
   return v;
 }
 
-std::unique_ptr<Connection> open_connection(const std::string& path, int busy_timeout_ms, bool memory) {
+// One integer a pragma or query gives.
+int int_of(sqlite3* db, const char* sql, const char* what) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+  if (rc != SQLITE_OK) fail(db, rc, what);
+  rc = sqlite3_step(s);
+  const int v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW) fail(db, rc, what);
+  return v;
+}
+
+// The tables every callmem schema has (migration 1).
+constexpr const char* kCallmemTables[] = {"calls",     "credit_grants", "customers", "identities",
+                                          "intents",   "tenants",       "usage",     "variables"};
+
+enum class Ownership { empty, ours, ours_unstamped };
+
+// Whether the file `db` is open on is callmem's, by reads alone (nothing is
+// written, so a file that is not callmem's is left byte for byte as it was):
+// a new or empty file, or one with callmem's application_id, or one made
+// before callmem wrote its application_id (0), recognised by its tables and
+// user_version. Anything else is refused with the reason.
+Ownership check_ours(sqlite3* db, const std::string& path) {
+  const auto refuse = [&](const std::string& why) -> Ownership {
+    throw Error(Status::store, "sqlite: " + path + " is not a callmem database: " + why +
+                                   "; callmem opens its own databases, or creates one in a new or empty file");
+  };
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1, &s,
+                              nullptr);
+  if ((rc & 0xff) == SQLITE_NOTADB) return refuse("it is not an SQLite database");
+  if (rc != SQLITE_OK) fail(db, rc, "read the schema");
+  std::vector<std::string> tables;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+  sqlite3_finalize(s);
+  if ((rc & 0xff) == SQLITE_NOTADB) return refuse("it is not an SQLite database");
+  if (rc != SQLITE_DONE) fail(db, rc, "read the schema");
+  const int app = int_of(db, "PRAGMA application_id", "read application_id");
+  const int version = user_version(db);
+  if (app == kApplicationId) return Ownership::ours;
+  if (app != 0) return refuse("its application_id " + std::to_string(app) + " is another application's");
+  if (tables.empty() && version == 0) return Ownership::empty;
+  std::vector<std::string> foreign;
+  for (const std::string& t : tables)
+    if (std::find(std::begin(kCallmemTables), std::end(kCallmemTables), t) == std::end(kCallmemTables) &&
+        t.rfind("sqlite_", 0) != 0)
+      foreign.push_back(t);
+  bool all = true;
+  for (const char* t : kCallmemTables) all = all && std::find(tables.begin(), tables.end(), t) != tables.end();
+  if (all && version >= 1) return Ownership::ours_unstamped;
+  const auto list = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  const std::string v = "user_version " + std::to_string(version);
+  if (!foreign.empty()) return refuse("it has tables that are not callmem's: " + list(foreign) + " (" + v + ")");
+  if (tables.empty()) return refuse("it has no tables and " + v);
+  return refuse("its tables (" + list(tables) + ") and " + v + " are not callmem's schema");
+}
+
+void set_wal(sqlite3* db, int busy_timeout_ms) {
+  // Switching a fresh file to WAL needs it to itself, and SQLite answers
+  // BUSY at once rather than wait: processes opening one new file together
+  // take turns, within the busy timeout.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (int attempt = 0;; ++attempt) {
+    const int result = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (result == SQLITE_OK) break;
+    const int primary = result & 0xff;
+    if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
+      fail(db, result, "set journal_mode");
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 20)));
+  }
+}
+
+void configure(sqlite3* db, int busy_timeout_ms, bool memory) {
+  if (!memory) set_wal(db, busy_timeout_ms);
+  exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF", "configure");
+}
+
+// A connection to the file; `checked`: the file is known to be callmem's
+// (else the caller checks it, then configures the connection).
+std::unique_ptr<Connection> open_connection(const std::string& path, int busy_timeout_ms, bool memory,
+                                            bool checked = true) {
   auto c = std::make_unique<Connection>();
   const int rc = sqlite3_open_v2(path.c_str(), &c->db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -717,47 +808,37 @@ std::unique_ptr<Connection> open_connection(const std::string& path, int busy_ti
   }
   sqlite3_extended_result_codes(c->db, 1);
   sqlite3_busy_timeout(c->db, busy_timeout_ms);
-  if (!memory) {
-    // Switching a fresh file to WAL needs it to itself, and SQLite answers
-    // BUSY at once rather than wait: processes opening one new file together
-    // take turns, within the busy timeout.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
-    for (int attempt = 0;; ++attempt) {
-      const int result = sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
-      if (result == SQLITE_OK) break;
-      const int primary = result & 0xff;
-      if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
-        fail(c->db, result, "set journal_mode");
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 20)));
-    }
-  }
-  exec(c->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF", "configure");
+  if (checked) configure(c->db, busy_timeout_ms, memory);
   return c;
 }
 
-// Brings the schema to kSchemaVersion. Two processes may open a fresh file at
-// once: the version is read again once the write lock is held.
-void migrate(sqlite3* db) {
+[[noreturn]] void newer(int version) {
+  throw Error(Status::store, "sqlite: the database's schema version " + std::to_string(version) +
+                                 " is newer than this library's " + std::to_string(kSchemaVersion));
+}
+
+// Brings the schema to kSchemaVersion and stamps callmem's application_id.
+// Two processes may open a fresh file at once: what the file is, and its
+// version, are read again once the write lock is held.
+void migrate(sqlite3* db, const std::string& path) {
   int version = user_version(db);
-  if (version == kSchemaVersion) return;
-  if (version < kSchemaVersion) {
-    exec(db, "BEGIN IMMEDIATE", "migrate");
-    try {
-      version = user_version(db);
-      if (version < kSchemaVersion) {
-        for (int i = version; i < kSchemaVersion; ++i) exec(db, kMigrations[i], "migrate");
-        const std::string set = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
-        exec(db, set.c_str(), "migrate");
-      }
-      exec(db, "COMMIT", "migrate");
-    } catch (...) {
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
-  }
-  if (version > kSchemaVersion) {
-    throw Error(Status::store, "sqlite: the database's schema version " + std::to_string(version) +
-                                   " is newer than this library's " + std::to_string(kSchemaVersion));
+  if (version > kSchemaVersion) newer(version);
+  if (version == kSchemaVersion &&
+      int_of(db, "PRAGMA application_id", "read application_id") == kApplicationId)
+    return;
+  exec(db, "BEGIN IMMEDIATE", "migrate");
+  try {
+    check_ours(db, path);
+    version = user_version(db);
+    if (version > kSchemaVersion) newer(version);
+    for (int i = version; i < kSchemaVersion; ++i) exec(db, kMigrations[i], "migrate");
+    const std::string set = "PRAGMA user_version = " + std::to_string(kSchemaVersion) +
+                            "; PRAGMA application_id = " + std::to_string(kApplicationId);
+    exec(db, set.c_str(), "migrate");
+    exec(db, "COMMIT", "migrate");
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
   }
 }
 
@@ -769,8 +850,17 @@ class SqliteStore::Pool {
  public:
   Pool(std::string path, int busy_timeout_ms)
       : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms), memory_(path_ == ":memory:") {
-    auto first = open_connection(path_, busy_timeout_ms_, memory_);
-    migrate(first->db);
+    auto first = open_connection(path_, busy_timeout_ms_, memory_, false);
+    if (!memory_) {
+      // Before anything is written: a file that is not callmem's is refused
+      // as it is (not switched to WAL, no table added).
+      if (check_ours(first->db, path_) == Ownership::ours) {
+        const int version = user_version(first->db);
+        if (version > kSchemaVersion) newer(version);
+      }
+    }
+    configure(first->db, busy_timeout_ms_, memory_);
+    migrate(first->db, path_);
     free_.push_back(std::move(first));
   }
 
@@ -1485,6 +1575,8 @@ SqliteStore::SqliteStore(std::string path, int busy_timeout_ms)
 SqliteStore::~SqliteStore() = default;
 
 int SqliteStore::schema_version() noexcept { return kSchemaVersion; }
+
+int SqliteStore::application_id() noexcept { return kApplicationId; }
 
 std::unique_ptr<Transaction> SqliteStore::begin(bool write) {
   std::unique_ptr<Connection> c = pool_->acquire();

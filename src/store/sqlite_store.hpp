@@ -16,8 +16,11 @@
 // SQLITE_LOCKED become Status::busy, any other failure Status::store.
 //
 // The schema is versioned by PRAGMA user_version and migrated when the store
-// is opened. The store must outlive its transactions' use; a Transaction
-// keeps the connection pool alive until it is destroyed.
+// is opened. A callmem database carries PRAGMA application_id
+// application_id(); a file that is not callmem's is refused with
+// Status::store and left as it was (docs/storage.md). The store must outlive
+// its transactions' use; a Transaction keeps the connection pool alive until
+// it is destroyed.
 #ifndef CALLMEM_STORE_SQLITE_STORE_HPP
 #define CALLMEM_STORE_SQLITE_STORE_HPP
 
@@ -33,8 +36,8 @@ class SqliteStore final : public Store {
   // Opens (creating when missing) the database at `path`, or a private
   // in-memory one for ":memory:", and brings its schema up to date. Throws
   // callmem::Error: Status::busy when another writer held the lock past
-  // busy_timeout_ms, Status::store when the file cannot be opened or its schema
-  // is newer than this library knows.
+  // busy_timeout_ms, Status::store when the file cannot be opened, is not
+  // callmem's, or its schema is newer than this library knows.
   SqliteStore(std::string path, int busy_timeout_ms);
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
@@ -44,6 +47,8 @@ class SqliteStore final : public Store {
 
   // The PRAGMA user_version this library's schema has.
   static int schema_version() noexcept;
+  // The PRAGMA application_id of callmem's databases.
+  static int application_id() noexcept;
 
   class Pool;  // the connections; defined in sqlite_store.cpp
 
