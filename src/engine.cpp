@@ -661,14 +661,16 @@ struct Engine::Impl {
     // The customer's live variables when this end may change what keeps the
     // customer (a variable with its own ttl) or link it more identifiers.
     std::vector<VariableRow> vars;
-    if (!req.variables.empty() || !req.external_ids.empty() || !call) vars = tx->variables_of(tenant, ref, at);
+    if (!req.variables.empty() || !req.external_ids.empty() || !call)
+      vars = tx->variables_of(tenant, ref, at);
     const Millis kept_before = kept_until(vars);
     if (!req.variables.empty()) {
       std::set<std::string> names;
       for (const VariableRow& v : vars) names.insert(v.name);
       for (const auto& [name, value] : req.variables) {
-        vars.erase(std::remove_if(vars.begin(), vars.end(), [&](const VariableRow& v) { return v.name == name; }),
-                   vars.end());
+        vars.erase(
+            std::remove_if(vars.begin(), vars.end(), [&](const VariableRow& v) { return v.name == name; }),
+            vars.end());
         if (!value) {
           if (tx->variable_delete(tenant, ref, name, at)) ++resp.variables_updated;
           names.erase(name);

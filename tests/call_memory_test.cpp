@@ -422,14 +422,16 @@ TEST_CASE("forget and export find the customer by every kind of identity hint") 
     CHECK(exported.find(R"("name":{"value":"Ann")") != std::string::npos);
 
     const std::string receipt = m.mem.forget_customer_json("acme", selector);
-    CHECK(receipt == R"({"customer_ref":")" + ref +
-                         R"(","removed":{"identities":4,"intents":1,"variables":1,"calls":1,"aliases":0,"merges":0}})");
+    CHECK(receipt ==
+          R"({"customer_ref":")" + ref +
+              R"(","removed":{"identities":4,"intents":1,"variables":1,"calls":1,"aliases":0,"merges":0}})");
     CHECK(status_of([&] { m.mem.get_customer("acme", by_ref(ref)); }) == Status::not_found);
     CHECK(status_of([&] { m.mem.forget_customer_json("acme", selector); }) == Status::not_found);
     CHECK(status_of([&] { m.mem.export_customer_json("acme", selector); }) == Status::not_found);
     // Nothing leads back to the erased customer.
-    const auto again = m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", "external_ids": )"
-                               R"({"crm_id": "CRM_789"}}})");
+    const auto again =
+        m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", "external_ids": )"
+                R"({"crm_id": "CRM_789"}}})");
     CHECK(again.customer_ref != ref);
     CHECK(again.identity.candidates.empty());
   }
@@ -438,15 +440,19 @@ TEST_CASE("forget and export find the customer by every kind of identity hint") 
 TEST_CASE("forget by identity hints reaches a customer that expired but is not purged yet") {
   Memory m;
   const std::string ref =
-      m.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234", "external_ids": {"crm_id": "C1"}}})")
+      m.start(
+           R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234", "external_ids": {"crm_id": "C1"}}})")
           .customer_ref;
   m.end(R"({"call_id": "c1", "variables": {"name": "Ann"}})");
   m.clock->advance(40 * kDay);  // past the 30-day ttl
-  CHECK(status_of([&] { m.mem.export_customer_json("acme", R"({"identity_hints": {"ani": "+14155551234"}})"); }) ==
-        Status::not_found);
-  const std::string receipt = m.mem.forget_customer_json("acme", R"({"identity_hints": {"ani": "+14155551234"}})");
-  CHECK(receipt == R"({"customer_ref":")" + ref +
-                       R"(","removed":{"identities":2,"intents":0,"variables":1,"calls":1,"aliases":0,"merges":0}})");
+  CHECK(status_of([&] {
+          m.mem.export_customer_json("acme", R"({"identity_hints": {"ani": "+14155551234"}})");
+        }) == Status::not_found);
+  const std::string receipt =
+      m.mem.forget_customer_json("acme", R"({"identity_hints": {"ani": "+14155551234"}})");
+  CHECK(receipt ==
+        R"({"customer_ref":")" + ref +
+            R"(","removed":{"identities":2,"intents":0,"variables":1,"calls":1,"aliases":0,"merges":0}})");
   CHECK(m.mem.purge_expired(PurgeRequest{0, 1000}).deleted.total() == 0);  // nothing was left behind
   CHECK(status_of([&] {
           m.mem.forget_customer_json("acme", R"({"identity_hints": {"external_ids": {"crm_id": "C1"}}})");
@@ -457,11 +463,13 @@ TEST_CASE("forget by identity hints reaches a customer that expired but is not p
 TEST_CASE("forget by a shared number erases the customer get answers with, and only that one") {
   Memory m;
   const std::string a =
-      m.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234", "external_ids": {"crm_id": "A"}}})")
+      m.start(
+           R"({"call_id": "c1", "identity_hints": {"ani": "+14155551234", "external_ids": {"crm_id": "A"}}})")
           .customer_ref;
   m.clock->advance(kDay);
   const std::string b =
-      m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", "external_ids": {"crm_id": "B"}}})")
+      m.start(
+           R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", "external_ids": {"crm_id": "B"}}})")
           .customer_ref;
   REQUIRE(a != b);
   const std::string selector = R"({"identity_hints": {"ani": "+14155551234"}})";
@@ -572,13 +580,15 @@ TEST_CASE("a variable with its own ttl keeps its customer and the links that lea
 
   // A call from the number finds the customer and what it keeps; what that
   // call links lives as long as the customer.
-  const StartResponse again = m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", )"
-                                      R"("external_ids": {"crm_id": "CRM_1"}}, "telco": {"line_type": "mobile"}})");
+  const StartResponse again =
+      m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", )"
+              R"("external_ids": {"crm_id": "CRM_1"}}, "telco": {"line_type": "mobile"}})");
   CHECK(again.customer_ref == ref);
   CHECK(again.identity.recommendation == "reuse");
   CHECK(again.variables.count("order_id") == 1);
   m.clock->advance(15 * kDay);  // day 20: the crm id's link outlived the tenant's ttl with its customer
-  const StartResponse by_crm = m.start(R"({"call_id": "c3", "identity_hints": {"external_ids": {"crm_id": "CRM_1"}}})");
+  const StartResponse by_crm =
+      m.start(R"({"call_id": "c3", "identity_hints": {"external_ids": {"crm_id": "CRM_1"}}})");
   CHECK(by_crm.customer_ref == ref);
   CHECK(by_crm.variables.count("order_id") == 1);
   const std::string receipt = m.mem.forget_customer_json("acme", by_number);
@@ -590,7 +600,8 @@ TEST_CASE("a customer lives until its last variable with its own ttl expires, th
   Memory m;
   m.mem.configure_tenant_json("acme", R"({"ttl_days": 1})");
   const std::string ref = m.start(start_body("c1", "+14155551234")).customer_ref;
-  m.end(R"({"call_id": "c1", "variables": {"order_id": "A1"}, "variable_ttl_seconds": {"order_id": 864000}})");
+  m.end(
+      R"({"call_id": "c1", "variables": {"order_id": "A1"}, "variable_ttl_seconds": {"order_id": 864000}})");
   m.clock->advance(10 * kDay - kSecond);
   CHECK(m.mem.get_customer("acme", by_ref(ref)).variables.count("order_id") == 1);
   CHECK(m.start(start_body("probe", "+14155551234")).customer_ref == ref);
@@ -611,7 +622,8 @@ TEST_CASE("once the variable that kept a customer is deleted, the customer follo
   Memory m;
   m.mem.configure_tenant_json("acme", R"({"ttl_days": 1})");
   const std::string ref = m.start(start_body("c1", "+14155551234")).customer_ref;
-  m.end(R"({"call_id": "c1", "variables": {"order_id": "A1"}, "variable_ttl_seconds": {"order_id": 864000}})");
+  m.end(
+      R"({"call_id": "c1", "variables": {"order_id": "A1"}, "variable_ttl_seconds": {"order_id": 864000}})");
   m.clock->advance(2 * kDay);
   REQUIRE(m.start(start_body("c2", "+14155551234")).customer_ref == ref);
   m.end(R"({"call_id": "c2", "variables": {"order_id": null}})");
@@ -626,10 +638,11 @@ TEST_CASE("a variable with its own ttl keeps the customer feedback moves it to")
   const std::string a = m.start(start_body("c1", "+14155551234")).customer_ref;
   m.clock->advance(3600 * kSecond);
   REQUIRE(m.start(start_body("c2", "+14155551234")).customer_ref == a);
-  m.end(R"({"call_id": "c2", "variables": {"order_id": "B7"}, "variable_ttl_seconds": {"order_id": 864000}})");
+  m.end(
+      R"({"call_id": "c2", "variables": {"order_id": "B7"}, "variable_ttl_seconds": {"order_id": 864000}})");
   // The caller was someone else: the call and what its end saved go to a new customer.
-  const FeedbackResponse f =
-      json::read_feedback_response(m.mem.identity_feedback_json("acme", R"({"call_id": "c2", "outcome": "rejected"})"));
+  const FeedbackResponse f = json::read_feedback_response(
+      m.mem.identity_feedback_json("acme", R"({"call_id": "c2", "outcome": "rejected"})"));
   REQUIRE(f.customer_created);
   m.clock->advance(5 * kDay);
   const CustomerView v = m.mem.get_customer("acme", by_ref(f.customer_ref));

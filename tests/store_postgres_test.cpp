@@ -21,8 +21,8 @@
 #include "engine.hpp"
 #include "json/codec.hpp"
 #include "locale.hpp"
-#include "store/pg_store.hpp"
 #include "races.hpp"
+#include "store/pg_store.hpp"
 #include "store_suite.hpp"
 
 using namespace callmem;
@@ -214,7 +214,8 @@ TEST_CASE("postgres: settings and answers keep their numbers in a comma-decimal 
   CHECK(mem.tenant_settings("acme").reuse == 0.55);
   CHECK(mem.tenant_settings("acme").identity_weights.ani_m == 0.875);
   mem.start_call_json("acme", start_json("l-1", "+14155550144"));
-  const StartResponse again = json::read_start_response(mem.start_call_json("acme", start_json("l-2", "+14155550144")));
+  const StartResponse again =
+      json::read_start_response(mem.start_call_json("acme", start_json("l-2", "+14155550144")));
   CHECK(again.identity.confidence > 0.55);
   CHECK(again.identity.recommendation == "reuse");
   // Feedback keeps the answer's probability (a double) for re-estimation.
@@ -239,13 +240,14 @@ TEST_CASE("postgres: a variable with its own ttl keeps its customer and the link
   CHECK(v.variables.count("order_id") == 1);
   CHECK(v.identities.size() == 1);
   const StartResponse again = json::read_start_response(mem.start_call_json(
-      "acme", R"({"call_id": "k-2", "identity_hints": {"ani": "+14155550155", "external_ids": {"crm_id": "K2"}}, )"
-              R"("telco": {"line_type": "mobile"}})"));
+      "acme",
+      R"({"call_id": "k-2", "identity_hints": {"ani": "+14155550155", "external_ids": {"crm_id": "K2"}}, )"
+      R"("telco": {"line_type": "mobile"}})"));
   CHECK(again.customer_ref == ref);
   CHECK(again.variables.count("order_id") == 1);
   clock->advance(15 * day);
-  CHECK(ref_of(mem.start_call_json("acme", R"({"call_id": "k-3", "identity_hints": {"external_ids": {"crm_id": "K2"}}})")) ==
-        ref);
+  CHECK(ref_of(mem.start_call_json(
+            "acme", R"({"call_id": "k-3", "identity_hints": {"external_ids": {"crm_id": "K2"}}})")) == ref);
   clock->advance(11 * day);  // past the variable's 30 days
   CHECK_THROWS_AS(customer(mem, ref), Error);
 }

@@ -126,7 +126,8 @@ Status status_of(const std::function<void()>& f) {
 CALLMEM_STORE_SUITE("sqlite file store", make_file_store)
 CALLMEM_STORE_SUITE("sqlite memory store", make_memory_store)
 // No number conversion may depend on the host's C locale (tests/locale.hpp).
-CALLMEM_STORE_SUITE_IN("sqlite file store in de_DE.UTF-8", make_file_store, callmem::test_locale::CommaDecimalLocale)
+CALLMEM_STORE_SUITE_IN("sqlite file store in de_DE.UTF-8", make_file_store,
+                       callmem::test_locale::CommaDecimalLocale)
 
 TEST_CASE("sqlite store: a fresh file gets the schema version, WAL and the tables") {
   TempDir dir;
@@ -191,7 +192,9 @@ TEST_CASE("sqlite store: a file that is not callmem's is refused and left as it 
   TempDir dir;
   // Another application's database, with a table of its own.
   const std::string notes = dir.file("notes.db");
-  exec_sql(notes, "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES('keep me')");
+  exec_sql(
+      notes,
+      "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES('keep me')");
   refused(notes, "tables that are not callmem's: notes");
   // Another user_version, no tables.
   const std::string versioned = dir.file("versioned.db");
@@ -226,14 +229,19 @@ TEST_CASE("sqlite store: a file that is not callmem's is refused and left as it 
   CHECK(exec_count(notes, "SELECT count(*) FROM notes") == "1");
 }
 
-TEST_CASE("sqlite store: callmem's databases carry its application_id; older ones are recognised and stamped") {
+TEST_CASE(
+    "sqlite store: callmem's databases carry its application_id; older ones are recognised and stamped") {
   TempDir dir;
   const std::string fresh = dir.file("fresh.db");
   { SqliteStore store(fresh, 1000); }
   CHECK(pragma(fresh, "application_id") == std::to_string(SqliteStore::application_id()));
   // An empty file is callmem's to create.
   const std::string empty = dir.file("empty.db");
-  { std::FILE* f = std::fopen(empty.c_str(), "wb"); REQUIRE(f != nullptr); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(empty.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::fclose(f);
+  }
   { SqliteStore store(empty, 1000); }
   CHECK(pragma(empty, "application_id") == std::to_string(SqliteStore::application_id()));
   CHECK(pragma(empty, "user_version") == std::to_string(SqliteStore::schema_version()));
@@ -254,8 +262,9 @@ TEST_CASE("sqlite store: callmem's databases carry its application_id; older one
   }
   CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
   // An older schema version of callmem's is migrated and stamped as well.
-  exec_sql(older, "PRAGMA application_id = 0; PRAGMA user_version = 5; "
-                  "ALTER TABLE tenants DROP COLUMN identity_merge_duplicates");
+  exec_sql(older,
+           "PRAGMA application_id = 0; PRAGMA user_version = 5; "
+           "ALTER TABLE tenants DROP COLUMN identity_merge_duplicates");
   { SqliteStore store(older, 1000); }
   CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
   CHECK(pragma(older, "user_version") == std::to_string(SqliteStore::schema_version()));

@@ -1190,7 +1190,8 @@ struct NoScope {};
 
 // Defines the suite's test cases for one store. LABEL: a string literal;
 // FACTORY: anything callable as FACTORY() giving std::unique_ptr<Store>.
-#define CALLMEM_STORE_SUITE(LABEL, FACTORY) CALLMEM_STORE_SUITE_IN(LABEL, FACTORY, callmem::store_suite::NoScope)
+#define CALLMEM_STORE_SUITE(LABEL, FACTORY) \
+  CALLMEM_STORE_SUITE_IN(LABEL, FACTORY, callmem::store_suite::NoScope)
 
 // The same, each case inside an object of type SCOPE, made before the store
 // and destroyed after it (tests/locale.hpp's CommaDecimalLocale runs the

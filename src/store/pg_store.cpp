@@ -293,7 +293,7 @@ enum Sql : int {
 
 // Per customer of tenant $1, the last expiry of its variables with their own
 // ttl: what keeps it and its links and aliases (Transaction::customer_keep).
-#define CALLMEM_KEPT_UNTIL                                                             \
+#define CALLMEM_KEPT_UNTIL                                                           \
   "(SELECT customer_ref, max(expires_at) AS until FROM variables WHERE tenant = $1 " \
   " AND own_ttl_seconds > 0 GROUP BY customer_ref) AS kept"
 
@@ -551,7 +551,8 @@ const char* sql_text(Sql id) {
 
     // $3 until, $4 the tenant's ttl, $5 now.
     case kKeepCustomer:
-      return "UPDATE customers SET expires_at = GREATEST(last_seen + $4, $3) WHERE tenant = $1 AND customer_ref = $2";
+      return "UPDATE customers SET expires_at = GREATEST(last_seen + $4, $3) WHERE tenant = $1 AND "
+             "customer_ref = $2";
     case kKeepLinks:
       return "UPDATE identities SET expires_at = GREATEST(last_seen + $4, $3) "
              "WHERE tenant = $1 AND customer_ref = $2 AND expires_at > $5";
@@ -865,7 +866,8 @@ void migrate(PGconn* pg, const PgOptions& o) {
     }
     int version = 0;
     try {
-      if (!PQgetisnull(r, 0, 0)) version = number_of<int>(PQgetvalue(r, 0, 0), std::strlen(PQgetvalue(r, 0, 0)));
+      if (!PQgetisnull(r, 0, 0))
+        version = number_of<int>(PQgetvalue(r, 0, 0), std::strlen(PQgetvalue(r, 0, 0)));
     } catch (...) {
       PQclear(r);
       throw;

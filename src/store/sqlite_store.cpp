@@ -308,7 +308,7 @@ enum Sql : int {
 
 // Per customer of tenant ?1, the last expiry of its variables with their own
 // ttl: what keeps it and its links and aliases (Transaction::customer_keep).
-#define CALLMEM_KEPT_UNTIL                                                             \
+#define CALLMEM_KEPT_UNTIL                                                           \
   "(SELECT customer_ref, MAX(expires_at) AS until FROM variables WHERE tenant = ?1 " \
   " AND own_ttl_seconds > 0 GROUP BY customer_ref) AS kept"
 
@@ -569,7 +569,8 @@ const char* sql_text(Sql id) {
 
     // ?3 until, ?4 the tenant's ttl, ?5 now.
     case kKeepCustomer:
-      return "UPDATE customers SET expires_at = MAX(last_seen + ?4, ?3) WHERE tenant = ?1 AND customer_ref = ?2";
+      return "UPDATE customers SET expires_at = MAX(last_seen + ?4, ?3) WHERE tenant = ?1 AND customer_ref = "
+             "?2";
     case kKeepLinks:
       return "UPDATE identities SET expires_at = MAX(last_seen + ?4, ?3) "
              "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?5";
@@ -725,8 +726,8 @@ int int_of(sqlite3* db, const char* sql, const char* what) {
 }
 
 // The tables every callmem schema has (migration 1).
-constexpr const char* kCallmemTables[] = {"calls",     "credit_grants", "customers", "identities",
-                                          "intents",   "tenants",       "usage",     "variables"};
+constexpr const char* kCallmemTables[] = {"calls",   "credit_grants", "customers", "identities",
+                                          "intents", "tenants",       "usage",     "variables"};
 
 enum class Ownership { empty, ours, ours_unstamped };
 
@@ -737,8 +738,9 @@ enum class Ownership { empty, ours, ours_unstamped };
 // user_version. Anything else is refused with the reason.
 Ownership check_ours(sqlite3* db, const std::string& path) {
   const auto refuse = [&](const std::string& why) -> Ownership {
-    throw Error(Status::store, "sqlite: " + path + " is not a callmem database: " + why +
-                                   "; callmem opens its own databases, or creates one in a new or empty file");
+    throw Error(Status::store,
+                "sqlite: " + path + " is not a callmem database: " + why +
+                    "; callmem opens its own databases, or creates one in a new or empty file");
   };
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1, &s,
@@ -746,7 +748,8 @@ Ownership check_ours(sqlite3* db, const std::string& path) {
   if ((rc & 0xff) == SQLITE_NOTADB) return refuse("it is not an SQLite database");
   if (rc != SQLITE_OK) fail(db, rc, "read the schema");
   std::vector<std::string> tables;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+    tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
   sqlite3_finalize(s);
   if ((rc & 0xff) == SQLITE_NOTADB) return refuse("it is not an SQLite database");
   if (rc != SQLITE_DONE) fail(db, rc, "read the schema");
@@ -761,7 +764,8 @@ Ownership check_ours(sqlite3* db, const std::string& path) {
         t.rfind("sqlite_", 0) != 0)
       foreign.push_back(t);
   bool all = true;
-  for (const char* t : kCallmemTables) all = all && std::find(tables.begin(), tables.end(), t) != tables.end();
+  for (const char* t : kCallmemTables)
+    all = all && std::find(tables.begin(), tables.end(), t) != tables.end();
   if (all && version >= 1) return Ownership::ours_unstamped;
   const auto list = [](const std::vector<std::string>& names) {
     std::string out;
@@ -769,7 +773,8 @@ Ownership check_ours(sqlite3* db, const std::string& path) {
     return out;
   };
   const std::string v = "user_version " + std::to_string(version);
-  if (!foreign.empty()) return refuse("it has tables that are not callmem's: " + list(foreign) + " (" + v + ")");
+  if (!foreign.empty())
+    return refuse("it has tables that are not callmem's: " + list(foreign) + " (" + v + ")");
   if (tables.empty()) return refuse("it has no tables and " + v);
   return refuse("its tables (" + list(tables) + ") and " + v + " are not callmem's schema");
 }
