@@ -1,8 +1,9 @@
-// Small helpers on ASCII text.
+// Small helpers on ASCII text. They touch ASCII bytes only, whatever the C
+// locale (<cctype> would follow it: in a Latin-1 locale tolower() changes the
+// bytes of UTF-8 characters), so UTF-8 text passes through intact.
 #ifndef CALLMEM_TEXT_HPP
 #define CALLMEM_TEXT_HPP
 
-#include <cctype>
 #include <string>
 #include <string_view>
 
@@ -10,13 +11,16 @@ namespace callmem {
 
 inline std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
 }
 
+inline bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
 

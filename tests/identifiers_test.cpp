@@ -3,6 +3,7 @@
 
 #include "identity/identifiers.hpp"
 #include "identity/phone.hpp"
+#include "locale.hpp"
 
 using namespace callmem;
 using Kind = ParsedPhone::Kind;
@@ -128,4 +129,14 @@ TEST_CASE("per-interaction external ids are call data, not identity") {
   CHECK(ids.ids[1] == Identifier{"external_id", "crm_id", "CRM_789"});
   CHECK(ids.ids[2] == Identifier{"external_id", "email", "john@example.com"});
   CHECK(call_data == std::map<std::string, std::string>{{"twilio_call_sid", "CA123"}});
+}
+
+// Identifiers are UTF-8 whatever the host's locale: lowercasing and trimming
+// touch ASCII only, never a byte of a multi-byte character.
+TEST_CASE("external ids keep their UTF-8 in a single-byte locale") {
+  test_locale::ScopedLocale latin1(test_locale::kLatin1);
+  CHECK(normalise_external_id("email", "\xC3\x84NNE@Example.COM") == "\xC3\x84nne@example.com");  // ÄNNE@
+  CHECK(normalise_external_id("email", "Z\xC3\x9CRICH@Example.COM") == "z\xC3\x9Crich@example.com");
+  CHECK(normalise_external_id("crm_id", " voil\xC3\xA0 ") == "voil\xC3\xA0");  // à ends in A0 (NBSP)
+  CHECK(is_interaction_key("\xC3\x84_SESSION"));
 }
