@@ -1159,6 +1159,69 @@ Engine::~Engine() = default;
 
 const Clock& Engine::clock() const { return *impl_->clock; }
 
+namespace {
+
+// Counts code points, as the contract's limits do.
+std::size_t characters(const std::string& s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+bool hex_of_length(const std::string& s, std::size_t n) {
+  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+ApiKey Engine::api_key_create(const ApiKey& key) {
+  check_tenant(key.tenant);
+  if (characters(key.name) > 64) throw invalid_field({"name"}, "name must be at most 64 characters");
+  if (key.key_id.rfind("key_", 0) != 0 || !hex_of_length(key.key_id.substr(4), 16))
+    throw invalid_field({"key_id"}, "key_id must be key_ and 16 hex digits");
+  if (!hex_of_length(key.key_hash, 64)) throw invalid_field({"key_hash"}, "key_hash must be a hex SHA-256");
+  ApiKey row = key;
+  row.created_at = impl_->now();
+  row.revoked_at = 0;
+  auto tx = impl_->store->begin(true);
+  if (tx->api_key_by_id(row.key_id) || tx->api_key_by_hash(row.key_hash))
+    throw Error(Status::conflict, "an API key with this key_id or key exists already");
+  tx->api_key_insert(row);
+  tx->commit();
+  return row;
+}
+
+std::vector<ApiKey> Engine::api_keys(const std::string& tenant) {
+  check_tenant(tenant);
+  auto tx = impl_->store->begin(false);
+  return tx->api_keys_of(tenant);
+}
+
+ApiKey Engine::api_key_revoke(const std::string& key_id) {
+  auto tx = impl_->store->begin(true);
+  std::optional<ApiKey> key = tx->api_key_by_id(key_id);
+  if (!key) throw Error(Status::not_found, "no API key " + key_id);
+  if (key->revoked_at == 0) {
+    key->revoked_at = impl_->now();
+    tx->api_key_revoke(key->tenant, key_id, key->revoked_at);
+    tx->commit();
+  }
+  return *key;
+}
+
+std::optional<ApiCaller> Engine::authenticate(const std::string& key_hash) {
+  auto tx = impl_->store->begin(false);
+  const std::optional<ApiKey> key = tx->api_key_by_hash(key_hash);
+  if (!key || key->revoked_at != 0) return std::nullopt;
+  return ApiCaller{key->tenant, key->key_id, impl_->tenant_of(*tx, key->tenant).settings.rate_limit_per_minute};
+}
+
+void Engine::ping() {
+  auto tx = impl_->store->begin(false);
+  tx->tenant_get("-");  // "-" is no tenant's: any read proves the store answers
+}
+
 // A request built in C++ is validated as the wire's would be: its canonical
 // form is a request, parsed with every check of the codec.
 StartResponse Engine::start_call(const std::string& tenant, const StartRequest& request) {

@@ -11,16 +11,27 @@
 #define CALLMEM_ENGINE_HPP
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "clock.hpp"
 #include "callmem/error.hpp"
 #include "callmem/types.hpp"
+#include "store/store.hpp"
 
 namespace callmem {
 
-class Store;
+// An API key of `callmem serve`, as the store keeps it (its hash, never the key).
+using ApiKey = ApiKeyRow;
+
+// Who a request with a live key is: the key's tenant, and its rate limit.
+struct ApiCaller {
+  std::string tenant;
+  std::string key_id;
+  std::int64_t requests_per_minute = 0;  // 0: no limit
+};
 
 struct EngineOptions {
   std::string store = "sqlite";     // "sqlite" or "postgres" (docs/storage.md)
@@ -74,6 +85,19 @@ class Engine {
   // A replayed feedback or unmerge returns the original response byte for byte.
   std::string identity_feedback_json(const std::string& tenant, std::string_view request);
   std::string unmerge_json(const std::string& tenant, std::string_view request);
+
+  // API keys of `callmem serve` (server/api_keys.hpp makes the key and its
+  // hash). Create stores the key as given, created now; it names the tenant,
+  // and a name of at most 64 characters.
+  ApiKey api_key_create(const ApiKey& key);
+  std::vector<ApiKey> api_keys(const std::string& tenant);
+  // Revokes a key from now on (revoking again keeps the first time); throws
+  // not_found for an unknown key_id.
+  ApiKey api_key_revoke(const std::string& key_id);
+  // The caller a request's key hash names, when the key is live; reads only.
+  std::optional<ApiCaller> authenticate(const std::string& key_hash);
+  // A read transaction on the store: it answers (throws otherwise).
+  void ping();
 
   const Clock& clock() const;
 

@@ -76,6 +76,7 @@ void apply(TenantSettings& s, const TenantSettingsPatch& p) {
   if (p.price_start_new) s.prices.start_new = *p.price_start_new;
   if (p.price_start_returning) s.prices.start_returning = *p.price_start_returning;
   if (p.price_end) s.prices.end = *p.price_end;
+  if (p.rate_limit_per_minute) s.rate_limit_per_minute = *p.rate_limit_per_minute;
 }
 
 namespace {
@@ -134,6 +135,9 @@ void check(const TenantSettings& s, const std::vector<std::string>& base) {
     if (!(t >= 0 && t <= 1)) throw fail({"recommendations"}, "recommendations must be numbers in [0, 1]");
   if (s.prices.start_new < 0 || s.prices.start_returning < 0 || s.prices.end < 0)
     throw fail({"billing", "prices"}, "prices must not be negative");
+  if (s.rate_limit_per_minute < 0 || s.rate_limit_per_minute > kMaxRateLimit)
+    throw fail({"rate_limit", "requests_per_minute"},
+               "rate_limit.requests_per_minute must be an integer from 0 (no limit) to 1000000");
   if (!(s.level_very_high >= s.level_high && s.level_high >= s.level_medium))
     throw fail({"levels"}, "levels must satisfy very_high >= high >= medium");
   if (!(s.reuse >= s.confirm)) throw fail({"recommendations"}, "recommendations must satisfy reuse >= confirm");

@@ -3,6 +3,7 @@
 #define CALLMEM_SETTINGS_HPP
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ struct WeightField {
   Kind kind;
 };
 inline constexpr double kMaxWeightRatio = 16;  // 4 bits: recency and intents never identify anyone
+// rate_limit.requests_per_minute at most (0 is no limit).
+inline constexpr std::int64_t kMaxRateLimit = 1000000;
 extern const std::array<WeightField, 14> kWeightFields;
 
 // Whether v is in the field's range, and the message when not (`name` is the

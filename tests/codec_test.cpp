@@ -833,7 +833,7 @@ TEST_CASE("codec: settings refuse an unknown key or region, naming it") {
   };
   CHECK(bad(R"({"ttl_dayz":30})", {"ttl_dayz"}) ==
         "ttl_dayz is not a setting (the settings are ttl_days, default_region, identity, levels, "
-        "recommendations and billing)");
+        "recommendations, billing and rate_limit)");
   bad(R"({"ttl_dayz":null})", {"ttl_dayz"});
   CHECK(bad(R"({"billing":{"enabeld":true}})", {"billing", "enabeld"}) ==
         "billing.enabeld is not a setting (billing has enabled and prices)");
@@ -1178,7 +1178,8 @@ TEST_CASE("codec: small responses, exactly") {
         R"("recency":{"within_day":2,"within_week":1.5,"over_30_days":0.8},"open_intent":2},"merge_duplicates":true},)"
               R"("levels":{"very_high":0.9,"high":0.7,"medium":0.5},)"
         R"("recommendations":{"reuse":0.5,"confirm":0.3},)"
-        R"("billing":{"enabled":false,"prices":{"start_new":1,"start_returning":0,"end":0}}})");
+        R"("billing":{"enabled":false,"prices":{"start_new":1,"start_returning":0,"end":0}},)"
+        R"("rate_limit":{"requests_per_minute":0}})");
   TenantSettings s;
   s.level_very_high = 1;
   s.level_medium = 0;

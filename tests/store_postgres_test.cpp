@@ -106,13 +106,13 @@ TEST_CASE("postgres: the schema is created once, versioned, in the schema named"
   // Every table's primary key starts with the tenant (the sharding key).
   CHECK(sql(fmt::format("SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}' "
                         "AND table_name <> 'schema_version'",
-                        schema)) == "12");
+                        schema)) == "13");
   CHECK(sql(fmt::format(
             "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
             "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a "
             "ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
             "WHERE n.nspname = '{}' AND i.indisprimary AND a.attname = 'tenant'",
-            schema)) == "12");
+            schema)) == "13");
 }
 
 TEST_CASE("postgres: a newer schema than the library knows is refused") {

@@ -264,7 +264,8 @@ TEST_CASE(
   // An older schema version of callmem's is migrated and stamped as well.
   exec_sql(older,
            "PRAGMA application_id = 0; PRAGMA user_version = 5; "
-           "ALTER TABLE tenants DROP COLUMN identity_merge_duplicates");
+           "ALTER TABLE tenants DROP COLUMN identity_merge_duplicates; "
+           "ALTER TABLE tenants DROP COLUMN rate_limit_per_minute; DROP TABLE api_keys");
   { SqliteStore store(older, 1000); }
   CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
   CHECK(pragma(older, "user_version") == std::to_string(SqliteStore::schema_version()));

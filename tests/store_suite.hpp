@@ -146,6 +146,7 @@ inline void tenants(Store& store) {
   row.settings.identity_weights.external_id_u = 0.00051;
   row.settings.identity_weights.open_intent = 3;
   row.settings.identity_merge_duplicates = false;
+  row.settings.rate_limit_per_minute = 600;
   row.balance = 1234;
   tx->tenant_put("acme", row);
 
@@ -162,6 +163,7 @@ inline void tenants(Store& store) {
   CHECK(got->settings.prices.start_new == 3);
   CHECK(got->settings.prices.start_returning == 2);
   CHECK(got->settings.prices.end == 1);
+  CHECK(got->settings.rate_limit_per_minute == 600);
   CHECK(got->settings.identity_profile == "hosted");
   // The weights, exactly (the store keeps json::write_identity_weights' text).
   CHECK(got->settings.identity_weights.ani_u_landline == 0.3);
@@ -604,6 +606,40 @@ inline void credits_and_usage(Store& store) {
   rows = tx->usage_between("b", "0000-00-00", "9999-99-99");
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].credits == 5);
+  tx->commit();
+}
+
+inline void api_keys(Store& store) {
+  const std::string hash_a(64, 'a'), hash_b(64, 'b'), hash_c(64, 'c');
+  {
+    auto tx = store.begin(true);
+    CHECK_FALSE(tx->api_key_by_hash(hash_a).has_value());
+    tx->api_key_insert({"key_00000000000000a1", "acme", "ivr", hash_a, kT0, 0});
+    tx->api_key_insert({"key_00000000000000b2", "acme", "", hash_b, kT0 + 1, 0});
+    tx->api_key_insert({"key_00000000000000c3", "globex", "agent", hash_c, kT0, 0});
+    tx->commit();
+  }
+  auto tx = store.begin(true);
+  const auto a = tx->api_key_by_hash(hash_a);
+  REQUIRE(a.has_value());
+  CHECK(a->key_id == "key_00000000000000a1");
+  CHECK(a->tenant == "acme");
+  CHECK(a->name == "ivr");
+  CHECK(a->key_hash == hash_a);
+  CHECK(a->created_at == kT0);
+  CHECK(a->revoked_at == 0);
+  CHECK(tx->api_key_by_id("key_00000000000000c3")->tenant == "globex");
+  CHECK_FALSE(tx->api_key_by_id("key_0000000000000000").has_value());
+  const auto acme = tx->api_keys_of("acme");  // oldest first
+  REQUIRE(acme.size() == 2);
+  CHECK(acme[0].key_id == "key_00000000000000a1");
+  CHECK(acme[1].key_id == "key_00000000000000b2");
+  CHECK(tx->api_keys_of("nobody").empty());
+  tx->api_key_revoke("acme", "key_00000000000000b2", kT0 + 5);
+  tx->api_key_revoke("acme", "key_00000000000000b2", kT0 + 9);  // the first time stays
+  tx->api_key_revoke("globex", "key_00000000000000a1", kT0 + 9);  // another tenant's: nothing
+  CHECK(tx->api_key_by_hash(hash_b)->revoked_at == kT0 + 5);
+  CHECK(tx->api_key_by_hash(hash_a)->revoked_at == 0);
   tx->commit();
 }
 
@@ -1205,6 +1241,7 @@ struct NoScope {};
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, intents)                  \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, variables)                \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, credits_and_usage)        \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, api_keys)                 \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, customer_delete)          \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, tenant_shift_expiry)      \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, purge)                    \

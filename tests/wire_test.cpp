@@ -129,6 +129,7 @@ TEST_CASE("wire: a settings patch reads back, every setting and weight") {
   s.confirm = 0.35;
   s.billing_enabled = true;
   s.prices = {3, 1, 2};
+  s.rate_limit_per_minute = 600;
   TenantSettings applied;
   apply(applied, json::parse_settings(detail::write(detail::full_patch(s))));
   CHECK(json::write(applied) == json::write(s));

@@ -238,6 +238,9 @@ struct TenantSettings {
   double confirm = 0.3;
   bool billing_enabled = false;
   Prices prices;
+  // `callmem serve`: requests per minute a tenant's keys may make, over a
+  // rolling 60 seconds (429 past it); 0 is no limit.
+  std::int64_t rate_limit_per_minute = 0;
 };
 
 // Any subset of the settings; what is absent keeps its value.
@@ -251,6 +254,7 @@ struct TenantSettingsPatch {
   std::optional<double> reuse, confirm;
   std::optional<bool> billing_enabled;
   std::optional<std::int64_t> price_start_new, price_start_returning, price_end;
+  std::optional<std::int64_t> rate_limit_per_minute;
 };
 
 struct CreditGrant {

@@ -785,7 +785,8 @@ void read_weights(const Value& v, const Path& path, const std::vector<std::strin
 
 // The settings of `o`, every key known, at every level (check_keys).
 void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Issues& is) {
-  check_keys(o, base, {"ttl_days", "default_region", "identity", "levels", "recommendations", "billing"},
+  check_keys(o, base,
+             {"ttl_days", "default_region", "identity", "levels", "recommendations", "billing", "rate_limit"},
              "a setting", "the settings are", is);
   if (const Value* v = field(o, "ttl_days")) p.ttl_days = read_int(*v, base + "ttl_days", 1, 365, is);
   if (const Value* v = field(o, "default_region")) {
@@ -843,6 +844,14 @@ void read_settings(const Value& o, const Path& base, TenantSettingsPatch& p, Iss
           if (const Value* f = field(*pr, "end")) p.price_end = read_int(*f, pp + "end", 0, kMaxPrice, is);
         }
       }
+    }
+  }
+  if (const Value* v = field(o, "rate_limit")) {
+    const Path rp = base + "rate_limit";
+    if (check_object(*v, rp, is)) {
+      check_setting_keys(*v, rp, {"requests_per_minute"}, is);
+      if (const Value* f = field(*v, "requests_per_minute"))
+        p.rate_limit_per_minute = read_int(*f, rp + "requests_per_minute", 0, kMaxRateLimit, is);
     }
   }
 }
@@ -1575,6 +1584,10 @@ std::string write(const TenantSettings& s) {
     o.key("start_returning").i64(s.prices.start_returning);
     o.key("end").i64(s.prices.end);
     o.end_object();
+    o.end_object();
+    o.key("rate_limit");
+    o.begin_object();
+    o.key("requests_per_minute").i64(s.rate_limit_per_minute);
     o.end_object();
     o.end_object();
     return o.take();

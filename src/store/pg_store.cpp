@@ -209,6 +209,20 @@ ALTER TABLE tenants ADD COLUMN identity_weights text NOT NULL DEFAULT '{}';
     R"sql(
 ALTER TABLE tenants ADD COLUMN identity_merge_duplicates boolean NOT NULL DEFAULT true;
 )sql",
+    // 4: `callmem serve`: a tenant's requests per minute (0: no limit), and
+    // its API keys, kept as their SHA-256 only.
+    R"sql(
+ALTER TABLE tenants ADD COLUMN rate_limit_per_minute bigint NOT NULL DEFAULT 0;
+CREATE TABLE api_keys(
+  tenant text NOT NULL,
+  key_id text NOT NULL UNIQUE,
+  name text NOT NULL,
+  key_hash text NOT NULL UNIQUE,
+  created_at bigint NOT NULL,
+  revoked_at bigint NOT NULL,
+  PRIMARY KEY(tenant, key_id)
+);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -266,6 +280,11 @@ enum Sql : int {
   kMergeUndone,
   kFeedbackStatAdd,
   kFeedbackStats,
+  kApiKeyInsert,
+  kApiKeyByHash,
+  kApiKeyById,
+  kApiKeysOf,
+  kApiKeyRevoke,
   kGrantGet,
   kGrantInsert,
   kUsageAdd,
@@ -325,12 +344,14 @@ const char* sql_text(Sql id) {
     case kTenantGet:
       return "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, "
              "confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
-             "identity_profile, identity_weights, identity_merge_duplicates FROM tenants WHERE tenant = $1";
+             "identity_profile, identity_weights, identity_merge_duplicates, rate_limit_per_minute "
+             "FROM tenants WHERE tenant = $1";
     case kTenantPut:
       return "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, "
              "level_medium, reuse, confirm, billing_enabled, price_start_new, price_start_returning, "
-             "price_end, balance, identity_profile, identity_weights, identity_merge_duplicates) "
-             "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+             "price_end, balance, identity_profile, identity_weights, identity_merge_duplicates, "
+             "rate_limit_per_minute) "
+             "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
              "ON CONFLICT(tenant) DO UPDATE SET ttl_days = excluded.ttl_days, "
              "default_region = excluded.default_region, level_very_high = excluded.level_very_high, "
              "level_high = excluded.level_high, level_medium = excluded.level_medium, "
@@ -339,7 +360,8 @@ const char* sql_text(Sql id) {
              "price_start_returning = excluded.price_start_returning, price_end = excluded.price_end, "
              "balance = excluded.balance, identity_profile = excluded.identity_profile, "
              "identity_weights = excluded.identity_weights, "
-             "identity_merge_duplicates = excluded.identity_merge_duplicates";
+             "identity_merge_duplicates = excluded.identity_merge_duplicates, "
+             "rate_limit_per_minute = excluded.rate_limit_per_minute";
     case kShiftCustomers:
       return "UPDATE customers SET expires_at = expires_at + $2 WHERE tenant = $1";
     case kShiftIdentities:
@@ -494,6 +516,19 @@ const char* sql_text(Sql id) {
              "predicted = f.predicted + excluded.predicted";
     case kFeedbackStats:
       return "SELECT signal, confirmed, rejected, predicted FROM feedback_stats WHERE tenant = $1 ORDER BY signal";
+
+    case kApiKeyInsert:
+      return "INSERT INTO api_keys(tenant, key_id, name, key_hash, created_at, revoked_at) "
+             "VALUES($1, $2, $3, $4, $5, $6)";
+    case kApiKeyByHash:
+      return "SELECT tenant, key_id, name, key_hash, created_at, revoked_at FROM api_keys WHERE key_hash = $1";
+    case kApiKeyById:
+      return "SELECT tenant, key_id, name, key_hash, created_at, revoked_at FROM api_keys WHERE key_id = $1";
+    case kApiKeysOf:
+      return "SELECT tenant, key_id, name, key_hash, created_at, revoked_at FROM api_keys WHERE tenant = $1 "
+             "ORDER BY created_at, key_id";
+    case kApiKeyRevoke:
+      return "UPDATE api_keys SET revoked_at = $3 WHERE tenant = $1 AND key_id = $2 AND revoked_at = 0";
 
     case kGrantGet:
       return "SELECT amount FROM credit_grants WHERE tenant = $1 AND idempotency_key = $2";
@@ -1166,7 +1201,7 @@ class PgTransaction final : public Transaction {
                         bool_of(t.billing_enabled), text_of(t.prices.start_new),
                         text_of(t.prices.start_returning), text_of(t.prices.end), text_of(row.balance),
                         t.identity_profile, json::write_identity_weights(t.identity_weights),
-                        bool_of(t.identity_merge_duplicates)});
+                        bool_of(t.identity_merge_duplicates), text_of(t.rate_limit_per_minute)});
     });
   }
 
@@ -1656,6 +1691,40 @@ class PgTransaction final : public Transaction {
     });
   }
 
+  // ---- API keys
+
+  void api_key_insert(const ApiKeyRow& row) override {
+    guarded([&] {
+      wrote(row.tenant);
+      send(kApiKeyInsert, {row.tenant, row.key_id, row.name, row.key_hash, text_of(row.created_at),
+                           text_of(row.revoked_at)});
+    });
+  }
+
+  std::optional<ApiKeyRow> api_key_by_hash(const std::string& key_hash) override {
+    return api_key_one(kApiKeyByHash, key_hash);
+  }
+
+  std::optional<ApiKeyRow> api_key_by_id(const std::string& key_id) override {
+    return api_key_one(kApiKeyById, key_id);
+  }
+
+  std::vector<ApiKeyRow> api_keys_of(const std::string& tenant) override {
+    return guarded([&] {
+      std::vector<ApiKeyRow> out;
+      send(kApiKeysOf, {tenant}, rows([&](const Row& s) { out.push_back(read_api_key(s)); }));
+      flush(true);
+      return out;
+    });
+  }
+
+  void api_key_revoke(const std::string& tenant, const std::string& key_id, Millis at) override {
+    guarded([&] {
+      wrote(tenant);
+      send(kApiKeyRevoke, {tenant, key_id, text_of(at)});
+    });
+  }
+
   // ---- credits and usage
 
   std::optional<std::int64_t> grant_get(const std::string& tenant, const std::string& key) override {
@@ -1733,6 +1802,19 @@ class PgTransaction final : public Transaction {
   }
 
  private:
+  static ApiKeyRow read_api_key(const Row& s) {
+    return ApiKeyRow{s.text(1), s.text(0), s.text(2), s.text(3), s.i64(4), s.i64(5)};
+  }
+
+  std::optional<ApiKeyRow> api_key_one(Sql id, const std::string& value) {
+    return guarded([&] {
+      std::optional<ApiKeyRow> out;
+      send(id, {value}, rows([&](const Row& s) { out = read_api_key(s); }));
+      flush(true);
+      return out;
+    });
+  }
+
   static TenantRow read_tenant(const Row& s) {
     TenantRow row;
     TenantSettings& t = row.settings;
@@ -1751,6 +1833,7 @@ class PgTransaction final : public Transaction {
     t.identity_profile = s.text(12);
     t.identity_weights = json::read_identity_weights(s.text(13));
     t.identity_merge_duplicates = s.boolean(14);
+    t.rate_limit_per_minute = s.i64(15);
     return row;
   }
 

@@ -218,6 +218,20 @@ ALTER TABLE tenants ADD COLUMN identity_weights TEXT NOT NULL DEFAULT '{}';
     R"sql(
 ALTER TABLE tenants ADD COLUMN identity_merge_duplicates INTEGER NOT NULL DEFAULT 1;
 )sql",
+    // 7: `callmem serve`: a tenant's requests per minute (0: no limit), and
+    // its API keys, kept as their SHA-256 only.
+    R"sql(
+ALTER TABLE tenants ADD COLUMN rate_limit_per_minute INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE api_keys(
+  tenant TEXT NOT NULL,
+  key_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant, key_id)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -263,6 +277,11 @@ enum Sql : int {
   kVariablesOf,
   kVariablePut,
   kVariableDelete,
+  kApiKeyInsert,
+  kApiKeyByHash,
+  kApiKeyById,
+  kApiKeysOf,
+  kApiKeyRevoke,
   kGrantGet,
   kGrantInsert,
   kUsageAdd,
@@ -331,12 +350,14 @@ const char* sql_text(Sql id) {
     case kTenantGet:
       return "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, "
              "confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
-             "identity_profile, identity_weights, identity_merge_duplicates FROM tenants WHERE tenant = ?1";
+             "identity_profile, identity_weights, identity_merge_duplicates, rate_limit_per_minute "
+             "FROM tenants WHERE tenant = ?1";
     case kTenantPut:
       return "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, "
              "level_medium, reuse, confirm, billing_enabled, price_start_new, price_start_returning, "
-             "price_end, balance, identity_profile, identity_weights, identity_merge_duplicates) "
-             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+             "price_end, balance, identity_profile, identity_weights, identity_merge_duplicates, "
+             "rate_limit_per_minute) "
+             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
              "ON CONFLICT(tenant) DO UPDATE SET ttl_days = excluded.ttl_days, "
              "default_region = excluded.default_region, level_very_high = excluded.level_very_high, "
              "level_high = excluded.level_high, level_medium = excluded.level_medium, "
@@ -345,7 +366,8 @@ const char* sql_text(Sql id) {
              "price_start_returning = excluded.price_start_returning, price_end = excluded.price_end, "
              "balance = excluded.balance, identity_profile = excluded.identity_profile, "
              "identity_weights = excluded.identity_weights, "
-             "identity_merge_duplicates = excluded.identity_merge_duplicates";
+             "identity_merge_duplicates = excluded.identity_merge_duplicates, "
+             "rate_limit_per_minute = excluded.rate_limit_per_minute";
     case kShiftCustomers:
       return "UPDATE customers SET expires_at = expires_at + ?2 WHERE tenant = ?1";
     case kShiftIdentities:
@@ -454,6 +476,19 @@ const char* sql_text(Sql id) {
     case kVariableDelete:
       return "DELETE FROM variables WHERE tenant = ?1 AND customer_ref = ?2 AND name = ?3 "
              "RETURNING expires_at > ?4";
+
+    case kApiKeyInsert:
+      return "INSERT INTO api_keys(tenant, key_id, name, key_hash, created_at, revoked_at) "
+             "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    case kApiKeyByHash:
+      return "SELECT tenant, key_id, name, key_hash, created_at, revoked_at FROM api_keys WHERE key_hash = ?1";
+    case kApiKeyById:
+      return "SELECT tenant, key_id, name, key_hash, created_at, revoked_at FROM api_keys WHERE key_id = ?1";
+    case kApiKeysOf:
+      return "SELECT tenant, key_id, name, key_hash, created_at, revoked_at FROM api_keys WHERE tenant = ?1 "
+             "ORDER BY created_at, key_id";
+    case kApiKeyRevoke:
+      return "UPDATE api_keys SET revoked_at = ?3 WHERE tenant = ?1 AND key_id = ?2 AND revoked_at = 0";
 
     case kGrantGet:
       return "SELECT amount FROM credit_grants WHERE tenant = ?1 AND idempotency_key = ?2";
@@ -957,6 +992,7 @@ class SqliteTransaction final : public Transaction {
       t.identity_profile = s.col_text(12);
       t.identity_weights = json::read_identity_weights(s.col_text(13));
       t.identity_merge_duplicates = s.col_i64(14) != 0;
+      t.rate_limit_per_minute = s.col_i64(15);
       return row;
     });
   }
@@ -981,7 +1017,8 @@ class SqliteTransaction final : public Transaction {
           .i64(13, row.balance)
           .text(14, t.identity_profile)
           .text(15, weights)
-          .i64(16, t.identity_merge_duplicates ? 1 : 0);
+          .i64(16, t.identity_merge_duplicates ? 1 : 0)
+          .i64(17, t.rate_limit_per_minute);
       s.run();
     });
   }
@@ -1433,6 +1470,61 @@ class SqliteTransaction final : public Transaction {
       s.text(1, tenant);
       while (s.step()) out.push_back(FeedbackStat{s.col_text(0), s.col_i64(1), s.col_i64(2), s.col_real(3)});
       return out;
+    });
+  }
+
+  // ---- API keys
+
+  void api_key_insert(const ApiKeyRow& row) override {
+    guarded([&] {
+      Stmt s(*conn_, kApiKeyInsert);
+      s.text(1, row.tenant)
+          .text(2, row.key_id)
+          .text(3, row.name)
+          .text(4, row.key_hash)
+          .i64(5, row.created_at)
+          .i64(6, row.revoked_at);
+      s.run();
+    });
+  }
+
+  static ApiKeyRow api_key_row(Stmt& s) {
+    return ApiKeyRow{s.col_text(1), s.col_text(0), s.col_text(2), s.col_text(3), s.col_i64(4), s.col_i64(5)};
+  }
+
+  std::optional<ApiKeyRow> api_key_by_hash(const std::string& key_hash) override {
+    return guarded([&]() -> std::optional<ApiKeyRow> {
+      Stmt s(*conn_, kApiKeyByHash);
+      s.text(1, key_hash);
+      if (!s.step()) return std::nullopt;
+      return api_key_row(s);
+    });
+  }
+
+  std::optional<ApiKeyRow> api_key_by_id(const std::string& key_id) override {
+    return guarded([&]() -> std::optional<ApiKeyRow> {
+      Stmt s(*conn_, kApiKeyById);
+      s.text(1, key_id);
+      if (!s.step()) return std::nullopt;
+      return api_key_row(s);
+    });
+  }
+
+  std::vector<ApiKeyRow> api_keys_of(const std::string& tenant) override {
+    return guarded([&] {
+      std::vector<ApiKeyRow> out;
+      Stmt s(*conn_, kApiKeysOf);
+      s.text(1, tenant);
+      while (s.step()) out.push_back(api_key_row(s));
+      return out;
+    });
+  }
+
+  void api_key_revoke(const std::string& tenant, const std::string& key_id, Millis at) override {
+    guarded([&] {
+      Stmt s(*conn_, kApiKeyRevoke);
+      s.text(1, tenant).text(2, key_id).i64(3, at);
+      s.run();
     });
   }
 

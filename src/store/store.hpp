@@ -142,6 +142,17 @@ struct MergeLog {
   std::vector<VariableRow> alias_variables, target_variables;
 };
 
+// An API key of `callmem serve` (server/api_keys.hpp makes them): the store
+// keeps its hash, never the key. key_id and key_hash are unique across tenants.
+struct ApiKeyRow {
+  std::string key_id;    // "key_" and 16 hex digits
+  std::string tenant;
+  std::string name;      // what it is for; may be empty
+  std::string key_hash;  // hex SHA-256 of the key
+  Millis created_at = 0;
+  Millis revoked_at = 0;  // 0: live
+};
+
 // Feedback outcomes of one signal class (the first `sources` token of the
 // answer the feedback was about), for re-estimating the scorer's weights.
 struct FeedbackStat {
@@ -290,6 +301,14 @@ class Transaction {
                                  const std::string& outcome, double predicted) = 0;
   // By signal.
   virtual std::vector<FeedbackStat> feedback_stats(const std::string& tenant) = 0;
+
+  // API keys (across tenants: a request names its key, not its tenant).
+  virtual void api_key_insert(const ApiKeyRow& row) = 0;
+  virtual std::optional<ApiKeyRow> api_key_by_hash(const std::string& key_hash) = 0;
+  virtual std::optional<ApiKeyRow> api_key_by_id(const std::string& key_id) = 0;
+  // A tenant's keys, oldest first.
+  virtual std::vector<ApiKeyRow> api_keys_of(const std::string& tenant) = 0;
+  virtual void api_key_revoke(const std::string& tenant, const std::string& key_id, Millis at) = 0;
 
   // Credits and usage.
   // The amount of an earlier grant with this key, if any.

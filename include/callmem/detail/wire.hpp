@@ -419,6 +419,9 @@ inline void write_settings(Writer& w, const TenantSettingsPatch& p) {
     }
     w.end_object();
   }
+  if (p.rate_limit_per_minute) {
+    w.key("rate_limit").begin_object().key("requests_per_minute").i64(*p.rate_limit_per_minute).end_object();
+  }
   w.end_object();
 }
 
@@ -460,6 +463,7 @@ inline TenantSettingsPatch full_patch(const TenantSettings& s) {
   p.price_start_new = s.prices.start_new;
   p.price_start_returning = s.prices.start_returning;
   p.price_end = s.prices.end;
+  p.rate_limit_per_minute = s.rate_limit_per_minute;
   return p;
 }
 
@@ -689,6 +693,7 @@ inline TenantSettings read_settings(const std::string& text) {
   s.billing_enabled = boolean(billing, "enabled");
   const Json prices = get(billing, "prices");
   s.prices = Prices{i64(prices, "start_new"), i64(prices, "start_returning"), i64(prices, "end")};
+  s.rate_limit_per_minute = i64(get(r, "rate_limit"), "requests_per_minute");
   return s;
 }
 
