@@ -1269,6 +1269,9 @@ CustomerView Engine::export_customer(const std::string& tenant, const CustomerSe
 }
 
 TenantSettings Engine::configure_tenant(const std::string& tenant, const TenantSettingsPatch& p) {
+  // Storing the settings of a tenant never configured would freeze today's
+  // default_settings for it: {} only reads.
+  if (empty(p)) return tenant_settings(tenant);
   check_tenant(tenant);
   auto tx = impl_->store->begin(true);
   const std::optional<TenantRow> stored = tx->tenant_get(tenant);
@@ -1350,6 +1353,10 @@ std::string Engine::export_customer_json(const std::string& tenant, std::string_
 }
 std::string Engine::configure_tenant_json(const std::string& tenant, std::string_view settings) {
   return json::write(configure_tenant(tenant, json::parse_settings(settings)));
+}
+std::string Engine::tenant_settings_json(const std::string& tenant, std::string_view request) {
+  json::parse_empty(request);
+  return json::write(tenant_settings(tenant));
 }
 std::string Engine::grant_credits_json(const std::string& tenant, std::string_view request) {
   return json::write_balance(grant_credits(tenant, json::parse_grant(request)));

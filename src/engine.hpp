@@ -61,8 +61,10 @@ class Engine {
   CustomerView get_customer(const std::string& tenant, const GetRequest& request);
   ForgetReceipt forget_customer(const std::string& tenant, const CustomerSelector& who);
   CustomerView export_customer(const std::string& tenant, const CustomerSelector& who);
+  // An empty patch only reads: it stores nothing, so the tenant keeps
+  // following default_settings.
   TenantSettings configure_tenant(const std::string& tenant, const TenantSettingsPatch& patch);
-  TenantSettings tenant_settings(const std::string& tenant);
+  TenantSettings tenant_settings(const std::string& tenant);  // a read transaction
   std::int64_t grant_credits(const std::string& tenant, const CreditGrant& grant);  // the balance
   UsageReport usage(const std::string& tenant, const UsageRequest& request);
   PurgeResult purge_expired(const PurgeRequest& request);
@@ -79,6 +81,8 @@ class Engine {
   std::string forget_customer_json(const std::string& tenant, std::string_view request);
   std::string export_customer_json(const std::string& tenant, std::string_view request);
   std::string configure_tenant_json(const std::string& tenant, std::string_view settings);
+  // The tenant's settings, read without writing; the request is {} (no fields).
+  std::string tenant_settings_json(const std::string& tenant, std::string_view request);
   std::string grant_credits_json(const std::string& tenant, std::string_view request);
   std::string usage_json(const std::string& tenant, std::string_view request);
   std::string purge_expired_json(std::string_view request);

@@ -14,6 +14,8 @@ namespace callmem {
 
 // Sets what the patch gives; the rest keeps its value.
 void apply(TenantSettings& s, const TenantSettingsPatch& p);
+// Whether the patch sets nothing ({}); reads every field apply() does.
+bool empty(const TenantSettingsPatch& p);
 
 // Throws Error(Status::invalid) naming the field (below `base`) unless every
 // value is in range and the thresholds are ordered (very_high >= high >=

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <sqlite3.h>
+
 #include <regex>
 
 #include "engine.hpp"
@@ -535,6 +537,39 @@ TEST_CASE("tenant settings: a subset changes, the rest keeps its value; threshol
   m.start(start_body("c1", "+14155551234"));
   const auto r = m.start(start_body("c2", "+14155551234"));
   CHECK(r.identity.recommendation == "confirm");
+}
+
+TEST_CASE("tenant settings: reading them writes nothing, nor does an empty patch") {
+  TempDir dir;
+  EngineOptions o;
+  o.path = dir.file("calls.db");
+  o.busy_timeout_ms = 50;
+  {
+    Engine mem{o};
+    const std::string read = mem.tenant_settings_json("acme", "{}");
+    CHECK(read.find(R"("ttl_days":30)") != std::string::npos);
+    CHECK(mem.configure_tenant_json("acme", "{}") == read);
+    CHECK(mem.configure_tenant("fresh", TenantSettingsPatch{}).ttl_days == 30);
+    CHECK(status_of([&] { mem.tenant_settings_json("acme", "[]"); }) == Status::invalid);
+    CHECK(status_of([&] { mem.tenant_settings_json("no spaces", "{}"); }) == Status::invalid);
+
+    // Neither waits for the write lock: both answer while another connection holds it.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(o.path.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    CHECK(mem.tenant_settings_json("acme", "{}") == read);
+    CHECK(status_of([&] { mem.configure_tenant_json("acme", "{}"); }) == Status::ok);
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+  }
+  // Nothing was stored: the tenants follow the defaults of the next open.
+  o.default_settings.ttl_days = 9;
+  Engine mem{o};
+  CHECK(mem.tenant_settings("acme").ttl_days == 9);
+  CHECK(mem.tenant_settings("fresh").ttl_days == 9);
+  TenantSettingsPatch p;
+  p.ttl_days = 9;  // the same value, but written: the tenant keeps it from now on
+  mem.configure_tenant("acme", p);
 }
 
 TEST_CASE("a shorter ttl applies to data already stored") {

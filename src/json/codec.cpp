@@ -1212,6 +1212,13 @@ TenantSettingsPatch parse_settings(std::string_view text) {
   });
 }
 
+void parse_empty(std::string_view text) {
+  guarded([&] {
+    rapidjson::Document doc;
+    parse_document(text, doc, false);
+  });
+}
+
 CreditGrant parse_grant(std::string_view text) {
   return guarded([&] {
     rapidjson::Document doc;

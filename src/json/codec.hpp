@@ -46,6 +46,8 @@ EndRequest parse_end(std::string_view text);
 GetRequest parse_get(std::string_view text);
 CustomerSelector parse_selector(std::string_view text);  // forget, export
 TenantSettingsPatch parse_settings(std::string_view text);
+// A request without fields (reading tenant settings): a JSON object.
+void parse_empty(std::string_view text);
 CreditGrant parse_grant(std::string_view text);
 UsageRequest parse_usage(std::string_view text);
 PurgeRequest parse_purge(std::string_view text);
