@@ -73,12 +73,14 @@ callmem::Error null_argument(const char* name) {
 
 using Op = std::string (callmem::Engine::*)(const std::string&, std::string_view);
 
+// A NULL request is {} for every operation (callmem.h).
+const char* request_or_empty(const char* request) { return request ? request : "{}"; }
+
 int call(callmem_db* db, const char* tenant, const char* request, char** out, Op op) {
   return guard(out, [&] {
     if (!db) throw null_argument("db");
     if (!tenant) throw null_argument("tenant");
-    if (!request) throw null_argument("request");
-    put(out, (db->memory.*op)(tenant, request));
+    put(out, (db->memory.*op)(tenant, request_or_empty(request)));
     if (out && !*out) throw std::bad_alloc();
     return CALLMEM_OK;
   });
@@ -133,14 +135,18 @@ int callmem_tenant_configure(callmem_db* db, const char* tenant, const char* set
   return call(db, tenant, settings_json, response_json, &callmem::Engine::configure_tenant_json);
 }
 
+int callmem_tenant_settings_get(callmem_db* db, const char* tenant, const char* request_json,
+                                char** response_json) {
+  return call(db, tenant, request_json, response_json, &callmem::Engine::tenant_settings_json);
+}
+
 int callmem_credits_grant(callmem_db* db, const char* tenant, const char* request_json,
                           char** response_json) {
   return call(db, tenant, request_json, response_json, &callmem::Engine::grant_credits_json);
 }
 
 int callmem_usage(callmem_db* db, const char* tenant, const char* request_json, char** response_json) {
-  return call(db, tenant, request_json ? request_json : "{}", response_json,
-              &callmem::Engine::usage_json);
+  return call(db, tenant, request_json, response_json, &callmem::Engine::usage_json);
 }
 
 int callmem_identity_feedback(callmem_db* db, const char* tenant, const char* request_json,
@@ -156,7 +162,7 @@ int callmem_identity_unmerge(callmem_db* db, const char* tenant, const char* req
 int callmem_purge_expired(callmem_db* db, const char* request_json, char** response_json) {
   return guard(response_json, [&] {
     if (!db) throw null_argument("db");
-    put(response_json, db->memory.purge_expired_json(request_json ? request_json : ""));
+    put(response_json, db->memory.purge_expired_json(request_or_empty(request_json)));
     return CALLMEM_OK;
   });
 }

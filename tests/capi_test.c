@@ -2,7 +2,8 @@
  * The C ABI from plain C99, linked against libcallmem.so: every scenario of
  * the contract (new and returning caller, replay, conflict, tenant isolation,
  * TTL expiry via "at", forget with its receipt, credits refused with nothing
- * written), NULL arguments, and the error document.
+ * written), NULL arguments (a NULL request is {} for every operation), the
+ * error document, and reading tenant settings without writing them.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -45,6 +46,62 @@ static void field(const char *json, const char *key, char *buf, size_t size) {
 }
 
 static int has(const char *json, const char *needle) { return json && strstr(json, needle) != NULL; }
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+typedef int (*tenant_op)(callmem_db *, const char *, const char *, char **);
+
+/* The operations taking a tenant, and the field {} lacks (NULL: {} is valid). */
+static const struct {
+  const char *name;
+  tenant_op fn;
+  const char *missing;
+} kOps[] = {
+    {"call_start", callmem_call_start, "call_id"},
+    {"call_end", callmem_call_end, "call_id"},
+    {"customer_get", callmem_customer_get, "customer_ref"},
+    {"customer_forget", callmem_customer_forget, "customer_ref"},
+    {"customer_export", callmem_customer_export, "customer_ref"},
+    {"tenant_configure", callmem_tenant_configure, NULL},
+    {"tenant_settings_get", callmem_tenant_settings_get, NULL},
+    {"credits_grant", callmem_credits_grant, "amount"},
+    {"usage", callmem_usage, NULL},
+    {"identity_feedback", callmem_identity_feedback, "call_id"},
+    {"identity_unmerge", callmem_identity_unmerge, "merge_id"},
+};
+
+/* A NULL request answers as {} does: the same status and the same bytes. */
+static void check_null_request(callmem_db *db) {
+  char *with_null, *with_empty, path[64];
+  size_t i;
+  int rc;
+  for (i = 0; i < sizeof kOps / sizeof kOps[0]; ++i) {
+    rc = kOps[i].fn(db, "nulls", NULL, &with_null);
+    CHECK(rc == kOps[i].fn(db, "nulls", "{}", &with_empty));
+    CHECK(with_null && with_empty && strcmp(with_null, with_empty) == 0);
+    if (kOps[i].missing) {
+      snprintf(path, sizeof path, "\"path\":[\"%s\"]", kOps[i].missing);
+      CHECK(rc == CALLMEM_EINVALID);
+      CHECK(has(with_null, path));
+    } else {
+      CHECK(rc == CALLMEM_OK);
+    }
+    if (!(with_null && with_empty && strcmp(with_null, with_empty) == 0))
+      fprintf(stderr, "  callmem_%s: NULL %s, {} %s\n", kOps[i].name, with_null, with_empty);
+    callmem_free(with_null);
+    callmem_free(with_empty);
+  }
+  rc = callmem_purge_expired(db, NULL, &with_null);
+  CHECK(rc == CALLMEM_OK && rc == callmem_purge_expired(db, "{}", &with_empty));
+  CHECK(with_null && with_empty && strcmp(with_null, with_empty) == 0);
+  callmem_free(with_null);
+  callmem_free(with_empty);
+  /* Nothing was written for the tenant. */
+  CHECK(callmem_usage(db, "nulls", NULL, &with_null) == CALLMEM_OK);
+  CHECK(has(with_null, "\"days\":[]"));
+  callmem_free(with_null);
+}
 
 /* An ISO-8601 UTC timestamp, `offset` seconds from `base`. */
 static void iso(char *buf, size_t size, time_t base, long offset) {
@@ -92,6 +149,15 @@ int main(void) {
 
   /* Version, statuses, and opening. */
   CHECK(callmem_version_number() == CALLMEM_VERSION_NUMBER);
+  /* Each negative status is one parenthesised expression wherever a macro puts it. */
+  CHECK(strcmp(STR(CALLMEM_ERROR), "(-1)") == 0);
+  CHECK(strcmp(STR(CALLMEM_EINVALID), "(-2)") == 0);
+  CHECK(strcmp(STR(CALLMEM_ENOTFOUND), "(-3)") == 0);
+  CHECK(strcmp(STR(CALLMEM_ECONFLICT), "(-4)") == 0);
+  CHECK(strcmp(STR(CALLMEM_ECREDITS), "(-5)") == 0);
+  CHECK(strcmp(STR(CALLMEM_EBUSY), "(-6)") == 0);
+  CHECK(strcmp(STR(CALLMEM_ESTORE), "(-7)") == 0);
+  CHECK(-CALLMEM_EINVALID == 2 && 1 - CALLMEM_EBUSY == 7);
   CHECK(strcmp(callmem_version(), CALLMEM_VERSION_STRING) == 0);
   CHECK(callmem_status_http(CALLMEM_EINVALID) == 400);
   CHECK(callmem_status_http(CALLMEM_ECREDITS) == 402);
@@ -179,7 +245,9 @@ int main(void) {
   CHECK(callmem_call_start(db, NULL, kStart1, &out) == CALLMEM_EINVALID);
   callmem_free(out);
   CHECK(callmem_call_start(db, "acme", NULL, &out) == CALLMEM_EINVALID);
+  CHECK(has(out, "\"path\":[\"call_id\"]"));
   callmem_free(out);
+  check_null_request(db);
   CHECK(callmem_call_start(db, "acme", "{\"call_id\": \"x\"}", NULL) == CALLMEM_EINVALID);
   CHECK(callmem_customer_get(db, "acme", "{\"customer_ref\": \"nobody\"}", &out) == CALLMEM_ENOTFOUND);
   callmem_free(out);
@@ -269,6 +337,40 @@ int main(void) {
   callmem_free(out);
   CHECK(callmem_usage(db, "paid", NULL, &out) == CALLMEM_OK);
   CHECK(has(out, "\"balance\":0") && has(out, "\"operation\":\"start_new\""));
+  callmem_free(out);
+
+  /* Reading settings writes nothing, nor does configuring {} (nor NULL). */
+  CHECK(callmem_tenant_settings_get(db, "weighted", NULL, &out) == CALLMEM_OK);
+  CHECK(has(out, "\"u\":{\"mobile\":0.002,\"landline\":0.3,"));
+  callmem_free(out);
+  CHECK(callmem_tenant_settings_get(db, "unset", "{}", &out) == CALLMEM_OK);
+  CHECK(has(out, "\"ttl_days\":30,"));
+  CHECK(callmem_tenant_configure(db, "unset", "{}", &again) == CALLMEM_OK);
+  CHECK(again && out && strcmp(again, out) == 0);
+  callmem_free(again);
+  callmem_free(out);
+  CHECK(callmem_tenant_configure(db, "unset2", NULL, NULL) == CALLMEM_OK);
+  CHECK(callmem_tenant_settings_get(db, "unset", "[]", &out) == CALLMEM_EINVALID);
+  CHECK(has(out, "request must be a JSON object"));
+  callmem_free(out);
+  CHECK(callmem_tenant_settings_get(db, "bad tenant", NULL, &out) == CALLMEM_EINVALID);
+  CHECK(has(out, "\"path\":[\"tenant\"]"));
+  callmem_free(out);
+  CHECK(callmem_tenant_settings_get(NULL, "unset", NULL, &out) == CALLMEM_EINVALID);
+  CHECK(has(out, "\"path\":[\"db\"]"));
+  callmem_free(out);
+  callmem_close(db);
+  /* Opened with other defaults: the tenants never configured follow them, the configured keep theirs. */
+  snprintf(config, sizeof config, "{\"path\": \"%s\", \"default_settings\": {\"ttl_days\": 9}}", path);
+  CHECK(callmem_open(&db, config) == CALLMEM_OK);
+  CHECK(callmem_tenant_settings_get(db, "unset", NULL, &out) == CALLMEM_OK);
+  CHECK(has(out, "\"ttl_days\":9,"));
+  callmem_free(out);
+  CHECK(callmem_tenant_settings_get(db, "unset2", NULL, &out) == CALLMEM_OK);
+  CHECK(has(out, "\"ttl_days\":9,"));
+  callmem_free(out);
+  CHECK(callmem_tenant_settings_get(db, "weighted", NULL, &out) == CALLMEM_OK);
+  CHECK(has(out, "\"ttl_days\":30,") && has(out, "\"landline\":0.3,"));
   callmem_free(out);
 
   /* Purge. */

@@ -176,6 +176,8 @@ TEST_CASE("postgres: start and end take two round trips each") {
   mem.start_call_json("acme", start_json("c3", "+14155550111"));
   CHECK(trips([&] { mem.end_call_json("acme", R"({"call_id": "c3", "variables": {"name": null}})"); }) == 3);
   CHECK(trips([&] { mem.configure_tenant_json("acme", R"({"ttl_days": 40})"); }) == 2);
+  CHECK(trips([&] { mem.tenant_settings_json("acme", "{}"); }) == 2);
+  CHECK(trips([&] { mem.configure_tenant_json("acme", "{}"); }) == 2);  // a read
   CHECK(trips([&] { mem.grant_credits_json("acme", R"({"amount": 5, "idempotency_key": "k"})"); }) == 3);
   CHECK(trips([&] { mem.usage_json("acme", "{}"); }) == 3);
   CHECK(trips([&] { mem.purge_expired_json("{}"); }) <= 8);

@@ -36,13 +36,13 @@ extern "C" {
 
 /* Statuses: explicit values, append only, never renumbered. */
 #define CALLMEM_OK 0
-#define CALLMEM_ERROR -1       /* anything else: a bug, out of memory (HTTP 500) */
-#define CALLMEM_EINVALID -2    /* bad request: JSON, type, field, enum, limit (400) */
-#define CALLMEM_ENOTFOUND -3   /* unknown customer or call (404) */
-#define CALLMEM_ECONFLICT -4   /* call_id reused with another request (409) */
-#define CALLMEM_ECREDITS -5    /* billing on and too few credits; nothing written (402) */
-#define CALLMEM_EBUSY -6       /* the store could not take the write in time (503) */
-#define CALLMEM_ESTORE -7      /* the store failed; nothing partial was written (500) */
+#define CALLMEM_ERROR (-1)     /* anything else: a bug, out of memory (HTTP 500) */
+#define CALLMEM_EINVALID (-2)  /* bad request: JSON, type, field, enum, limit (400) */
+#define CALLMEM_ENOTFOUND (-3) /* unknown customer or call (404) */
+#define CALLMEM_ECONFLICT (-4) /* call_id reused with another request (409) */
+#define CALLMEM_ECREDITS (-5)  /* billing on and too few credits; nothing written (402) */
+#define CALLMEM_EBUSY (-6)     /* the store could not take the write in time (503) */
+#define CALLMEM_ESTORE (-7)    /* the store failed; nothing partial was written (500) */
 
 /* A call memory: one database, shared by threads. */
 typedef struct callmem_db callmem_db;
@@ -68,6 +68,9 @@ CALLMEM_API void callmem_close(callmem_db *db);
  * Operations. `tenant`: 1-64 characters of A-Za-z0-9._- . On success
  * *response_json receives the response; on failure the error document.
  * response_json may be NULL when the answer is not wanted.
+ * A NULL request_json (or settings_json) is "{}" for every operation, which
+ * then names the fields it requires as it does for "{}". A NULL db or tenant
+ * is CALLMEM_EINVALID naming "db" or "tenant".
  */
 CALLMEM_API int callmem_call_start(callmem_db *db, const char *tenant, const char *request_json,
                                    char **response_json);
@@ -79,14 +82,20 @@ CALLMEM_API int callmem_customer_forget(callmem_db *db, const char *tenant, cons
                                         char **response_json);
 CALLMEM_API int callmem_customer_export(callmem_db *db, const char *tenant, const char *request_json,
                                         char **response_json);
-/* Any subset of the settings; answers the tenant's full settings. "{}" reads them. */
+/* Any subset of the settings; answers the tenant's full settings. An empty
+ * patch ("{}") writes nothing: a tenant never configured keeps following the
+ * default_settings of callmem_open. */
 CALLMEM_API int callmem_tenant_configure(callmem_db *db, const char *tenant, const char *settings_json,
                                          char **response_json);
+/* Reads the tenant's full settings (the answer of callmem_tenant_configure)
+ * without writing: request_json is "{}" (or NULL). */
+CALLMEM_API int callmem_tenant_settings_get(callmem_db *db, const char *tenant, const char *request_json,
+                                            char **response_json);
 CALLMEM_API int callmem_credits_grant(callmem_db *db, const char *tenant, const char *request_json,
                                       char **response_json);
 CALLMEM_API int callmem_usage(callmem_db *db, const char *tenant, const char *request_json,
                               char **response_json);
-/* Across all tenants: {"now": "...", "limit": 10000}; NULL takes the defaults. */
+/* Across all tenants: {"now": "...", "limit": 10000}, each optional. */
 CALLMEM_API int callmem_purge_expired(callmem_db *db, const char *request_json, char **response_json);
 
 /*
