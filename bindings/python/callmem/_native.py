@@ -35,6 +35,7 @@ SIGNATURES = {
     "callmem_customer_forget": (_c_int, [_handle, _c_str, _c_str, _out]),
     "callmem_customer_export": (_c_int, [_handle, _c_str, _c_str, _out]),
     "callmem_tenant_configure": (_c_int, [_handle, _c_str, _c_str, _out]),
+    "callmem_tenant_settings_get": (_c_int, [_handle, _c_str, _c_str, _out]),
     "callmem_credits_grant": (_c_int, [_handle, _c_str, _c_str, _out]),
     "callmem_usage": (_c_int, [_handle, _c_str, _c_str, _out]),
     "callmem_purge_expired": (_c_int, [_handle, _c_str, _out]),

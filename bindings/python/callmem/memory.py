@@ -176,8 +176,12 @@ class CallMemory:
         return self._call(self._lib.callmem_customer_export, _tenant(tenant), _encode(request, fields))
 
     def configure_tenant(self, tenant: str, settings: Request = None, **fields: Any) -> Dict[str, Any]:
-        """Sets any subset of the tenant's settings and answers all of them; no argument reads them."""
+        """Sets any subset of the tenant's settings and answers all of them; no argument writes nothing."""
         return self._call(self._lib.callmem_tenant_configure, _tenant(tenant), _encode(settings, fields))
+
+    def tenant_settings(self, tenant: str) -> Dict[str, Any]:
+        """The tenant's settings, read without writing (a tenant never configured follows ``default_settings``)."""
+        return self._call(self._lib.callmem_tenant_settings_get, _tenant(tenant), None)
 
     def grant_credits(self, tenant: str, request: Request = None, **fields: Any) -> Dict[str, Any]:
         """Adds prepaid credits: ``grant_credits("acme", amount=100, idempotency_key="topup-1")``."""

@@ -69,6 +69,21 @@ def test_other_operations(memory: callmem.CallMemory) -> None:
     assert receipt["customer_ref"] == ref and receipt["removed"]["calls"] == 1
 
 
+def test_reading_tenant_settings_writes_nothing(db_path: str) -> None:
+    with callmem.CallMemory(db_path) as memory:
+        settings = memory.tenant_settings("fresh")
+        assert settings["ttl_days"] == 30 and settings["identity"]["profile"] == "probabilistic"
+        assert memory.configure_tenant("fresh") == settings  # an empty patch reads
+        assert memory.configure_tenant("kept", ttl_days=30)["ttl_days"] == 30
+        with pytest.raises(callmem.InvalidRequest) as info:
+            memory.tenant_settings("no spaces")
+        assert info.value.issues[0]["path"] == ["tenant"]
+    # Opened with other defaults: the tenant never configured follows them; the configured keeps its own.
+    with callmem.CallMemory(db_path, default_settings={"ttl_days": 9}) as memory:
+        assert memory.tenant_settings("fresh")["ttl_days"] == 9
+        assert memory.tenant_settings("kept")["ttl_days"] == 30
+
+
 def test_invalid_request_carries_the_field_issues(memory: callmem.CallMemory) -> None:
     with pytest.raises(callmem.InvalidRequest) as info:
         memory.start_call("acme", call_id="c1", identity_hints={})
