@@ -394,8 +394,10 @@ export class CallMemory {
   getCustomer(tenant: string, request: GetCustomerRequest): Promise<Customer>;
   forgetCustomer(tenant: string, request: CustomerSelector): Promise<ForgetResponse>;
   exportCustomer(tenant: string, request: CustomerSelector): Promise<CustomerExport>;
-  /** Any subset of the settings; answers the tenant's full settings. No argument reads them. */
+  /** Any subset of the settings; answers the tenant's full settings. No argument (`{}`) writes nothing. */
   configureTenant(tenant: string, settings?: TenantSettings): Promise<TenantSettings>;
+  /** The tenant's full settings, read without writing (a tenant never configured follows `default_settings`). */
+  tenantSettings(tenant: string): Promise<TenantSettings>;
   grantCredits(tenant: string, request: GrantCreditsRequest): Promise<{ balance: number }>;
   usage(tenant: string, request?: UsageRequest): Promise<UsageResponse>;
   /** Across all tenants. */

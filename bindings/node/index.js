@@ -125,7 +125,7 @@ function load() {
 // Operation numbers, as in src/callmem_node.c.
 const OP = {
   start: 0, end: 1, get: 2, forget: 3, export: 4, configure: 5, grant: 6, usage: 7,
-  feedback: 8, unmerge: 9, purge: 10,
+  feedback: 8, unmerge: 9, settings: 10, purge: 11,
 };
 
 function closedError() {
@@ -182,6 +182,7 @@ class CallMemory {
   forgetCustomer(tenant, request) { return this.#call(OP.forget, tenant, request); }
   exportCustomer(tenant, request) { return this.#call(OP.export, tenant, request); }
   configureTenant(tenant, settings = {}) { return this.#call(OP.configure, tenant, settings); }
+  tenantSettings(tenant) { return this.#call(OP.settings, tenant, {}); }
   grantCredits(tenant, request) { return this.#call(OP.grant, tenant, request); }
   usage(tenant, request = {}) { return this.#call(OP.usage, tenant, request); }
   identityFeedback(tenant, request) { return this.#call(OP.feedback, tenant, request); }

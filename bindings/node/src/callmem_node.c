@@ -52,7 +52,7 @@ static const char *const op_symbols[] = {
     "callmem_call_start",       "callmem_call_end",      "callmem_customer_get",
     "callmem_customer_forget",  "callmem_customer_export", "callmem_tenant_configure",
     "callmem_credits_grant",    "callmem_usage",         "callmem_identity_feedback",
-    "callmem_identity_unmerge",
+    "callmem_identity_unmerge", "callmem_tenant_settings_get",
 };
 #define OP_COUNT ((int)(sizeof op_symbols / sizeof op_symbols[0]))
 #define OP_PURGE OP_COUNT /* the one operation without a tenant */

@@ -60,6 +60,25 @@ test('the other operations answer plain objects', async () => {
   await db.close();
 });
 
+test('reading tenant settings writes nothing', async () => {
+  const file = dbPath();
+  let db = await callmem.open({ path: file });
+  const settings = await db.tenantSettings('fresh');
+  assert.equal(settings.ttl_days, 30);
+  assert.equal(settings.identity.profile, 'probabilistic');
+  assert.deepEqual(await db.configureTenant('fresh'), settings); // an empty patch reads
+  assert.equal((await db.configureTenant('kept', { ttl_days: 30 })).ttl_days, 30);
+  const badTenant = await db.tenantSettings('no spaces').catch((e) => e);
+  assert.ok(badTenant instanceof callmem.InvalidRequest);
+  assert.deepEqual(badTenant.issues[0].path, ['tenant']);
+  await db.close();
+  // Opened with other defaults: the tenant never configured follows them; the configured keeps its own.
+  db = await callmem.open({ path: file, default_settings: { ttl_days: 9 } });
+  assert.equal((await db.tenantSettings('fresh')).ttl_days, 9);
+  assert.equal((await db.tenantSettings('kept')).ttl_days, 30);
+  await db.close();
+});
+
 test('each status rejects with its class, status, HTTP twin and issues', async () => {
   const db = await callmem.open({ path: dbPath() });
 

@@ -31,6 +31,7 @@ export async function usage(): Promise<void> {
   // @ts-expect-error: not a signal
   const odd: boolean = !!start.identity.evidence?.some((e) => e.signal === 'sms');
   await db.startCall('acme', { call_id: 'call_002', ani: '+14155551234', dnis: '+18005550100' });
+  const ttl: number | undefined = (await db.tenantSettings('acme')).ttl_days;
   const balance: number = (await db.grantCredits('acme', { amount: 10, idempotency_key: 'k' })).balance;
   const days = (await db.usage('acme')).days.length;
   const more: boolean = (await db.purgeExpired({ limit: 100 })).more;
