@@ -100,7 +100,7 @@ TEST_CASE("processes: first calls from one new number at once make one customer"
 }
 
 TEST_CASE("processes: forked children make refs of their own") {
-  (void)uuid_v4();  // the parent's generator is seeded before the fork
+  (void)uuid_v4();  // whatever the parent made before the fork, the children do not repeat
   const std::string all = run_processes(3, [](int) { return uuid_v4() + "\n"; });
   std::istringstream in(all);
   std::set<std::string> refs{uuid_v4()};
