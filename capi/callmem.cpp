@@ -8,8 +8,8 @@
 #include <string>
 
 #include "engine.hpp"
-#include "last_error.hpp"
 #include "json/codec.hpp"
+#include "last_error.hpp"
 
 struct callmem_db {
   explicit callmem_db(callmem::EngineOptions o) : memory(std::move(o)) {}
@@ -18,29 +18,50 @@ struct callmem_db {
 
 namespace {
 
+// The error path allocates nothing but the message's and the document's
+// copies: out of memory answers a status, never ends the host.
+
+// The error document of an out of memory, as write_error() makes it.
+const char kOutOfMemoryDocument[] = R"({"error":"Internal Server Error","message":"out of memory"})";
+
+// ---- answers ----------------------------------------------------------------
+
 // A copy the caller frees with callmem_free(); NULL when out of memory.
-char* copy_out(const std::string& s) {
-  char* p = static_cast<char*>(std::malloc(s.size() + 1));
-  if (p) std::memcpy(p, s.c_str(), s.size() + 1);
+char* copy_out(const char* s, std::size_t size) noexcept {
+  char* p = static_cast<char*>(std::malloc(size + 1));
+  if (p) std::memcpy(p, s, size + 1);
   return p;
 }
 
 void put(char** out, const std::string& s) {
-  if (out) *out = copy_out(s);
+  if (out) *out = copy_out(s.c_str(), s.size());
 }
 
-int fail(const callmem::Error& e, char** out) {
-  std::string last_error = e.what();
-  if (!e.issues().empty()) {
-    last_error += ": ";
-    for (std::size_t i = 0; i < e.issues().size(); ++i) {
-      if (i) last_error += "; ";
-      std::string path;
-      for (const auto& p : e.issues()[i].path) path += (path.empty() ? "" : ".") + p;
-      last_error += (path.empty() ? "" : path + ": ") + e.issues()[i].message;
+// The status of an out of memory; the document when one malloc can still be had.
+int out_of_memory(char** out) noexcept {
+  callmem::capi::set_out_of_memory();
+  if (out) *out = copy_out(kOutOfMemoryDocument, sizeof kOutOfMemoryDocument - 1);
+  return CALLMEM_ERROR;
+}
+
+// The error's status, with its message and document where memory allows:
+// otherwise the message is "out of memory" and *out NULL, the status unchanged.
+int fail(const callmem::Error& e, char** out) noexcept {
+  try {
+    std::string message = e.what();
+    if (!e.issues().empty()) {
+      message += ": ";
+      for (std::size_t i = 0; i < e.issues().size(); ++i) {
+        if (i) message += "; ";
+        std::string path;
+        for (const auto& p : e.issues()[i].path) path += (path.empty() ? "" : ".") + p;
+        message += (path.empty() ? "" : path + ": ") + e.issues()[i].message;
+      }
     }
+    callmem::capi::set_last_error(message);
+  } catch (...) {
+    callmem::capi::set_out_of_memory();
   }
-  callmem::capi::set_last_error(last_error);
   try {
     put(out, callmem::json::write_error(e));
   } catch (...) {
@@ -49,21 +70,32 @@ int fail(const callmem::Error& e, char** out) {
   return static_cast<int>(e.status());
 }
 
+int fail_internal(const char* what, char** out) noexcept {
+  try {
+    return fail(callmem::Error(callmem::Status::error,
+                               what ? std::string("internal error: ") + what : std::string("internal error")),
+                out);
+  } catch (...) {
+    return out_of_memory(out);
+  }
+}
+
 // Runs f, turning every exception into a status and the error document.
+// Nothing here allocates but the message's and the document's copies.
 template <class F>
 int guard(char** out, F&& f) noexcept {
   if (out) *out = nullptr;
+  callmem::capi::clear_last_error();
   try {
-    callmem::capi::clear_last_error();
     return f();
   } catch (const callmem::Error& e) {
     return fail(e, out);
   } catch (const std::bad_alloc&) {
-    return fail(callmem::Error(callmem::Status::error, "out of memory"), out);
+    return out_of_memory(out);
   } catch (const std::exception& e) {
-    return fail(callmem::Error(callmem::Status::error, std::string("internal error: ") + e.what()), out);
+    return fail_internal(e.what(), out);
   } catch (...) {
-    return fail(callmem::Error(callmem::Status::error, "internal error"), out);
+    return fail_internal(nullptr, out);
   }
 }
 
@@ -163,6 +195,7 @@ int callmem_purge_expired(callmem_db* db, const char* request_json, char** respo
   return guard(response_json, [&] {
     if (!db) throw null_argument("db");
     put(response_json, db->memory.purge_expired_json(request_or_empty(request_json)));
+    if (response_json && !*response_json) throw std::bad_alloc();
     return CALLMEM_OK;
   });
 }

@@ -9,7 +9,8 @@ namespace callmem::capi {
 
 void clear_last_error() noexcept;
 void set_last_error(const std::string& message) noexcept;
-void set_out_of_memory() noexcept;
+void set_last_error(const char* message) noexcept;  // copies it; no std::string to make
+void set_out_of_memory() noexcept;                  // the static "out of memory"; never allocates
 const char* last_error() noexcept;
 
 }  // namespace callmem::capi

@@ -14,6 +14,14 @@
  * message. Statuses are the only way to detect failure. No exception, abort
  * or longjmp ever crosses this boundary.
  *
+ * Out of memory never ends the host: the call returns CALLMEM_ERROR, with
+ * callmem_last_error() "out of memory" (the operation's own status when only
+ * its message or error document could not be made). When memory is too short
+ * for them, the out parameter is NULL and callmem_last_error() is a static
+ * "out of memory". An operation whose answer could not be copied after it
+ * was saved also answers CALLMEM_ERROR; retrying it is safe (a start, end or
+ * feedback answers the saved response).
+ *
  * Threading: a callmem_db may be used by any number of threads at once.
  * Several processes may open the same database file at once; any number of
  * processes and machines the same PostgreSQL database.
@@ -123,7 +131,8 @@ CALLMEM_API int callmem_identity_unmerge(callmem_db *db, const char *tenant, con
 CALLMEM_API void callmem_free(void *p);
 
 /* The last error's message on this thread; owned by the library, valid until
- * the next callmem call on this thread. Never NULL ("" after a success). */
+ * the next callmem call on this thread. Never NULL ("" after a success; the
+ * static "out of memory" when the message could not be allocated). */
 CALLMEM_API const char *callmem_last_error(void);
 
 /* The run-time version: CALLMEM_VERSION_NUMBER and CALLMEM_VERSION_STRING of the library loaded. */

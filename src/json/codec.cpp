@@ -27,7 +27,7 @@ namespace callmem::json {
 namespace {
 
 using rapidjson::SizeType;
-using Value = rapidjson::Value;
+using Value = rj::Value;
 using Path = std::vector<std::string>;
 
 // Numbers reach the document as text and are converted by DocumentBuilder
@@ -179,7 +179,7 @@ bool underflows(std::string_view number) {
 // double nearest to it, which the writer writes back to that double.
 class DocumentBuilder {
  public:
-  explicit DocumentBuilder(rapidjson::Document& doc) : doc_(doc) {}
+  explicit DocumentBuilder(rj::Document& doc) : doc_(doc) {}
   bool Null() { return doc_.Null(); }
   bool Bool(bool b) { return doc_.Bool(b); }
   bool Int(int i) { return doc_.Int(i); }
@@ -221,13 +221,13 @@ class DocumentBuilder {
   const char* number_error() const { return number_error_; }
 
  private:
-  rapidjson::Document& doc_;
+  rj::Document& doc_;
   const char* number_error_ = nullptr;
 };
 
 // Parses `text` into `doc`, which must then be an object. Empty text is {}
 // when `empty_is_object`.
-void parse_document(std::string_view text, rapidjson::Document& doc, bool empty_is_object,
+void parse_document(std::string_view text, rj::Document& doc, bool empty_is_object,
                     std::size_t max_bytes = kMaxRequestBytes) {
   if (text.size() > max_bytes) fail({}, fmt::format("request is larger than {} bytes", max_bytes));
   if (text.empty() && empty_is_object) {
@@ -240,10 +240,10 @@ void parse_document(std::string_view text, rapidjson::Document& doc, bool empty_
   if (text.empty()) text = std::string_view("", 0);
   rapidjson::MemoryStream bytes(text.data(), text.size());
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
-  rapidjson::Reader reader;
+  rj::Reader reader;
   DocumentBuilder builder(doc);
   rapidjson::ParseResult result;
-  auto events = [&](rapidjson::Document&) {
+  auto events = [&](rj::Document&) {
     result = reader.Parse<kParseFlags>(in, builder);
     return !result.IsError();
   };
@@ -307,7 +307,7 @@ void check_unique_keys(const Value& root, Issues& is) {
 }
 
 // A request (or configuration): parsed as above, and no key given twice.
-void parse_request(std::string_view text, rapidjson::Document& doc, bool empty_is_object) {
+void parse_request(std::string_view text, rj::Document& doc, bool empty_is_object) {
   parse_document(text, doc, empty_is_object);
   Issues is;
   check_unique_keys(doc, is);
@@ -496,17 +496,17 @@ class Out {
   void end_object() { w_.EndObject(); }
   void begin_array() { w_.StartArray(); }
   void end_array() { w_.EndArray(); }
-  rapidjson::Writer<rapidjson::StringBuffer>& writer() { return w_; }
+  rj::Writer& writer() { return w_; }
   std::string take() const { return std::string(buf_.GetString(), buf_.GetSize()); }
 
  private:
-  rapidjson::StringBuffer buf_;
-  rapidjson::Writer<rapidjson::StringBuffer> w_;
+  rj::StringBuffer buf_;
+  rj::Writer w_;
 };
 
 // Writes `root` compactly, without recursion (any nesting depth is safe).
 // False when a string or key is not valid UTF-8.
-bool write_value(rapidjson::Writer<rapidjson::StringBuffer>& w, const Value& root) {
+bool write_value(rj::Writer& w, const Value& root) {
   struct Frame {
     const Value* v;
     SizeType next;
@@ -1053,7 +1053,7 @@ class Reader {
 
 StartRequest parse_start(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, false);
     Issues is;
     StartRequest r;
@@ -1072,7 +1072,7 @@ StartRequest parse_start(std::string_view text) {
 
 EndRequest parse_end(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, false);
     Issues is;
     EndRequest r;
@@ -1175,7 +1175,7 @@ EndRequest parse_end(std::string_view text) {
 
 GetRequest parse_get(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, false);
     Issues is;
     GetRequest r;
@@ -1191,7 +1191,7 @@ GetRequest parse_get(std::string_view text) {
 
 CustomerSelector parse_selector(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, false);
     Issues is;
     CustomerSelector s = read_selector(doc, is);
@@ -1202,7 +1202,7 @@ CustomerSelector parse_selector(std::string_view text) {
 
 TenantSettingsPatch parse_settings(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, false);
     Issues is;
     TenantSettingsPatch p;
@@ -1214,14 +1214,14 @@ TenantSettingsPatch parse_settings(std::string_view text) {
 
 void parse_empty(std::string_view text) {
   guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_document(text, doc, false);
   });
 }
 
 CreditGrant parse_grant(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, false);
     Issues is;
     CreditGrant g;
@@ -1240,7 +1240,7 @@ CreditGrant parse_grant(std::string_view text) {
 
 UsageRequest parse_usage(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, true);
     Issues is;
     UsageRequest u;
@@ -1253,7 +1253,7 @@ UsageRequest parse_usage(std::string_view text) {
 
 PurgeRequest parse_purge(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, true);
     Issues is;
     PurgeRequest p;
@@ -1267,7 +1267,7 @@ PurgeRequest parse_purge(std::string_view text) {
 
 FeedbackRequest parse_feedback(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, false);
     Issues is;
     FeedbackRequest r;
@@ -1292,7 +1292,7 @@ FeedbackRequest parse_feedback(std::string_view text) {
 
 UnmergeRequest parse_unmerge(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, false);
     Issues is;
     UnmergeRequest r;
@@ -1307,7 +1307,7 @@ UnmergeRequest parse_unmerge(std::string_view text) {
 
 EngineOptions parse_open_config(std::string_view text) {
   return guarded([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_request(text, doc, true);
     Issues is;
     EngineOptions o;
@@ -1744,7 +1744,7 @@ std::string write_error(const Error& e) {
 
 StartResponse read_start_response(std::string_view text) {
   return stored([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_document(text, doc, false, kNoLimit);
     Issues is;
     Reader rd(is);
@@ -1798,7 +1798,7 @@ StartResponse read_start_response(std::string_view text) {
 
 EndResponse read_end_response(std::string_view text) {
   return stored([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_document(text, doc, false, kNoLimit);
     Issues is;
     Reader rd(is);
@@ -1817,7 +1817,7 @@ EndResponse read_end_response(std::string_view text) {
 
 FeedbackResponse read_feedback_response(std::string_view text) {
   return stored([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_document(text, doc, false, kNoLimit);
     Issues is;
     Reader rd(is);
@@ -1858,7 +1858,7 @@ FeedbackResponse read_feedback_response(std::string_view text) {
 
 UnmergeResponse read_unmerge_response(std::string_view text) {
   return stored([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_document(text, doc, false, kNoLimit);
     Issues is;
     Reader rd(is);
@@ -1895,7 +1895,7 @@ IdentityWeights read_identity_weights(std::string_view text) {
   thread_local IdentityWeights last;
   if (text == last_text) return last;
   last = stored([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_document(text, doc, true, kNoLimit);
     Issues is;
     TenantSettingsPatch p;
@@ -1922,7 +1922,7 @@ std::string write_string_map(const std::map<std::string, std::string>& m) {
 
 std::map<std::string, std::string> read_string_map(std::string_view text) {
   return stored([&] {
-    rapidjson::Document doc;
+    rj::Document doc;
     parse_document(text, doc, true, kNoLimit);
     Issues is;
     std::map<std::string, std::string> out;

@@ -639,6 +639,8 @@ const char* sql_text(Sql id) {
 // ---------------------------------------------------------------- errors --
 
 [[noreturn]] void fail(sqlite3* db, int rc, const char* what) {
+  // The host's memory ran out, not the store: CALLMEM_ERROR "out of memory".
+  if ((rc & 0xff) == SQLITE_NOMEM) throw std::bad_alloc();
   std::string message =
       std::string("sqlite: ") + what + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   const int primary = rc & 0xff;
@@ -725,6 +727,9 @@ class Stmt {
   double col_real(int c) const { return sqlite3_column_double(s_, c); }
   std::string col_text(int c) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
+    // NULL is also SQLite out of memory, after which resetting the statement
+    // rolls the whole transaction back: never read it as an empty text.
+    if (p == nullptr && sqlite3_errcode(db_) == SQLITE_NOMEM) throw std::bad_alloc();
     if (p == nullptr) return std::string();
     return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, c)));
   }
@@ -841,6 +846,7 @@ std::unique_ptr<Connection> open_connection(const std::string& path, int busy_ti
   auto c = std::make_unique<Connection>();
   const int rc = sqlite3_open_v2(path.c_str(), &c->db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if ((rc & 0xff) == SQLITE_NOMEM) throw std::bad_alloc();
   if (rc != SQLITE_OK) {
     std::string message = "sqlite: cannot open " + path + ": " +
                           (c->db != nullptr ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
