@@ -245,7 +245,8 @@ TEST_CASE("out of memory: opening (and migrating) a new database and closing it 
     TempDir dir;
     long n = 1;
     for (; n < kMaxN; ++n) {
-      const std::string config = "{\"path\": \"" + dir.file("open" + std::to_string(n) + ".db") + "\"}";
+      const std::string file = dir.file("open" + std::to_string(n) + ".db");
+      const std::string config = "{\"path\": \"" + file + "\"}";
       callmem_db* db = nullptr;
       Answer open;
       const bool injected = with_failure_at(n, keep_failing, [&] {
@@ -262,6 +263,7 @@ TEST_CASE("out of memory: opening (and migrating) a new database and closing it 
       CHECK(callmem_call_start(again, "acme", start_request(n).c_str(), &out) == CALLMEM_OK);
       callmem_free(out);
       callmem_close(again);
+      for (const char* suffix : {"", "-wal", "-shm"}) std::remove((file + suffix).c_str());
       if (!injected) break;
     }
     CHECK(n < kMaxN);
