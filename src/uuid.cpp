@@ -16,8 +16,8 @@ void random_bytes(void* buf, std::size_t n, RandomSource source) {
     const ssize_t got = source(p, n, 0);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0)
-      throw Error(Status::error, std::string("getrandom failed: ") +
-                                     (got < 0 ? std::strerror(errno) : "no bytes"));
+      throw Error(Status::error,
+                  std::string("getrandom failed: ") + (got < 0 ? std::strerror(errno) : "no bytes"));
     p += got;
     n -= static_cast<std::size_t>(got);
   }

@@ -140,7 +140,8 @@ void check_out_of_memory(const Answer& a, const std::string& what, long n) {
   if (a.rc == CALLMEM_OK) return;
   CHECK(a.rc == CALLMEM_ERROR);
   CHECK(std::strcmp(a.last_error, "out of memory") == 0);
-  if (a.out) CHECK(std::strcmp(a.out, "{\"error\":\"Internal Server Error\",\"message\":\"out of memory\"}") == 0);
+  if (a.out)
+    CHECK(std::strcmp(a.out, "{\"error\":\"Internal Server Error\",\"message\":\"out of memory\"}") == 0);
 }
 
 // The count of one operation in a usage report.
@@ -148,7 +149,8 @@ long counted(const char* usage, const std::string& operation) {
   const std::regex row("\\{\"day\":\"[^\"]*\",\"operation\":\"" + operation + "\",\"count\":([0-9]+)");
   long total = 0;
   const std::string text = usage ? usage : "";
-  for (std::sregex_iterator it(text.begin(), text.end(), row), end; it != end; ++it) total += std::stol((*it)[1]);
+  for (std::sregex_iterator it(text.begin(), text.end(), row), end; it != end; ++it)
+    total += std::stol((*it)[1]);
   return total;
 }
 
@@ -205,7 +207,8 @@ TEST_CASE("out of memory: a start, an end and a bad request answer a status at e
       check_answer(e, "end", n, "\"customer_ref\"");
       check_answer(bad, "bad start", n, nullptr);
       check_out_of_memory(s, "start", n);
-      if (!(s.rc != CALLMEM_OK && e.rc == CALLMEM_ENOTFOUND)) check_out_of_memory(e, "end", n);  // no start, no call
+      if (!(s.rc != CALLMEM_OK && e.rc == CALLMEM_ENOTFOUND))
+        check_out_of_memory(e, "end", n);  // no start, no call
       // The bad request is refused as such, with its document or without.
       if (bad.rc == CALLMEM_EINVALID) {
         if (bad.out) CHECK(std::strstr(bad.out, "\"path\":[\"call_id\"]"));
@@ -232,13 +235,14 @@ TEST_CASE("out of memory: a start, an end and a bad request answer a status at e
     CHECK(counted(usage, "start_new") + counted(usage, "start_returning") == n);
     CHECK(counted(usage, "end") == n);
     callmem_free(usage);
-    MESSAGE("a start, an end and a bad start: " << n - 1 << " allocations, each failed in turn"
-                                                << std::string(keep_failing ? " with every one after it" : ""));
+    MESSAGE("a start, an end and a bad start: "
+            << n - 1 << " allocations, each failed in turn"
+            << std::string(keep_failing ? " with every one after it" : ""));
     callmem_close(db);
   }
 }
 
-TEST_CASE("out of memory: opening (and migrating) a new database and closing it answer a status at every allocation") {
+TEST_CASE("out of memory: opening (migrating) a new database and closing it answer a status at every one") {
   use_tmpfs();
   for (const bool keep_failing : {false, true}) {
     CAPTURE(keep_failing);

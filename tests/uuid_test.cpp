@@ -1,6 +1,8 @@
 // customer_refs and merge_ids: random version 4 UUIDs whose bits come from
 // the kernel's CSPRNG (getrandom), never from a generator whose output a
 // caller could predict from the refs it has seen.
+#include "uuid.hpp"
+
 #include <doctest/doctest.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -9,15 +11,14 @@
 #include <sys/syscall.h>
 
 #include <cerrno>
-#include <cstring>
 #include <cstddef>
+#include <cstring>
 #include <regex>
 #include <set>
 
 #include "engine.hpp"
-#include "races.hpp"
 #include "json/codec.hpp"
-#include "uuid.hpp"
+#include "races.hpp"
 
 using namespace callmem;
 
@@ -94,7 +95,8 @@ TEST_CASE("uuid: without the kernel's random numbers, a new customer fails with 
     Engine mem{o};
     if (!forbid_getrandom()) return "no seccomp";
     try {
-      return "ref " + json::read_start_response(mem.start_call_json("acme", R"({"call_id": "c1", "ani": "+14155550111"})"))
+      return "ref " + json::read_start_response(
+                          mem.start_call_json("acme", R"({"call_id": "c1", "ani": "+14155550111"})"))
                           .customer_ref;
     } catch (const Error& e) {
       return "status " + std::to_string(static_cast<int>(e.status())) + ": " + e.what();
