@@ -164,7 +164,7 @@ class CallMemory {
     return call(callmem_tenant_configure, tenant, settings);
   }
   std::string tenant_settings_json(const std::string& tenant) {
-    return call(callmem_tenant_configure, tenant, "{}");  // SETTINGS_GET_PENDING
+    return call(callmem_tenant_settings_get, tenant, "{}");
   }
   std::string grant_credits_json(const std::string& tenant, std::string_view request) {
     return call(callmem_credits_grant, tenant, request);
