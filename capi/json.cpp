@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 
@@ -15,14 +16,14 @@
 #include "json/rapidjson.hpp"
 
 struct callmem_json {
-  rapidjson::Document doc;
+  callmem::json::rj::Document doc;
 };
 
 namespace {
 
-using rapidjson::Document;
+using callmem::json::rj::Document;
+using callmem::json::rj::Value;
 using rapidjson::SizeType;
-using rapidjson::Value;
 
 const Value* value(const callmem_json_value* v) { return reinterpret_cast<const Value*>(v); }
 const callmem_json_value* handle(const Value* v) { return reinterpret_cast<const callmem_json_value*>(v); }
@@ -78,11 +79,11 @@ int callmem_json_parse(callmem_json** out, const char* text) {
     return CALLMEM_EINVALID;
   }
   try {
-    auto* j = new callmem_json;
+    std::unique_ptr<callmem_json> j(new callmem_json);  // freed when parsing throws
     rapidjson::ParseResult result;
     auto generate = [&](Document& d) {
       ExactNumbers handler{d};
-      rapidjson::Reader reader;
+      callmem::json::rj::Reader reader;
       rapidjson::StringStream stream(text);
       result = reader.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag |
                             rapidjson::kParseStopWhenDoneFlag>(stream, handler);
@@ -96,13 +97,12 @@ int callmem_json_parse(callmem_json** out, const char* text) {
     };
     j->doc.Populate(generate);
     if (result.IsError()) {
-      delete j;
       const bool number = result.Code() == rapidjson::kParseErrorTermination;
       callmem::capi::set_last_error(std::string("not JSON at offset ") + std::to_string(result.Offset()) + ": " +
                                     (number ? "a number out of range" : rapidjson::GetParseError_En(result.Code())));
       return CALLMEM_EINVALID;
     }
-    *out = j;
+    *out = j.release();
     return CALLMEM_OK;
   } catch (const std::bad_alloc&) {
     callmem::capi::set_out_of_memory();
@@ -212,8 +212,8 @@ int callmem_json_write(const callmem_json_value* v, char** out) {
     return CALLMEM_EINVALID;
   }
   try {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    callmem::json::rj::StringBuffer buffer;
+    callmem::json::rj::Writer writer(buffer);
     value(v)->Accept(writer);
     char* p = static_cast<char*>(std::malloc(buffer.GetSize() + 1));
     if (!p) throw std::bad_alloc();

@@ -1,4 +1,4 @@
-// Out of memory through the C ABI: this executable replaces malloc, calloc,
+// Out of memory through the C ABI (and its JSON reader): this executable replaces malloc, calloc,
 // realloc and operator new so that the Nth allocation after arming fails
 // (and, in the persistent mode, every one after it). For N = 1, 2, ... until
 // the calls run without a failure injected, each call must return a status
@@ -18,6 +18,7 @@
 #include <string>
 
 #include "callmem/callmem.h"
+#include "callmem/json.h"
 #include "temp_dir.hpp"
 
 // ---- allocation failure injection ------------------------------------------
@@ -273,5 +274,38 @@ TEST_CASE("out of memory: opening (migrating) a new database and closing it answ
     CHECK(n < kMaxN);
     MESSAGE("open and close: " << n - 1 << " allocations, each failed in turn"
                                << std::string(keep_failing ? " with every one after it" : ""));
+  }
+}
+
+TEST_CASE("out of memory: the JSON reader parses and writes, or answers out of memory, at every allocation") {
+  const char* text =
+      R"({"call_id": "c1", "customer_ref": "0b1c", "identity": {"confidence": 0.97, "evidence": [{"signal": "ani",)"
+      R"( "bits": 8.5}, {"signal": "recency", "bits": 1}]}, "variables": {"name": {"value": "Ann", "n": 12345678901}}})";
+  for (const bool keep_failing : {false, true}) {
+    CAPTURE(keep_failing);
+    long n = 1;
+    for (; n < kMaxN; ++n) {
+      callmem_json* doc = nullptr;
+      char* written = nullptr;
+      Answer parse, write;
+      const bool injected = with_failure_at(n, keep_failing, [&] {
+        capture(parse, callmem_json_parse(&doc, text));
+        if (doc) capture(write, callmem_json_write(callmem_json_root(doc), &written));
+        callmem_json_free(doc);
+      });
+      CAPTURE(n);
+      check_out_of_memory(parse, "parse", n);
+      if (parse.rc != CALLMEM_OK) CHECK(doc == nullptr);
+      if (parse.rc == CALLMEM_OK) {
+        check_out_of_memory(write, "write", n);
+        if (write.rc == CALLMEM_OK) CHECK(std::strstr(written, "\"n\":12345678901"));
+        if (write.rc != CALLMEM_OK) CHECK(written == nullptr);
+      }
+      callmem_free(written);
+      if (!injected) break;
+    }
+    CHECK(n < kMaxN);
+    MESSAGE("parse and write: " << n - 1 << " allocations, each failed in turn"
+                                << std::string(keep_failing ? " with every one after it" : ""));
   }
 }
