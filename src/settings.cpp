@@ -83,8 +83,9 @@ bool empty(const TenantSettingsPatch& p) {
   for (const WeightField& f : kWeightFields)
     if (p.identity_weights.*f.patch) return false;
   return !p.ttl_days && !p.default_region && !p.identity_profile && !p.identity_merge_duplicates &&
-         !p.level_very_high && !p.level_high && !p.level_medium && !p.reuse && !p.confirm && !p.billing_enabled &&
-         !p.price_start_new && !p.price_start_returning && !p.price_end;
+         !p.level_very_high && !p.level_high && !p.level_medium && !p.reuse && !p.confirm &&
+         !p.billing_enabled && !p.price_start_new && !p.price_start_returning && !p.price_end &&
+         !p.rate_limit_per_minute;
 }
 
 namespace {

@@ -2,14 +2,15 @@
 // a manual clock.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-
 #include <sqlite3.h>
 
 #include <regex>
 
+#include "callmem/json.h"
 #include "engine.hpp"
 #include "json/codec.hpp"
 #include "requests.hpp"
+#include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
 #include "time.hpp"
 
@@ -570,6 +571,45 @@ TEST_CASE("tenant settings: reading them writes nothing, nor does an empty patch
   TenantSettingsPatch p;
   p.ttl_days = 9;  // the same value, but written: the tenant keeps it from now on
   mem.configure_tenant("acme", p);
+}
+
+namespace {
+
+// Every leaf of a JSON object as a patch of its own: {"a": {"b": <leaf>}}.
+void leaf_patches(const callmem_json_value* v, const std::string& open, const std::string& close,
+                  std::vector<std::string>& out) {
+  if (callmem_json_type(v) != CALLMEM_JSON_OBJECT) {
+    char* text = nullptr;
+    REQUIRE(callmem_json_write(v, &text) == 0);
+    out.push_back(open + text + close);
+    callmem_free(text);
+    return;
+  }
+  for (std::size_t i = 0; i < callmem_json_size(v); ++i)
+    leaf_patches(callmem_json_at(v, i), open + "{\"" + callmem_json_key_at(v, i) + "\": ", "}" + close, out);
+}
+
+}  // namespace
+
+TEST_CASE("tenant settings: a patch naming any one setting, even at its current value, is written") {
+  TempDir dir;
+  EngineOptions o;
+  o.path = dir.file("calls.db");
+  Engine mem{o};
+  callmem_json* settings = nullptr;
+  REQUIRE(callmem_json_parse(&settings, mem.tenant_settings_json("acme", "{}").c_str()) == 0);
+  std::vector<std::string> patches;
+  leaf_patches(callmem_json_root(settings), "", "", patches);
+  callmem_json_free(settings);
+  CHECK(patches.size() > 20);
+  SqliteStore store(o.path, 1000);
+  for (std::size_t i = 0; i < patches.size(); ++i) {
+    CAPTURE(patches[i]);
+    const std::string tenant = "t" + std::to_string(i);
+    mem.configure_tenant_json(tenant, patches[i]);
+    auto tx = store.begin(false);
+    CHECK(tx->tenant_get(tenant).has_value());
+  }
 }
 
 TEST_CASE("a shorter ttl applies to data already stored") {
