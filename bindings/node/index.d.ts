@@ -67,6 +67,8 @@ export interface TenantSettings {
    *  the probabilistic scorer's parameters (docs/identity.md); whether a confirmation
    *  may merge a customer made twice (default true, docs/feedback.md). */
   identity?: { profile?: 'probabilistic' | 'hosted'; weights?: IdentityWeights; merge_duplicates?: boolean };
+  /** `callmem serve`: requests per minute the tenant's keys may make (0, the default, is no limit). */
+  rate_limit?: { requests_per_minute?: number };
 }
 
 export interface OpenConfig {

@@ -1,0 +1,116 @@
+// callmem keys: the API keys of `callmem serve`, one tenant each.
+#include <cstdio>
+
+#include "callmem/detail/wire.hpp"
+#include "commands.hpp"
+#include "engine.hpp"
+#include "server/api_keys.hpp"
+
+namespace callmem::cli {
+namespace {
+
+struct KeysOptions {
+  StoreOptions store;
+  std::string tenant;
+  std::string name;
+  std::string key_id;
+  bool json = false;
+};
+
+void write_key(detail::Writer& w, const ApiKey& k) {
+  w.begin_object();
+  w.key("key_id").str(k.key_id);
+  w.key("tenant").str(k.tenant);
+  w.key("name").str(k.name);
+  w.key("created_at").time(k.created_at);
+  w.key("revoked_at");
+  if (k.revoked_at)
+    w.time(k.revoked_at);
+  else
+    w.null();
+  w.end_object();
+}
+
+void create(const KeysOptions& o) {
+  const std::unique_ptr<Engine> engine = open_engine(o.store);
+  const server::NewKey made = server::make_key();
+  ApiKey k;
+  k.key_id = made.key_id;
+  k.tenant = o.tenant;
+  k.name = o.name;
+  k.key_hash = made.hash;
+  const ApiKey stored = engine->api_key_create(k);
+  if (o.json) {
+    detail::Writer w;
+    w.begin_object().key("key").str(made.key).key("key_id").str(stored.key_id).key("tenant").str(stored.tenant);
+    w.key("name").str(stored.name).end_object();
+    std::printf("%s\n", w.take().c_str());
+  } else {
+    std::printf("Created %s for tenant %s%s. The key is shown once, here; callmem keeps only its hash.\n",
+                stored.key_id.c_str(), stored.tenant.c_str(), stored.name.empty() ? "" : (" (" + stored.name + ")").c_str());
+    std::printf("%s\n", made.key.c_str());
+  }
+}
+
+void list(const KeysOptions& o) {
+  const std::unique_ptr<Engine> engine = open_engine(o.store);
+  const std::vector<ApiKey> keys = engine->api_keys(o.tenant);
+  if (o.json) {
+    detail::Writer w;
+    w.begin_array();
+    for (const ApiKey& k : keys) write_key(w, k);
+    w.end_array();
+    std::printf("%s\n", w.take().c_str());
+    return;
+  }
+  std::printf("%-20s  %-24s  %-24s  %s\n", "KEY_ID", "CREATED", "REVOKED", "NAME");
+  for (const ApiKey& k : keys)
+    std::printf("%-20s  %-24s  %-24s  %s\n", k.key_id.c_str(), detail::format_time(k.created_at).c_str(),
+                k.revoked_at ? detail::format_time(k.revoked_at).c_str() : "-", k.name.c_str());
+}
+
+void revoke(const KeysOptions& o) {
+  const std::unique_ptr<Engine> engine = open_engine(o.store);
+  const ApiKey k = engine->api_key_revoke(o.key_id);
+  if (o.json) {
+    detail::Writer w;
+    write_key(w, k);
+    std::printf("%s\n", w.take().c_str());
+  } else {
+    std::printf("Revoked %s of tenant %s at %s: it is refused from now on.\n", k.key_id.c_str(), k.tenant.c_str(),
+                detail::format_time(k.revoked_at).c_str());
+  }
+}
+
+}  // namespace
+
+void add_keys(CLI::App& app) {
+  auto o = std::make_shared<KeysOptions>();
+  CLI::App* keys = app.add_subcommand("keys", "Create, list and revoke the API keys of `callmem serve`");
+  keys->require_subcommand(1);
+
+  CLI::App* c = keys->add_subcommand(
+      "create", "Make a key for a tenant and print it once: the last line of the output is the key alone");
+  add_store_options(*c, o->store);
+  c->add_option("--tenant", o->tenant, "The tenant whose requests the key authenticates")->required();
+  c->add_option("--name", o->name, "What the key is for (shown in lists)");
+  c->add_flag("--json", o->json, R"(Print {"key", "key_id", "tenant", "name"} instead)");
+  c->footer("Example:\n  callmem keys create --db calls.db --tenant acme --name ivr");
+  c->callback([o] { create(*o); });
+
+  CLI::App* l = keys->add_subcommand("list", "List a tenant's keys (never the keys themselves)");
+  add_store_options(*l, o->store);
+  l->add_option("--tenant", o->tenant, "The tenant")->required();
+  l->add_flag("--json", o->json, "Print a JSON array");
+  l->footer("Example:\n  callmem keys list --db calls.db --tenant acme");
+  l->callback([o] { list(*o); });
+
+  CLI::App* r = keys->add_subcommand("revoke", "Revoke a key: every server refuses it from its next request");
+  add_store_options(*r, o->store);
+  r->add_option("KEY_ID", o->key_id, "The key's id (key_...), from `keys create` or `keys list`")->required();
+  r->add_flag("--json", o->json, "Print the revoked key as JSON");
+  r->footer("Example:\n  callmem keys revoke --db calls.db key_3f9a0c1d2e4b5a69");
+  r->callback([o] { revoke(*o); });
+}
+
+}  // namespace callmem::cli

@@ -1,0 +1,52 @@
+// `callmem serve`: the hosted Call Memory REST API over the library's engine
+// (docs/server.md). One process serves every tenant whose keys are in its
+// store; several processes on one PostgreSQL database are one service.
+#ifndef CALLMEM_SERVER_SERVER_HPP
+#define CALLMEM_SERVER_SERVER_HPP
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace callmem {
+class Engine;
+}
+
+namespace callmem::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                     // 0: any free port (bound_port() tells which)
+  int threads = 8;                     // requests served at once
+  std::string tls_cert, tls_key;       // PEM files; both or neither
+  int read_timeout_ms = 10000;         // to read a request
+  int write_timeout_ms = 10000;        // to write an answer
+  int idle_timeout_ms = 5000;          // a keep-alive connection with no request
+  std::size_t max_body = 1 << 20;      // bytes; larger is 413
+  bool access_log = true;              // one JSON line per request on stderr
+};
+
+class Server {
+ public:
+  Server(Engine& engine, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket; throws std::runtime_error naming the address
+  // when it cannot. Then bound_port() is the port.
+  void bind();
+  int bound_port() const;
+  // Serves until stop(): then finishes the requests in flight and returns.
+  void run();
+  // From any thread (not a signal handler).
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace callmem::server
+
+#endif
