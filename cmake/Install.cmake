@@ -109,3 +109,8 @@ install(CODE "
   COMPONENT devel)
 install(FILES ${PROJECT_BINARY_DIR}/callmem.pc ${PROJECT_BINARY_DIR}/callmem-static.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT devel)
+
+# The callmem program (serve, keys, ...), when it is built.
+if(TARGET callmem_cli)
+  install(TARGETS callmem_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
+endif()
