@@ -168,6 +168,9 @@ struct Server::Impl {
     const int threads = options.threads;
     http->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     http->set_payload_max_length(options.max_body);
+    // Answers go out at once: without it, a small answer written in two parts
+    // waits for the client's delayed ACK (about 40 ms per request).
+    http->set_tcp_nodelay(true);
     http->set_read_timeout(std::chrono::milliseconds(options.read_timeout_ms));
     http->set_write_timeout(std::chrono::milliseconds(options.write_timeout_ms));
     http->set_keep_alive_timeout(std::max(1, options.idle_timeout_ms / 1000));
