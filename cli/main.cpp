@@ -7,10 +7,27 @@
 // line that cannot be read.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "callmem/error.hpp"
 #include "callmem/version.h"
 #include "commands.hpp"
+
+namespace {
+
+// An error as the C ABI's callmem_last_error() says it: the message, then
+// each field and its problem.
+std::string describe(const callmem::Error& e) {
+  std::string out = e.what();
+  for (std::size_t i = 0; i < e.issues().size(); ++i) {
+    std::string path;
+    for (const auto& p : e.issues()[i].path) path += (path.empty() ? "" : ".") + p;
+    out += (i ? "; " : ": ") + (path.empty() ? "" : path + ": ") + e.issues()[i].message;
+  }
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -34,7 +51,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "callmem: %s\n", f.message.c_str());
     return f.code;
   } catch (const callmem::Error& e) {
-    std::fprintf(stderr, "callmem: %s\n", e.what());
+    std::fprintf(stderr, "callmem: %s\n", describe(e).c_str());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "callmem: %s\n", e.what());

@@ -1,6 +1,7 @@
 """`callmem serve` through real HTTP clients: curl, and Python's urllib."""
 
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -317,3 +318,40 @@ def test_sigterm_during_a_burst_loses_no_acknowledged_request(sqlite_store, tmp_
             assert call_id in [c["call_id"] for c in view["calls"]]
     finally:
         again.stop()
+
+
+def test_https_with_a_certificate(sqlite_store, tmp_path):
+    cert, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                           "-subj", "/CN=127.0.0.1", "-keyout", str(key_file), "-out", str(cert)],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    server = Server(sqlite_store, tmp_path / "tls.log", extra=("--tls-cert", str(cert), "--tls-key", str(key_file)))
+    try:
+        assert "listening on https://" in server.access_log()
+        key = create_key(sqlite_store, "acme")["key"]
+        out = json.loads(curl("--cacert", str(cert), "-X", "POST", f"https://127.0.0.1:{server.port}/v1/calls/start",
+                              "-H", f"Authorization: Bearer {key}", "-H", "Content-Type: application/json",
+                              "-d", '{"call_id": "tls_1", "identity_hints": {"ani": "+14155551234"}}'))
+        assert out["call_id"] == "tls_1"
+        # Plain HTTP to the TLS port gets no answer.
+        plain = subprocess.run(["curl", "-sS", "--max-time", "5", f"http://127.0.0.1:{server.port}/healthz"],
+                               capture_output=True, text=True)
+        assert plain.returncode != 0 or "ok" not in plain.stdout
+    finally:
+        server.stop()
+
+
+def test_the_command_line_explains_itself_and_refuses_bad_input(sqlite_store):
+    top = run_cli("--help")
+    assert "serve" in top.stdout and "keys" in top.stdout and "CALLMEM_DB" in top.stdout
+    serve = run_cli("serve", "--help")
+    assert "--listen" in serve.stdout and "--tls-cert" in serve.stdout and "Example" in serve.stdout
+    assert run_cli("--version").stdout.strip() == "0.1.0"
+    missing = run_cli("keys", "create", "--tenant", "acme", check=False, env={"PATH": os.environ.get("PATH", "")})
+    assert missing.returncode == 2 and "--db" in missing.stderr
+    bad = run_cli("keys", "create", *sqlite_store, "--tenant", "bad tenant!", check=False)
+    assert bad.returncode == 1 and "tenant" in bad.stderr
+    unknown = run_cli("keys", "revoke", *sqlite_store, "key_0000000000000000", check=False)
+    assert unknown.returncode == 1 and "key_0000000000000000" in unknown.stderr
+    assert run_cli("serve", *sqlite_store, "--listen", "nowhere", check=False).returncode == 2
