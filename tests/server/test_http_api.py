@@ -355,3 +355,49 @@ def test_the_command_line_explains_itself_and_refuses_bad_input(sqlite_store):
     unknown = run_cli("keys", "revoke", *sqlite_store, "key_0000000000000000", check=False)
     assert unknown.returncode == 1 and "key_0000000000000000" in unknown.stderr
     assert run_cli("serve", *sqlite_store, "--listen", "nowhere", check=False).returncode == 2
+
+
+def test_answers_match_the_schemas_openapi_json_serves(server, key):
+    from jsonschema import Draft202012Validator, RefResolver
+
+    doc = server.request("GET", "/openapi.json")[2]
+    components = doc["components"]["schemas"]
+    store = {s["$id"]: s for s in components.values()}
+    for s in components.values():
+        Draft202012Validator.check_schema(s)
+
+    def check(path, method, status, body, request=None):
+        op = doc["paths"][path][method]
+        if request is not None:
+            name = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+            Draft202012Validator(components[name], resolver=RefResolver.from_schema(components[name], store=store)).validate(request)
+        name = op["responses"][str(status)]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+        schema = components[name]
+        Draft202012Validator(schema, resolver=RefResolver.from_schema(schema, store=store)).validate(body)
+
+    start = {"call_id": "s1", "identity_hints": {"ani": ANI, "external_ids": {"crm_id": "C-9"}},
+             "telco": {"line_type": "mobile"}}
+    status, _, body = server.request("POST", "/v1/calls/start", start, key=key)
+    check("/v1/calls/start", "post", status, body, start)
+    ref = body["customer_ref"]
+    end = {"call_id": "s1", "intent": "refund_request", "variables": {"name": "Ann", "n": [1, 2.5]}}
+    status, _, body = server.request("POST", "/v1/calls/end", end, key=key)
+    check("/v1/calls/end", "post", status, body, end)
+    again = dict(start, call_id="s2")
+    status, _, body = server.request("POST", "/v1/calls/start", again, key=key)
+    assert body["identity"]["recommendation"] == "reuse"
+    check("/v1/calls/start", "post", status, body, again)
+    for path, route, method in [(f"/v1/customers/{ref}", "/v1/customers/{ref}", "get"),
+                                (f"/v1/customers/{ref}/export", "/v1/customers/{ref}/export", "get"),
+                                ("/v1/usage", "/v1/usage", "get"), ("/v1/settings", "/v1/settings", "get")]:
+        status, _, body = server.request("GET", path, key=key)
+        check(route, method, status, body)
+    patch = {"ttl_days": 40}
+    status, _, body = server.request("PATCH", "/v1/settings", patch, key=key)
+    check("/v1/settings", "patch", status, body, patch)
+    status, _, body = server.request("POST", "/v1/calls/start", {"identity_hints": {"ani": ANI}}, key=key)
+    check("/v1/calls/start", "post", status, body)
+    status, _, body = server.request("GET", "/v1/settings")
+    check("/v1/settings", "get", status, body)
+    status, _, body = server.request("DELETE", f"/v1/customers/{ref}", key=key)
+    check("/v1/customers/{ref}", "delete", status, body)
