@@ -139,7 +139,7 @@ class Writer {
   }
   // The shortest text that reads back to the same double. `field` names it
   // when it is not finite (JSON has no infinity or NaN).
-  Writer& num(double v, const char* field) {
+  Writer& num(double v, const std::string& field) {
     if (!std::isfinite(v)) throw invalid(field, "must be a finite number");
     sep();
     char buf[32];
@@ -308,70 +308,60 @@ inline std::string write(const GetRequest& r) {
   return w.take();
 }
 
-// The identity weights, nested as the settings have them (identity.weights).
-struct WeightName {
-  const char* group;     // "ani", "external_id", ...
-  const char* sub;       // "m", "u", "within_day", ... or nullptr
-  const char* leaf;      // "mobile", ... or nullptr
-  const char* field;     // its full name, for an error
+// The identity weights, by their dotted path under identity.weights.
+struct WeightField {
+  const char* path;
+  double IdentityWeights::*value;
+  std::optional<double> IdentityWeightsPatch::*patch;
 };
 
+inline constexpr WeightField kWeightFields[] = {
+    {"ani.m", &IdentityWeights::ani_m, &IdentityWeightsPatch::ani_m},
+    {"ani.u.mobile", &IdentityWeights::ani_u_mobile, &IdentityWeightsPatch::ani_u_mobile},
+    {"ani.u.landline", &IdentityWeights::ani_u_landline, &IdentityWeightsPatch::ani_u_landline},
+    {"ani.u.voip", &IdentityWeights::ani_u_voip, &IdentityWeightsPatch::ani_u_voip},
+    {"ani.u.unknown", &IdentityWeights::ani_u_unknown, &IdentityWeightsPatch::ani_u_unknown},
+    {"ani.u.business", &IdentityWeights::ani_u_business, &IdentityWeightsPatch::ani_u_business},
+    {"external_id.m", &IdentityWeights::external_id_m, &IdentityWeightsPatch::external_id_m},
+    {"external_id.u", &IdentityWeights::external_id_u, &IdentityWeightsPatch::external_id_u},
+    {"customer_ref.m", &IdentityWeights::customer_ref_m, &IdentityWeightsPatch::customer_ref_m},
+    {"customer_ref.u", &IdentityWeights::customer_ref_u, &IdentityWeightsPatch::customer_ref_u},
+    {"recency.within_day", &IdentityWeights::recency_within_day, &IdentityWeightsPatch::recency_within_day},
+    {"recency.within_week", &IdentityWeights::recency_within_week, &IdentityWeightsPatch::recency_within_week},
+    {"recency.over_30_days", &IdentityWeights::recency_over_30_days, &IdentityWeightsPatch::recency_over_30_days},
+    {"open_intent", &IdentityWeights::open_intent, &IdentityWeightsPatch::open_intent},
+};
+
+inline bool any_weight(const IdentityWeightsPatch& p) {
+  for (const WeightField& f : kWeightFields)
+    if (p.*f.patch) return true;
+  return false;
+}
+
+// The weights a patch names, as nested objects; a group is opened at its
+// first weight (kWeightFields keeps each group's weights together).
 inline void write_weights(Writer& w, const IdentityWeightsPatch& p) {
-  struct Entry {
-    WeightName name;
-    const std::optional<double>* value;
-  };
-  const Entry entries[] = {
-      {{"ani", "m", nullptr, "identity.weights.ani.m"}, &p.ani_m},
-      {{"ani", "u", "mobile", "identity.weights.ani.u.mobile"}, &p.ani_u_mobile},
-      {{"ani", "u", "landline", "identity.weights.ani.u.landline"}, &p.ani_u_landline},
-      {{"ani", "u", "voip", "identity.weights.ani.u.voip"}, &p.ani_u_voip},
-      {{"ani", "u", "unknown", "identity.weights.ani.u.unknown"}, &p.ani_u_unknown},
-      {{"ani", "u", "business", "identity.weights.ani.u.business"}, &p.ani_u_business},
-      {{"external_id", "m", nullptr, "identity.weights.external_id.m"}, &p.external_id_m},
-      {{"external_id", "u", nullptr, "identity.weights.external_id.u"}, &p.external_id_u},
-      {{"customer_ref", "m", nullptr, "identity.weights.customer_ref.m"}, &p.customer_ref_m},
-      {{"customer_ref", "u", nullptr, "identity.weights.customer_ref.u"}, &p.customer_ref_u},
-      {{"recency", "within_day", nullptr, "identity.weights.recency.within_day"}, &p.recency_within_day},
-      {{"recency", "within_week", nullptr, "identity.weights.recency.within_week"}, &p.recency_within_week},
-      {{"recency", "over_30_days", nullptr, "identity.weights.recency.over_30_days"}, &p.recency_over_30_days},
-      {{"open_intent", nullptr, nullptr, "identity.weights.open_intent"}, &p.open_intent},
-  };
-  // Entries of one group (and sub-group) are adjacent: open a group at its first.
+  std::vector<std::string_view> open;  // the groups open now
   w.begin_object();
-  const char* group = nullptr;
-  const char* sub = nullptr;
-  for (const Entry& e : entries) {
-    if (!*e.value) continue;
-    const bool same_group = group && std::strcmp(group, e.name.group) == 0;
-    if (sub && !(same_group && e.name.leaf && std::strcmp(sub, e.name.sub) == 0)) {
-      w.end_object();
-      sub = nullptr;
+  for (const WeightField& f : kWeightFields) {
+    if (!(p.*f.patch)) continue;
+    std::vector<std::string_view> parts;
+    for (std::string_view rest = f.path;;) {
+      const std::size_t dot = rest.find('.');
+      parts.push_back(rest.substr(0, dot));
+      if (dot == std::string_view::npos) break;
+      rest.remove_prefix(dot + 1);
     }
-    if (group && !same_group) {
-      w.end_object();
-      group = nullptr;
+    std::size_t common = 0;
+    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) ++common;
+    for (; open.size() > common; open.pop_back()) w.end_object();
+    for (std::size_t i = open.size(); i + 1 < parts.size(); ++i) {
+      w.key(parts[i]).begin_object();
+      open.push_back(parts[i]);
     }
-    if (!e.name.sub) {
-      w.key(e.name.group).num(**e.value, e.name.field);
-      continue;
-    }
-    if (!group) {
-      w.key(e.name.group).begin_object();
-      group = e.name.group;
-    }
-    if (!e.name.leaf) {
-      w.key(e.name.sub).num(**e.value, e.name.field);
-      continue;
-    }
-    if (!sub) {
-      w.key(e.name.sub).begin_object();
-      sub = e.name.sub;
-    }
-    w.key(e.name.leaf).num(**e.value, e.name.field);
+    w.key(parts.back()).num(*(p.*f.patch), std::string("identity.weights.") + f.path);
   }
-  if (sub) w.end_object();
-  if (group) w.end_object();
+  for (; !open.empty(); open.pop_back()) w.end_object();
   w.end_object();
 }
 
@@ -379,17 +369,13 @@ inline void write_settings(Writer& w, const TenantSettingsPatch& p) {
   w.begin_object();
   if (p.ttl_days) w.key("ttl_days").i64(*p.ttl_days);
   if (p.default_region) w.key("default_region").str(*p.default_region);
-  const IdentityWeightsPatch& ws = p.identity_weights;
-  const bool any_weight = ws.ani_m || ws.ani_u_mobile || ws.ani_u_landline || ws.ani_u_voip || ws.ani_u_unknown ||
-                          ws.ani_u_business || ws.external_id_m || ws.external_id_u || ws.customer_ref_m ||
-                          ws.customer_ref_u || ws.recency_within_day || ws.recency_within_week ||
-                          ws.recency_over_30_days || ws.open_intent;
-  if (p.identity_profile || any_weight || p.identity_merge_duplicates) {
+  const bool weights = any_weight(p.identity_weights);
+  if (p.identity_profile || weights || p.identity_merge_duplicates) {
     w.key("identity").begin_object();
     if (p.identity_profile) w.key("profile").str(*p.identity_profile);
-    if (any_weight) {
+    if (weights) {
       w.key("weights");
-      write_weights(w, ws);
+      write_weights(w, p.identity_weights);
     }
     if (p.identity_merge_duplicates) w.key("merge_duplicates").boolean(*p.identity_merge_duplicates);
     w.end_object();
@@ -437,22 +423,7 @@ inline TenantSettingsPatch full_patch(const TenantSettings& s) {
   p.ttl_days = s.ttl_days;
   p.default_region = s.default_region;
   p.identity_profile = s.identity_profile;
-  const IdentityWeights& w = s.identity_weights;
-  IdentityWeightsPatch& pw = p.identity_weights;
-  pw.ani_m = w.ani_m;
-  pw.ani_u_mobile = w.ani_u_mobile;
-  pw.ani_u_landline = w.ani_u_landline;
-  pw.ani_u_voip = w.ani_u_voip;
-  pw.ani_u_unknown = w.ani_u_unknown;
-  pw.ani_u_business = w.ani_u_business;
-  pw.external_id_m = w.external_id_m;
-  pw.external_id_u = w.external_id_u;
-  pw.customer_ref_m = w.customer_ref_m;
-  pw.customer_ref_u = w.customer_ref_u;
-  pw.recency_within_day = w.recency_within_day;
-  pw.recency_within_week = w.recency_within_week;
-  pw.recency_over_30_days = w.recency_over_30_days;
-  pw.open_intent = w.open_intent;
+  for (const WeightField& f : kWeightFields) p.identity_weights.*f.patch = s.identity_weights.*f.value;
   p.identity_merge_duplicates = s.identity_merge_duplicates;
   p.level_very_high = s.level_very_high;
   p.level_high = s.level_high;
@@ -666,22 +637,7 @@ inline TenantSettings read_settings(const std::string& text) {
   s.identity_profile = str(id, "profile");
   s.identity_merge_duplicates = boolean(id, "merge_duplicates");
   const Json w = get(id, "weights");
-  auto weight = [&](const char* path) { return callmem_json_double(callmem_json_find(w, path)); };
-  IdentityWeights& iw = s.identity_weights;
-  iw.ani_m = weight("ani.m");
-  iw.ani_u_mobile = weight("ani.u.mobile");
-  iw.ani_u_landline = weight("ani.u.landline");
-  iw.ani_u_voip = weight("ani.u.voip");
-  iw.ani_u_unknown = weight("ani.u.unknown");
-  iw.ani_u_business = weight("ani.u.business");
-  iw.external_id_m = weight("external_id.m");
-  iw.external_id_u = weight("external_id.u");
-  iw.customer_ref_m = weight("customer_ref.m");
-  iw.customer_ref_u = weight("customer_ref.u");
-  iw.recency_within_day = weight("recency.within_day");
-  iw.recency_within_week = weight("recency.within_week");
-  iw.recency_over_30_days = weight("recency.over_30_days");
-  iw.open_intent = weight("open_intent");
+  for (const WeightField& f : kWeightFields) s.identity_weights.*f.value = callmem_json_double(callmem_json_find(w, f.path));
   const Json levels = get(r, "levels");
   s.level_very_high = num(levels, "very_high");
   s.level_high = num(levels, "high");
