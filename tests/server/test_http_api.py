@@ -227,7 +227,7 @@ def test_request_errors(server, key):
     assert status == 409 and err["error"] == "Conflict"
 
 
-def test_rate_limit_per_tenant(server, sqlite_store):
+def test_rate_limit_per_tenant(server, sqlite_store, tmp_path):
     limited = create_key(sqlite_store, "limited")["key"]
     other = create_key(sqlite_store, "other")["key"]
     status, _, s = server.request("PATCH", "/v1/settings", {"rate_limit": {"requests_per_minute": 5}}, key=limited)
@@ -237,6 +237,15 @@ def test_rate_limit_per_tenant(server, sqlite_store):
     assert statuses == [200] * 5 + [429]
     status, headers, err = server.request("GET", "/v1/usage", key=limited)
     assert status == 429 and 1 <= int(headers["Retry-After"]) <= 60 and err["error"] == "Too Many Requests"
+    status, _, _ = server.request("POST", "/v1/calls/start", {"call_id": "rl_1", "identity_hints": {"ani": ANI}},
+                                  key=limited)
+    assert status == 429
+    # Each process keeps its own count (docs/server.md): a second one shows the refused start wrote nothing.
+    second = Server(sqlite_store, tmp_path / "second.log")
+    try:
+        assert customers_of(second, limited, ANI) == 404
+    finally:
+        second.stop()
     # Another tenant on the same server is not slowed.
     t0 = time.monotonic()
     assert [server.request("GET", "/v1/settings", key=other)[0] for _ in range(20)] == [200] * 20
