@@ -39,7 +39,7 @@ static void record(struct worker *w, double us, int rc) {
     if (!w->latency_us) abort();
   }
   w->latency_us[w->requests++] = us;
-  if (rc != CALLMEM_OK) ++w->errors;
+  if (rc != CALLMEM_OK && w->errors++ == 0) fprintf(stderr, "capi_load: status %d: %s\n", rc, callmem_last_error());
 }
 
 static void *work(void *arg) {

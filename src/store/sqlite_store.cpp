@@ -8,6 +8,8 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -892,6 +894,24 @@ void migrate(sqlite3* db, const std::string& path) {
 
 // ------------------------------------------------------------------ pool --
 
+// A writer's turn (Pool::writer_turn), given to the next writer when it ends.
+class WriterTurn {
+ public:
+  WriterTurn() = default;
+  explicit WriterTurn(SqliteStore::Pool* pool) : pool_(pool) {}
+  WriterTurn(WriterTurn&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)) {}
+  WriterTurn& operator=(WriterTurn&& o) noexcept {
+    end();
+    pool_ = std::exchange(o.pool_, nullptr);
+    return *this;
+  }
+  ~WriterTurn() { end(); }
+  void end() noexcept;
+
+ private:
+  SqliteStore::Pool* pool_ = nullptr;
+};
+
 class SqliteStore::Pool {
  public:
   Pool(std::string path, int busy_timeout_ms)
@@ -936,6 +956,38 @@ class SqliteStore::Pool {
     available_.notify_one();
   }
 
+  // Writers of this process take turns here before BEGIN IMMEDIATE, in the
+  // order they came, so that they queue instead of polling the file's lock
+  // through SQLite's busy handler, which sleeps up to 100 ms between tries
+  // (the slowest 1 % of starts under 16 threads). Writers of other processes
+  // still meet at the file's lock, with the busy timeout.
+  WriterTurn writer_turn() {
+    std::unique_lock<std::mutex> lock(turns_mutex_);
+    if (!writing_ && waiting_.empty()) {
+      writing_ = true;
+      return WriterTurn(this);
+    }
+    Waiter me;  // woken alone when its turn comes
+    waiting_.push_back(&me);
+    if (!me.wake.wait_for(lock, std::chrono::milliseconds(busy_timeout_ms_), [&] { return me.granted; })) {
+      waiting_.erase(std::find(waiting_.begin(), waiting_.end(), &me));
+      throw Error(Status::busy, "sqlite: the database is busy: this process's other writers held it too long");
+    }
+    return WriterTurn(this);
+  }
+  // The turn goes to the writer waiting longest.
+  void give_turn() {
+    const std::lock_guard<std::mutex> lock(turns_mutex_);
+    if (waiting_.empty()) {
+      writing_ = false;
+      return;
+    }
+    Waiter* next = waiting_.front();
+    waiting_.pop_front();
+    next->granted = true;
+    next->wake.notify_one();  // under the lock: `next` lives until it has it again
+  }
+
   // A connection stuck inside a transaction is closed, never pooled; the
   // in-memory one cannot be replaced (it is the database), so it is kept.
   void discard(std::unique_ptr<Connection> c) {
@@ -953,7 +1005,18 @@ class SqliteStore::Pool {
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> free_;
+  struct Waiter {
+    std::condition_variable wake;
+    bool granted = false;
+  };
+  std::mutex turns_mutex_;
+  bool writing_ = false;          // a writer of this process has its turn
+  std::deque<Waiter*> waiting_;   // the others, first come first
 };
+
+void WriterTurn::end() noexcept {
+  if (pool_) std::exchange(pool_, nullptr)->give_turn();
+}
 
 // ----------------------------------------------------------- transaction --
 
@@ -961,8 +1024,8 @@ namespace {
 
 class SqliteTransaction final : public Transaction {
  public:
-  SqliteTransaction(std::shared_ptr<SqliteStore::Pool> pool, std::unique_ptr<Connection> conn)
-      : pool_(std::move(pool)), conn_(std::move(conn)) {}
+  SqliteTransaction(std::shared_ptr<SqliteStore::Pool> pool, std::unique_ptr<Connection> conn, WriterTurn turn)
+      : pool_(std::move(pool)), conn_(std::move(conn)), turn_(std::move(turn)) {}
   ~SqliteTransaction() override {
     if (conn_) abort();
   }
@@ -972,6 +1035,7 @@ class SqliteTransaction final : public Transaction {
   void commit() override {
     guarded([&] { Stmt(*conn_, kCommit).run(); });
     pool_->release(std::move(conn_));
+    turn_.end();  // the next writer goes while this one writes its answer
   }
 
   // ---- tenants
@@ -1666,6 +1730,7 @@ class SqliteTransaction final : public Transaction {
 
   std::shared_ptr<SqliteStore::Pool> pool_;
   std::unique_ptr<Connection> conn_;
+  WriterTurn turn_;  // a writer's turn in this process; none for a reader
 };
 
 }  // namespace
@@ -1682,6 +1747,8 @@ int SqliteStore::schema_version() noexcept { return kSchemaVersion; }
 int SqliteStore::application_id() noexcept { return kApplicationId; }
 
 std::unique_ptr<Transaction> SqliteStore::begin(bool write) {
+  WriterTurn turn;
+  if (write) turn = pool_->writer_turn();
   std::unique_ptr<Connection> c = pool_->acquire();
   try {
     Stmt(*c, write ? kBeginWrite : kBeginRead).run();
@@ -1690,7 +1757,7 @@ std::unique_ptr<Transaction> SqliteStore::begin(bool write) {
     pool_->release(std::move(c));
     throw;
   }
-  return std::make_unique<SqliteTransaction>(pool_, std::move(c));
+  return std::make_unique<SqliteTransaction>(pool_, std::move(c), std::move(turn));
 }
 
 }  // namespace callmem
