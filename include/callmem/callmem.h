@@ -61,6 +61,7 @@ typedef struct callmem_db callmem_db;
  *    "default_settings": {<tenant settings, as callmem_tenant_configure>}}
  * NULL or "" takes the defaults ("callmem.db" in the working directory).
  * "path": ":memory:" is a private in-memory database (for tests).
+ * An unknown key, here or in default_settings, is CALLMEM_EINVALID naming it.
  * A memory shared by many nodes (docs/storage.md):
  *   {"store": "postgres", "dsn": "postgresql://user@host/db",
  *    "schema": "callmem", "pool_size": 16, "busy_timeout_ms": 5000}
