@@ -63,6 +63,20 @@ struct ExactNumbers {
   }
 };
 
+// Runs f, turning an exception into CALLMEM_ERROR and the thread's last error.
+template <class F>
+int guarded(F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    callmem::capi::set_out_of_memory();
+    return CALLMEM_ERROR;
+  } catch (...) {
+    callmem::capi::set_last_error("internal error");
+    return CALLMEM_ERROR;
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -78,7 +92,7 @@ int callmem_json_parse(callmem_json** out, const char* text) {
     callmem::capi::set_last_error("text must not be NULL");
     return CALLMEM_EINVALID;
   }
-  try {
+  return guarded([&] {
     std::unique_ptr<callmem_json> j(new callmem_json);  // freed when parsing throws
     rapidjson::ParseResult result;
     auto generate = [&](Document& d) {
@@ -104,13 +118,7 @@ int callmem_json_parse(callmem_json** out, const char* text) {
     }
     *out = j.release();
     return CALLMEM_OK;
-  } catch (const std::bad_alloc&) {
-    callmem::capi::set_out_of_memory();
-    return CALLMEM_ERROR;
-  } catch (...) {
-    callmem::capi::set_last_error("internal error");
-    return CALLMEM_ERROR;
-  }
+  });
 }
 
 void callmem_json_free(callmem_json* doc) { delete doc; }
@@ -211,7 +219,7 @@ int callmem_json_write(const callmem_json_value* v, char** out) {
     callmem::capi::set_last_error(out ? "value must not be NULL" : "out must not be NULL");
     return CALLMEM_EINVALID;
   }
-  try {
+  return guarded([&] {
     callmem::json::rj::StringBuffer buffer;
     callmem::json::rj::Writer writer(buffer);
     value(v)->Accept(writer);
@@ -220,13 +228,7 @@ int callmem_json_write(const callmem_json_value* v, char** out) {
     std::memcpy(p, buffer.GetString(), buffer.GetSize() + 1);
     *out = p;
     return CALLMEM_OK;
-  } catch (const std::bad_alloc&) {
-    callmem::capi::set_out_of_memory();
-    return CALLMEM_ERROR;
-  } catch (...) {
-    callmem::capi::set_last_error("internal error");
-    return CALLMEM_ERROR;
-  }
+  });
 }
 
 }  // extern "C"
