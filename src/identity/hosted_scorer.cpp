@@ -1,9 +1,12 @@
+// The hosted scorer: the hosted product's documented additive weights, each
+// candidate scored on its own (docs/identity.md).
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "identity/scorer.hpp"
+#include "identity/trust.hpp"
 #include "time.hpp"
 
 namespace callmem {
@@ -68,8 +71,8 @@ class HostedScorer final : public Scorer {
       a.evidence.push_back({"customer_ref", kCustomerRef, "the host named this customer_ref"});
     }
     if (matched && c.last_seen > 0) {
-      const Millis since = std::max<Millis>(0, call.at - c.last_seen);
-      const Millis days = std::max<Millis>(1, (since + kDay - 1) / kDay);
+      const Millis since = elapsed(call.at, c.last_seen);
+      const Millis days = days_begun(since);
       if (days <= kRecentDays) {
         sum += kRecency;
         a.sources.push_back(fmt::format("recency:{}day", days));

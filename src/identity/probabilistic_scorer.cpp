@@ -17,6 +17,7 @@
 
 #include "identity/phone.hpp"
 #include "identity/scorer.hpp"
+#include "identity/trust.hpp"
 #include "time.hpp"
 
 namespace callmem {
@@ -42,8 +43,9 @@ constexpr double kAniUShared = 0.8;
 // no evidence at all (u = kAniUMax).
 constexpr double kTrustVerified = 0.5;  // attestation A, or TN-Validation-Passed
 constexpr double kTrustGateway = 20;    // attestation C
-// Recycling: carriers reassign a disconnected number after 45 days or more;
-// past this many days unseen, u grows by this much per further 30 days.
+// Recycling: carriers reassign a disconnected number after kNumberAgingDays
+// (identity/trust.hpp) or more; past this many days unseen, u grows by this
+// much per further 30 days.
 constexpr Millis kRecycleAfterDays = 30;
 constexpr double kRecyclePer30Days = 1.0;
 
@@ -77,8 +79,6 @@ double u_of_line(const IdentityWeights& w, const std::string& line) {
 
 const IdentityWeights kDefaultWeights{};
 
-bool low_trust(const Telco& t) { return t.verstat == "TN-Validation-Failed" || t.attestation == "C"; }
-
 class ProbabilisticScorer final : public Scorer {
  public:
   std::vector<Assessment> assess(const CallEvidence& call,
@@ -94,7 +94,7 @@ class ProbabilisticScorer final : public Scorer {
     // far from a double's range.
     double total = 1;
     for (double w : weight) total += std::exp2(w);
-    const bool distrust = call.telco && low_trust(*call.telco);
+    const bool distrust = call.telco && spoofable(*call.telco);
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const double lr = std::exp2(weight[i]);
       const double p = lr / total;
@@ -151,7 +151,7 @@ class ProbabilisticScorer final : public Scorer {
         u *= kTrustVerified;
         trust = telco.attestation == "A" ? ", attestation A" : ", validation passed";
       }
-      const Millis unseen_days = std::max<Millis>(0, call.at - c.ani_last_seen) / kDay;
+      const Millis unseen_days = elapsed(call.at, c.ani_last_seen) / kDay;
       if (unseen_days > kRecycleAfterDays)
         u *= 1 + kRecyclePer30Days * static_cast<double>(unseen_days - kRecycleAfterDays) / 30;
       u = std::min(u, kAniUMax);
@@ -214,8 +214,8 @@ class ProbabilisticScorer final : public Scorer {
       a.evidence.push_back({"customer_ref", w, "the host named another customer_ref"});
     }
     if (identified && c.last_seen > 0) {
-      const Millis since = std::max<Millis>(0, call.at - c.last_seen);
-      const Millis days = std::max<Millis>(1, (since + kDay - 1) / kDay);
+      const Millis since = elapsed(call.at, c.last_seen);
+      const Millis days = days_begun(since);
       const double lr = days <= 1    ? wt.recency_within_day
                         : days <= 7  ? wt.recency_within_week
                         : days > 30  ? wt.recency_over_30_days
