@@ -16,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
-#include "clock.hpp"
 #include "callmem/error.hpp"
 #include "callmem/types.hpp"
+#include "clock.hpp"
 #include "store/store.hpp"
 
 namespace callmem {
@@ -64,7 +64,7 @@ class Engine {
   // An empty patch only reads: it stores nothing, so the tenant keeps
   // following default_settings.
   TenantSettings configure_tenant(const std::string& tenant, const TenantSettingsPatch& patch);
-  TenantSettings tenant_settings(const std::string& tenant);  // a read transaction
+  TenantSettings tenant_settings(const std::string& tenant);                        // a read transaction
   std::int64_t grant_credits(const std::string& tenant, const CreditGrant& grant);  // the balance
   UsageReport usage(const std::string& tenant, const UsageRequest& request);
   PurgeResult purge_expired(const PurgeRequest& request);

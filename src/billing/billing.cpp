@@ -1,0 +1,63 @@
+// Prepaid credits: the meter, grants and usage (billing/billing.hpp).
+#include "billing/billing.hpp"
+
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "callmem/error.hpp"
+#include "tenant.hpp"
+#include "time.hpp"
+
+namespace callmem::billing {
+
+void meter(const Context& c, TenantRow& row, const std::string& op, Millis at) {
+  std::int64_t price = 0;
+  if (row.settings.billing_enabled) {
+    price = op == "start_new"         ? row.settings.prices.start_new
+            : op == "start_returning" ? row.settings.prices.start_returning
+                                      : row.settings.prices.end;
+    if (price > 0) {
+      if (row.balance < price)
+        throw Error(
+            Status::insufficient_credits,
+            fmt::format("insufficient credits: {} needs {}, the balance is {}", op, price, row.balance));
+      row.balance -= price;
+      c.tx.tenant_put(c.tenant, row);
+    }
+  }
+  c.tx.usage_add(c.tenant, format_day(at), op, price);
+}
+
+void check(const CreditGrant& grant) {
+  if (grant.amount < 1) throw invalid_field({"amount"}, "amount must be a positive integer");
+  if (grant.idempotency_key.empty() || grant.idempotency_key.size() > 128)
+    throw invalid_field({"idempotency_key"}, "idempotency_key must be 1-128 characters");
+}
+
+std::int64_t grant(const Context& c, const CreditGrant& grant, bool& wrote) {
+  wrote = false;
+  TenantRow row = tenants::row_of(c);
+  if (auto earlier = c.tx.grant_get(c.tenant, grant.idempotency_key)) {
+    if (*earlier != grant.amount)
+      throw Error(Status::conflict, fmt::format("idempotency_key {} was already used for {} credits",
+                                                grant.idempotency_key, *earlier));
+    return row.balance;
+  }
+  if (row.balance > std::numeric_limits<std::int64_t>::max() - grant.amount)
+    throw invalid_field({"amount"}, "the balance would overflow");
+  row.balance += grant.amount;
+  c.tx.grant_insert(c.tenant, grant.idempotency_key, grant.amount, c.now());
+  c.tx.tenant_put(c.tenant, row);
+  wrote = true;
+  return row.balance;
+}
+
+UsageReport usage(const Context& c, Millis from, Millis to) {
+  UsageReport r;
+  r.balance = tenants::row_of(c).balance;
+  r.days = c.tx.usage_between(c.tenant, format_day(from), format_day(to));
+  return r;
+}
+
+}  // namespace callmem::billing

@@ -1,0 +1,32 @@
+// Prepaid credits: what each operation costs (the meter), grants of credits,
+// and the usage report.
+#ifndef CALLMEM_BILLING_BILLING_HPP
+#define CALLMEM_BILLING_BILLING_HPP
+
+#include <cstdint>
+#include <string>
+
+#include "callmem/types.hpp"
+#include "context.hpp"
+#include "store/store.hpp"
+
+namespace callmem::billing {
+
+// Takes the price of `op` ("start_new", "start_returning" or "end") from
+// row.balance when billing is on, and stores the row; throws
+// insufficient_credits when the balance is short. Writes usage either way.
+void meter(const Context& c, TenantRow& row, const std::string& op, Millis at);
+
+// Checks a grant before any transaction: a positive amount, a key of 1-128 characters.
+void check(const CreditGrant& grant);
+// Adds the credits once per idempotency key: a retry adds nothing and writes
+// nothing (`wrote` false); the same key with another amount is a conflict.
+// The balance.
+std::int64_t grant(const Context& c, const CreditGrant& grant, bool& wrote);
+
+// The balance, and usage by day from `from` to `to`.
+UsageReport usage(const Context& c, Millis from, Millis to);
+
+}  // namespace callmem::billing
+
+#endif

@@ -1,0 +1,200 @@
+// Who a call is (identity/resolver.hpp): candidates, their scores, the decision and its links.
+#include "identity/resolver.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "calls/call_ids.hpp"
+#include "customers.hpp"
+#include "feedback/learned.hpp"
+#include "identity/phone.hpp"
+#include "store/store.hpp"
+#include "tenant.hpp"
+#include "uuid.hpp"
+
+namespace callmem::identity {
+namespace {
+
+const Scorer& scorer_for(const Context& c, const TenantSettings& s) {
+  return s.identity_profile == "hosted" ? c.hosted : c.probabilistic;
+}
+
+}  // namespace
+
+std::string level_of(double confidence, const TenantSettings& s) {
+  if (confidence >= s.level_very_high) return "very_high";
+  if (confidence >= s.level_high) return "high";
+  if (confidence >= s.level_medium) return "medium";
+  return "low";
+}
+
+std::string recommendation_of(double confidence, const TenantSettings& s) {
+  if (confidence >= s.reuse) return "reuse";
+  if (confidence >= s.confirm) return "confirm";
+  return "ignore";
+}
+
+std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, const IdentityHints& hints,
+                               const Telco& telco, const TenantSettings& s, Millis at,
+                               std::optional<Millis> horizon) {
+  const Millis live_after = horizon.value_or(at);
+  std::map<std::string, CandidateFacts> by_ref;
+  if (!ids.ids.empty()) {
+    for (const LinkRow& link : c.tx.links_find(c.tenant, ids.ids, live_after)) {
+      CandidateFacts& f = by_ref[link.customer_ref];
+      f.customer_ref = link.customer_ref;
+      if (link.id.type == "ani") {
+        f.ani_match = true;
+        f.ani_line_type = link.line_type;
+        f.ani_last_seen = link.last_seen;
+      } else {
+        f.matched_keys.push_back(link.id.key);
+      }
+    }
+  }
+  if (hints.customer_ref) {
+    if (auto named = customers::live_ref(c, *hints.customer_ref, live_after)) {
+      CandidateFacts& f = by_ref[*named];
+      f.customer_ref = *named;
+      f.ref_match = true;
+    }
+  }
+  std::map<std::string, std::string> call_keys;  // the call's identity external ids
+  for (const Identifier& id : ids.ids)
+    if (id.type == "external_id") call_keys[id.key] = id.value;
+  const bool has_number = ids.ani.kind == ParsedPhone::Kind::number;
+
+  std::vector<CandidateFacts> facts;
+  facts.reserve(by_ref.size());
+  for (auto& [ref, f] : by_ref) {
+    auto customer = c.tx.customer_get(c.tenant, ref, live_after);
+    // Links outlived their customer: never resurrect it. A backfilled call
+    // (`at` in the past) cannot be a customer created after it.
+    if (!customer || customer->created_at > at) continue;
+    f.last_seen = customer->last_seen;
+    f.open_intent = !c.tx.intents_of(c.tenant, ref, live_after, true).empty();
+    // Disagreement is evidence too: what is on file for what the call gave
+    // and this candidate did not match.
+    const bool ani_unmatched = has_number && !f.ani_match;
+    if (ani_unmatched || f.matched_keys.size() < call_keys.size()) {
+      for (const LinkRow& l : c.tx.links_of(c.tenant, ref, live_after)) {
+        if (l.id.type == "ani") {
+          f.other_ani = f.other_ani || ani_unmatched;
+        } else if (call_keys.count(l.id.key) &&
+                   std::find(f.matched_keys.begin(), f.matched_keys.end(), l.id.key) ==
+                       f.matched_keys.end() &&
+                   std::find(f.mismatched_keys.begin(), f.mismatched_keys.end(), l.id.key) ==
+                       f.mismatched_keys.end()) {
+          f.mismatched_keys.push_back(l.id.key);
+        }
+      }
+    }
+    facts.push_back(std::move(f));
+  }
+  // What is known of the number from all its customers' links: how many
+  // share it, and its line type where some call's carrier data told it.
+  int on_number = 0;
+  std::string number_line;
+  for (const CandidateFacts& f : facts) {
+    if (!f.ani_match) continue;
+    ++on_number;
+    if (number_line.empty() && !f.ani_line_type.empty() && f.ani_line_type != "unknown" &&
+        f.ani_line_type != "fixed_line_or_mobile")
+      number_line = f.ani_line_type;
+  }
+  for (CandidateFacts& f : facts) {
+    if (!f.ani_match) continue;
+    f.ani_customers = on_number;
+    if (!number_line.empty()) f.ani_line_type = number_line;
+  }
+
+  CallEvidence call{&ids, &telco, hints.customer_ref.has_value(), at};
+  call.weights = &s.identity_weights;
+  // Feedback re-estimates a number's evidence: looked up when a number matched.
+  std::shared_ptr<const LearnedFeedback> counts;
+  if (s.identity_profile == "probabilistic" && on_number > 0) {
+    counts = c.learned.get(c.tx, c.tenant, c.now());
+    call.learned = counts.get();
+  }
+  std::vector<Assessment> assessed = scorer_for(c, s).assess(call, facts);
+  std::vector<Scored> out;
+  out.reserve(facts.size());
+  for (std::size_t i = 0; i < facts.size(); ++i) out.push_back({std::move(facts[i]), std::move(assessed[i])});
+  // Best first; among equals the most recently seen, then the oldest ref.
+  std::sort(out.begin(), out.end(), [](const Scored& a, const Scored& b) {
+    if (a.assessment.probability != b.assessment.probability)
+      return a.assessment.probability > b.assessment.probability;
+    if (a.facts.last_seen != b.facts.last_seen) return a.facts.last_seen > b.facts.last_seen;
+    return a.facts.customer_ref < b.facts.customer_ref;
+  });
+  return out;
+}
+
+Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdentifiers& ids,
+                   const Telco& telco, const TenantSettings& s, Millis at) {
+  Resolution r;
+  const Millis expires = at + tenants::ttl_of(s);
+  std::vector<Scored> scored = candidates(c, ids, hints, telco, s, at);
+  CandidateFacts matched;  // what of the call's identifiers the chosen customer already had
+  std::string hold;        // why the best candidate's evidence alone must not be reused
+  double known_mass = 0;
+  for (const Scored& one : scored) known_mass += one.assessment.probability;
+  // Probabilities include "someone not yet known": when that is likelier
+  // than the best candidate, the caller is a new customer.
+  const double p_new = std::max(0.0, 1 - known_mass);
+  const bool newcomer = scored.empty() || (s.identity_profile == "probabilistic" &&
+                                           p_new > scored.front().assessment.probability);
+  if (newcomer) {
+    r.customer_ref = uuid_v4();
+    r.created = true;
+    c.tx.customer_insert(c.tenant, CustomerRow{r.customer_ref, at, at, expires});
+    r.identity.confidence = 0;
+    for (const Scored& one : scored)
+      r.identity.candidates.push_back({one.facts.customer_ref, one.assessment.confidence});
+    if (!scored.empty())
+      r.identity.evidence.push_back(
+          {"new_customer", 0,
+           fmt::format("someone not yet known ({:.2f}) is likelier than the best candidate ({:.2f})", p_new,
+                       scored.front().assessment.probability)});
+  } else {
+    const Scored& best = scored.front();
+    matched = best.facts;
+    hold = best.assessment.hold;
+    r.customer_ref = best.facts.customer_ref;
+    r.identity.confidence = best.assessment.confidence;
+    r.identity.sources = best.assessment.sources;
+    r.identity.evidence = best.assessment.evidence;
+    for (std::size_t i = 1; i < scored.size(); ++i)
+      r.identity.candidates.push_back({scored[i].facts.customer_ref, scored[i].assessment.confidence});
+  }
+  r.identity.level = level_of(r.identity.confidence, s);
+  r.identity.recommendation = recommendation_of(r.identity.confidence, s);
+  if (r.identity.recommendation == "reuse" && !hold.empty()) {
+    r.identity.recommendation = "confirm";
+    r.identity.evidence.push_back({"hold", 0, hold});
+  }
+  // Several customers on one number and nothing to tell them apart: it is
+  // probably one of them, so the host is asked to confirm which.
+  if (s.identity_profile == "probabilistic" && !r.created && r.identity.recommendation == "ignore" &&
+      scored.size() > 1 && known_mass >= s.reuse)
+    r.identity.recommendation = "confirm";
+  if (ids.ani_given && ids.ani.kind != ParsedPhone::Kind::number)
+    r.identity.evidence.push_back({"ani", 0, ids.ani.reason + ": not used as an identifier"});
+
+  const bool link_all = r.created || r.identity.recommendation == "reuse";
+  for (const Identifier& id : calls::linkable(ids, telco)) {
+    const bool on_file = id.type == "ani"
+                             ? matched.ani_match
+                             : std::find(matched.matched_keys.begin(), matched.matched_keys.end(), id.key) !=
+                                   matched.matched_keys.end();
+    if (!link_all && !on_file) continue;
+    const std::string line = id.type == "ani" ? calls::link_line(telco.line_type, on_file, id.value) : "";
+    c.tx.link_upsert(c.tenant, LinkRow{id, r.customer_ref, line, at, at, expires});
+  }
+  if (!r.created) c.tx.customer_touch(c.tenant, r.customer_ref, at, expires);
+  return r;
+}
+
+}  // namespace callmem::identity
