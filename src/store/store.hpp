@@ -1,5 +1,5 @@
 // The Store interface: what callmem persists and looks up. A store never
-// scores and never decides; src/call_memory.cpp does. Every SQL detail stays
+// scores and never decides; the core (src/engine.cpp) does. Every SQL detail stays
 // inside the implementations (sqlite_store.cpp, pg_store.cpp); each passes
 // tests/store_suite.hpp unchanged.
 //
