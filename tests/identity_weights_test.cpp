@@ -338,7 +338,7 @@ TEST_CASE("weights: the stored form is canonical JSON of what differs from the d
   CHECK(again.ani_u_mobile == all.ani_u_mobile);
   CHECK(again.ani_u_landline == all.ani_u_landline);
   CHECK(again.recency_over_30_days == all.recency_over_30_days);
-  // Read in turn (a thread remembers the last text it read), each its own.
+  // Read in turn, each its own.
   const std::string one = R"({"ani":{"m":0.9}})", two = R"({"ani":{"m":0.8}})";
   CHECK(json::read_identity_weights(one).ani_m == 0.9);
   CHECK(json::read_identity_weights(two).ani_m == 0.8);

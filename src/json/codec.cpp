@@ -1889,12 +1889,7 @@ std::string write_identity_weights(const IdentityWeights& w) {
 
 IdentityWeights read_identity_weights(std::string_view text) {
   if (text == "{}") return IdentityWeights{};  // the defaults: nothing to parse
-  // A store reads a tenant's row on every start: the last text this thread
-  // read is not parsed again.
-  thread_local std::string last_text;
-  thread_local IdentityWeights last;
-  if (text == last_text) return last;
-  last = stored([&] {
+  return stored([&] {
     rj::Document doc;
     parse_document(text, doc, true, kNoLimit);
     Issues is;
@@ -1906,8 +1901,6 @@ IdentityWeights read_identity_weights(std::string_view text) {
     check(s);
     return s.identity_weights;
   });
-  last_text = std::string(text);
-  return last;
 }
 
 std::string write_string_map(const std::map<std::string, std::string>& m) {

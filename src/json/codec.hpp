@@ -94,7 +94,9 @@ UnmergeResponse read_unmerge_response(std::string_view text);
 // of the settings' identity.weights, of the values that differ from the
 // defaults; "{}" is the defaults. Reading takes the defaults for what is
 // absent; text that does not read back, or a value out of range, throws
-// Error(Status::store).
+// Error(Status::store). Reading is a pure parse that remembers nothing
+// between calls: a caller that reads the same text often (a store, on every
+// start) keeps what it read itself.
 std::string write_identity_weights(const IdentityWeights& w);
 IdentityWeights read_identity_weights(std::string_view text);
 
