@@ -1,6 +1,12 @@
 // The JSON codec: the wire format of docs/contract.md to and from the value
-// types of callmem/types.hpp. codec.cpp is the only file that includes
-// RapidJSON.
+// types of callmem/types.hpp. This is the one header of src/json/ that the
+// rest of the core includes. Its parts, the only files of the core that
+// include RapidJSON: utf8 (strict UTF-8), read.hpp with document.cpp and
+// read.cpp (field paths, issues, text to document, the primitives), write
+// (Out, the writer), run.hpp (the one helper every entry point runs
+// through), requests, canonical, responses, settings (tenant settings, the
+// open configuration, the identity weights) and stored (stored answers,
+// call data).
 //
 // Every parse_* validates before it reads: a wrong type, a missing or too
 // long field, a bad enum, a key given twice in one object (at any depth),
