@@ -33,10 +33,11 @@ struct Member {
 };
 inline constexpr bool kTime = true;
 
-// In the order the answers have them; a list names a prefix of its type's
-// members where others (nested, or after a nested one) follow. Laid out as
-// tables, a few members a line.
+// In the order the answers have them. Where a type has other members too
+// (nested, or after a nested one), the comment above its list says where
+// they go. Laid out as tables, a few members a line.
 // clang-format off
+// Before "identity", "open_intents" and "variables".
 inline constexpr Member<StartResponse> kStartResponse[] = {
     {"call_id", &StartResponse::call_id}, {"customer_ref", &StartResponse::customer_ref},
     {"call_start", &StartResponse::call_start, kTime}};

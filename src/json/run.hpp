@@ -1,8 +1,8 @@
 // How every entry point of the codec runs, written once: decode() parses a
 // text, reads its fields while collecting issues and throws them together;
-// encode() writes an object into a buffer and answers its text. What a failure inside
-// one means (the caller's bad request, a store's bad data, a bug) is decided
-// here.
+// encode() writes an object into a buffer and answers its text. What a
+// failure inside one means (the caller's bad request, a store's bad data, a
+// bug) is decided here.
 #ifndef CALLMEM_JSON_RUN_HPP
 #define CALLMEM_JSON_RUN_HPP
 
