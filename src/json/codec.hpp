@@ -4,9 +4,10 @@
 // include RapidJSON: utf8 (strict UTF-8), read.hpp with document.cpp and
 // read.cpp (field paths, issues, text to document, the primitives), write
 // (Out, the writer), run.hpp (the one helper every entry point runs
-// through), requests, canonical, responses, settings (tenant settings, the
-// open configuration, the identity weights) and stored (stored answers,
-// call data).
+// through), members.hpp (the answers' flat members, as tables both
+// directions walk), requests, canonical, responses, settings (tenant
+// settings, the open configuration, the identity weights) and stored
+// (stored answers, call data).
 //
 // Every parse_* validates before it reads: a wrong type, a missing or too
 // long field, a bad enum, a key given twice in one object (at any depth),
