@@ -5,7 +5,7 @@
 // read.cpp (field paths, issues, text to document, the primitives), write
 // (Out, the writer), run.hpp (the one helper every entry point runs
 // through), members.hpp (the answers' flat members, as tables both
-// directions walk), requests, canonical, responses, settings (tenant
+// directions walk), requests, canonical, responses, tenant_settings (tenant
 // settings, the open configuration, the identity weights) and stored
 // (stored answers, call data).
 //
