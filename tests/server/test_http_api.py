@@ -260,11 +260,21 @@ def test_request_ids_logs_and_metrics(server, key):
     server.request("POST", "/v1/calls/start", {"call_id": "m1", "identity_hints": {
         "ani": ANI, "external_ids": {"crm_id": "SECRET-CRM"}}}, key=key)
     server.request("POST", "/v1/calls/end", {"call_id": "m1", "variables": {"secret": "VAR-VALUE"}}, key=key)
-    status, _, metrics = server.request("GET", "/metrics")
-    assert status == 200
-    assert 'callmem_http_requests_total{route="/v1/calls/start",status="200"} 1' in metrics
-    assert 'callmem_recommendations_total{recommendation="ignore"} 1' in metrics
-    assert 'callmem_http_request_duration_seconds_bucket{route="/v1/calls/start",le="+Inf"} 1' in metrics
+    # A request is counted and logged once its answer is written (httplib's
+    # logger runs after the write): the client may see the answer first.
+    wanted = ['callmem_http_requests_total{route="/v1/calls/start",status="200"} 1',
+              'callmem_http_requests_total{route="/v1/calls/end",status="200"} 1',
+              'callmem_recommendations_total{recommendation="ignore"} 1',
+              'callmem_http_request_duration_seconds_bucket{route="/v1/calls/start",le="+Inf"} 1']
+    deadline = time.monotonic() + 5
+    while True:
+        status, _, metrics = server.request("GET", "/metrics")
+        assert status == 200
+        if all(w in metrics for w in wanted) or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    for w in wanted:
+        assert w in metrics
     assert server.request("GET", "/healthz")[0] == 200
     assert server.request("GET", "/readyz")[0] == 200
     log = server.access_log()
