@@ -22,12 +22,27 @@ struct StoreOptions {
   std::string schema = "callmem";  // PostgreSQL: the schema holding the tables
 };
 void add_store_options(CLI::App& command, StoreOptions& store);
-// Opens it; throws callmem::Error (or std::runtime_error when neither is given).
-std::unique_ptr<Engine> open_engine(const StoreOptions& store);
+// Opens it; throws callmem::Error, or a Failure when neither is given (2).
+// `existing`: an SQLite file that is not there is refused (8) instead of
+// created, for the commands that read or change what is stored (a mistyped
+// path is not an empty database).
+std::unique_ptr<Engine> open_engine(const StoreOptions& store, bool existing = false);
 
 // Each registers its subcommand and what runs it.
 void add_serve(CLI::App& app);
 void add_keys(CLI::App& app);
+void add_calls(CLI::App& app);        // call start|end
+void add_customers(CLI::App& app);    // customer get|export|forget
+void add_tenants(CLI::App& app);      // tenant show|set|list
+void add_credits(CLI::App& app);      // credits grant, usage
+void add_feedback(CLI::App& app);     // feedback, unmerge
+void add_maintenance(CLI::App& app);  // purge, stats, check
+
+// --tenant T (required) and --json, as every operator command has them.
+void add_tenant_option(CLI::App& command, std::string& tenant);
+void add_json_flag(
+    CLI::App& command, bool& json,
+    const char* what = "Print the library's JSON answer (the default when stdout is not a terminal)");
 
 // A failure the program reports on stderr, exiting with `code`.
 struct Failure {

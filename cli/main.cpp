@@ -2,9 +2,11 @@
 //
 //   callmem serve --db calls.db --listen 127.0.0.1:8080
 //   callmem keys create --db calls.db --tenant acme
+//   callmem customer get --db calls.db --tenant acme --ani +14155551234
 //
-// Exit status: 0 on success, 1 when the operation failed, 2 for a command
-// line that cannot be read.
+// Exit status: 0 on success, 2 for a command line that cannot be read; a
+// failed operation exits with its status's code (output.hpp, docs/cli.md),
+// except serve and keys, which exit 1 for every failure.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -12,22 +14,7 @@
 #include "callmem/error.hpp"
 #include "callmem/version.h"
 #include "commands.hpp"
-
-namespace {
-
-// An error as the C ABI's callmem_last_error() says it: the message, then
-// each field and its problem.
-std::string describe(const callmem::Error& e) {
-  std::string out = e.what();
-  for (std::size_t i = 0; i < e.issues().size(); ++i) {
-    std::string path;
-    for (const auto& p : e.issues()[i].path) path += (path.empty() ? "" : ".") + p;
-    out += (i ? "; " : ": ") + (path.empty() ? "" : path + ": ") + e.issues()[i].message;
-  }
-  return out;
-}
-
-}  // namespace
+#include "output.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -43,6 +30,12 @@ int main(int argc, char** argv) {
       "or from the environment: CALLMEM_DB, CALLMEM_DSN. `callmem COMMAND --help` tells more.");
   callmem::cli::add_serve(app);
   callmem::cli::add_keys(app);
+  callmem::cli::add_calls(app);
+  callmem::cli::add_customers(app);
+  callmem::cli::add_tenants(app);
+  callmem::cli::add_credits(app);
+  callmem::cli::add_feedback(app);
+  callmem::cli::add_maintenance(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -51,7 +44,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "callmem: %s\n", f.message.c_str());
     return f.code;
   } catch (const callmem::Error& e) {
-    std::fprintf(stderr, "callmem: %s\n", describe(e).c_str());
+    std::fprintf(stderr, "callmem: %s\n", callmem::cli::describe(e).c_str());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "callmem: %s\n", e.what());

@@ -1,7 +1,12 @@
+// The store options every command shares (--db, --dsn, --schema), --tenant
+// and --json, and opening the engine.
+#include <sys/stat.h>
+
 #include <stdexcept>
 
 #include "commands.hpp"
 #include "engine.hpp"
+#include "output.hpp"
 
 namespace callmem::cli {
 
@@ -14,21 +19,36 @@ void add_store_options(CLI::App& command, StoreOptions& store) {
                   ->type_name("URI");
   db->excludes(dsn);
   dsn->excludes(db);
-  command.add_option("--schema", store.schema, "PostgreSQL: the schema holding callmem's tables (created when missing)")
+  command
+      .add_option("--schema", store.schema,
+                  "PostgreSQL: the schema holding callmem's tables (created when missing)")
       ->envname("CALLMEM_SCHEMA")
       ->capture_default_str();
 }
 
-std::unique_ptr<Engine> open_engine(const StoreOptions& store) {
+void add_tenant_option(CLI::App& command, std::string& tenant) {
+  command.add_option("--tenant", tenant, "The tenant (1-64 of A-Za-z0-9._-)")->required()->type_name("T");
+}
+
+void add_json_flag(CLI::App& command, bool& json, const char* what) {
+  command.add_flag("--json", json, what);
+}
+
+std::unique_ptr<Engine> open_engine(const StoreOptions& store, bool existing) {
   EngineOptions o;
   if (!store.dsn.empty()) {
     o.store = "postgres";
     o.dsn = store.dsn;
     o.schema = store.schema;
   } else if (!store.db.empty()) {
+    struct stat st {};
+    if (existing && store.db != ":memory:" && stat(store.db.c_str(), &st) != 0)
+      throw Failure{exit_store,
+                    "no database at " + store.db + " (--db names an existing file for this command)"};
     o.path = store.db;
   } else {
-    throw Failure{2, "no store: give --db PATH (SQLite) or --dsn URI (PostgreSQL), or set CALLMEM_DB or CALLMEM_DSN"};
+    throw Failure{
+        2, "no store: give --db PATH (SQLite) or --dsn URI (PostgreSQL), or set CALLMEM_DB or CALLMEM_DSN"};
   }
   return std::make_unique<Engine>(std::move(o));
 }

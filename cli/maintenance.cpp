@@ -1,0 +1,85 @@
+// callmem purge, stats and check: the database as a whole, across tenants.
+#include <chrono>
+#include <cstdio>
+
+#include "callmem/detail/wire.hpp"
+#include "commands.hpp"
+#include "engine.hpp"
+#include "output.hpp"
+
+namespace callmem::cli {
+namespace {
+
+struct MaintenanceOptions {
+  StoreOptions store;
+  std::int64_t limit = 10000;
+  bool json = false;
+};
+
+// Batches until nothing expired is left, all judged at the time the command
+// started (rows expiring meanwhile wait for the next purge, so it ends).
+void purge(const MaintenanceOptions& o) {
+  const std::unique_ptr<Engine> engine = open_engine(o.store, true);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  detail::Writer w;
+  const std::string request =
+      w.begin_object().key("now").time(now).key("limit").i64(o.limit).end_object().take();
+  const bool json = json_output(o.json);
+  const bool progress = stderr_is_terminal();
+  std::vector<std::pair<std::string, std::int64_t>> deleted;  // summed, in the answer's order
+  std::int64_t total = 0;
+  std::int64_t batches = 0;
+  const auto began = std::chrono::steady_clock::now();
+  for (bool more = true; more;) {
+    const std::string answer = engine->purge_expired_json(request);
+    ++batches;
+    if (json) std::printf("%s\n", answer.c_str());
+    const std::optional<JsonValue> a = parse_json(answer);
+    const JsonValue* d = a ? a->find("deleted") : nullptr;
+    for (const auto& [table, count] : d ? d->members : std::vector<std::pair<std::string, JsonValue>>{}) {
+      const std::int64_t n = std::stoll(count.text);
+      total += n;
+      bool found = false;
+      for (auto& [name, sum] : deleted)
+        if (name == table) sum += n, found = true;
+      if (!found) deleted.emplace_back(table, n);
+    }
+    more = a && a->get("more") == "true";
+    if (progress) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      std::fprintf(stderr, "\rpurge: %lld rows deleted, %lld batch%s, %.1f s", static_cast<long long>(total),
+                   static_cast<long long>(batches), batches == 1 ? "" : "es", seconds);
+      std::fflush(stderr);
+    }
+  }
+  if (progress) std::fputc('\n', stderr);
+  if (json) return;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [table, sum] : deleted) rows.push_back({table, std::to_string(sum)});
+  std::printf("Purged %lld expired rows in %lld batch%s of at most %lld\n%s", static_cast<long long>(total),
+              static_cast<long long>(batches), batches == 1 ? "" : "es", static_cast<long long>(o.limit),
+              table({"DELETED", "ROWS"}, rows).c_str());
+}
+
+}  // namespace
+
+void add_maintenance(CLI::App& app) {
+  auto o = std::make_shared<MaintenanceOptions>();
+  CLI::App* p =
+      app.add_subcommand("purge",
+                         "Delete expired data of every tenant, in batches, until none is left (progress on "
+                         "stderr on a terminal).\n"
+                         "With --json (or stdout not a terminal), each batch's answer on a line of its own.");
+  add_store_options(*p, o->store);
+  p->add_option("--limit", o->limit, "Rows per batch (one transaction each)")
+      ->type_name("N")
+      ->capture_default_str();
+  add_json_flag(*p, o->json,
+                "Print each batch's JSON answer, one a line (the default when stdout is not a terminal)");
+  p->footer("Example:\n  callmem purge --db calls.db --limit 5000");
+  p->callback(with_exit_status([o] { purge(*o); }));
+}
+
+}  // namespace callmem::cli
