@@ -22,6 +22,8 @@ struct StoreOptions {
   std::string schema = "callmem";  // PostgreSQL: the schema holding the tables
 };
 void add_store_options(CLI::App& command, StoreOptions& store);
+// Says in --help that --db names an existing file (see open_engine's `existing`).
+void require_existing_database(CLI::App& command);
 // Opens it; throws callmem::Error, or a Failure when neither is given (2).
 // `existing`: an SQLite file that is not there is refused (8) instead of
 // created, for the commands that read or change what is stored (a mistyped

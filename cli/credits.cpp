@@ -76,6 +76,7 @@ void add_credits(CLI::App& app) {
 
   CLI::App* u = app.add_subcommand("usage", "A tenant's balance, and its operations and credits by day");
   add_store_options(*u, o->store);
+  require_existing_database(*u);
   add_tenant_option(*u, o->tenant);
   u->add_option("--from", o->from,
                 "From this time (2026-02-01 or 2026-02-01T00:00:00.000Z); default: the beginning")

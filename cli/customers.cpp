@@ -83,6 +83,7 @@ CLI::App* add_customer_operation(CLI::App& customer, const char* name, const cha
                                  const std::shared_ptr<CustomerOptions>& o) {
   CLI::App* c = customer.add_subcommand(name, description);
   add_store_options(*c, o->store);
+  require_existing_database(*c);
   add_tenant_option(*c, o->tenant);
   auto* ref = c->add_option("--ref", o->ref, "The customer's customer_ref")->type_name("R");
   auto* ani = c->add_option("--ani", o->ani, "A caller number of theirs, in any form a start takes")

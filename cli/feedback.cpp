@@ -40,9 +40,9 @@ void add_feedback(CLI::App& app) {
   auto o = std::make_shared<FeedbackOptions>();
   CLI::App* f = app.add_subcommand(
       "feedback",
-      "Say who a call's caller was: confirmed (the answer was right), rejected (somebody else),\n"
-      "or corrected (another known customer, --ref; the call's customer is merged into it)");
+      "Say who a call's caller was: confirmed, rejected (somebody else) or corrected (--ref: that customer)");
   add_store_options(*f, o->store);
+  require_existing_database(*f);
   add_tenant_option(*f, o->tenant);
   f->add_option("--call-id", o->call_id, "The call")->required()->type_name("C");
   f->add_option("OUTCOME", o->outcome, "confirmed, rejected or corrected")
@@ -51,6 +51,10 @@ void add_feedback(CLI::App& app) {
   f->add_option("--ref", o->ref, "With corrected: the customer_ref the caller really is")->type_name("R");
   add_json_flag(*f, o->json);
   f->footer(
+      "confirmed: the answer was right; its identifiers are linked to the customer.\n"
+      "rejected: the caller was somebody else; they get a customer of their own.\n"
+      "corrected: the caller is the known customer --ref; the call's customer is merged into it\n"
+      "(the answer's merge.merge_id undoes it: callmem unmerge). See docs/feedback.md.\n\n"
       "Example:\n"
       "  callmem feedback --db calls.db --tenant acme --call-id call_002 confirmed\n"
       "  callmem feedback --db calls.db --tenant acme --call-id call_003 corrected --ref 3b0c...e1");
@@ -59,6 +63,7 @@ void add_feedback(CLI::App& app) {
   CLI::App* u =
       app.add_subcommand("unmerge", "Undo a merge: the merged customer_ref is a customer of its own again");
   add_store_options(*u, o->store);
+  require_existing_database(*u);
   add_tenant_option(*u, o->tenant);
   u->add_option("--merge-id", o->merge_id, "The merge, from the feedback's answer")
       ->required()

@@ -68,17 +68,19 @@ void purge(const MaintenanceOptions& o) {
 void add_maintenance(CLI::App& app) {
   auto o = std::make_shared<MaintenanceOptions>();
   CLI::App* p =
-      app.add_subcommand("purge",
-                         "Delete expired data of every tenant, in batches, until none is left (progress on "
-                         "stderr on a terminal).\n"
-                         "With --json (or stdout not a terminal), each batch's answer on a line of its own.");
+      app.add_subcommand("purge", "Delete the expired data of every tenant, in batches, until none is left");
   add_store_options(*p, o->store);
+  require_existing_database(*p);
   p->add_option("--limit", o->limit, "Rows per batch (one transaction each)")
       ->type_name("N")
       ->capture_default_str();
   add_json_flag(*p, o->json,
                 "Print each batch's JSON answer, one a line (the default when stdout is not a terminal)");
-  p->footer("Example:\n  callmem purge --db calls.db --limit 5000");
+  p->footer(
+      "Each batch is one transaction of at most --limit rows, judged at the time the command started.\n"
+      "Progress goes to stderr when it is a terminal. With --json (or stdout not a terminal), each\n"
+      "batch's answer is printed on a line of its own.\n\n"
+      "Example:\n  callmem purge --db calls.db --limit 5000");
   p->callback(with_exit_status([o] { purge(*o); }));
 }
 

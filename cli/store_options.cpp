@@ -26,6 +26,10 @@ void add_store_options(CLI::App& command, StoreOptions& store) {
       ->capture_default_str();
 }
 
+void require_existing_database(CLI::App& command) {
+  command.get_option("--db")->description("The SQLite database file (an existing one)");
+}
+
 void add_tenant_option(CLI::App& command, std::string& tenant) {
   command.add_option("--tenant", tenant, "The tenant (1-64 of A-Za-z0-9._-)")->required()->type_name("T");
 }

@@ -103,6 +103,7 @@ void add_tenants(CLI::App& app) {
   CLI::App* s = tenant->add_subcommand(
       "show", "A tenant's settings (TTL, identity, thresholds, billing, rate limit), read without writing");
   add_store_options(*s, o->store);
+  require_existing_database(*s);
   add_tenant_option(*s, o->tenant);
   add_json_flag(*s, o->json);
   s->footer("Example:\n  callmem tenant show --db calls.db --tenant acme");
