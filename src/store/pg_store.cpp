@@ -1801,6 +1801,107 @@ class PgTransaction final : public Transaction {
     });
   }
 
+  // ---- operators (callmem tenant list, stats, check)
+
+  std::vector<TenantCounts> tenant_counts(Millis now) override {
+    return guarded([&] {
+      std::vector<TenantCounts> out;
+      for (const auto& row :
+           query_once("WITH t(tenant) AS (SELECT tenant FROM tenants UNION SELECT tenant FROM customers "
+                      "  UNION SELECT tenant FROM calls UNION SELECT tenant FROM api_keys) "
+                      "SELECT t.tenant, "
+                      " EXISTS (SELECT 1 FROM tenants x WHERE x.tenant = t.tenant)::int, "
+                      " (SELECT count(*) FROM customers c WHERE c.tenant = t.tenant AND c.expires_at > $1), "
+                      " (SELECT count(*) FROM identities i WHERE i.tenant = t.tenant AND i.expires_at > $1), "
+                      " (SELECT count(*) FROM calls k WHERE k.tenant = t.tenant AND k.expires_at > $1), "
+                      " (SELECT count(*) FROM intents n WHERE n.tenant = t.tenant AND n.status <> 'resolved' "
+                      "   AND n.expires_at > $1), "
+                      " (SELECT count(*) FROM api_keys a WHERE a.tenant = t.tenant AND a.revoked_at = 0) "
+                      "FROM t ORDER BY t.tenant COLLATE \"C\"",
+                      {text_of(now)})) {
+        TenantCounts c;
+        c.tenant = row[0];
+        c.configured = row[1] != "0";
+        c.customers = std::stoll(row[2]);
+        c.identifiers = std::stoll(row[3]);
+        c.calls = std::stoll(row[4]);
+        c.open_intents = std::stoll(row[5]);
+        c.keys = std::stoll(row[6]);
+        out.push_back(std::move(c));
+      }
+      return out;
+    });
+  }
+
+  DatabaseInfo database_info() override {
+    return guarded([&] {
+      DatabaseInfo info;
+      info.store = "postgres";
+      info.library_schema_version = kSchemaVersion;
+      const auto row = query_once(
+                           "SELECT (SELECT coalesce(max(version), 0) FROM schema_version), "
+                           " (SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                           "  JOIN pg_namespace n ON n.oid = c.relnamespace "
+                           "  WHERE n.nspname = current_schema() AND c.relkind = 'r')",
+                           {})
+                           .at(0);
+      info.schema_version = static_cast<int>(std::stoll(row.at(0)));
+      info.size_bytes = std::stoll(row.at(1));
+      return info;
+    });
+  }
+
+  // PostgreSQL checks its pages itself (and pg_amcheck checks them on
+  // demand): here, callmem's tables, the schema version and the indexes.
+  std::vector<std::string> integrity_check() override {
+    return guarded([&] {
+      std::vector<std::string> problems;
+      std::vector<std::string> tables;
+      for (const auto& row : query_once(
+               "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()", {}))
+        tables.push_back(row[0]);
+      for (const char* t :
+           {"aliases", "api_keys", "calls", "credit_grants", "customers", "feedback_stats", "identities",
+            "intents", "merge_rows", "merges", "schema_version", "tenants", "usage", "variables"})
+        if (std::find(tables.begin(), tables.end(), t) == tables.end())
+          problems.push_back(std::string("table ") + t + " is missing");
+      if (std::find(tables.begin(), tables.end(), "schema_version") != tables.end()) {
+        const auto versions = query_once("SELECT version FROM schema_version", {});
+        if (versions.size() != 1)
+          problems.push_back("schema_version holds " + std::to_string(versions.size()) + " rows, not one");
+        else if (std::stoll(versions[0][0]) != kSchemaVersion)
+          problems.push_back("schema version " + versions[0][0] + ", this library's is " +
+                             std::to_string(kSchemaVersion));
+      }
+      for (const auto& row : query_once(
+               "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+               " JOIN pg_namespace n ON n.oid = c.relnamespace "
+               " WHERE n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready) ORDER BY 1",
+               {}))
+        problems.push_back("index " + row[0] + " is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX)");
+      return problems;
+    });
+  }
+
+  // A statement the operators run now and then, not worth a prepared one:
+  // its rows, each column as text.
+  std::vector<std::vector<std::string>> query_once(const char* sql, std::vector<std::string> params) {
+    std::vector<std::vector<std::string>> out;
+    Pending p;
+    p.text = sql;
+    p.params = std::move(params);
+    p.on_result = [&out](const PGresult* r) {
+      for (int i = 0, n = PQntuples(r); i < n; ++i) {
+        std::vector<std::string> row;
+        for (int c = 0, m = PQnfields(r); c < m; ++c) row.push_back(Row(r, i).text(c));
+        out.push_back(std::move(row));
+      }
+    };
+    queue_.push_back(std::move(p));
+    flush(true);
+    return out;
+  }
+
  private:
   static ApiKeyRow read_api_key(const Row& s) {
     return ApiKeyRow{s.text(1), s.text(0), s.text(2), s.text(3), s.i64(4), s.i64(5)};

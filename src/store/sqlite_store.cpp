@@ -1672,6 +1672,99 @@ class SqliteTransaction final : public Transaction {
     });
   }
 
+  // ---- operators (callmem tenant list, stats, check)
+
+  std::vector<TenantCounts> tenant_counts(Millis now) override {
+    return guarded([&] {
+      std::vector<TenantCounts> out;
+      for (const auto& row :
+           query_once("WITH t(tenant) AS (SELECT tenant FROM tenants UNION SELECT tenant FROM customers "
+                      "  UNION SELECT tenant FROM calls UNION SELECT tenant FROM api_keys) "
+                      "SELECT t.tenant, "
+                      " (SELECT count(*) FROM tenants x WHERE x.tenant = t.tenant), "
+                      " (SELECT count(*) FROM customers c WHERE c.tenant = t.tenant AND c.expires_at > ?1), "
+                      " (SELECT count(*) FROM identities i WHERE i.tenant = t.tenant AND i.expires_at > ?1), "
+                      " (SELECT count(*) FROM calls k WHERE k.tenant = t.tenant AND k.expires_at > ?1), "
+                      " (SELECT count(*) FROM intents n WHERE n.tenant = t.tenant AND n.status <> 'resolved' "
+                      "   AND n.expires_at > ?1), "
+                      " (SELECT count(*) FROM api_keys a WHERE a.tenant = t.tenant AND a.revoked_at = 0) "
+                      "FROM t ORDER BY t.tenant",
+                      now)) {
+        TenantCounts c;
+        c.tenant = row[0];
+        c.configured = row[1] != "0";
+        c.customers = std::stoll(row[2]);
+        c.identifiers = std::stoll(row[3]);
+        c.calls = std::stoll(row[4]);
+        c.open_intents = std::stoll(row[5]);
+        c.keys = std::stoll(row[6]);
+        out.push_back(std::move(c));
+      }
+      return out;
+    });
+  }
+
+  DatabaseInfo database_info() override {
+    return guarded([&] {
+      DatabaseInfo info;
+      info.store = "sqlite";
+      info.schema_version = user_version(conn_->db);
+      info.library_schema_version = kSchemaVersion;
+      info.size_bytes = std::stoll(query_once("PRAGMA page_count").at(0).at(0)) *
+                        std::stoll(query_once("PRAGMA page_size").at(0).at(0));
+      return info;
+    });
+  }
+
+  std::vector<std::string> integrity_check() override {
+    return guarded([&] {
+      std::vector<std::string> problems;
+      for (const auto& row : query_once("PRAGMA integrity_check"))
+        if (row.at(0) != "ok") problems.push_back("integrity_check: " + row.at(0));
+      const int app = int_of(conn_->db, "PRAGMA application_id", "read application_id");
+      if (app != kApplicationId)
+        problems.push_back("application_id is " + std::to_string(app) + ", not callmem's " +
+                           std::to_string(kApplicationId));
+      const int version = user_version(conn_->db);
+      if (version != kSchemaVersion)
+        problems.push_back("schema version " + std::to_string(version) + ", this library's is " +
+                           std::to_string(kSchemaVersion));
+      std::vector<std::string> tables;
+      for (const auto& row : query_once("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        tables.push_back(row[0]);
+      for (const char* t : {"aliases", "api_keys", "calls", "credit_grants", "customers", "feedback_stats",
+                            "identities", "intents", "merge_rows", "merges", "tenants", "usage", "variables"})
+        if (std::find(tables.begin(), tables.end(), t) == tables.end())
+          problems.push_back(std::string("table ") + t + " is missing");
+      return problems;
+    });
+  }
+
+  // A statement the operators run now and then, not worth a cached one: its
+  // rows, each column as text; ?1 bound to `p1` when given.
+  std::vector<std::vector<std::string>> query_once(const char* sql,
+                                                   std::optional<std::int64_t> p1 = std::nullopt) {
+    sqlite3* db = conn_->db;
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+    if (rc != SQLITE_OK) fail(db, rc, "prepare");
+    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owned(s, sqlite3_finalize);
+    if (p1 && (rc = sqlite3_bind_int64(s, 1, *p1)) != SQLITE_OK) fail(db, rc, "bind");
+    std::vector<std::vector<std::string>> out;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      std::vector<std::string> row;
+      for (int c = 0, n = sqlite3_column_count(s); c < n; ++c) {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
+        if (p == nullptr && sqlite3_errcode(db) == SQLITE_NOMEM) throw std::bad_alloc();
+        row.emplace_back(p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, c)))
+                           : std::string());
+      }
+      out.push_back(std::move(row));
+    }
+    if (rc != SQLITE_DONE) fail(db, rc, "step");
+    return out;
+  }
+
  private:
   static CallRow read_call(const Stmt& s) {
     CallRow row;

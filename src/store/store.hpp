@@ -179,6 +179,26 @@ struct Prefetch {
   std::vector<std::string> refs;
 };
 
+// One tenant as the operators see it (`callmem tenant list`, `stats`): what
+// is live at a moment.
+struct TenantCounts {
+  std::string tenant;
+  bool configured = false;        // has a settings row
+  std::int64_t customers = 0;     // unexpired
+  std::int64_t identifiers = 0;   // unexpired identity links
+  std::int64_t calls = 0;         // unexpired
+  std::int64_t open_intents = 0;  // open or abandoned, unexpired
+  std::int64_t keys = 0;          // API keys not revoked
+};
+
+// What the database is (`callmem stats`, `check`).
+struct DatabaseInfo {
+  std::string store;               // "sqlite" | "postgres"
+  int schema_version = 0;          // as the database records it
+  int library_schema_version = 0;  // what this library migrates to
+  std::int64_t size_bytes = 0;     // SQLite: the file's pages; PostgreSQL: the schema's tables and indexes
+};
+
 // One unit of work. Reads and writes made through it commit together or not
 // at all; destroying it without commit() rolls back. Used by one thread.
 class Transaction {
@@ -325,6 +345,15 @@ class Transaction {
   // tenants; customers go once nothing of theirs is left unexpired. Aliases
   // and merge logs (with their rows, counted as one) go at their own expiry.
   virtual Removed purge(Millis now, std::int64_t limit) = 0;
+
+  // For operators (docs/cli.md), in a read transaction, across tenants.
+  // Every tenant with settings, customers, calls or API keys, by name, with
+  // what is live at `now`.
+  virtual std::vector<TenantCounts> tenant_counts(Millis now) = 0;
+  virtual DatabaseInfo database_info() = 0;
+  // The store's own integrity check, and that the schema is callmem's and
+  // current: each problem found, in words; none when sound.
+  virtual std::vector<std::string> integrity_check() = 0;
 };
 
 class Store {
