@@ -10,6 +10,7 @@
 
 namespace callmem {
 class Engine;
+class Store;
 }
 
 namespace callmem::cli {
@@ -29,6 +30,9 @@ void require_existing_database(CLI::App& command);
 // created, for the commands that read or change what is stored (a mistyped
 // path is not an empty database).
 std::unique_ptr<Engine> open_engine(const StoreOptions& store, bool existing = false);
+// The store alone, an existing one, for what the engine does not do: the
+// operators' reads across tenants (tenant list, stats, check).
+std::unique_ptr<Store> open_store(const StoreOptions& store);
 
 // Each registers its subcommand and what runs it.
 void add_serve(CLI::App& app);
@@ -45,6 +49,9 @@ void add_tenant_option(CLI::App& command, std::string& tenant);
 void add_json_flag(
     CLI::App& command, bool& json,
     const char* what = "Print the library's JSON answer (the default when stdout is not a terminal)");
+
+// Every tenant and its counts now, as JSON (tenant list, stats).
+std::string tenant_counts_json(Store& store);
 
 // A failure the program reports on stderr, exiting with `code`.
 struct Failure {

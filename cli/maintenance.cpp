@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "engine.hpp"
 #include "output.hpp"
+#include "store/store.hpp"
 
 namespace callmem::cli {
 namespace {
@@ -63,6 +64,51 @@ void purge(const MaintenanceOptions& o) {
               table({"DELETED", "ROWS"}, rows).c_str());
 }
 
+DatabaseInfo database_info(Store& store) {
+  const std::unique_ptr<Transaction> tx = store.begin(false);
+  DatabaseInfo info = tx->database_info();
+  tx->commit();
+  return info;
+}
+
+void stats(const MaintenanceOptions& o) {
+  const std::unique_ptr<Store> store = open_store(o.store);
+  const DatabaseInfo info = database_info(*store);
+  const std::string tenants = tenant_counts_json(*store);
+  detail::Writer w;
+  w.begin_object().key("store").str(info.store).key("schema_version").i64(info.schema_version);
+  w.key("library_schema_version").i64(info.library_schema_version).key("size_bytes").i64(info.size_bytes);
+  const std::string answer = w.key("tenants").raw(tenants).end_object().take();
+  print_answer(answer, o.json, "Database statistics");
+}
+
+void check(const MaintenanceOptions& o) {
+  const std::unique_ptr<Store> store = open_store(o.store);
+  const DatabaseInfo info = database_info(*store);
+  const std::unique_ptr<Transaction> tx = store->begin(false);
+  const std::vector<std::string> problems = tx->integrity_check();
+  tx->commit();
+  if (o.json) {
+    detail::Writer w;
+    w.begin_object().key("ok").boolean(problems.empty()).key("store").str(info.store);
+    w.key("schema_version")
+        .i64(info.schema_version)
+        .key("library_schema_version")
+        .i64(info.library_schema_version);
+    w.key("problems").begin_array();
+    for (const std::string& p : problems) w.str(p);
+    std::printf("%s\n", w.end_array().end_object().take().c_str());
+  } else if (problems.empty()) {
+    std::printf("ok: %s, schema version %d (this library's: %d)\n", info.store.c_str(), info.schema_version,
+                info.library_schema_version);
+  } else {
+    for (const std::string& p : problems) std::printf("problem: %s\n", p.c_str());
+  }
+  if (!problems.empty())
+    throw Failure{exit_check_failed, "check: " + std::to_string(problems.size()) + " problem" +
+                                         (problems.size() == 1 ? "" : "s") + " in the database"};
+}
+
 }  // namespace
 
 void add_maintenance(CLI::App& app) {
@@ -82,6 +128,31 @@ void add_maintenance(CLI::App& app) {
       "batch's answer is printed on a line of its own.\n\n"
       "Example:\n  callmem purge --db calls.db --limit 5000");
   p->callback(with_exit_status([o] { purge(*o); }));
+
+  CLI::App* s = app.add_subcommand(
+      "stats",
+      "The database: store, schema version, size, and per tenant its customers, identifiers, calls, ...");
+  add_store_options(*s, o->store);
+  require_existing_database(*s);
+  add_json_flag(*s, o->json, "Print it as JSON");
+  s->footer(
+      "Per tenant: customers, identifier links, calls and open intents that have not expired, and API keys\n"
+      "not revoked (as `tenant list`). The size is the SQLite file's pages, or the PostgreSQL schema's\n"
+      "tables and indexes.\n\n"
+      "Example:\n  callmem stats --db calls.db");
+  s->callback(with_exit_status([o] { stats(*o); }));
+
+  CLI::App* c = app.add_subcommand(
+      "check", "The store's integrity check and schema version; exits 9 when it finds a problem");
+  add_store_options(*c, o->store);
+  require_existing_database(*c);
+  add_json_flag(*c, o->json,
+                R"(Print {"ok", "store", "schema_version", "library_schema_version", "problems"})");
+  c->footer(
+      "SQLite: PRAGMA integrity_check, callmem's application id, the schema version, every table.\n"
+      "PostgreSQL: the schema version, every table, no invalid index (pg_amcheck checks its pages).\n\n"
+      "Example:\n  callmem check --db calls.db && echo sound");
+  c->callback(with_exit_status([o] { check(*o); }));
 }
 
 }  // namespace callmem::cli

@@ -7,6 +7,8 @@
 #include "commands.hpp"
 #include "engine.hpp"
 #include "output.hpp"
+#include "store/pg_store.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace callmem::cli {
 
@@ -38,7 +40,9 @@ void add_json_flag(CLI::App& command, bool& json, const char* what) {
   command.add_flag("--json", json, what);
 }
 
-std::unique_ptr<Engine> open_engine(const StoreOptions& store, bool existing) {
+namespace {
+
+EngineOptions engine_options(const StoreOptions& store, bool existing) {
   EngineOptions o;
   if (!store.dsn.empty()) {
     o.store = "postgres";
@@ -54,7 +58,26 @@ std::unique_ptr<Engine> open_engine(const StoreOptions& store, bool existing) {
     throw Failure{
         2, "no store: give --db PATH (SQLite) or --dsn URI (PostgreSQL), or set CALLMEM_DB or CALLMEM_DSN"};
   }
-  return std::make_unique<Engine>(std::move(o));
+  return o;
+}
+
+}  // namespace
+
+std::unique_ptr<Engine> open_engine(const StoreOptions& store, bool existing) {
+  return std::make_unique<Engine>(engine_options(store, existing));
+}
+
+std::unique_ptr<Store> open_store(const StoreOptions& store) {
+  const EngineOptions o = engine_options(store, true);
+  if (o.store == "postgres") {
+    PgOptions pg;
+    pg.dsn = o.dsn;
+    pg.schema = o.schema;
+    pg.pool_size = 1;
+    pg.busy_timeout_ms = o.busy_timeout_ms;
+    return std::make_unique<PgStore>(std::move(pg));
+  }
+  return std::make_unique<SqliteStore>(o.path, o.busy_timeout_ms);
 }
 
 }  // namespace callmem::cli

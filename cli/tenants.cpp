@@ -1,9 +1,12 @@
 // callmem tenant show|set|list: a tenant's settings (docs/contract.md 2.8),
 // and every tenant with its counts.
+#include <chrono>
+
 #include "callmem/detail/wire.hpp"
 #include "commands.hpp"
 #include "engine.hpp"
 #include "output.hpp"
+#include "store/store.hpp"
 
 namespace callmem::cli {
 namespace {
@@ -93,7 +96,40 @@ void set(const TenantOptions& o) {
   print_answer(answer, json_output(o.json), "Settings of tenant " + o.tenant + ", as stored now");
 }
 
+void list(const TenantOptions& o) {
+  const std::string answer = tenant_counts_json(*open_store(o.store));
+  if (o.json) {
+    std::printf("%s\n", answer.c_str());
+    return;
+  }
+  const JsonValue tenants = parse_json(answer).value_or(JsonValue{});
+  std::vector<std::vector<std::string>> rows;
+  for (const JsonValue& t : tenants.items)
+    rows.push_back({t.get("tenant"), t.get("configured") == "true" ? "yes" : "no", t.get("customers"),
+                    t.get("identifiers"), t.get("calls"), t.get("open_intents"), t.get("keys")});
+  const std::string out =
+      table({"TENANT", "CONFIGURED", "CUSTOMERS", "IDENTIFIERS", "CALLS", "OPEN_INTENTS", "KEYS"}, rows);
+  std::fputs(out.c_str(), stdout);
+}
+
 }  // namespace
+
+std::string tenant_counts_json(Store& store) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const std::unique_ptr<Transaction> tx = store.begin(false);
+  const std::vector<TenantCounts> counts = tx->tenant_counts(now);
+  tx->commit();
+  detail::Writer w;
+  w.begin_array();
+  for (const TenantCounts& c : counts) {
+    w.begin_object().key("tenant").str(c.tenant).key("configured").boolean(c.configured);
+    w.key("customers").i64(c.customers).key("identifiers").i64(c.identifiers).key("calls").i64(c.calls);
+    w.key("open_intents").i64(c.open_intents).key("keys").i64(c.keys).end_object();
+  }
+  return w.end_array().take();
+}
 
 void add_tenants(CLI::App& app) {
   auto o = std::make_shared<TenantOptions>();
@@ -123,6 +159,15 @@ void add_tenants(CLI::App& app) {
       "  callmem tenant set --db calls.db --tenant acme ttl_days=60 billing.enabled=true default_region=GB\n"
       "  callmem tenant set --db calls.db --tenant acme '{\"billing\": {\"prices\": {\"start_new\": 2}}}'");
   t->callback(with_exit_status([o] { set(*o); }));
+
+  CLI::App* l = tenant->add_subcommand(
+      "list",
+      "Every tenant the database knows, with its customers, identifiers, calls, open intents and keys");
+  add_store_options(*l, o->store);
+  require_existing_database(*l);
+  add_json_flag(*l, o->json, "Print a JSON array of the tenants and their counts");
+  l->footer("Example:\n  callmem tenant list --db calls.db");
+  l->callback(with_exit_status([o] { list(*o); }));
 }
 
 }  // namespace callmem::cli

@@ -67,6 +67,7 @@ COMMANDS = [
     ["customer", "get"], ["customer", "export"], ["customer", "forget"],
     ["tenant", "show"], ["tenant", "set"],
     ["credits", "grant"], ["usage"], ["feedback"], ["unmerge"], ["purge"],
+    ["tenant", "list"], ["stats"], ["check"],
 ]
 
 
@@ -84,3 +85,14 @@ def test_every_command_explains_itself_with_an_example():
     assert p.returncode == USAGE and "subcommand" in p.stderr.lower()
     p = run("call", "begin")
     assert p.returncode == USAGE
+
+
+def test_docs_list_every_exit_status():
+    import re
+    from pathlib import Path
+    import conftest
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
+    codes = [int(m) for m in re.findall(r"^\| (\d+) \|", doc, re.M)]
+    assert codes == list(range(10))
+    assert [conftest.OK, conftest.ERROR, conftest.USAGE, conftest.INVALID, conftest.NOT_FOUND, conftest.CONFLICT,
+            conftest.CREDITS, conftest.BUSY, conftest.STORE, conftest.CHECK_FAILED] == codes
