@@ -3,207 +3,74 @@
 #include <cstdint>
 
 #include "callmem/detail/wire.hpp"
+#include "json/rapidjson.hpp"  // RapidJSON as the core configures it: first
+
+#include <rapidjson/encodedstream.h>
 
 namespace callmem::cli {
 namespace {
 
-class Reader {
+// Builds a JsonValue from RapidJSON's events; numbers keep their text
+// (kParseNumbersAsStringsFlag), so that an answer is shown as the library wrote it.
+class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> {
  public:
-  explicit Reader(std::string_view s) : s_(s) {}
-
-  bool document(JsonValue& out) {
-    if (!value(out, 0)) return false;
-    space();
-    return i_ == s_.size();
+  bool Null() { return put(JsonValue{}); }
+  bool Bool(bool b) {
+    JsonValue v;
+    v.kind = JsonValue::Kind::boolean;
+    v.text = b ? "true" : "false";
+    return put(std::move(v));
   }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) { return scalar(JsonValue::Kind::number, s, n); }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(JsonValue::Kind::string, s, n); }
+  bool StartObject() { return open(JsonValue::Kind::object); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    keys_.emplace_back(s, n);
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool StartArray() { return open(JsonValue::Kind::array); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+
+  JsonValue take() { return std::move(root_); }
 
  private:
-  static constexpr int max_depth = 256;
+  static constexpr std::size_t kMaxDepth = 256;
 
-  void space() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  bool scalar(JsonValue::Kind kind, const char* s, rapidjson::SizeType n) {
+    JsonValue v;
+    v.kind = kind;
+    v.text.assign(s, n);
+    return put(std::move(v));
   }
-  bool literal(std::string_view word) {
-    if (s_.substr(i_, word.size()) != word) return false;
-    i_ += word.size();
+  bool open(JsonValue::Kind kind) {
+    if (open_.size() >= kMaxDepth) return false;
+    JsonValue v;
+    v.kind = kind;
+    open_.push_back(std::move(v));
     return true;
   }
-
-  bool value(JsonValue& v, int depth) {
-    if (depth > max_depth) return false;
-    space();
-    if (i_ >= s_.size()) return false;
-    const char c = s_[i_];
-    if (c == '{') return object(v, depth);
-    if (c == '[') return array(v, depth);
-    if (c == '"') {
-      v.kind = JsonValue::Kind::string;
-      return string(v.text);
-    }
-    if (c == 't' || c == 'f') {
-      v.kind = JsonValue::Kind::boolean;
-      v.text = c == 't' ? "true" : "false";
-      return literal(v.text);
-    }
-    if (c == 'n') return literal("null");
-    return number(v);
+  bool close() {
+    JsonValue v = std::move(open_.back());
+    open_.pop_back();
+    return put(std::move(v));
   }
-
-  bool object(JsonValue& v, int depth) {
-    v.kind = JsonValue::Kind::object;
-    ++i_;
-    space();
-    if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
-    for (;;) {
-      space();
-      std::string key;
-      if (i_ >= s_.size() || s_[i_] != '"' || !string(key)) return false;
-      space();
-      if (i_ >= s_.size() || s_[i_++] != ':') return false;
-      JsonValue member;
-      if (!value(member, depth + 1)) return false;
-      v.members.emplace_back(std::move(key), std::move(member));
-      space();
-      if (i_ >= s_.size()) return false;
-      if (s_[i_] == '}') return ++i_, true;
-      if (s_[i_++] != ',') return false;
-    }
-  }
-
-  bool array(JsonValue& v, int depth) {
-    v.kind = JsonValue::Kind::array;
-    ++i_;
-    space();
-    if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
-    for (;;) {
-      JsonValue item;
-      if (!value(item, depth + 1)) return false;
-      v.items.push_back(std::move(item));
-      space();
-      if (i_ >= s_.size()) return false;
-      if (s_[i_] == ']') return ++i_, true;
-      if (s_[i_++] != ',') return false;
-    }
-  }
-
-  // JSON's number grammar; the text is kept as written.
-  bool number(JsonValue& v) {
-    const std::size_t from = i_;
-    auto digits = [&] {
-      const std::size_t start = i_;
-      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
-      return i_ > start;
-    };
-    if (i_ < s_.size() && s_[i_] == '-') ++i_;
-    if (i_ < s_.size() && s_[i_] == '0')
-      ++i_;
-    else if (!digits())
-      return false;
-    if (i_ < s_.size() && s_[i_] == '.' && (++i_, !digits())) return false;
-    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
-      ++i_;
-      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
-      if (!digits()) return false;
-    }
-    v.kind = JsonValue::Kind::number;
-    v.text = std::string(s_.substr(from, i_ - from));
-    return true;
-  }
-
-  bool hex4(std::uint32_t& out) {
-    if (i_ + 4 > s_.size()) return false;
-    out = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char c = s_[i_++];
-      out <<= 4;
-      if (c >= '0' && c <= '9')
-        out |= static_cast<std::uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        out |= static_cast<std::uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        out |= static_cast<std::uint32_t>(c - 'A' + 10);
-      else
-        return false;
-    }
-    return true;
-  }
-
-  static void utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
+  // A finished value goes into the array or object being read, or is the document.
+  bool put(JsonValue v) {
+    if (open_.empty()) {
+      root_ = std::move(v);
+    } else if (open_.back().kind == JsonValue::Kind::array) {
+      open_.back().items.push_back(std::move(v));
     } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
+      open_.back().members.emplace_back(std::move(keys_.back()), std::move(v));
+      keys_.pop_back();
     }
+    return true;
   }
 
-  bool string(std::string& out) {
-    ++i_;  // the opening quote
-    while (i_ < s_.size()) {
-      const char c = s_[i_++];
-      if (c == '"') return true;
-      if (static_cast<unsigned char>(c) < 0x20) return false;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (i_ >= s_.size()) return false;
-      switch (s_[i_++]) {
-        case '"':
-          out += '"';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        case '/':
-          out += '/';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          std::uint32_t cp = 0;
-          if (!hex4(cp)) return false;
-          if (cp >= 0xD800 && cp < 0xDC00) {  // a high surrogate: its low half follows
-            std::uint32_t low = 0;
-            if (!literal("\\u") || !hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            return false;
-          }
-          utf8(out, cp);
-          break;
-        }
-        default:
-          return false;
-      }
-    }
-    return false;
-  }
-
-  std::string_view s_;
-  std::size_t i_ = 0;
+  std::vector<JsonValue> open_;
+  std::vector<std::string> keys_;
+  JsonValue root_;
 };
 
 void write(detail::Writer& w, const JsonValue& v) {
@@ -259,9 +126,17 @@ std::string JsonValue::get(std::string_view path, std::string otherwise) const {
 }
 
 std::optional<JsonValue> parse_json(std::string_view text) {
-  JsonValue v;
-  if (!Reader(text).document(v)) return std::nullopt;
-  return v;
+  rapidjson::MemoryStream ms(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
+  json::rj::Reader reader;
+  Builder builder;
+  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseStopWhenDoneFlag;
+  if (reader.Parse<kFlags>(in, builder).IsError()) return std::nullopt;
+  // Nothing but white space may follow the value.
+  for (std::size_t i = in.Tell(); i < text.size(); ++i)
+    if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') return std::nullopt;
+  return builder.take();
 }
 
 std::string to_json(const JsonValue& v) {

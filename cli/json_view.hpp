@@ -1,4 +1,4 @@
-// A small JSON reader for the command line: it reads the library's answers to
+// JSON for the command line, read with RapidJSON: it reads the library's answers to
 // show them to a person, and tells whether a KEY=VALUE's VALUE is JSON. The
 // library parses every request itself; with --json the program prints the
 // library's bytes, never a re-encoding.
