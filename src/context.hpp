@@ -25,6 +25,8 @@ struct Context {
   const Scorer& probabilistic;
   const Scorer& hosted;
   feedback::LearnedCache& learned;
+  // False for a bulk import of history (calls/import.hpp): not billed, no usage.
+  bool metered = true;
 
   Millis now() const { return clock.now(); }
 };

@@ -10,6 +10,7 @@
 #include "calls/calls.hpp"
 #include "calls/cursor.hpp"
 #include "calls/fingerprint.hpp"
+#include "calls/import.hpp"
 #include "context.hpp"
 #include "customers.hpp"
 #include "feedback/feedback.hpp"
@@ -17,6 +18,7 @@
 #include "feedback/merge.hpp"
 #include "identity/scorer.hpp"
 #include "json/codec.hpp"
+#include "json/import.hpp"
 #include "settings.hpp"
 #include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
@@ -94,6 +96,18 @@ struct Engine::Impl {
     Answer a = replayable(tenant, [&](const Context& c) { return feedback::record(c, req, at, fp, out); });
     if (!a.replay) learned.forget(tenant);  // committed: the next start reads the new counts
     return a;
+  }
+
+  // An import is history: not metered.
+  ImportSummary import(const std::string& tenant, std::vector<calls::ImportLine> lines, const ImportOptions& o,
+                       const ImportProgress& progress) {
+    tenants::check(tenant);
+    const auto unmetered = [&](Transaction& tx) {
+      Context c = on(tx, tenant);
+      c.metered = false;
+      return c;
+    };
+    return calls::import(*store, unmetered, std::move(lines), o, progress);
   }
 
   Answer unmerge(const std::string& tenant, const UnmergeRequest& req, UnmergeResponse* out) {
@@ -252,6 +266,35 @@ UnmergeResponse Engine::unmerge(const std::string& tenant, const UnmergeRequest&
                [&](UnmergeResponse* out) { return impl_->unmerge(tenant, request, out); });
 }
 
+ImportSummary Engine::import_calls(const std::string& tenant, const std::vector<ImportCall>& calls,
+                                   const ImportOptions& options, const ImportProgress& progress) {
+  std::vector<calls::ImportLine> lines(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    calls::ImportLine& l = lines[i];
+    l.line = i + 1;
+    const char* part = "start";
+    try {
+      if (calls[i].start) {
+        l.call_id = calls[i].start->call_id;
+        l.call.start = json::parse_start(json::canonical(*calls[i].start));
+      }
+      if (calls[i].end) {
+        part = "end";
+        EndRequest end = *calls[i].end;
+        if (end.call_id.empty() && calls[i].start) end.call_id = calls[i].start->call_id;
+        if (l.call_id.empty()) l.call_id = end.call_id;
+        l.call.end = json::parse_end(json::canonical(end));
+      }
+    } catch (const Error& e) {
+      std::vector<FieldIssue> issues = e.issues();
+      for (FieldIssue& issue : issues) issue.path.insert(issue.path.begin(), part);
+      l.call = {};
+      l.refused = Error(e.status(), e.what(), std::move(issues));
+    }
+  }
+  return impl_->import(tenant, std::move(lines), options, progress);
+}
+
 std::string Engine::start_call_json(const std::string& tenant, std::string_view request) {
   return impl_->start(tenant, json::parse_start(request), nullptr).text;
 }
@@ -288,6 +331,16 @@ std::string Engine::identity_feedback_json(const std::string& tenant, std::strin
 }
 std::string Engine::unmerge_json(const std::string& tenant, std::string_view request) {
   return impl_->unmerge(tenant, json::parse_unmerge(request), nullptr).text;
+}
+ImportSummary Engine::import_calls_ndjson(const std::string& tenant, std::string_view ndjson,
+                                         const ImportOptions& options, const ImportProgress& progress) {
+  tenants::check(tenant);
+  return impl_->import(tenant, json::parse_import(ndjson), options, progress);
+}
+std::string Engine::import_calls_json(const std::string& tenant, std::string_view ndjson, std::string_view options,
+                                      const ImportProgress& progress) {
+  const ImportOptions o = json::parse_import_options(options);
+  return json::write(import_calls_ndjson(tenant, ndjson, o, progress));
 }
 
 }  // namespace callmem

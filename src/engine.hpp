@@ -10,6 +10,7 @@
 #ifndef CALLMEM_ENGINE_HPP
 #define CALLMEM_ENGINE_HPP
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,40 @@ struct ApiCaller {
   std::string tenant;
   std::string key_id;
   std::int64_t requests_per_minute = 0;  // 0: no limit
+};
+
+// One past call of a bulk import of history (docs/import.md): its start, its
+// end, or both, each with its `at` (required). An end without a call_id is
+// the start's.
+struct ImportCall {
+  std::optional<StartRequest> start;
+  std::optional<EndRequest> end;
+};
+
+struct ImportOptions {
+  bool strict = false;     // stop at the first call refused (what came before it stays)
+  std::size_t batch = 2000;  // calls per write transaction (their starts and ends: 2 * batch)
+};
+
+// Called after each committed batch: calls done (applied, skipped or
+// refused), of how many.
+using ImportProgress = std::function<void(std::size_t done, std::size_t total)>;
+
+// A call an import refused: its line (1-based: the NDJSON's line, or the
+// index in the vector plus one), its call_id when it had one, and why (the
+// field paths start with "start" or "end").
+struct ImportRejection {
+  std::size_t line = 0;
+  std::string call_id;
+  Error error;
+};
+
+struct ImportSummary {
+  std::int64_t imported = 0;  // something of the call was written
+  std::int64_t skipped = 0;   // already there, the same: nothing written
+  std::vector<ImportRejection> rejected;  // by line
+  std::size_t stopped_at = 0;     // strict: the line it stopped at; 0: it did not stop
+  std::int64_t not_applied = 0;   // strict: calls of which nothing was applied after the stop
 };
 
 struct EngineOptions {
@@ -72,6 +107,13 @@ class Engine {
   // merge two refs); and the undoing of a merge. See docs/feedback.md.
   FeedbackResponse identity_feedback(const std::string& tenant, const FeedbackRequest& request);
   UnmergeResponse unmerge(const std::string& tenant, const UnmergeRequest& request);
+  // A bulk import of past calls (docs/import.md), options.batch calls per
+  // write transaction: starts and ends applied in time order through the live path, not
+  // billed; a call already there the same is skipped; a call that is
+  // invalid or conflicts is refused without stopping the rest (unless
+  // options.strict). Throws only for the store (busy, store) and the tenant.
+  ImportSummary import_calls(const std::string& tenant, const std::vector<ImportCall>& calls,
+                             const ImportOptions& options = {}, const ImportProgress& progress = {});
 
   // JSON API: the wire format of docs/contract.md, in and out. A replayed
   // start or end returns the original response byte for byte.
@@ -89,6 +131,15 @@ class Engine {
   // A replayed feedback or unmerge returns the original response byte for byte.
   std::string identity_feedback_json(const std::string& tenant, std::string_view request);
   std::string unmerge_json(const std::string& tenant, std::string_view request);
+  // import_calls over NDJSON, one {"start": {...}, "end": {...}} a line
+  // (blank lines are skipped but counted); "" options are {}. The summary: {"imported", "skipped", "rejected": [{"line",
+  // "call_id", "error": <error document>}], "stopped_at", "not_applied"}.
+  // `options` is {"strict": bool, "batch": calls per transaction}.
+  std::string import_calls_json(const std::string& tenant, std::string_view ndjson,
+                                std::string_view options = {}, const ImportProgress& progress = {});
+  // The same, typed: the summary, whose lines are the NDJSON's.
+  ImportSummary import_calls_ndjson(const std::string& tenant, std::string_view ndjson,
+                                    const ImportOptions& options, const ImportProgress& progress = {});
 
   // API keys of `callmem serve` (server/api_keys.hpp makes the key and its
   // hash). Create stores the key as given, created now; it names the tenant,

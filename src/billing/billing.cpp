@@ -12,6 +12,7 @@
 namespace callmem::billing {
 
 void meter(const Context& c, TenantRow& row, const std::string& op, Millis at) {
+  if (!c.metered) return;
   std::int64_t price = 0;
   if (row.settings.billing_enabled) {
     price = op == "start_new"         ? row.settings.prices.start_new
