@@ -191,6 +191,18 @@ int callmem_identity_unmerge(callmem_db* db, const char* tenant, const char* req
   return call(db, tenant, request_json, response_json, &callmem::Engine::unmerge_json);
 }
 
+int callmem_import(callmem_db* db, const char* tenant, const char* ndjson, const char* options_json,
+                   char** response_json) {
+  return guard(response_json, [&] {
+    if (!db) throw null_argument("db");
+    if (!tenant) throw null_argument("tenant");
+    if (!ndjson) throw null_argument("ndjson");
+    put(response_json, db->memory.import_calls_json(tenant, ndjson, options_json ? options_json : ""));
+    if (response_json && !*response_json) throw std::bad_alloc();
+    return CALLMEM_OK;
+  });
+}
+
 int callmem_purge_expired(callmem_db* db, const char* request_json, char** response_json) {
   return guard(response_json, [&] {
     if (!db) throw null_argument("db");

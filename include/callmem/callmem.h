@@ -128,6 +128,25 @@ CALLMEM_API int callmem_identity_feedback(callmem_db *db, const char *tenant, co
 CALLMEM_API int callmem_identity_unmerge(callmem_db *db, const char *tenant, const char *request_json,
                                          char **response_json);
 
+/*
+ * Bulk import of past calls (docs/import.md). `ndjson`: one call a line,
+ *   {"start": {<start request with "at">}, "end": {<end request with "at">}}
+ * (either part alone is allowed; an end without call_id is the start's).
+ * Starts and ends are applied in time order, with the identity resolution
+ * of live calls, not billed, `batch` calls per write transaction. A call
+ * already stored with the same requests is skipped; a line that is invalid
+ * or conflicts is refused with its line number and error document, and the
+ * rest goes on (unless "strict"). options_json: {"strict": false,
+ * "batch": 2000}, each optional; NULL is {}. The answer:
+ *   {"imported": N, "skipped": N, "rejected": [{"line": N, "call_id": "...",
+ *    "error": {<error document>}}], "stopped_at": N, "not_applied": N}
+ * (the last two only when strict stopped). A failure (CALLMEM_EBUSY,
+ * CALLMEM_ESTORE) keeps the batches committed before it: running the same
+ * import again resumes. A NULL ndjson is CALLMEM_EINVALID naming "ndjson".
+ */
+CALLMEM_API int callmem_import(callmem_db *db, const char *tenant, const char *ndjson, const char *options_json,
+                               char **response_json);
+
 /* Frees a string returned by callmem. NULL is a no-op. */
 CALLMEM_API void callmem_free(void *p);
 
