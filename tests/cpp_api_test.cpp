@@ -198,3 +198,18 @@ TEST_CASE("C++ API: a moved CallMemory carries its handle") {
   CHECK_NOTHROW(b.start_call("acme", start("call_1", "+14155551234")));
   CHECK_THROWS_AS(a.start_call("acme", start("call_2", "+14155551234")), Error);  // NOLINT(bugprone-use-after-move)
 }
+
+TEST_CASE("C++ API: a bulk import of history, through callmem_import") {
+  TempDir dir;
+  CallMemory memory(Options::sqlite(dir.file("calls.db")));
+  const std::string ndjson =
+      R"({"start": {"call_id": "h1", "identity_hints": {"ani": "+14155550101"}, "at": "2026-01-05T09:00:00.000Z"}, "end": {"intent": "refund_request", "at": "2026-01-05T09:04:00.000Z"}})"
+      "\n"
+      R"({"start": {"call_id": "h2", "identity_hints": {"ani": "+14155550102"}}})";
+  const std::string summary = memory.import_calls_json("acme", ndjson, R"({"batch": 10})");
+  CHECK(summary.find(R"("imported":1,"skipped":0)") != std::string::npos);
+  CHECK(summary.find(R"("line":2,"call_id":"h2")") != std::string::npos);
+  CHECK(summary.find(R"("path":["start","at"])") != std::string::npos);
+  CHECK(memory.import_calls_json("acme", ndjson).find(R"("imported":0,"skipped":1)") != std::string::npos);
+  CHECK_THROWS_AS(memory.import_calls_json("acme", ndjson, R"({"batch": "x"})"), Error);
+}

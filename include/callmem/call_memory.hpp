@@ -184,6 +184,18 @@ class CallMemory {
   std::string unmerge_json(const std::string& tenant, std::string_view request) {
     return call(callmem_identity_unmerge, tenant, request);
   }
+  // Bulk import of past calls (docs/import.md): NDJSON, one {"start": {...},
+  // "end": {...}} a line; options {"strict": bool, "batch": N}. The summary:
+  // {"imported", "skipped", "rejected": [{"line", "call_id", "error"}]}.
+  std::string import_calls_json(const std::string& tenant, std::string_view ndjson,
+                                std::string_view options = "{}") {
+    const std::string t = terminated(tenant, "tenant");
+    const std::string text = terminated(ndjson, "ndjson");
+    const std::string o = terminated(options, "options");
+    char* out = nullptr;
+    const int rc = callmem_import(handle(), t.c_str(), text.c_str(), o.c_str(), &out);
+    return answer(rc, out);
+  }
 
   // The C handle, for calls this class does not wrap. Owned by this object.
   callmem_db* handle() const {

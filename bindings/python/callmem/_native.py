@@ -41,6 +41,7 @@ SIGNATURES = {
     "callmem_purge_expired": (_c_int, [_handle, _c_str, _out]),
     "callmem_identity_feedback": (_c_int, [_handle, _c_str, _c_str, _out]),
     "callmem_identity_unmerge": (_c_int, [_handle, _c_str, _c_str, _out]),
+    "callmem_import": (_c_int, [_handle, _c_str, _c_str, _c_str, _out]),
     "callmem_free": (None, [ctypes.c_void_p]),
     "callmem_last_error": (_c_str, []),
     "callmem_version_number": (_c_int, []),

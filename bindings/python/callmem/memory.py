@@ -6,7 +6,7 @@ import ctypes
 import json
 import os
 import threading
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Union
 
 from . import _native
 from .errors import CallmemError, ClosedError, InvalidRequest, Status, error_for
@@ -202,6 +202,22 @@ class CallMemory:
     def unmerge(self, tenant: str, request: Request = None, **fields: Any) -> Dict[str, Any]:
         """Undoes a merge made by ``corrected`` feedback: ``unmerge("acme", merge_id=...)``."""
         return self._call(self._lib.callmem_identity_unmerge, _tenant(tenant), _encode(request, fields))
+
+    def import_calls(self, tenant: str, calls: Union[str, bytes, Iterable[Mapping[str, Any]]], *,
+                     strict: bool = False, batch: int = 2000) -> Dict[str, Any]:
+        """Bulk import of past calls (docs/import.md): NDJSON text, or dicts
+        ``{"start": {...}, "end": {...}}`` each with its ``at``. Applied in time
+        order, not billed, ``batch`` calls per transaction; a call already there
+        is skipped. Answers ``{"imported", "skipped", "rejected": [{"line",
+        "call_id", "error"}]}`` (lines from 1)."""
+        if isinstance(calls, str):
+            text = calls.encode()
+        elif isinstance(calls, bytes):
+            text = calls
+        else:
+            text = "".join(json.dumps(c, separators=(",", ":")) + "\n" for c in calls).encode()
+        options = json.dumps({"strict": strict, "batch": batch}).encode()
+        return self._call(self._lib.callmem_import, _tenant(tenant), text, options)
 
 
 def version() -> str:

@@ -3,6 +3,7 @@ exception class from a real failing call, threads, close."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -277,3 +278,28 @@ def test_library_named_by_the_environment_must_exist(tmp_path: Path) -> None:
     code = "import callmem; callmem.CallMemory(':memory:')"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode != 0 and "CALLMEM_LIBRARY" in result.stderr
+
+
+def test_import_calls(memory: callmem.CallMemory) -> None:
+    import datetime
+    day = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).strftime("%Y-%m-%d")
+    calls = [
+        {"start": {"call_id": "h1", "identity_hints": {"ani": "+14155550101"}, "telco": {"line_type": "mobile"},
+                   "at": f"{day}T09:00:00.000Z"},
+         "end": {"intent": "refund_request", "variables": {"name": "Ann"}, "at": f"{day}T09:04:00.000Z"}},
+        {"start": {"call_id": "h2", "identity_hints": {"ani": "+14155550101"}}},  # no "at": refused
+    ]
+    summary = memory.import_calls("acme", calls)
+    assert summary["imported"] == 1 and summary["skipped"] == 0
+    [bad] = summary["rejected"]
+    assert bad["line"] == 2 and bad["call_id"] == "h2"
+    assert bad["error"]["details"]["issues"][0]["path"] == ["start", "at"]
+    # Again, as NDJSON text: already there.
+    again = memory.import_calls("acme", json.dumps(calls[0]) + "\n", batch=10)
+    assert again == {"imported": 0, "skipped": 1, "rejected": []}
+    # The caller is known from the history on.
+    r = memory.start_call("acme", call_id="live", identity_hints={"ani": "+14155550101"},
+                          telco={"line_type": "mobile"})
+    assert r["variables"]["name"]["value"] == "Ann"
+    with pytest.raises(callmem.InvalidRequest):
+        memory.import_calls("acme", "", batch=0)
