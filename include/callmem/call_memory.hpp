@@ -101,7 +101,8 @@ class CallMemory {
   CallMemory(CallMemory&&) noexcept = default;
   CallMemory& operator=(CallMemory&&) noexcept = default;
 
-  // Typed API: the value types of callmem/types.hpp.
+  // Typed API: the value types of callmem/calls.hpp, customers.hpp, settings.hpp,
+  // billing.hpp and feedback.hpp (all in callmem/types.hpp).
   StartResponse start_call(const std::string& tenant, const StartRequest& request) {
     return detail::read_start(start_call_json(tenant, detail::write(request)));
   }

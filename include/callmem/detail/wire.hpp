@@ -1,4 +1,4 @@
-// The C++ API's wire: the value types of callmem/types.hpp to the JSON of
+// The C++ API's wire: the value types (callmem/types.hpp) to the JSON of
 // docs/contract.md and back, for callmem/call_memory.hpp. Header-only and
 // internal (namespace callmem::detail): it writes requests with the standard
 // library and reads answers with the C ABI's reader (callmem/json.h), so the

@@ -1,0 +1,23 @@
+// The values every concept uses: times (Millis) and any JSON value (JsonText).
+//
+// Times are milliseconds since the Unix epoch, UTC. A time of 0 in a request
+// means "not given": the operation uses its clock's now.
+#ifndef CALLMEM_PUBLIC_VALUES_HPP
+#define CALLMEM_PUBLIC_VALUES_HPP
+
+#include <cstdint>
+#include <string>
+
+namespace callmem {
+
+using Millis = std::int64_t;
+
+// A JSON value kept as its compact serialisation (variable values are any JSON).
+struct JsonText {
+  std::string text;
+  bool operator==(const JsonText& o) const { return text == o.text; }
+};
+
+}  // namespace callmem
+
+#endif
