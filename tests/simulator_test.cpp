@@ -1,4 +1,4 @@
-// The identity-accuracy simulator (bench/simulator.hpp): its metric code on
+// The identity-accuracy simulator (tools/simulator/simulator.hpp): its metric code on
 // hand-made records, its generator and baseline on small worlds, and the
 // ordering the issue asks for on the small seed: callmem's default settings
 // give no more wrong-person reuse than either baseline, and a lower ECE.

@@ -3,8 +3,8 @@
 // (callmem through its public JSON API, and an exact-ANI "first created wins"
 // baseline), and the metrics that score every start against the truth.
 // See bench/README.md, section "callmem_accuracy".
-#ifndef CALLMEM_BENCH_SIMULATOR_HPP
-#define CALLMEM_BENCH_SIMULATOR_HPP
+#ifndef CALLMEM_TOOLS_SIMULATOR_HPP
+#define CALLMEM_TOOLS_SIMULATOR_HPP
 
 #include <array>
 #include <cstdint>
