@@ -15,8 +15,8 @@ set(_callmem_root "${CMAKE_CURRENT_LIST_DIR}/..")
 # consumer (C or C++) links one library. callmem_core alone is internal and lacks
 # the C ABI. The core's private dependencies become the archive's link
 # dependencies; keep them in step with callmem_core's in the root CMakeLists.txt,
-# with Requires.private / Libs.private in callmem.pc.in and with the
-# find_dependency lines of callmemConfig.cmake.in.
+# with Requires / Libs in callmem-static.pc.in and with the find_dependency
+# lines of callmemConfig.cmake.in. libpq only with CALLMEM_WITH_POSTGRES.
 add_library(callmem_static STATIC ${_callmem_root}/capi/callmem.cpp ${_callmem_root}/capi/json.cpp ${_callmem_root}/capi/last_error.cpp $<TARGET_OBJECTS:callmem_core>)
 target_include_directories(callmem_static
   PUBLIC
@@ -28,13 +28,19 @@ target_compile_definitions(callmem_static PRIVATE CALLMEM_BUILDING)
 # get it (and protobuf, which its headers call) by name from the linker's path.
 target_link_libraries(callmem_static PRIVATE
   $<BUILD_INTERFACE:PkgConfig::SQLite3> $<INSTALL_INTERFACE:SQLite::SQLite3>
-  $<BUILD_INTERFACE:PkgConfig::PQ> $<INSTALL_INTERFACE:PostgreSQL::PostgreSQL>
   fmt::fmt
   $<BUILD_INTERFACE:${PHONENUMBER_LIBRARY}> $<INSTALL_INTERFACE:phonenumber>
   $<BUILD_INTERFACE:${PROTOBUF_LIBRARY}> $<INSTALL_INTERFACE:protobuf>
   Threads::Threads
   # A C program links with the C driver, which does not add the C++ runtime.
   $<$<LINK_LANGUAGE:C>:stdc++> $<$<LINK_LANGUAGE:C>:m>)
+if(CALLMEM_WITH_POSTGRES)
+  target_link_libraries(callmem_static PRIVATE
+    $<BUILD_INTERFACE:PkgConfig::PQ> $<INSTALL_INTERFACE:PostgreSQL::PostgreSQL>)
+  set(CALLMEM_PC_LIBPQ "-lpq ")
+else()
+  set(CALLMEM_PC_LIBPQ "")
+endif()
 set_target_properties(callmem_static PROPERTIES OUTPUT_NAME callmem EXPORT_NAME callmem_static)
 callmem_warnings(callmem_static)
 add_library(callmem::callmem_static ALIAS callmem_static)

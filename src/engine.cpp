@@ -20,7 +20,9 @@
 #include "json/codec.hpp"
 #include "json/import.hpp"
 #include "settings.hpp"
+#if CALLMEM_WITH_POSTGRES
 #include "store/pg_store.hpp"
+#endif
 #include "store/sqlite_store.hpp"
 #include "tenant.hpp"
 
@@ -29,6 +31,9 @@ namespace {
 
 std::unique_ptr<Store> open_store(const EngineOptions& o) {
   if (o.store == "postgres") {
+#if !CALLMEM_WITH_POSTGRES
+    throw invalid_field({"store"}, "store postgres is not supported: callmem was built without PostgreSQL");
+#else
     if (o.dsn.empty()) throw invalid_field({"dsn"}, "dsn is required with store postgres");
     PgOptions p;
     p.dsn = o.dsn;
@@ -36,6 +41,7 @@ std::unique_ptr<Store> open_store(const EngineOptions& o) {
     p.pool_size = o.pool_size;
     p.busy_timeout_ms = o.busy_timeout_ms;
     return std::make_unique<PgStore>(std::move(p));
+#endif
   }
   if (o.store != "sqlite") throw invalid_field({"store"}, "store must be sqlite or postgres");
   return std::make_unique<SqliteStore>(o.path, o.busy_timeout_ms);
