@@ -65,6 +65,8 @@ typedef struct callmem_db callmem_db;
  * A memory shared by many nodes (docs/storage.md):
  *   {"store": "postgres", "dsn": "postgresql://user@host/db",
  *    "schema": "callmem", "pool_size": 16, "busy_timeout_ms": 5000}
+ * (a library built with CALLMEM_WITH_POSTGRES=OFF refuses it: CALLMEM_EINVALID
+ * naming "store").
  * On success *out receives the handle; on failure *out is NULL and the
  * error is in callmem_last_error().
  */
