@@ -7,7 +7,9 @@
 #include "commands.hpp"
 #include "engine.hpp"
 #include "output.hpp"
+#if CALLMEM_WITH_POSTGRES
 #include "store/pg_store.hpp"
+#endif
 #include "store/sqlite_store.hpp"
 
 namespace callmem::cli {
@@ -67,12 +69,16 @@ std::unique_ptr<Engine> open_engine(const StoreOptions& store, bool existing) {
 std::unique_ptr<Store> open_store(const StoreOptions& store) {
   const EngineOptions o = engine_options(store, true);
   if (o.store == "postgres") {
+#if !CALLMEM_WITH_POSTGRES
+    throw invalid_field({"store"}, "store postgres is not supported: callmem was built without PostgreSQL");
+#else
     PgOptions pg;
     pg.dsn = o.dsn;
     pg.schema = o.schema;
     pg.pool_size = 1;
     pg.busy_timeout_ms = o.busy_timeout_ms;
     return std::make_unique<PgStore>(std::move(pg));
+#endif
   }
   return std::make_unique<SqliteStore>(o.path, o.busy_timeout_ms);
 }
