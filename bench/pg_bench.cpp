@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "engine.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace {
 
@@ -83,7 +83,7 @@ void populate_pg(const std::string& dsn, const std::string& schema, const std::s
 // ----------------------------------------------------------------- floor --
 //
 // The statements PgStore sends for a returning start and for an end (texts
-// from src/store/pg_store.cpp), in the same batches: BEGIN, the tenant's
+// from src/store/postgres/statements.cpp), in the same batches: BEGIN, the tenant's
 // lock and the prefetch's reads in one round trip; the writes and COMMIT in
 // the second.
 

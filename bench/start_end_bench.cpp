@@ -34,7 +34,7 @@
 
 #include "engine.hpp"
 #include "callmem/callmem.h"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "time.hpp"
 #include "uuid.hpp"
@@ -173,7 +173,7 @@ double populate(const std::string& path, std::int64_t n, const Population& pop) 
 //
 // The floor: the statements SqliteStore runs for start and end, in the same
 // order with the same bound values, on a connection with the same settings.
-// The SQL texts are copied verbatim from src/store/sqlite_store.cpp; the
+// The SQL texts are copied verbatim from src/store/sqlite/statements.cpp; the
 // check_floor() run at every size fails when the floor's writes no longer
 // match the library's.
 

@@ -8,9 +8,9 @@
 #include "engine.hpp"
 #include "output.hpp"
 #if CALLMEM_WITH_POSTGRES
-#include "store/pg_store.hpp"
+#include "store/postgres/pg_store.hpp"
 #endif
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace callmem::cli {
 

@@ -21,9 +21,9 @@
 #include "json/import.hpp"
 #include "settings.hpp"
 #if CALLMEM_WITH_POSTGRES
-#include "store/pg_store.hpp"
+#include "store/postgres/pg_store.hpp"
 #endif
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "tenant.hpp"
 
 namespace callmem {

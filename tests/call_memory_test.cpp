@@ -10,7 +10,7 @@
 #include "engine.hpp"
 #include "json/codec.hpp"
 #include "requests.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "temp_dir.hpp"
 #include "time.hpp"
 

@@ -109,7 +109,7 @@ TEST_CASE("processes: forked children make refs of their own") {
 }
 
 TEST_CASE("threads: many writers of one process take turns, first come first, within the busy timeout") {
-  // Writers queue in the order they came (src/store/sqlite_store.cpp,
+  // Writers queue in the order they came (src/store/sqlite/pool.cpp,
   // writer_turn): none waits behind more than the writers before it, so 48
   // threads writing at once all get through a 500 ms busy timeout. (Writers that
   // barged, on a plain mutex or SQLite's busy handler, left some waiting for

@@ -22,7 +22,7 @@
 #include "json/codec.hpp"
 #include "locale.hpp"
 #include "races.hpp"
-#include "store/pg_store.hpp"
+#include "store/postgres/pg_store.hpp"
 #include "store_suite.hpp"
 
 using namespace callmem;

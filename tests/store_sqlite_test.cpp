@@ -17,7 +17,7 @@
 
 #include "engine.hpp"
 #include "locale.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "store_suite.hpp"
 #include "temp_dir.hpp"
 

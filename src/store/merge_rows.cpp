@@ -1,10 +1,41 @@
+// A merge log flattened into merge_rows and back (store/merge_rows.hpp).
 #include "store/merge_rows.hpp"
 
+#include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "callmem/error.hpp"
 
 namespace callmem {
+namespace {
+
+// A whole row's fields, and the slots of a MergeRow that hold them, pairwise
+// (the table in merge_rows.hpp): `slots<T>(r) = fields(x)` writes,
+// `fields(x) = slots<T>(r)` reads.
+template <typename T>
+auto fields(T& x) {
+  using Row = std::remove_const_t<T>;
+  if constexpr (std::is_same_v<Row, LinkRow>)
+    return std::tie(x.id.type, x.id.key, x.id.value, x.line_type, x.first_seen, x.last_seen, x.expires_at);
+  else if constexpr (std::is_same_v<Row, IntentRow>)
+    return std::tie(x.intent, x.status, x.last_call_id, x.attempt_count, x.first_seen, x.last_seen,
+                    x.expires_at);
+  else if constexpr (std::is_same_v<Row, VariableRow>)
+    return std::tie(x.name, x.value_json, x.source, x.updated_at, x.own_ttl_seconds, x.expires_at);
+}
+
+template <typename Row, typename R>
+auto slots(R& r) {
+  if constexpr (std::is_same_v<Row, LinkRow>)
+    return std::tie(r.k1, r.k2, r.k3, r.t1, r.i1, r.i2, r.i3);
+  else if constexpr (std::is_same_v<Row, IntentRow>)
+    return std::tie(r.k1, r.t1, r.t2, r.i1, r.i2, r.i3, r.i4);
+  else if constexpr (std::is_same_v<Row, VariableRow>)
+    return std::tie(r.k1, r.t1, r.t2, r.i1, r.i2, r.i3);
+}
+
+}  // namespace
 
 std::vector<MergeRow> merge_rows_of(const MergeLog& log) {
   std::vector<MergeRow> out;
@@ -14,9 +45,7 @@ std::vector<MergeRow> merge_rows_of(const MergeLog& log) {
   };
   for (const Identifier& id : log.moved_links) {
     MergeRow& r = row("link", "moved");
-    r.k1 = id.type;
-    r.k2 = id.key;
-    r.k3 = id.value;
+    std::tie(r.k1, r.k2, r.k3) = std::tie(id.type, id.key, id.value);
   }
   for (const auto& n : log.moved_intents) row("intent", "moved").k1 = n;
   for (const auto& n : log.moved_variables) row("variable", "moved").k1 = n;
@@ -26,100 +55,45 @@ std::vector<MergeRow> merge_rows_of(const MergeLog& log) {
     r.i1 = created ? 1 : 0;
   }
   for (const auto& n : log.moved_aliases) row("alias", "moved").k1 = n;
-  auto links = [&](const std::vector<LinkRow>& v, const char* role) {
-    for (const LinkRow& l : v) {
-      MergeRow& r = row("link", role);
-      r.k1 = l.id.type;
-      r.k2 = l.id.key;
-      r.k3 = l.id.value;
-      r.t1 = l.line_type;
-      r.i1 = l.first_seen;
-      r.i2 = l.last_seen;
-      r.i3 = l.expires_at;
-    }
+  auto whole = [&](const auto& rows, const char* kind, const char* role) {
+    for (const auto& x : rows) slots<std::decay_t<decltype(x)>>(row(kind, role)) = fields(x);
   };
-  auto intents = [&](const std::vector<IntentRow>& v, const char* role) {
-    for (const IntentRow& i : v) {
-      MergeRow& r = row("intent", role);
-      r.k1 = i.intent;
-      r.t1 = i.status;
-      r.t2 = i.last_call_id;
-      r.i1 = i.attempt_count;
-      r.i2 = i.first_seen;
-      r.i3 = i.last_seen;
-      r.i4 = i.expires_at;
-    }
-  };
-  auto variables = [&](const std::vector<VariableRow>& v, const char* role) {
-    for (const VariableRow& x : v) {
-      MergeRow& r = row("variable", role);
-      r.k1 = x.name;
-      r.t1 = x.value_json;
-      r.t2 = x.source;
-      r.i1 = x.updated_at;
-      r.i2 = x.own_ttl_seconds;
-      r.i3 = x.expires_at;
-    }
-  };
-  links(log.alias_links, "alias");
-  links(log.target_links, "target");
-  intents(log.alias_intents, "alias");
-  intents(log.target_intents, "target");
-  variables(log.alias_variables, "alias");
-  variables(log.target_variables, "target");
+  whole(log.alias_links, "link", "alias");
+  whole(log.target_links, "link", "target");
+  whole(log.alias_intents, "intent", "alias");
+  whole(log.target_intents, "intent", "target");
+  whole(log.alias_variables, "variable", "alias");
+  whole(log.target_variables, "variable", "target");
   return out;
 }
 
 void add_merge_row(MergeLog& log, const MergeRow& r) {
   const bool moved = r.role == "moved", of_alias = r.role == "alias";
-  if (r.kind == "link") {
-    Identifier id{r.k1, r.k2, r.k3};
-    if (moved) {
-      log.moved_links.push_back(std::move(id));
-      return;
-    }
-    LinkRow l;
-    l.id = std::move(id);
-    l.customer_ref = of_alias ? log.alias_ref : log.target_ref;
-    l.line_type = r.t1;
-    l.first_seen = r.i1;
-    l.last_seen = r.i2;
-    l.expires_at = r.i3;
-    (of_alias ? log.alias_links : log.target_links).push_back(std::move(l));
-  } else if (r.kind == "intent") {
-    if (moved) {
-      log.moved_intents.push_back(r.k1);
-      return;
-    }
-    IntentRow i;
-    i.intent = r.k1;
-    i.status = r.t1;
-    i.last_call_id = r.t2;
-    i.attempt_count = r.i1;
-    i.first_seen = r.i2;
-    i.last_seen = r.i3;
-    i.expires_at = r.i4;
-    (of_alias ? log.alias_intents : log.target_intents).push_back(std::move(i));
-  } else if (r.kind == "variable") {
-    if (moved) {
-      log.moved_variables.push_back(r.k1);
-      return;
-    }
-    VariableRow v;
-    v.name = r.k1;
-    v.value_json = r.t1;
-    v.source = r.t2;
-    v.updated_at = r.i1;
-    v.own_ttl_seconds = r.i2;
-    v.expires_at = r.i3;
-    (of_alias ? log.alias_variables : log.target_variables).push_back(std::move(v));
-  } else if (r.kind == "call") {
+  // A whole row of the alias's or the target's.
+  auto whole = [&](auto& alias_rows, auto& target_rows) -> auto& {
+    auto& rows = of_alias ? alias_rows : target_rows;
+    rows.emplace_back();
+    fields(rows.back()) = slots<typename std::decay_t<decltype(rows)>::value_type>(r);
+    return rows.back();
+  };
+  if (r.kind == "link" && moved)
+    log.moved_links.push_back(Identifier{r.k1, r.k2, r.k3});
+  else if (r.kind == "link")
+    whole(log.alias_links, log.target_links).customer_ref = of_alias ? log.alias_ref : log.target_ref;
+  else if (r.kind == "intent" && moved)
+    log.moved_intents.push_back(r.k1);
+  else if (r.kind == "intent")
+    whole(log.alias_intents, log.target_intents);
+  else if (r.kind == "variable" && moved)
+    log.moved_variables.push_back(r.k1);
+  else if (r.kind == "variable")
+    whole(log.alias_variables, log.target_variables);
+  else if (r.kind == "call")
     log.moved_calls.emplace_back(r.k1, r.i1 != 0);
-  } else if (r.kind == "alias") {
+  else if (r.kind == "alias")
     log.moved_aliases.push_back(r.k1);
-  } else {
+  else
     throw Error(Status::store, "unknown merge row kind " + r.kind);
-  }
 }
 
 }  // namespace callmem

@@ -1,6 +1,7 @@
 // The Store interface: what callmem persists and looks up. A store never
 // scores and never decides; the core (src/engine.cpp) does. Every SQL detail stays
-// inside the implementations (sqlite_store.cpp, pg_store.cpp); each passes
+// inside the implementations (store/sqlite/, store/postgres/; the column
+// lists and row mapping they share are in store/columns.hpp); each passes
 // tests/store_suite.hpp unchanged.
 //
 // Every method takes the tenant and every query is scoped by it. Times are
@@ -358,6 +359,9 @@ class Transaction {
 
 class Store {
  public:
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
   virtual ~Store() = default;
   // A write transaction holds the store's write lock before it reads (SQLite:
   // BEGIN IMMEDIATE, for the file; PostgreSQL: the tenant's advisory lock,

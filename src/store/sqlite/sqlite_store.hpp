@@ -21,8 +21,8 @@
 // Status::store and left as it was (docs/storage.md). The store must outlive
 // its transactions' use; a Transaction keeps the connection pool alive until
 // it is destroyed.
-#ifndef CALLMEM_STORE_SQLITE_STORE_HPP
-#define CALLMEM_STORE_SQLITE_STORE_HPP
+#ifndef CALLMEM_STORE_SQLITE_SQLITE_STORE_HPP
+#define CALLMEM_STORE_SQLITE_SQLITE_STORE_HPP
 
 #include <memory>
 #include <string>
@@ -40,8 +40,6 @@ class SqliteStore final : public Store {
   // callmem's, or its schema is newer than this library knows.
   SqliteStore(std::string path, int busy_timeout_ms);
   ~SqliteStore() override;
-  SqliteStore(const SqliteStore&) = delete;
-  SqliteStore& operator=(const SqliteStore&) = delete;
 
   std::unique_ptr<Transaction> begin(bool write) override;
 
@@ -50,7 +48,7 @@ class SqliteStore final : public Store {
   // The PRAGMA application_id of callmem's databases.
   static int application_id() noexcept;
 
-  class Pool;  // the connections; defined in sqlite_store.cpp
+  class Pool;  // the connections; defined in store/sqlite/pool.hpp
 
  private:
   std::shared_ptr<Pool> pool_;

@@ -5,7 +5,9 @@
 // one for its whole life, so two threads never share a connection. A
 // connection found broken (the server restarted, the backend was killed) is
 // reset before use; a transaction whose first batch fails because its
-// connection was lost is sent again once on a fresh one.
+// connection was lost is sent again once on a fresh one. A connection that
+// could not be set up again, or whose transaction could not be rolled back,
+// is closed and its slot freed, never pooled.
 //
 // Round trips: every statement runs in libpq's pipeline mode. Writes that
 // return nothing are queued and sent with the next read or with COMMIT;
@@ -30,8 +32,8 @@
 // Schema: created and migrated in the configured schema (default "callmem")
 // by the first store to open the database, under an advisory lock; the
 // version is kept in the table schema_version.
-#ifndef CALLMEM_STORE_PG_STORE_HPP
-#define CALLMEM_STORE_PG_STORE_HPP
+#ifndef CALLMEM_STORE_POSTGRES_PG_STORE_HPP
+#define CALLMEM_STORE_POSTGRES_PG_STORE_HPP
 
 #include <atomic>
 #include <cstdint>
@@ -56,8 +58,8 @@ class PgStore final : public Store {
   // refuses (authentication, a schema newer than this library knows).
   explicit PgStore(PgOptions options);
   ~PgStore() override;
-  PgStore(const PgStore&) = delete;
-  PgStore& operator=(const PgStore&) = delete;
+
+  static int schema_version() noexcept;
 
   std::unique_ptr<Transaction> begin(bool write) override;
 
@@ -65,9 +67,7 @@ class PgStore final : public Store {
   // counts one), across all its connections: for tests and benchmarks.
   std::uint64_t round_trips() const noexcept;
 
-  static int schema_version() noexcept;
-
-  class Pool;  // the connections; defined in pg_store.cpp
+  class Pool;  // the connections; defined in store/postgres/pool.hpp
 
  private:
   std::shared_ptr<Pool> pool_;
