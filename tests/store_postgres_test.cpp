@@ -6,9 +6,11 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -23,7 +25,9 @@
 #include "locale.hpp"
 #include "races.hpp"
 #include "store/postgres/pg_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "store_suite.hpp"
+#include "temp_dir.hpp"
 
 using namespace callmem;
 
@@ -73,6 +77,15 @@ std::string sql(const std::string& text) {
   PQclear(r);
   PQfinish(c);
   return out;
+}
+
+// The server drops every connection of the library's, as a restart would,
+// and they are gone when this returns.
+void drop_library_connections() {
+  const std::string callmem = "FROM pg_stat_activity WHERE application_name = 'callmem' AND pid <> pg_backend_pid()";
+  sql("SELECT count(pg_terminate_backend(pid)) " + callmem);
+  for (int i = 0; i < 500 && sql("SELECT count(*) " + callmem) != "0"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 std::string start_json(const std::string& call_id, const std::string& ani) {
@@ -397,6 +410,60 @@ TEST_CASE("postgres: a store reconnects after the server dropped its connections
             "AND pid <> pg_backend_pid()") != "0");
   CHECK(ref_of(mem.start_call_json("acme", start_json("k2", "+14155550144"))) == ref);
   CHECK(ref_of(mem.start_call_json("acme", start_json("k3", "+14155550144"))) == ref);
+}
+
+TEST_CASE("postgres: a connection that could not be set up again is closed, and its slot freed") {
+  const std::string schema = fresh_schema();
+  PgOptions o = pg_options(schema);
+  o.pool_size = 1;
+  PgStore store(o);
+  {
+    auto tx = store.begin(true);
+    tx->tenant_put("acme", TenantRow{});
+    tx->commit();
+  }
+  // The store's one connection is dropped, and a new one cannot prepare the
+  // statements on tenants for now: the transaction that reconnects fails.
+  drop_library_connections();
+  sql(fmt::format("ALTER TABLE {}.tenants RENAME TO tenants_away", schema));
+  {
+    auto tx = store.begin(false);
+    CHECK_THROWS_AS(tx->tenant_get("acme"), Error);
+  }
+  sql(fmt::format("ALTER TABLE {}.tenants_away RENAME TO tenants", schema));
+  // The half set up connection was not pooled: the one slot makes a new one.
+  auto tx = store.begin(false);
+  CHECK(tx->tenant_get("acme").has_value());
+  tx->commit();
+}
+
+TEST_CASE("postgres: both stores' schemas have the same tables and columns") {
+  TempDir dir;
+  const std::string path = dir.file("columns.db");
+  { SqliteStore create(path, 1000); }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT m.name || '.' || c.name FROM sqlite_master m, pragma_table_info(m.name) c "
+                             "WHERE m.type = 'table' ORDER BY 1",
+                             -1, &s, nullptr) == SQLITE_OK);
+  std::string sqlite_columns;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    sqlite_columns += std::string(sqlite_columns.empty() ? "" : ",") +
+                      reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+
+  const std::string schema = fresh_schema();
+  { PgStore create(pg_options(schema)); }
+  // schema_version is PostgreSQL's PRAGMA user_version.
+  const std::string pg_columns = sql(fmt::format(
+      "SELECT string_agg(table_name || '.' || column_name, ',' ORDER BY table_name || '.' || column_name COLLATE \"C\") "
+      "FROM information_schema.columns WHERE table_schema = '{}' AND table_name <> 'schema_version'",
+      schema));
+  CHECK(sqlite_columns.find("tenants.identity_weights") != std::string::npos);
+  CHECK(sqlite_columns == pg_columns);
 }
 
 TEST_CASE("postgres: a store carries on after the server restarted") {

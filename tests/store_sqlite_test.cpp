@@ -504,3 +504,40 @@ TEST_CASE("sqlite store: identity weights are one text column, '{}' for the defa
   CHECK(tx->tenant_get("old")->settings.identity_weights.ani_m == 0.85);
   CHECK(tx->tenant_get("old")->settings.identity_merge_duplicates);  // migration 6's default
 }
+
+TEST_CASE("sqlite store: tenants' weights read right one after another, and a bad text fails alone") {
+  TempDir dir;
+  const std::string path = dir.file("weights_memo.db");
+  SqliteStore store(path, 1000);
+  {
+    auto tx = store.begin(true);
+    callmem::TenantRow a, b;
+    a.settings.identity_weights.ani_u_landline = 0.25;
+    b.settings.identity_weights.ani_u_landline = 0.5;
+    tx->tenant_put("a", a);
+    tx->tenant_put("b", b);
+    tx->tenant_put("bad", callmem::TenantRow{});
+    tx->tenant_put("defaults", callmem::TenantRow{});
+    tx->commit();
+  }
+  exec_sql(path, "UPDATE tenants SET identity_weights = '{\"ani\": {\"m\": \"high\"}}' WHERE tenant = 'bad'");
+  // One thread, so every transaction has the same connection (and its memo).
+  for (int round = 0; round < 2; ++round) {
+    auto tx = store.begin(false);
+    CHECK(tx->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
+    CHECK(tx->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
+    CHECK(tx->tenant_get("b")->settings.identity_weights.ani_u_landline == 0.5);
+    CHECK(tx->tenant_get("defaults")->settings.identity_weights.ani_u_landline == 0.7);
+    CHECK(tx->tenant_get("b")->settings.identity_weights.ani_u_landline == 0.5);
+    try {
+      tx->tenant_get("bad");
+      FAIL("read weights that are not weights");
+    } catch (const callmem::Error& e) {
+      CHECK(e.status() == callmem::Status::store);
+    }
+    // The failure kept nothing: the same texts read as before.
+    auto again = store.begin(false);
+    CHECK(again->tenant_get("b")->settings.identity_weights.ani_u_landline == 0.5);
+    CHECK(again->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
+  }
+}
