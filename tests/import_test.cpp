@@ -144,6 +144,10 @@ TEST_CASE("import: each bad line is named by its line and field; the rest is imp
   CHECK(count(summary, "imported") == 2);
   CHECK(rejected(summary) == std::vector<std::string>{"3:start.at", "4:start.identity_hints.ani", "5:end.at", "6:",
                                                       "7:Conflict", "8:Conflict", "9:Not Found"});
+  // A line that does not read is still named by its call_id when it has one.
+  CHECK(summary.find(R"({"line":3,"call_id":"c3",)") != std::string::npos);
+  CHECK(summary.find(R"({"line":4,"call_id":"c4",)") != std::string::npos);
+  CHECK(summary.find(R"({"line":6,"call_id":"",)") != std::string::npos);
   CHECK(e.get_customer_json("acme", R"({"identity_hints": {"ani": "+14155550010"}})").find("Ann") !=
         std::string::npos);
   // Line 8's start was written before its end was refused: it was rolled back.

@@ -29,12 +29,18 @@ class Splitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Splitter
   };
   Part start, end;
   bool end_has_call_id = false;
+  std::string call_id;  // the first part's call_id when it is a string, to name a refused line
   std::string repeated;  // a top-level key given twice
   bool top_is_object = false;
 
   bool Default() {
     if (depth_ == 1) value_at_top();
     return true;
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (depth_ == 2 && call_id_next_ && call_id.empty()) call_id.assign(s, n);
+    call_id_next_ = false;
+    return Default();
   }
   bool StartObject() {
     if (depth_ == 0) top_is_object = true;
@@ -73,9 +79,12 @@ class Splitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Splitter
         while (p < text_.size() && (text_[p] == ' ' || text_[p] == '\t' || text_[p] == ':')) ++p;
         value_begin_ = p;
       }
-    } else if (depth_ == 2 && inside_ == &end && key == "call_id") {
-      end_has_call_id = true;
+    } else if (depth_ == 2 && key == "call_id") {
+      if (inside_ == &end) end_has_call_id = true;
+      call_id_next_ = inside_ != nullptr;
+      return true;
     }
+    call_id_next_ = false;
     return true;
   }
 
@@ -91,6 +100,7 @@ class Splitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Splitter
   Part* part_ = nullptr;    // the top-level key just read, when start or end
   Part* inside_ = nullptr;  // the part whose object is being read
   std::size_t value_begin_ = 0;
+  bool call_id_next_ = false;  // the key just read is a part's call_id
 };
 
 Error under(const char* part, const Error& e) {
@@ -119,6 +129,7 @@ calls::ImportLine read_line(std::size_t number, std::string_view text) {
     Splitter split(text, in);
     rj::Reader reader;
     const rapidjson::ParseResult r = reader.Parse<kFlags>(in, split);
+    l.call_id = split.call_id;
     if (r.IsError())
       throw invalid_field({}, fmt::format("malformed JSON at offset {}: {}", r.Offset(),
                                           rapidjson::GetParseError_En(r.Code())));
