@@ -43,6 +43,7 @@ void add_tenants(CLI::App& app);      // tenant show|set|list
 void add_credits(CLI::App& app);      // credits grant, usage
 void add_feedback(CLI::App& app);     // feedback, unmerge
 void add_maintenance(CLI::App& app);  // purge, stats, check
+void add_import(CLI::App& app);       // import
 
 // --tenant T (required) and --json, as every operator command has them.
 void add_tenant_option(CLI::App& command, std::string& tenant);

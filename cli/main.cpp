@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   callmem::cli::add_credits(app);
   callmem::cli::add_feedback(app);
   callmem::cli::add_maintenance(app);
+  callmem::cli::add_import(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -26,6 +26,7 @@ enum Exit : int {
   exit_busy = 7,
   exit_store = 8,
   exit_check_failed = 9,  // `check` found a problem in the database
+  exit_rejected = 10,     // `import` refused lines (the rest was imported unless --strict)
 };
 int exit_status(Status s);
 
