@@ -281,6 +281,33 @@ export interface IdentityFeedbackResponse {
   at: Timestamp;
 }
 
+/** One past call of a bulk import: its start, its end, or both, each with its `at`. */
+export interface ImportCall {
+  start?: StartCallRequest & { at: Timestamp };
+  /** Without call_id, the start's. */
+  end?: Omit<EndCallRequest, 'call_id'> & { call_id?: string; at: Timestamp };
+}
+
+export interface ImportOptions {
+  /** Stop at the first call refused (what came before it stays). */
+  strict?: boolean;
+  /** Calls per write transaction, 1 to 1000000. */
+  batch?: number;
+}
+
+export interface ImportSummary {
+  /** Calls of which something was written. */
+  imported: number;
+  /** Calls already there, the same: nothing written. */
+  skipped: number;
+  /** Refused calls by line (from 1), with the error document (paths begin with "start" or "end"). */
+  rejected: { line: number; call_id: string; error: ErrorDocument }[];
+  /** Strict only: the line it stopped at. */
+  stopped_at?: number;
+  /** Strict only: calls of which nothing was applied. */
+  not_applied?: number;
+}
+
 export interface UnmergeRequest {
   merge_id: string;
 }
@@ -406,6 +433,11 @@ export class CallMemory {
   purgeExpired(request?: PurgeRequest): Promise<PurgeResponse>;
   identityFeedback(tenant: string, request: IdentityFeedbackRequest): Promise<IdentityFeedbackResponse>;
   unmerge(tenant: string, request: UnmergeRequest): Promise<UnmergeResponse>;
+  /**
+   * Bulk import of past calls (docs/import.md): NDJSON text, or `{start, end}` objects, each with its `at`.
+   * In time order, not billed, `batch` calls per transaction (default 2000); a call already there is skipped.
+   */
+  importCalls(tenant: string, calls: string | Iterable<ImportCall>, options?: ImportOptions): Promise<ImportSummary>;
 
   /** Waits for the calls in flight, then closes. Idempotent; later operations reject with CallmemError. */
   close(): Promise<void>;

@@ -125,7 +125,7 @@ function load() {
 // Operation numbers, as in src/callmem_node.c.
 const OP = {
   start: 0, end: 1, get: 2, forget: 3, export: 4, configure: 5, grant: 6, usage: 7,
-  feedback: 8, unmerge: 9, settings: 10, purge: 11,
+  feedback: 8, unmerge: 9, settings: 10, purge: 11, import: 12,
 };
 
 function closedError() {
@@ -163,7 +163,7 @@ class CallMemory {
     return this.#ready.then(() => this);
   }
 
-  #call(op, tenant, request) {
+  #call(op, tenant, request, ...options) {
     let json;
     try {
       json = typeof request === 'string' ? request : JSON.stringify(request);
@@ -172,8 +172,8 @@ class CallMemory {
     }
     if (this.#closing) return Promise.reject(closedError());
     const h = this.#handle;
-    if (h !== null) return native.call(h, op, tenant, json);
-    return this.#ready.then(() => native.call(this.#handle, op, tenant, json));
+    if (h !== null) return native.call(h, op, tenant, json, ...options);
+    return this.#ready.then(() => native.call(this.#handle, op, tenant, json, ...options));
   }
 
   startCall(tenant, request) { return this.#call(OP.start, tenant, request); }
@@ -188,6 +188,25 @@ class CallMemory {
   identityFeedback(tenant, request) { return this.#call(OP.feedback, tenant, request); }
   unmerge(tenant, request) { return this.#call(OP.unmerge, tenant, request); }
   purgeExpired(request = {}) { return this.#call(OP.purge, null, request); }
+
+  /**
+   * Bulk import of past calls (docs/import.md): NDJSON text, or an iterable
+   * of `{start, end}` objects, each with its `at`. Applied in time order, not
+   * billed, `batch` calls per transaction; a call already there is skipped.
+   * Resolves to `{imported, skipped, rejected: [{line, call_id, error}]}`
+   * (lines from 1; `stopped_at` and `not_applied` when strict stopped).
+   */
+  importCalls(tenant, calls, { strict = false, batch = 2000 } = {}) {
+    let ndjson;
+    let options;
+    try {
+      ndjson = typeof calls === 'string' ? calls : Array.from(calls, (c) => JSON.stringify(c) + '\n').join('');
+      options = JSON.stringify({ strict, batch });
+    } catch (e) {
+      return Promise.reject(invalid(e, ['calls']));
+    }
+    return this.#call(OP.import, tenant, ndjson, options);
+  }
 
   /**
    * Closes the database once the calls in flight have completed. Idempotent:

@@ -38,6 +38,8 @@ int callmem_open(callmem_db **out, const char *config_json);
 void callmem_close(callmem_db *db);
 int callmem_call_start(callmem_db *db, const char *tenant, const char *request_json, char **response_json);
 int callmem_purge_expired(callmem_db *db, const char *request_json, char **response_json);
+int callmem_import(callmem_db *db, const char *tenant, const char *ndjson, const char *options_json,
+                   char **response_json);
 void callmem_free(void *p);
 const char *callmem_last_error(void);
 int callmem_version_number(void);
@@ -56,6 +58,7 @@ static const char *const op_symbols[] = {
 };
 #define OP_COUNT ((int)(sizeof op_symbols / sizeof op_symbols[0]))
 #define OP_PURGE OP_COUNT /* the one operation without a tenant */
+#define OP_IMPORT (OP_COUNT + 1) /* the one with options beside the request */
 
 static pthread_mutex_t lib_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -64,6 +67,7 @@ static struct {
   __typeof__(callmem_open) *open;
   __typeof__(callmem_close) *close;
   __typeof__(callmem_purge_expired) *purge;
+  __typeof__(callmem_import) *import; /* NULL in a libcallmem older than the import */
   __typeof__(callmem_free) *free;
   __typeof__(callmem_last_error) *last_error;
   __typeof__(callmem_version_number) *version_number;
@@ -143,9 +147,10 @@ typedef struct work {
   napi_async_work async;
   napi_deferred deferred;
   handle *h; /* NULL for open */
-  int op;    /* an op index, OP_PURGE, or -1 for open and close */
+  int op;    /* an op index, OP_PURGE, OP_IMPORT, or -1 for open and close */
   char *tenant;
   char *request;
+  char *options; /* OP_IMPORT's */
   int status;
   char *out;       /* response or error document, from libcallmem (callmem_free) */
   char *message;   /* open's error message (malloc) */
@@ -201,6 +206,7 @@ static void work_free(napi_env env, work *w) {
   if (w->out) lib.free(w->out);
   free(w->tenant);
   free(w->request);
+  free(w->options);
   free(w->message);
   if (w->async) napi_delete_async_work(env, w->async);
   free(w);
@@ -301,6 +307,7 @@ static void op_execute(napi_env env, void *data) {
   (void)env;
   work *w = data;
   if (w->op == OP_PURGE) w->status = lib.purge(w->h->db, w->request, &w->out);
+  else if (w->op == OP_IMPORT) w->status = lib.import(w->h->db, w->tenant, w->request, w->options, &w->out);
   else w->status = lib.ops[w->op](w->h->db, w->tenant, w->request, &w->out);
 }
 
@@ -321,30 +328,34 @@ static void op_complete(napi_env env, napi_status status, void *data) {
   handle_unref(h);
 }
 
-/* call(handle, op, tenant, request) -> Promise<object> */
+/* call(handle, op, tenant, request[, options]) -> Promise<object> */
 static napi_value js_call(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4], promise;
+  size_t argc = 5;
+  napi_value argv[5], promise;
   handle *h = NULL;
   int32_t op = -1;
   env_data *ed = NULL;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   CHECK(env, napi_get_instance_data(env, (void **)&ed));
   if (argc < 4 || napi_get_value_external(env, argv[0], (void **)&h) != napi_ok || !h ||
-      napi_get_value_int32(env, argv[1], &op) != napi_ok || op < 0 || op > OP_PURGE) {
+      napi_get_value_int32(env, argv[1], &op) != napi_ok || op < 0 || op > OP_IMPORT ||
+      (op == OP_IMPORT && argc < 5)) {
     napi_throw_type_error(env, NULL, "callmem: bad internal call");
     return NULL;
   }
   if (h->state != OPEN) return rejected(env, STATUS_ERROR, "callmem: the call memory is closed");
+  if (op == OP_IMPORT && !lib.import)
+    return rejected(env, STATUS_ERROR, "callmem: this libcallmem has no callmem_import (it is older than 0.1)");
 
   work *w = calloc(1, sizeof *w);
-  bool ok1 = true, ok2 = true;
+  bool ok1 = true, ok2 = true, ok3 = true;
   if (!w) return rejected(env, STATUS_ERROR, "callmem: out of memory");
   w->h = h;
   w->op = op;
   if (op != OP_PURGE) w->tenant = dup_string(env, argv[2], &ok1);
   w->request = dup_string(env, argv[3], &ok2);
-  if (!ok1 || !ok2 || napi_create_promise(env, &w->deferred, &promise) != napi_ok) {
+  if (op == OP_IMPORT) w->options = dup_string(env, argv[4], &ok3);
+  if (!ok1 || !ok2 || !ok3 || napi_create_promise(env, &w->deferred, &promise) != napi_ok) {
     work_free(env, w);
     return rejected(env, STATUS_ERROR, "callmem: out of memory");
   }
@@ -484,6 +495,7 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
       SYM(version_number, "callmem_version_number");
       SYM(version, "callmem_version");
 #undef SYM
+      if (!failure) *(void **)&lib.import = dlsym(dl, "callmem_import");
       for (int i = 0; !failure && i < OP_COUNT; ++i)
         if (!(*(void **)&lib.ops[i] = dlsym(dl, op_symbols[i]))) failure = op_symbols[i];
       if (failure) dlclose(dl);

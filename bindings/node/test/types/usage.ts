@@ -37,6 +37,16 @@ export async function usage(): Promise<void> {
   const more: boolean = (await db.purgeExpired({ limit: 100 })).more;
   const fb = await db.identityFeedback('acme', { call_id: 'c', outcome: 'corrected', customer_ref: 'r' });
   if (fb.merge) await db.unmerge('acme', { merge_id: fb.merge.merge_id });
+  const imported = await db.importCalls(
+    'acme',
+    [{ start: { call_id: 'h1', identity_hints: { ani: '+14155551234' }, at: '2026-01-01T09:00:00.000Z' },
+       end: { intent: 'refund_request', at: '2026-01-01T09:05:00.000Z' } }],
+    { strict: false, batch: 500 },
+  );
+  const firstBad: number | undefined = imported.rejected[0]?.line;
+  await db.importCalls('acme', '{"start": {}}\n');
+  // @ts-expect-error: an end needs its at
+  await db.importCalls('acme', [{ end: { call_id: 'h1' } }]);
   await db.close();
 
   // @ts-expect-error: not a line type
