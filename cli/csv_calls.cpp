@@ -146,8 +146,8 @@ void write_fields(detail::Writer& w, const Field& object, const std::vector<std:
 // libcsv's callbacks gather a row's fields; a row becomes a line of NDJSON.
 struct Reader {
   CsvCalls out;
-  std::size_t line = 0;         // being fed
-  std::size_t row_line = 0;     // where the row being read began
+  std::size_t line = 0;      // being fed
+  std::size_t row_line = 0;  // where the row being read began
   bool in_row = false;
   std::vector<std::string> row;
   bool header_read = false;
@@ -179,8 +179,8 @@ struct Reader {
     if (row.size() != width) {
       out.rejected.push_back(
           {row_line, call_id < static_cast<int>(row.size()) ? row[static_cast<std::size_t>(call_id)] : "",
-           invalid_field({}, "the row has " + std::to_string(row.size()) + " field" + (row.size() == 1 ? "" : "s") +
-                                 ", the header " + std::to_string(width))});
+           invalid_field({}, "the row has " + std::to_string(row.size()) + " field" +
+                                 (row.size() == 1 ? "" : "s") + ", the header " + std::to_string(width))});
       return;
     }
     // A row with no field but the call_id is still a start, which the
@@ -257,9 +257,10 @@ CsvCalls read_csv_calls(std::string_view csv) {
       r.row_line = r.line;
     }
     if (csv_parse(&p, line.data(), line.size(), on_field, on_row, &r) != line.size())
-      throw Error(Status::invalid, "line " + std::to_string(r.line) +
-                                       ": not CSV: a quote inside a field that is not quoted, or text after a "
-                                       "closing quote (a quote in a field is written \"\")");
+      throw Error(Status::invalid,
+                  "line " + std::to_string(r.line) +
+                      ": not CSV: a quote inside a field that is not quoted, or text after a "
+                      "closing quote (a quote in a field is written \"\")");
     from = past;
   }
   if (r.error.empty() && csv_fini(&p, on_field, on_row, &r) != 0)

@@ -36,7 +36,8 @@ constexpr std::size_t kRejectionsShown = 50;
 std::string read_input(const std::string& file) {
   if (file == "-") {
     if (isatty(STDIN_FILENO) == 1)
-      throw Failure{exit_usage, "import: - reads the calls from stdin, which is a terminal: give a FILE or a pipe"};
+      throw Failure{exit_usage,
+                    "import: - reads the calls from stdin, which is a terminal: give a FILE or a pipe"};
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
   std::ifstream in(file, std::ios::binary);
@@ -84,8 +85,10 @@ class Progress {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count();
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
     std::string eta = "-";
-    if (rate > 0) eta = std::to_string(static_cast<long long>(static_cast<double>(total - done) / rate + 0.5)) + " s";
-    std::fprintf(stderr, "\rimport: %zu of %zu calls, %.0f calls/s, %s left   ", done, total, rate, eta.c_str());
+    if (rate > 0)
+      eta = std::to_string(static_cast<long long>(static_cast<double>(total - done) / rate + 0.5)) + " s";
+    std::fprintf(stderr, "\rimport: %zu of %zu calls, %.0f calls/s, %s left   ", done, total, rate,
+                 eta.c_str());
     std::fflush(stderr);
   }
 
@@ -111,12 +114,13 @@ ImportSummary stopped_before_applying(const CsvCalls& csv) {
   return s;
 }
 
-void print_summary(const ImportSummary& s, const std::string& file, const std::map<std::string, std::string>& columns) {
+void print_summary(const ImportSummary& s, const std::string& file,
+                   const std::map<std::string, std::string>& columns) {
   const std::string from = file == "-" ? "stdin" : file;
   if (s.imported == 0 && s.rejected.empty() && s.not_applied == 0) {
     if (s.skipped > 0)
-      std::printf("Nothing changed: all %lld calls of %s are already there\n", static_cast<long long>(s.skipped),
-                  from.c_str());
+      std::printf("Nothing changed: all %lld calls of %s are already there\n",
+                  static_cast<long long>(s.skipped), from.c_str());
     else
       std::printf("Nothing to import: %s has no calls\n", from.c_str());
     return;
@@ -168,22 +172,25 @@ void import_file(const ImportCliOptions& o) {
     for (std::size_t i = 0; i < s.rejected.size() && i < kRejectionsShown; ++i) {
       const ImportRejection& r = s.rejected[i];
       const std::string call = r.call_id.empty() ? "" : " (call " + r.call_id + ")";
-      std::fprintf(stderr, "callmem: import: line %zu%s: %s\n", r.line, call.c_str(), describe(r.error).c_str());
+      std::fprintf(stderr, "callmem: import: line %zu%s: %s\n", r.line, call.c_str(),
+                   describe(r.error).c_str());
     }
   } else {
     print_summary(s, o.file, calls.columns);
   }
   if (!s.rejected.empty())
-    throw Failure{exit_rejected, "import: " + std::to_string(s.rejected.size()) + " line" +
-                                     (s.rejected.size() == 1 ? "" : "s") + " rejected" +
-                                     (s.stopped_at ? ", stopped at line " + std::to_string(s.stopped_at) : "")};
+    throw Failure{exit_rejected,
+                  "import: " + std::to_string(s.rejected.size()) + " line" +
+                      (s.rejected.size() == 1 ? "" : "s") + " rejected" +
+                      (s.stopped_at ? ", stopped at line " + std::to_string(s.stopped_at) : "")};
 }
 
 }  // namespace
 
 void add_import(CLI::App& app) {
   auto o = std::make_shared<ImportCliOptions>();
-  CLI::App* c = app.add_subcommand("import", "Import past calls (NDJSON or CSV), so that callers are recognised from day one");
+  CLI::App* c = app.add_subcommand(
+      "import", "Import past calls (NDJSON or CSV), so that callers are recognised from day one");
   add_store_options(*c, o->store);
   add_tenant_option(*c, o->tenant);
   c->add_option("FILE", o->file, "The calls: a file, or - for stdin")->required()->type_name("FILE|-");
@@ -194,9 +201,11 @@ void add_import(CLI::App& app) {
       ->type_name("N")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  add_json_flag(*c, o->json, "Print the library's summary as JSON (the default when stdout is not a terminal)");
+  add_json_flag(*c, o->json,
+                "Print the library's summary as JSON (the default when stdout is not a terminal)");
   c->footer(
-      "NDJSON: one past call a line, {\"start\": {...start request, with \"at\"...}, \"end\": {...with \"at\"...}}.\n"
+      "NDJSON: one past call a line, {\"start\": {...start request, with \"at\"...}, \"end\": {...with "
+      "\"at\"...}}.\n"
       "CSV: a header, then one call a row:\n"
       "  call_id,ani,dnis,at,ended_at,intent,intent_status,external_ids.crm_id,variables.name\n"
       "Calls are applied in time order through the same identity resolution as live calls, not billed.\n"

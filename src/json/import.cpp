@@ -29,7 +29,7 @@ class Splitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Splitter
   };
   Part start, end;
   bool end_has_call_id = false;
-  std::string call_id;  // the first part's call_id when it is a string, to name a refused line
+  std::string call_id;   // the first part's call_id when it is a string, to name a refused line
   std::string repeated;  // a top-level key given twice
   bool top_is_object = false;
 
