@@ -20,7 +20,7 @@ import pytest
 CALLMEM = os.environ.get("CALLMEM_BIN", str(Path(__file__).resolve().parents[2] / "build" / "cli" / "callmem"))
 
 # Exit statuses, docs/cli.md.
-OK, ERROR, USAGE, INVALID, NOT_FOUND, CONFLICT, CREDITS, BUSY, STORE, CHECK_FAILED = range(10)
+OK, ERROR, USAGE, INVALID, NOT_FOUND, CONFLICT, CREDITS, BUSY, STORE, CHECK_FAILED, REJECTED = range(11)
 
 ANI = "+14155551234"
 

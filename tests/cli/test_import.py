@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CALLMEM, INVALID, OK, USAGE, run, run_json, run_tty
+from conftest import CALLMEM, INVALID, OK, REJECTED, USAGE, run, run_json, run_tty
 
 # The Python binding over the build's libcallmem.so, for the live path.
 BUILD = Path(CALLMEM).resolve().parents[1]
@@ -28,7 +28,6 @@ os.environ.setdefault("CALLMEM_LIBRARY", str(BUILD / "libcallmem.so"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings" / "python"))
 import callmem  # noqa: E402
 
-REJECTED = 10  # exit status: lines were rejected (docs/cli.md)
 CALLS, CALLERS = 50_000, 12_500
 
 INTENTS = ["refund_request", "address_change", "billing_question", "cancel"]

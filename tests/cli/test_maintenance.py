@@ -93,6 +93,6 @@ def test_docs_list_every_exit_status():
     import conftest
     doc = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
     codes = [int(m) for m in re.findall(r"^\| (\d+) \|", doc, re.M)]
-    assert codes == list(range(10))
+    assert codes == list(range(11))
     assert [conftest.OK, conftest.ERROR, conftest.USAGE, conftest.INVALID, conftest.NOT_FOUND, conftest.CONFLICT,
-            conftest.CREDITS, conftest.BUSY, conftest.STORE, conftest.CHECK_FAILED] == codes
+            conftest.CREDITS, conftest.BUSY, conftest.STORE, conftest.CHECK_FAILED, conftest.REJECTED] == codes
