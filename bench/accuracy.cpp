@@ -15,18 +15,19 @@
 namespace {
 
 void usage() {
-  std::cout << "usage: callmem_accuracy [--seed N] [--people N] [--weeks N] [--warmup-weeks N] [--ttl-days N]\n"
-               "                        [--svg PATH] [--report PATH] [--dir DIR] [--keep] [--quiet]\n"
-               "  --seed N       generator seed (default 42)\n"
-               "  --people N     people at the start (default 5000)\n"
-               "  --weeks N      weeks scored (default 8)\n"
-               "  --warmup-weeks N  weeks simulated first, driven but not scored (default 4)\n"
-               "  --ttl-days N   the tenants' TTL and the 'recognisable' window (default 30)\n"
-               "  --svg PATH     reliability diagram (default accuracy.svg; '' for none)\n"
-               "  --report PATH  Markdown report (default: none)\n"
-               "  --dir DIR      where the SQLite file goes (kept); default a temp dir, removed\n"
-               "  --keep         keep the temp dir\n"
-               "  --quiet        no progress on stderr\n";
+  std::cout
+      << "usage: callmem_accuracy [--seed N] [--people N] [--weeks N] [--warmup-weeks N] [--ttl-days N]\n"
+         "                        [--svg PATH] [--report PATH] [--dir DIR] [--keep] [--quiet]\n"
+         "  --seed N       generator seed (default 42)\n"
+         "  --people N     people at the start (default 5000)\n"
+         "  --weeks N      weeks scored (default 8)\n"
+         "  --warmup-weeks N  weeks simulated first, driven but not scored (default 4)\n"
+         "  --ttl-days N   the tenants' TTL and the 'recognisable' window (default 30)\n"
+         "  --svg PATH     reliability diagram (default accuracy.svg; '' for none)\n"
+         "  --report PATH  Markdown report (default: none)\n"
+         "  --dir DIR      where the SQLite file goes (kept); default a temp dir, removed\n"
+         "  --keep         keep the temp dir\n"
+         "  --quiet        no progress on stderr\n";
 }
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
         char* endp = nullptr;
         const long n = std::strtol(v.c_str(), &endp, 10);
         if (v.empty() || *endp || n < lo || n > hi)
-          throw std::runtime_error(fmt::format("{}: expected an integer in [{}, {}], got '{}'", a, lo, hi, v));
+          throw std::runtime_error(
+              fmt::format("{}: expected an integer in [{}, {}], got '{}'", a, lo, hi, v));
         return n;
       };
       if (a == "--seed") {
@@ -102,19 +104,23 @@ int main(int argc, char** argv) {
     // answer that follows it recognises them. The recall over every
     // recognisable start is printed beside it.
     std::cout << fmt::format(
-        "\ntargets for callmem default: wrong-person reuse {:.3f}% (<= 0.1%: {}), recall {:.1f}% ({}/{}) of the "
+        "\ntargets for callmem default: wrong-person reuse {:.3f}% (<= 0.1%: {}), recall {:.1f}% ({}/{}) of "
+        "the "
         "recognisable starts not recognisable only by a number others called from too (>= 95%: {}), "
         "ECE {:.4f} (<= 0.03: {}), strictly better than both baselines on both: {}\n"
-        "  recall of every recognisable start, those included (the issue asks to confirm them): {:.1f}% ({}/{})\n",
+        "  recall of every recognisable start, those included (the issue asks to confirm them): {:.1f}% "
+        "({}/{})\n",
         100 * m.wrong_reuse_rate(), m.wrong_reuse_rate() <= 0.001 ? "met" : "NOT met", 100 * m.recall_apart(),
         m.recognised_apart, m.recognisable_apart, m.recall_apart() >= 0.95 ? "met" : "NOT met", m.ece,
-        m.ece <= 0.03 ? "met" : "NOT met", better ? "yes" : "NO", 100 * m.recall(), m.recognised, m.recognisable);
+        m.ece <= 0.03 ? "met" : "NOT met", better ? "yes" : "NO", 100 * m.recall(), m.recognised,
+        m.recognisable);
     if (!svg.empty()) {
       if (!write_file(svg, callmem::sim::svg_reliability(r))) throw std::runtime_error("cannot write " + svg);
       std::cout << "reliability diagram: " << svg << "\n";
     }
     if (!report.empty()) {
-      if (!write_file(report, callmem::sim::markdown_report(r))) throw std::runtime_error("cannot write " + report);
+      if (!write_file(report, callmem::sim::markdown_report(r)))
+        throw std::runtime_error("cannot write " + report);
       std::cout << "report: " << report << "\n";
     }
     return 0;

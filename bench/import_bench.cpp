@@ -4,21 +4,19 @@
 // import (1 million calls by default) into a fresh SQLite file. See
 // bench/README.md.
 #include <callmem/callmem.h>
-
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "time.hpp"
 
@@ -47,13 +45,14 @@ std::vector<Call> generate(std::size_t n, std::size_t callers, Millis now) {
     std::string hints = fmt::format(R"("ani": "+1{}")", 2012000000 + 7 * c);
     if (c % 5 < 2) hints += fmt::format(R"(, "external_ids": {{"crm_id": "CRM{:08d}"}})", c);
     calls[i].start = fmt::format(
-        R"({{"call_id": "imp-{:07d}", "identity_hints": {{{}}}, "telco": {{"line_type": "{}"}}, "at": "{}"}})", i,
-        hints, c % 3 ? "mobile" : "landline", callmem::format_iso(at));
+        R"({{"call_id": "imp-{:07d}", "identity_hints": {{{}}}, "telco": {{"line_type": "{}"}}, "at": "{}"}})",
+        i, hints, c % 3 ? "mobile" : "landline", callmem::format_iso(at));
     if (rng() % 10)
       calls[i].end = fmt::format(
           R"({{"call_id": "imp-{:07d}", "intent": "{}", "intent_status": "{}", "variables": {{"name": "Caller {}", )"
           R"("order_id": "{}"}}, "at": "{}"}})",
-          i, intents[rng() % 5], statuses[rng() % 4], c, rng() % 100000, callmem::format_iso(at + (30 + rng() % 1170) * 1000));
+          i, intents[rng() % 5], statuses[rng() % 4], c, rng() % 100000,
+          callmem::format_iso(at + (30 + rng() % 1170) * 1000));
   }
   return calls;
 }
@@ -85,12 +84,14 @@ struct Took {
 Took import(const std::string& path, const std::vector<Call>& calls, std::size_t n, std::size_t batch) {
   std::string ndjson;
   for (std::size_t i = 0; i < n; ++i)
-    ndjson += "{\"start\": " + calls[i].start + (calls[i].end.empty() ? "" : ", \"end\": " + calls[i].end) + "}\n";
+    ndjson +=
+        "{\"start\": " + calls[i].start + (calls[i].end.empty() ? "" : ", \"end\": " + calls[i].end) + "}\n";
   callmem_db* db = open(path);
   char* out = nullptr;
   const auto t = Clock::now();
   const double c = cpu_seconds();
-  const int rc = callmem_import(db, "acme", ndjson.c_str(), fmt::format(R"({{"batch": {}}})", batch).c_str(), &out);
+  const int rc =
+      callmem_import(db, "acme", ndjson.c_str(), fmt::format(R"({{"batch": {}}})", batch).c_str(), &out);
   const Took s{seconds_since(t), cpu_seconds() - c};
   if (rc != CALLMEM_OK || !std::strstr(out, "\"rejected\":[]")) {
     std::fprintf(stderr, "callmem_import: %d %s\n", rc, out ? out : callmem_last_error());
@@ -138,33 +139,42 @@ int main(int argc, char** argv) {
   std::size_t total = 1000000, sample = 20000, batch = 2000;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--calls" && i + 1 < argc) total = std::stoul(argv[++i]);
-    else if (a == "--sample" && i + 1 < argc) sample = std::stoul(argv[++i]);
-    else if (a == "--batch" && i + 1 < argc) batch = std::stoul(argv[++i]);
-    else if (a == "--quick") total = 5000, sample = 1000;
+    if (a == "--calls" && i + 1 < argc)
+      total = std::stoul(argv[++i]);
+    else if (a == "--sample" && i + 1 < argc)
+      sample = std::stoul(argv[++i]);
+    else if (a == "--batch" && i + 1 < argc)
+      batch = std::stoul(argv[++i]);
+    else if (a == "--quick")
+      total = 5000, sample = 1000;
     else {
       std::fprintf(stderr, "usage: callmem_import_bench [--calls N] [--sample N] [--batch N] [--quick]\n");
       return 1;
     }
   }
   sample = std::min(sample, total);
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / fmt::format("callmem-import-{}", getpid());
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / fmt::format("callmem-import-{}", getpid());
   std::filesystem::create_directories(dir);
   const Millis now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
   const std::vector<Call> calls = generate(total, total * 3 / 10 + 1, now);
 
   const Took l = loop((dir / "loop.db").string(), calls, sample);
   const Took i = import((dir / "sample.db").string(), calls, sample, batch);
   fmt::print("{} calls, the same in both:\n", sample);
-  fmt::print("  loop of callmem_call_start+end  {:7.2f} s wall ({:6.0f} calls/s)  {:7.2f} s CPU ({:6.0f} calls/s)\n",
-             l.wall, sample / l.wall, l.cpu, sample / l.cpu);
-  fmt::print("  callmem_import, batch {:<6}    {:7.2f} s wall ({:6.0f} calls/s)  {:7.2f} s CPU ({:6.0f} calls/s)\n",
-             batch, i.wall, sample / i.wall, i.cpu, sample / i.cpu);
-  fmt::print("  import / loop throughput: {:.1f} times (wall), {:.1f} times (CPU)\n", l.wall / i.wall, l.cpu / i.cpu);
+  fmt::print(
+      "  loop of callmem_call_start+end  {:7.2f} s wall ({:6.0f} calls/s)  {:7.2f} s CPU ({:6.0f} calls/s)\n",
+      l.wall, sample / l.wall, l.cpu, sample / l.cpu);
+  fmt::print(
+      "  callmem_import, batch {:<6}    {:7.2f} s wall ({:6.0f} calls/s)  {:7.2f} s CPU ({:6.0f} calls/s)\n",
+      batch, i.wall, sample / i.wall, i.cpu, sample / i.cpu);
+  fmt::print("  import / loop throughput: {:.1f} times (wall), {:.1f} times (CPU)\n", l.wall / i.wall,
+             l.cpu / i.cpu);
   const Took all = import((dir / "all.db").string(), calls, total, batch);
-  fmt::print("{} calls imported: {:.1f} s wall ({:.0f} calls/s), {:.1f} s CPU; file {:.0f} MB\n", total, all.wall,
-             total / all.wall, all.cpu, std::filesystem::file_size(dir / "all.db") / 1e6);
+  fmt::print("{} calls imported: {:.1f} s wall ({:.0f} calls/s), {:.1f} s CPU; file {:.0f} MB\n", total,
+             all.wall, total / all.wall, all.cpu, std::filesystem::file_size(dir / "all.db") / 1e6);
   std::filesystem::remove_all(dir);
   return 0;
 }

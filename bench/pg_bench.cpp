@@ -50,32 +50,42 @@ std::string ani_of(long i) { return "+1" + std::to_string(2012000000L + 7 * i); 
 void exec(PGconn* c, const std::string& sql) {
   PGresult* r = PQexec(c, sql.c_str());
   const auto st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) die(fmt::format("{}: {}", sql.substr(0, 60), PQresultErrorMessage(r)));
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    die(fmt::format("{}: {}", sql.substr(0, 60), PQresultErrorMessage(r)));
   PQclear(r);
 }
 
 // ----------------------------------------------------------- population --
 
 // Rows as the library writes them, made by the server (generate_series).
-void populate_pg(const std::string& dsn, const std::string& schema, const std::string& tenant, long n, long at) {
+void populate_pg(const std::string& dsn, const std::string& schema, const std::string& tenant, long n,
+                 long at) {
   PGconn* c = PQconnectdb(dsn.c_str());
   if (PQstatus(c) != CONNECTION_OK) die(PQerrorMessage(c));
   const long exp = at + 30L * 86400000;
   exec(c, fmt::format("SET search_path TO {}", schema));
-  exec(c, fmt::format("INSERT INTO customers SELECT '{0}', 'c' || i, {1}, {1}, {2} FROM generate_series(0, {3} - 1) i",
-                      tenant, at - 86400000, exp, n));
-  exec(c, fmt::format("INSERT INTO identities SELECT '{0}', 'ani', '', '+1' || (2012000000 + 7 * i), 'c' || i, 'mobile', "
-                      "{1}, {1}, {2} FROM generate_series(0, {3} - 1) i",
-                      tenant, at - 86400000, exp, n));
-  exec(c, fmt::format("INSERT INTO calls SELECT '{0}', 'old-' || i, 'c' || i, {1}, {1} + 60000, 'voice', 'inbound', '{{}}', "
+  exec(c,
+       fmt::format(
+           "INSERT INTO customers SELECT '{0}', 'c' || i, {1}, {1}, {2} FROM generate_series(0, {3} - 1) i",
+           tenant, at - 86400000, exp, n));
+  exec(
+      c,
+      fmt::format(
+          "INSERT INTO identities SELECT '{0}', 'ani', '', '+1' || (2012000000 + 7 * i), 'c' || i, 'mobile', "
+          "{1}, {1}, {2} FROM generate_series(0, {3} - 1) i",
+          tenant, at - 86400000, exp, n));
+  exec(c, fmt::format("INSERT INTO calls SELECT '{0}', 'old-' || i, 'c' || i, {1}, {1} + 60000, 'voice', "
+                      "'inbound', '{{}}', "
                       "1, '{{}}', 1, '{{}}', true, {2}, '{{}}', 0, '', '' FROM generate_series(0, {3} - 1) i",
                       tenant, at - 86400000, exp, n));
-  exec(c, fmt::format("INSERT INTO variables SELECT '{0}', 'c' || i, v, '\"x' || i || '\"', 'end', {1}, 0, {2} "
-                      "FROM generate_series(0, {3} - 1) i, unnest(ARRAY['name', 'order_id']) v",
-                      tenant, at - 86400000, exp, n));
-  exec(c, fmt::format("INSERT INTO intents SELECT '{0}', 'c' || i, 'billing', 'open', 1, {1}, {1}, 'old-' || i, {2} "
-                      "FROM generate_series(0, {3} - 1) i WHERE i % 10 < 3",
-                      tenant, at - 86400000, exp, n));
+  exec(c,
+       fmt::format("INSERT INTO variables SELECT '{0}', 'c' || i, v, '\"x' || i || '\"', 'end', {1}, 0, {2} "
+                   "FROM generate_series(0, {3} - 1) i, unnest(ARRAY['name', 'order_id']) v",
+                   tenant, at - 86400000, exp, n));
+  exec(c, fmt::format(
+              "INSERT INTO intents SELECT '{0}', 'c' || i, 'billing', 'open', 1, {1}, {1}, 'old-' || i, {2} "
+              "FROM generate_series(0, {3} - 1) i WHERE i % 10 < 3",
+              tenant, at - 86400000, exp, n));
   exec(c, "ANALYZE");
   PQfinish(c);
 }
@@ -105,52 +115,74 @@ struct Floor {
     const std::string refs = kRefs;
     texts = {
         "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        "SELECT call_id, customer_ref, started_at, ended_at, channel, direction, call_data, start_fingerprint, "
+        "SELECT call_id, customer_ref, started_at, ended_at, channel, direction, call_data, "
+        "start_fingerprint, "
         "start_response, end_fingerprint, end_response, created_customer, expires_at, identifiers, "
-        "feedback_fingerprint, feedback_outcome, feedback_response FROM calls WHERE tenant = $1 AND call_id = $2",
-        "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, confirm, billing_enabled, "
+        "feedback_fingerprint, feedback_outcome, feedback_response FROM calls WHERE tenant = $1 AND call_id "
+        "= $2",
+        "SELECT ttl_days, default_region, level_very_high, level_high, level_medium, reuse, confirm, "
+        "billing_enabled, "
         "price_start_new, price_start_returning, price_end, balance, identity_profile, identity_weights, "
         "identity_merge_duplicates FROM tenants WHERE tenant = $1",
         "SELECT type, key, value, customer_ref, line_type, first_seen, last_seen, expires_at FROM identities "
-        "WHERE tenant = $1 AND (type, key, value) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))",
-        "SELECT alias_ref, target_ref, expires_at FROM aliases WHERE tenant = $1 AND alias_ref = ANY($2::text[])",
-        "SELECT customer_ref, created_at, last_seen, expires_at FROM customers WHERE tenant = $1 AND customer_ref IN " + refs,
+        "WHERE tenant = $1 AND (type, key, value) IN (SELECT * FROM unnest($2::text[], $3::text[], "
+        "$4::text[]))",
+        "SELECT alias_ref, target_ref, expires_at FROM aliases WHERE tenant = $1 AND alias_ref = "
+        "ANY($2::text[])",
+        "SELECT customer_ref, created_at, last_seen, expires_at FROM customers WHERE tenant = $1 AND "
+        "customer_ref IN " +
+            refs,
         "SELECT customer_ref, type, key, value, line_type, first_seen, last_seen, expires_at FROM identities "
-        "WHERE tenant = $1 AND customer_ref IN " + refs,
+        "WHERE tenant = $1 AND customer_ref IN " +
+            refs,
         "SELECT customer_ref, intent, status, attempt_count, first_seen, last_seen, last_call_id, expires_at "
-        "FROM intents WHERE tenant = $1 AND customer_ref IN " + refs,
+        "FROM intents WHERE tenant = $1 AND customer_ref IN " +
+            refs,
         "SELECT customer_ref, name, value, source, updated_at, own_ttl_seconds, expires_at FROM variables "
-        "WHERE tenant = $1 AND customer_ref IN " + refs,
+        "WHERE tenant = $1 AND customer_ref IN " +
+            refs,
         // 9: link upsert
-        "INSERT INTO identities AS i(tenant, type, key, value, customer_ref, line_type, first_seen, last_seen, expires_at) "
-        "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT(tenant, type, key, value, customer_ref) DO UPDATE SET "
-        "first_seen = CASE WHEN i.expires_at <= excluded.last_seen THEN excluded.first_seen ELSE i.first_seen END, "
+        "INSERT INTO identities AS i(tenant, type, key, value, customer_ref, line_type, first_seen, "
+        "last_seen, expires_at) "
+        "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT(tenant, type, key, value, customer_ref) DO "
+        "UPDATE SET "
+        "first_seen = CASE WHEN i.expires_at <= excluded.last_seen THEN excluded.first_seen ELSE "
+        "i.first_seen END, "
         "line_type = CASE WHEN excluded.line_type <> '' OR i.expires_at <= excluded.last_seen "
         "  THEN excluded.line_type ELSE i.line_type END, "
-        "last_seen = GREATEST(i.last_seen, excluded.last_seen), expires_at = GREATEST(i.expires_at, excluded.expires_at)",
+        "last_seen = GREATEST(i.last_seen, excluded.last_seen), expires_at = GREATEST(i.expires_at, "
+        "excluded.expires_at)",
         // 10: customer touch
         "UPDATE customers SET last_seen = GREATEST(last_seen, $3), expires_at = GREATEST(expires_at, $4) "
         "WHERE tenant = $1 AND customer_ref = $2",
         // 11: usage
         "INSERT INTO usage AS u(tenant, day, operation, count, credits) VALUES($1, $2, $3, 1, $4) "
-        "ON CONFLICT(tenant, day, operation) DO UPDATE SET count = u.count + 1, credits = u.credits + excluded.credits",
+        "ON CONFLICT(tenant, day, operation) DO UPDATE SET count = u.count + 1, credits = u.credits + "
+        "excluded.credits",
         // 12: call insert
-        "INSERT INTO calls(tenant, call_id, customer_ref, started_at, ended_at, channel, direction, call_data, "
-        "start_fingerprint, start_response, end_fingerprint, end_response, created_customer, expires_at, identifiers, "
+        "INSERT INTO calls(tenant, call_id, customer_ref, started_at, ended_at, channel, direction, "
+        "call_data, "
+        "start_fingerprint, start_response, end_fingerprint, end_response, created_customer, expires_at, "
+        "identifiers, "
         "feedback_fingerprint, feedback_outcome, feedback_response) "
         "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         // 13: intent put
-        "INSERT INTO intents(tenant, customer_ref, intent, status, attempt_count, first_seen, last_seen, last_call_id, "
-        "expires_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT(tenant, customer_ref, intent) DO UPDATE SET "
+        "INSERT INTO intents(tenant, customer_ref, intent, status, attempt_count, first_seen, last_seen, "
+        "last_call_id, "
+        "expires_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT(tenant, customer_ref, intent) DO "
+        "UPDATE SET "
         "status = excluded.status, attempt_count = excluded.attempt_count, first_seen = excluded.first_seen, "
-        "last_seen = excluded.last_seen, last_call_id = excluded.last_call_id, expires_at = excluded.expires_at",
+        "last_seen = excluded.last_seen, last_call_id = excluded.last_call_id, expires_at = "
+        "excluded.expires_at",
         // 14: variable put
-        "INSERT INTO variables(tenant, customer_ref, name, value, source, updated_at, own_ttl_seconds, expires_at) "
+        "INSERT INTO variables(tenant, customer_ref, name, value, source, updated_at, own_ttl_seconds, "
+        "expires_at) "
         "VALUES($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT(tenant, customer_ref, name) DO UPDATE SET "
         "value = excluded.value, source = excluded.source, updated_at = excluded.updated_at, "
         "own_ttl_seconds = excluded.own_ttl_seconds, expires_at = excluded.expires_at",
         // 15: call end
-        "UPDATE calls SET ended_at = $3, end_fingerprint = $4, end_response = $5, call_data = $6, identifiers = $7 "
+        "UPDATE calls SET ended_at = $3, end_fingerprint = $4, end_response = $5, call_data = $6, "
+        "identifiers = $7 "
         "WHERE tenant = $1 AND call_id = $2",
     };
     for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -165,7 +197,8 @@ struct Floor {
   void send(int id, const std::vector<std::string>& params) {
     std::vector<const char*> v;
     for (const auto& p : params) v.push_back(p.c_str());
-    if (!PQsendQueryPrepared(c, fmt::format("f{}", id).c_str(), static_cast<int>(v.size()), v.data(), nullptr, nullptr, 0))
+    if (!PQsendQueryPrepared(c, fmt::format("f{}", id).c_str(), static_cast<int>(v.size()), v.data(), nullptr,
+                             nullptr, 0))
       die(PQerrorMessage(c));
   }
   void text(const char* sql) {
@@ -180,7 +213,8 @@ struct Floor {
       const auto st = PQresultStatus(r);
       if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) die(PQresultErrorMessage(r));
       for (int row = 0; row < PQntuples(r); ++row)
-        for (int col = 0; col < PQnfields(r); ++col) cells.emplace_back(PQgetvalue(r, row, col), PQgetlength(r, row, col));
+        for (int col = 0; col < PQnfields(r); ++col)
+          cells.emplace_back(PQgetvalue(r, row, col), PQgetlength(r, row, col));
       PQclear(r);
       while ((r = PQgetResult(c)) != nullptr) PQclear(r);
     }
@@ -188,7 +222,8 @@ struct Floor {
     return cells;
   }
 
-  void prefetch(const std::string& schema, const std::string& tenant, const std::string& call_id, const std::string& ani) {
+  void prefetch(const std::string& schema, const std::string& tenant, const std::string& call_id,
+                const std::string& ani) {
     const std::string types = ani.empty() ? "{}" : "{\"ani\"}", keys = ani.empty() ? "{}" : "{\"\"}",
                       values = ani.empty() ? "{}" : "{\"" + ani + "\"}";
     text("BEGIN ISOLATION LEVEL READ COMMITTED");
@@ -201,22 +236,22 @@ struct Floor {
     sync(10);
   }
 
-  void start(const std::string& schema, const std::string& tenant, const std::string& call_id, long customer, long at,
-             const std::string& response) {
+  void start(const std::string& schema, const std::string& tenant, const std::string& call_id, long customer,
+             long at, const std::string& response) {
     const std::string ani = ani_of(customer), ref = "c" + std::to_string(customer);
     prefetch(schema, tenant, call_id, ani);
     const std::string t = std::to_string(at), exp = std::to_string(at + 30L * 86400000);
     send(9, {tenant, "ani", "", ani, ref, "mobile", t, t, exp});
     send(10, {tenant, ref, t, exp});
     send(11, {tenant, "2026-11-24", "start_returning", "0"});
-    send(12, {tenant, call_id, ref, t, "0", "voice", "inbound", "{}", "12345", response, "0", "", "false", exp,
-              "{\"ids\":[\"ani::" + ani + "\"],\"line_type\":\"mobile\"}", "0", "", ""});
+    send(12, {tenant, call_id, ref, t, "0", "voice", "inbound", "{}", "12345", response, "0", "", "false",
+              exp, "{\"ids\":[\"ani::" + ani + "\"],\"line_type\":\"mobile\"}", "0", "", ""});
     text("COMMIT");
     sync(5);
   }
 
-  void end(const std::string& schema, const std::string& tenant, const std::string& call_id, long customer, long at,
-           const std::string& response) {
+  void end(const std::string& schema, const std::string& tenant, const std::string& call_id, long customer,
+           long at, const std::string& response) {
     const std::string ref = "c" + std::to_string(customer);
     prefetch(schema, tenant, call_id, "");
     const std::string t = std::to_string(at), exp = std::to_string(at + 30L * 86400000);
@@ -285,12 +320,18 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) die(a + " needs a value");
       return std::string(argv[++i]);
     };
-    if (a == "--dsn") dsn = next();
-    else if (a == "--customers") customers = std::stol(next());
-    else if (a == "--ops") ops = std::stol(next());
-    else if (a == "--rounds") rounds = std::stoi(next());
-    else if (a == "--dir") dir = next();
-    else if (a == "--one-tenant") one_tenant = true;
+    if (a == "--dsn")
+      dsn = next();
+    else if (a == "--customers")
+      customers = std::stol(next());
+    else if (a == "--ops")
+      ops = std::stol(next());
+    else if (a == "--rounds")
+      rounds = std::stoi(next());
+    else if (a == "--dir")
+      dir = next();
+    else if (a == "--one-tenant")
+      one_tenant = true;
     else if (a == "--threads") {
       thread_counts.clear();
       std::string s = next();
@@ -304,15 +345,20 @@ int main(int argc, char** argv) {
       ops = 200;
       rounds = 1;
       thread_counts = {1, 4};
-    } else die("unknown option " + a);
+    } else
+      die("unknown option " + a);
   }
   if (dsn.empty()) {
-    if (const char* e = std::getenv("CALLMEM_TEST_PG_DSN")) dsn = e;
-    else die("--dsn is required (or CALLMEM_TEST_PG_DSN)");
+    if (const char* e = std::getenv("CALLMEM_TEST_PG_DSN"))
+      dsn = e;
+    else
+      die("--dsn is required (or CALLMEM_TEST_PG_DSN)");
   }
   const int max_threads = *std::max_element(thread_counts.begin(), thread_counts.end());
   const int tenants = one_tenant ? 1 : max_threads;
-  const long at0 = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const long at0 = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   const std::string schema = fmt::format("bench_{}", getpid());
   std::filesystem::create_directories(dir);
   const std::string sqlite_path = fmt::format("{}/bench-{}.db", dir, getpid());
@@ -327,8 +373,8 @@ int main(int argc, char** argv) {
   sq_opt.path = sqlite_path;
   sq_opt.busy_timeout_ms = 60000;
 
-  fmt::print("populating {} customers x {} tenant(s) in PostgreSQL (schema {}) and SQLite ({})\n", customers, tenants,
-             schema, sqlite_path);
+  fmt::print("populating {} customers x {} tenant(s) in PostgreSQL (schema {}) and SQLite ({})\n", customers,
+             tenants, schema, sqlite_path);
   {
     callmem::Engine create(pg_opt);
     for (int t = 0; t < tenants; ++t) populate_pg(dsn, schema, fmt::format("acme-{}", t), customers, at0);
@@ -363,9 +409,12 @@ int main(int argc, char** argv) {
         call.expires_at = exp;
         tx->call_insert(tenant, call);
         for (const char* name : {"name", "order_id"})
-          tx->variable_put(tenant, ref, callmem::VariableRow{name, "\"x" + std::to_string(i) + "\"", "end", at0 - day, 0, exp});
+          tx->variable_put(
+              tenant, ref,
+              callmem::VariableRow{name, "\"x" + std::to_string(i) + "\"", "end", at0 - day, 0, exp});
         if (i % 10 < 3)
-          tx->intent_put(tenant, ref, callmem::IntentRow{"billing", "open", 1, at0 - day, at0 - day, call.call_id, exp});
+          tx->intent_put(tenant, ref,
+                         callmem::IntentRow{"billing", "open", 1, at0 - day, at0 - day, call.call_id, exp});
       }
     }
     tx->commit();
@@ -376,8 +425,10 @@ int main(int argc, char** argv) {
   std::atomic<long> seq{0};
   const std::string response(700, 'x');  // about a start response's size
 
-  fmt::print("\n| threads | side | start median (µs) | end median (µs) | start+end pairs/s | start / floor | end / floor |\n"
-             "|---:|---|---:|---:|---:|---:|---:|\n");
+  fmt::print(
+      "\n| threads | side | start median (µs) | end median (µs) | start+end pairs/s | start / floor | end / "
+      "floor |\n"
+      "|---:|---|---:|---:|---:|---:|---:|\n");
   for (int threads : thread_counts) {
     const long per_thread = std::max(1L, ops / threads / rounds);
     std::vector<std::unique_ptr<Floor>> floors;
@@ -386,16 +437,17 @@ int main(int argc, char** argv) {
     for (int round = 0; round < rounds; ++round) {
       auto side = [&](const char* which) {
         return run(threads, per_thread, [&, which](int t, long i, std::vector<double>& lat) {
-          thread_local std::mt19937_64 rng(static_cast<unsigned long>(t) * 7919 + static_cast<unsigned long>(i));
+          thread_local std::mt19937_64 rng(static_cast<unsigned long>(t) * 7919 +
+                                           static_cast<unsigned long>(i));
           const long c = static_cast<long>(rng() % static_cast<unsigned long>(customers));
           const std::string tenant = fmt::format("acme-{}", one_tenant ? 0 : t);
           const std::string call_id = fmt::format("b-{}-{}", which, seq.fetch_add(1));
           const long at = at0 + i;
           const std::string start = fmt::format(
-              R"({{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "mobile"}}}})", call_id,
-              ani_of(c));
-          const std::string end =
-              fmt::format(R"({{"call_id": "{}", "intent": "refund", "variables": {{"last_topic": "refund"}}}})", call_id);
+              R"({{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "mobile"}}}})",
+              call_id, ani_of(c));
+          const std::string end = fmt::format(
+              R"({{"call_id": "{}", "intent": "refund", "variables": {{"last_topic": "refund"}}}})", call_id);
           std::string w(which);
           if (w == "lib") {
             lat.push_back(timed([&] { pg.start_call_json(tenant, start); }));
@@ -412,7 +464,9 @@ int main(int argc, char** argv) {
       };
       for (const char* which : {"lib", "floor", "sqlite"}) {
         Result r = side(which);
-        Result& all = std::string(which) == "lib" ? lib_all : std::string(which) == "floor" ? floor_all : sqlite_all;
+        Result& all = std::string(which) == "lib"     ? lib_all
+                      : std::string(which) == "floor" ? floor_all
+                                                      : sqlite_all;
         all.us.insert(all.us.end(), r.us.begin(), r.us.end());
         all.seconds += r.seconds;
         all.ops += r.ops;
@@ -428,8 +482,9 @@ int main(int argc, char** argv) {
     for (auto [name, r] : {std::pair<const char*, Result*>{"callmem, PostgreSQL", &lib_all},
                            {"floor, PostgreSQL", &floor_all},
                            {"callmem, SQLite", &sqlite_all}}) {
-      fmt::print("| {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.2f} | {:.2f} |\n", threads, name, med(*r, 0), med(*r, 1),
-                 static_cast<double>(r->ops) / 2.0 / r->seconds, med(*r, 0) / floor_start, med(*r, 1) / floor_end);
+      fmt::print("| {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.2f} | {:.2f} |\n", threads, name, med(*r, 0),
+                 med(*r, 1), static_cast<double>(r->ops) / 2.0 / r->seconds, med(*r, 0) / floor_start,
+                 med(*r, 1) / floor_end);
     }
   }
   std::filesystem::remove(sqlite_path);

@@ -32,8 +32,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine.hpp"
 #include "callmem/callmem.h"
+#include "engine.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "time.hpp"
@@ -709,8 +709,7 @@ struct Samples {
 };
 
 // Returns the number of mismatches (each printed).
-int check_floor(callmem::Engine& lib, Floor& floor, Requests& req, std::int64_t customers,
-                Samples& samples) {
+int check_floor(callmem::Engine& lib, Floor& floor, Requests& req, std::int64_t customers, Samples& samples) {
   int bad = 0;
   auto expect = [&](bool ok, const std::string& what) {
     if (!ok) {

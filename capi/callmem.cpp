@@ -147,8 +147,7 @@ int callmem_call_end(callmem_db* db, const char* tenant, const char* request_jso
   return call(db, tenant, request_json, response_json, &callmem::Engine::end_call_json);
 }
 
-int callmem_customer_get(callmem_db* db, const char* tenant, const char* request_json,
-                         char** response_json) {
+int callmem_customer_get(callmem_db* db, const char* tenant, const char* request_json, char** response_json) {
   return call(db, tenant, request_json, response_json, &callmem::Engine::get_customer_json);
 }
 

@@ -12,8 +12,8 @@
 #include <new>
 #include <string>
 
-#include "last_error.hpp"
 #include "json/rapidjson.hpp"
+#include "last_error.hpp"
 
 struct callmem_json {
   callmem::json::rj::Document doc;
@@ -103,7 +103,8 @@ int callmem_json_parse(callmem_json** out, const char* text) {
                             rapidjson::kParseStopWhenDoneFlag>(stream, handler);
       if (result && stream.Peek() != '\0') {
         // Skip trailing white space; anything else after the value is an error.
-        while (stream.Peek() == ' ' || stream.Peek() == '\t' || stream.Peek() == '\n' || stream.Peek() == '\r')
+        while (stream.Peek() == ' ' || stream.Peek() == '\t' || stream.Peek() == '\n' ||
+               stream.Peek() == '\r')
           stream.Take();
         if (stream.Peek() != '\0') result.Set(rapidjson::kParseErrorDocumentRootNotSingular, stream.Tell());
       }
@@ -112,8 +113,9 @@ int callmem_json_parse(callmem_json** out, const char* text) {
     j->doc.Populate(generate);
     if (result.IsError()) {
       const bool number = result.Code() == rapidjson::kParseErrorTermination;
-      callmem::capi::set_last_error(std::string("not JSON at offset ") + std::to_string(result.Offset()) + ": " +
-                                    (number ? "a number out of range" : rapidjson::GetParseError_En(result.Code())));
+      callmem::capi::set_last_error(
+          std::string("not JSON at offset ") + std::to_string(result.Offset()) + ": " +
+          (number ? "a number out of range" : rapidjson::GetParseError_En(result.Code())));
       return CALLMEM_EINVALID;
     }
     *out = j.release();
@@ -130,13 +132,19 @@ const callmem_json_value* callmem_json_root(const callmem_json* doc) {
 int callmem_json_type(const callmem_json_value* v) {
   if (!v) return CALLMEM_JSON_ABSENT;
   switch (value(v)->GetType()) {
-    case rapidjson::kNullType: return CALLMEM_JSON_NULL;
+    case rapidjson::kNullType:
+      return CALLMEM_JSON_NULL;
     case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return CALLMEM_JSON_BOOL;
-    case rapidjson::kNumberType: return CALLMEM_JSON_NUMBER;
-    case rapidjson::kStringType: return CALLMEM_JSON_STRING;
-    case rapidjson::kArrayType: return CALLMEM_JSON_ARRAY;
-    case rapidjson::kObjectType: return CALLMEM_JSON_OBJECT;
+    case rapidjson::kTrueType:
+      return CALLMEM_JSON_BOOL;
+    case rapidjson::kNumberType:
+      return CALLMEM_JSON_NUMBER;
+    case rapidjson::kStringType:
+      return CALLMEM_JSON_STRING;
+    case rapidjson::kArrayType:
+      return CALLMEM_JSON_ARRAY;
+    case rapidjson::kObjectType:
+      return CALLMEM_JSON_OBJECT;
   }
   return CALLMEM_JSON_ABSENT;
 }
@@ -146,7 +154,8 @@ const callmem_json_value* callmem_json_get(const callmem_json_value* v, const ch
   const Value& o = *value(v);
   const auto n = static_cast<SizeType>(std::strlen(key));
   for (auto m = o.MemberBegin(); m != o.MemberEnd(); ++m)
-    if (m->name.GetStringLength() == n && std::memcmp(m->name.GetString(), key, n) == 0) return handle(&m->value);
+    if (m->name.GetStringLength() == n && std::memcmp(m->name.GetString(), key, n) == 0)
+      return handle(&m->value);
   return nullptr;
 }
 
@@ -208,7 +217,9 @@ double callmem_json_double(const callmem_json_value* v) {
 
 int callmem_json_is_int64(const callmem_json_value* v) { return v && value(v)->IsInt64() ? 1 : 0; }
 
-int64_t callmem_json_int64(const callmem_json_value* v) { return callmem_json_is_int64(v) ? value(v)->GetInt64() : 0; }
+int64_t callmem_json_int64(const callmem_json_value* v) {
+  return callmem_json_is_int64(v) ? value(v)->GetInt64() : 0;
+}
 
 int callmem_json_bool(const callmem_json_value* v) { return v && value(v)->IsTrue() ? 1 : 0; }
 

@@ -3,15 +3,14 @@
 #ifndef CALLMEM_CLI_COMMANDS_HPP
 #define CALLMEM_CLI_COMMANDS_HPP
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace callmem {
 class Engine;
 class Store;
-}
+}  // namespace callmem
 
 namespace callmem::cli {
 

@@ -1,6 +1,8 @@
 // callmem import: a file of past calls (NDJSON, or CSV turned into the same
 // NDJSON) imported through the library's bulk import (docs/import.md), with
 // progress on a terminal and a summary at the end.
+#include "json/import.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +16,6 @@
 #include "commands.hpp"
 #include "csv_calls.hpp"
 #include "engine.hpp"
-#include "json/import.hpp"
 #include "output.hpp"
 
 namespace callmem::cli {

@@ -3,9 +3,11 @@
 #include <cstdint>
 
 #include "callmem/detail/wire.hpp"
-#include "json/rapidjson.hpp"  // RapidJSON as the core configures it: first
-
+// RapidJSON as the core configures it, before any other of its headers.
+// clang-format off
+#include "json/rapidjson.hpp"
 #include <rapidjson/encodedstream.h>
+// clang-format on
 
 namespace callmem::cli {
 namespace {

@@ -42,12 +42,19 @@ void create(const KeysOptions& o) {
   const ApiKey stored = engine->api_key_create(k);
   if (o.json) {
     detail::Writer w;
-    w.begin_object().key("key").str(made.key).key("key_id").str(stored.key_id).key("tenant").str(stored.tenant);
+    w.begin_object()
+        .key("key")
+        .str(made.key)
+        .key("key_id")
+        .str(stored.key_id)
+        .key("tenant")
+        .str(stored.tenant);
     w.key("name").str(stored.name).end_object();
     std::printf("%s\n", w.take().c_str());
   } else {
     std::printf("Created %s for tenant %s%s. The key is shown once, here; callmem keeps only its hash.\n",
-                stored.key_id.c_str(), stored.tenant.c_str(), stored.name.empty() ? "" : (" (" + stored.name + ")").c_str());
+                stored.key_id.c_str(), stored.tenant.c_str(),
+                stored.name.empty() ? "" : (" (" + stored.name + ")").c_str());
     std::printf("%s\n", made.key.c_str());
   }
 }
@@ -77,8 +84,8 @@ void revoke(const KeysOptions& o) {
     write_key(w, k);
     std::printf("%s\n", w.take().c_str());
   } else {
-    std::printf("Revoked %s of tenant %s at %s: it is refused from now on.\n", k.key_id.c_str(), k.tenant.c_str(),
-                detail::format_time(k.revoked_at).c_str());
+    std::printf("Revoked %s of tenant %s at %s: it is refused from now on.\n", k.key_id.c_str(),
+                k.tenant.c_str(), detail::format_time(k.revoked_at).c_str());
   }
 }
 

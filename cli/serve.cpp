@@ -53,8 +53,8 @@ void serve(ServeOptions& o) {
   const std::unique_ptr<Engine> engine = open_engine(o.store);
   server::Server server(*engine, o.server);
   server.bind();
-  std::fprintf(stderr, "callmem serve: listening on %s://%s:%d\n", o.server.tls_cert.empty() ? "http" : "https",
-               o.server.host.c_str(), server.bound_port());
+  std::fprintf(stderr, "callmem serve: listening on %s://%s:%d\n",
+               o.server.tls_cert.empty() ? "http" : "https", o.server.host.c_str(), server.bound_port());
 
   std::mutex mutex;
   std::condition_variable stopped;
@@ -62,11 +62,13 @@ void serve(ServeOptions& o) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    std::fprintf(stderr, "callmem serve: %s, finishing the requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    std::fprintf(stderr, "callmem serve: %s, finishing the requests in flight\n",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
     server.stop();
     std::unique_lock<std::mutex> lock(mutex);
     if (!stopped.wait_for(lock, std::chrono::milliseconds(o.shutdown_timeout_ms), [&] { return done; })) {
-      std::fprintf(stderr, "callmem serve: requests still in flight after %d ms; exiting\n", o.shutdown_timeout_ms);
+      std::fprintf(stderr, "callmem serve: requests still in flight after %d ms; exiting\n",
+                   o.shutdown_timeout_ms);
       std::_Exit(1);
     }
   });
@@ -86,18 +88,21 @@ void add_serve(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand(
       "serve",
-      "Serve the Call Memory REST API (POST /v1/calls/start, /v1/calls/end, ...) over HTTP; see docs/server.md.\n"
+      "Serve the Call Memory REST API (POST /v1/calls/start, /v1/calls/end, ...) over HTTP; see "
+      "docs/server.md.\n"
       "Requests carry Authorization: Bearer <key> (callmem keys create); the key's tenant is the request's.\n"
       "SIGTERM or SIGINT stops accepting, finishes the requests in flight, closes the store and exits 0.");
   add_store_options(*cmd, o->store);
-  cmd->add_option("--listen", o->listen, "HOST:PORT to listen on; port 0 takes a free one (printed on stderr)")
+  cmd->add_option("--listen", o->listen,
+                  "HOST:PORT to listen on; port 0 takes a free one (printed on stderr)")
       ->envname("CALLMEM_LISTEN")
       ->capture_default_str();
   cmd->add_option("--threads", o->server.threads, "Requests served at once")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  auto* cert = cmd->add_option("--tls-cert", o->server.tls_cert, "Serve HTTPS with this PEM certificate (chain)")
-                   ->check(CLI::ExistingFile);
+  auto* cert =
+      cmd->add_option("--tls-cert", o->server.tls_cert, "Serve HTTPS with this PEM certificate (chain)")
+          ->check(CLI::ExistingFile);
   auto* key = cmd->add_option("--tls-key", o->server.tls_key, "The PEM private key of --tls-cert")
                   ->check(CLI::ExistingFile);
   cert->needs(key);

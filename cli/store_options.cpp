@@ -23,7 +23,9 @@ void add_store_options(CLI::App& command, StoreOptions& store) {
                   ->type_name("URI");
   db->excludes(dsn);
   dsn->excludes(db);
-  command.add_option("--schema", store.schema, "PostgreSQL: the schema holding callmem's tables (created when missing)")
+  command
+      .add_option("--schema", store.schema,
+                  "PostgreSQL: the schema holding callmem's tables (created when missing)")
       ->envname("CALLMEM_SCHEMA")
       ->capture_default_str();
 }
@@ -55,7 +57,9 @@ EngineOptions engine_options(const StoreOptions& store, bool existing) {
                     "no database at " + store.db + " (--db names an existing file for this command)"};
     o.path = store.db;
   } else {
-    throw Failure{exit_usage, "no store: give --db PATH (SQLite) or --dsn URI (PostgreSQL), or set CALLMEM_DB or CALLMEM_DSN"};
+    throw Failure{
+        exit_usage,
+        "no store: give --db PATH (SQLite) or --dsn URI (PostgreSQL), or set CALLMEM_DB or CALLMEM_DSN"};
   }
   return o;
 }

@@ -15,23 +15,22 @@
  * reads answers with the small scanners below, which rely on the answer's
  * field order (docs/contract.md: identity before open_intents before variables).
  */
+#include <callmem/callmem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <callmem/callmem.h>
 
 #define TENANT "acme"
 
 /* ---- what the IVR learns at answer -------------------------------------- */
 
 struct caller_memory {
-  int known;                /* callmem answered: the fields below are set */
+  int known; /* callmem answered: the fields below are set */
   char customer_ref[64];
-  char recommendation[16];  /* reuse | confirm | ignore */
+  char recommendation[16]; /* reuse | confirm | ignore */
   double confidence;
-  char open_intent[65];     /* the newest open intent, or "" */
-  char name[128];           /* the saved variable "name", or "" */
+  char open_intent[65]; /* the newest open intent, or "" */
+  char name[128];       /* the saved variable "name", or "" */
 };
 
 /* The JSON string value following `"key":` at or after `from`, unescaped
@@ -136,7 +135,8 @@ static int on_hangup(callmem_db *db, const char *call_id, const char *intent, co
   int rc;
   if (name)
     snprintf(request, sizeof request,
-             "{\"call_id\": \"%s\", \"intent\": \"%s\", \"intent_status\": \"%s\", \"variables\": {\"name\": \"%s\"}}",
+             "{\"call_id\": \"%s\", \"intent\": \"%s\", \"intent_status\": \"%s\", \"variables\": {\"name\": "
+             "\"%s\"}}",
              json_escape(call_id, e1, sizeof e1), json_escape(intent, e2, sizeof e2), status,
              json_escape(name, e3, sizeof e3));
   else

@@ -1,13 +1,12 @@
 #include "api_keys.hpp"
 
+#include <openssl/evp.h>
 #include <sys/random.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-
-#include <openssl/evp.h>
 
 namespace callmem::server {
 namespace {

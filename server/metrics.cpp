@@ -30,14 +30,17 @@ std::string Metrics::render() const {
   out += "# HELP callmem_http_requests_total HTTP requests answered, by route and status.\n";
   out += "# TYPE callmem_http_requests_total counter\n";
   for (const auto& [key, n] : requests_)
-    out += fmt::format("callmem_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", key.first, key.second, n);
-  out += "# HELP callmem_http_request_duration_seconds Time from reading a request to answering it, by route.\n";
+    out += fmt::format("callmem_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", key.first,
+                       key.second, n);
+  out +=
+      "# HELP callmem_http_request_duration_seconds Time from reading a request to answering it, by route.\n";
   out += "# TYPE callmem_http_request_duration_seconds histogram\n";
   for (const auto& [route, h] : latency_) {
     for (std::size_t i = 0; i < kBuckets.size(); ++i)
       out += fmt::format("callmem_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", route,
                          static_cast<double>(kBuckets[i]) / 1e6, h.buckets[i]);
-    out += fmt::format("callmem_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route, h.count);
+    out += fmt::format("callmem_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route,
+                       h.count);
     out += fmt::format("callmem_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route,
                        static_cast<double>(h.sum_micros) / 1e6);
     out += fmt::format("callmem_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route, h.count);
@@ -49,7 +52,9 @@ std::string Metrics::render() const {
     out += fmt::format("callmem_recommendations_total{{recommendation=\"{}\"}} {}\n", r,
                        it == recommendations_.end() ? 0 : it->second);
   }
-  out += "# HELP callmem_store_busy_total Requests answered 503 because the store could not take the write in time.\n";
+  out +=
+      "# HELP callmem_store_busy_total Requests answered 503 because the store could not take the write in "
+      "time.\n";
   out += "# TYPE callmem_store_busy_total counter\n";
   out += fmt::format("callmem_store_busy_total {}\n", busy_);
   return out;

@@ -22,8 +22,8 @@ class Metrics {
 
  private:
   // Upper bounds of the latency buckets, in microseconds.
-  static constexpr std::array<std::int64_t, 14> kBuckets = {100,   250,    500,    1000,   2500,    5000,    10000,
-                                                             25000, 50000, 100000, 250000, 500000, 1000000, 5000000};
+  static constexpr std::array<std::int64_t, 14> kBuckets = {
+      100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 5000000};
   struct Histogram {
     std::array<std::int64_t, kBuckets.size()> buckets{};
     std::int64_t count = 0;

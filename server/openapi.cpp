@@ -33,43 +33,102 @@ struct Operation {
   bool billable = false;
 };
 
-const Param kRef{"ref", "path", "string", "The customer's customer_ref (an alias of a merged customer works too)."};
+const Param kRef{"ref", "path", "string",
+                 "The customer's customer_ref (an alias of a merged customer works too)."};
 
 const std::vector<Operation>& operations() {
   static const std::vector<Operation> ops = {
-      {"post", "/v1/calls/start", "startCall",
+      {"post",
+       "/v1/calls/start",
+       "startCall",
        "A call starts: who is probably calling, how sure callmem is, and what is open for them.",
-       "call-start-request.json", "call-start-response.json", {}, true, true},
-      {"post", "/v1/calls/end", "endCall", "A call ends: save its intents and variables.", "call-end-request.json",
-       "call-end-response.json", {}, true, true},
-      {"get", "/v1/customers/{ref}", "getCustomer",
-       "A customer: identities, intents, variables and a page of calls, newest first.", nullptr, "customer-view.json",
+       "call-start-request.json",
+       "call-start-response.json",
+       {},
+       true,
+       true},
+      {"post",
+       "/v1/calls/end",
+       "endCall",
+       "A call ends: save its intents and variables.",
+       "call-end-request.json",
+       "call-end-response.json",
+       {},
+       true,
+       true},
+      {"get",
+       "/v1/customers/{ref}",
+       "getCustomer",
+       "A customer: identities, intents, variables and a page of calls, newest first.",
+       nullptr,
+       "customer-view.json",
        {kRef,
         {"history_limit", "query", "integer", "Calls per page, 1 to 100 (default 20)."},
         {"cursor", "query", "string", "The next_cursor of the previous page."}}},
-      {"post", "/v1/customers/lookup", "lookupCustomer", "A customer found by identity_hints (or customer_ref).",
-       "customer-get-request.json", "customer-view.json", {}},
-      {"get", "/v1/customers/{ref}/export", "exportCustomer",
-       "Everything stored about a customer (subject access).", nullptr, "customer-view.json", {kRef}},
-      {"delete", "/v1/customers/{ref}", "forgetCustomer",
-       "Erase a customer (GDPR): identities, intents, variables, calls; answers what was removed.", nullptr,
-       "forget-receipt.json", {kRef}},
-      {"post", "/v1/customers/forget", "forgetCustomerByHints",
+      {"post",
+       "/v1/customers/lookup",
+       "lookupCustomer",
+       "A customer found by identity_hints (or customer_ref).",
+       "customer-get-request.json",
+       "customer-view.json",
+       {}},
+      {"get",
+       "/v1/customers/{ref}/export",
+       "exportCustomer",
+       "Everything stored about a customer (subject access).",
+       nullptr,
+       "customer-view.json",
+       {kRef}},
+      {"delete",
+       "/v1/customers/{ref}",
+       "forgetCustomer",
+       "Erase a customer (GDPR): identities, intents, variables, calls; answers what was removed.",
+       nullptr,
+       "forget-receipt.json",
+       {kRef}},
+      {"post",
+       "/v1/customers/forget",
+       "forgetCustomerByHints",
        "Erase the customer that identity_hints (a phone number, an external id) or customer_ref select.",
-       "customer-selector.json", "forget-receipt.json", {}},
-      {"post", "/v1/identity/feedback", "identityFeedback",
+       "customer-selector.json",
+       "forget-receipt.json",
+       {}},
+      {"post",
+       "/v1/identity/feedback",
+       "identityFeedback",
        "What the host learned of a call's caller: confirmed, rejected, or corrected to another customer.",
-       "identity-feedback-request.json", "identity-feedback-response.json", {}},
-      {"post", "/v1/identity/unmerge", "unmerge", "Undo a merge.", "identity-unmerge-request.json",
-       "identity-unmerge-response.json", {}},
-      {"get", "/v1/usage", "usage", "The credit balance, and counts and credits by day and operation.", nullptr,
+       "identity-feedback-request.json",
+       "identity-feedback-response.json",
+       {}},
+      {"post",
+       "/v1/identity/unmerge",
+       "unmerge",
+       "Undo a merge.",
+       "identity-unmerge-request.json",
+       "identity-unmerge-response.json",
+       {}},
+      {"get",
+       "/v1/usage",
+       "usage",
+       "The credit balance, and counts and credits by day and operation.",
+       nullptr,
        "usage-report.json",
        {{"from", "query", "string", "First moment counted, ISO-8601 (default: the beginning)."},
         {"to", "query", "string", "Last moment counted, ISO-8601 (default: now)."}}},
-      {"get", "/v1/settings", "getSettings", "The tenant's settings (read; writes nothing).", nullptr,
-       "tenant-settings.json", {}},
-      {"patch", "/v1/settings", "patchSettings", "Change any subset of the tenant's settings; answers all of them.",
-       "tenant-settings-patch.json", "tenant-settings.json", {}},
+      {"get",
+       "/v1/settings",
+       "getSettings",
+       "The tenant's settings (read; writes nothing).",
+       nullptr,
+       "tenant-settings.json",
+       {}},
+      {"patch",
+       "/v1/settings",
+       "patchSettings",
+       "Change any subset of the tenant's settings; answers all of them.",
+       "tenant-settings-patch.json",
+       "tenant-settings.json",
+       {}},
       {"get", "/healthz", "health", "The process lives.", nullptr, nullptr, {}, false},
       {"get", "/readyz", "ready", "The store answers.", nullptr, nullptr, {}, false},
       {"get", "/metrics", "metrics", "Prometheus metrics (text format 0.0.4).", nullptr, nullptr, {}, false},
@@ -141,10 +200,12 @@ class Builder {
       responses.AddMember("200", response("OK", Value()), a_);
     }
     if (op.authenticated) {
-      responses.AddMember("400", error("Invalid request: details.issues name each field and its problem."), a_);
-      responses.AddMember("401", error("Missing or malformed Authorization header, or an unknown or revoked key."),
+      responses.AddMember("400", error("Invalid request: details.issues name each field and its problem."),
                           a_);
-      if (op.billable) responses.AddMember("402", error("Billing is on and the tenant has too few credits."), a_);
+      responses.AddMember(
+          "401", error("Missing or malformed Authorization header, or an unknown or revoked key."), a_);
+      if (op.billable)
+        responses.AddMember("402", error("Billing is on and the tenant has too few credits."), a_);
       responses.AddMember("404", error("Unknown customer, call or merge."), a_);
       responses.AddMember("409", error("The call_id (or feedback) was used with another request."), a_);
       responses.AddMember("413", error("The request body is larger than 1 MiB."), a_);
@@ -190,7 +251,8 @@ class Builder {
     for (const Schema& s : kSchemas) {
       Document parsed(&a_);
       parsed.Parse(s.text);
-      if (parsed.HasParseError()) throw std::logic_error(std::string("docs/schema/") + s.file + " is not JSON");
+      if (parsed.HasParseError())
+        throw std::logic_error(std::string("docs/schema/") + s.file + " is not JSON");
       Value v;
       v.CopyFrom(parsed, a_);
       schemas.AddMember(str(stem(s.file)), v, a_);

@@ -5,7 +5,8 @@
 
 namespace callmem::server {
 
-RateLimiter::Decision RateLimiter::take(const std::string& tenant, std::int64_t per_minute, std::int64_t now_ms) {
+RateLimiter::Decision RateLimiter::take(const std::string& tenant, std::int64_t per_minute,
+                                        std::int64_t now_ms) {
   if (per_minute <= 0) return {};
   const std::int64_t now = now_ms / 1000;
   Shard& shard = shards_[std::hash<std::string>{}(tenant) % shards_.size()];

@@ -1,5 +1,8 @@
 #include "server.hpp"
 
+#include <fmt/format.h>
+#include <httplib.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -10,9 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
-#include <httplib.h>
 
 #include "api_keys.hpp"
 #include "callmem/detail/wire.hpp"
@@ -55,20 +55,34 @@ std::string request_id(const httplib::Request& req) {
 // The reason phrase of an error status (RFC 9110), as the error body's "error".
 const char* reason(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return status < 500 ? "Bad Request" : "Internal Server Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 402:
+      return "Payment Required";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status < 500 ? "Bad Request" : "Internal Server Error";
   }
 }
 
@@ -156,7 +170,8 @@ struct Server::Impl {
     if (!options.tls_cert.empty()) {
       auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
       if (!tls->is_valid())
-        throw std::runtime_error("cannot use the TLS certificate " + options.tls_cert + " and key " + options.tls_key);
+        throw std::runtime_error("cannot use the TLS certificate " + options.tls_cert + " and key " +
+                                 options.tls_key);
       http = std::move(tls);
     } else {
       http = std::make_unique<httplib::Server>();
@@ -185,24 +200,25 @@ struct Server::Impl {
 
     // Answers httplib makes itself (an unknown path, a body too large, a
     // request it cannot read) in the API's JSON error shape.
-    http->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
-                                                                    httplib::Response& res) {
-      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      if (res.status == 404) {
-        const std::string allow = allowed_methods(req.path);
-        if (!allow.empty()) {
-          res.set_header("Allow", allow);
-          reply_error(res, 405, fmt::format("{} is not allowed on {} (allowed: {})", req.method, req.path, allow));
-        } else {
-          reply_error(res, 404, "no route " + req.path);
-        }
-      } else if (res.status == 413) {
-        reply_error(res, 413, "the request body is larger than 1 MiB");
-      } else {
-        reply_error(res, res.status, reason(res.status));
-      }
-      return httplib::Server::HandlerResponse::Handled;
-    }));
+    http->set_error_handler(
+        httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+          if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          if (res.status == 404) {
+            const std::string allow = allowed_methods(req.path);
+            if (!allow.empty()) {
+              res.set_header("Allow", allow);
+              reply_error(res, 405,
+                          fmt::format("{} is not allowed on {} (allowed: {})", req.method, req.path, allow));
+            } else {
+              reply_error(res, 404, "no route " + req.path);
+            }
+          } else if (res.status == 413) {
+            reply_error(res, 413, "the request body is larger than 1 MiB");
+          } else {
+            reply_error(res, res.status, reason(res.status));
+          }
+          return httplib::Server::HandlerResponse::Handled;
+        }));
     http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
       reply_error(res, 500, "internal error");
     });
@@ -250,7 +266,8 @@ struct Server::Impl {
     for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const std::string_view t = type;
     const std::string_view json = "application/json";
-    return t.substr(0, json.size()) == json && (t.size() == json.size() || t[json.size()] == ';' || t[json.size()] == ' ');
+    return t.substr(0, json.size()) == json &&
+           (t.size() == json.size() || t[json.size()] == ';' || t[json.size()] == ' ');
   }
 
   std::optional<ApiCaller> authenticate(const httplib::Request& req, httplib::Response& res) {
@@ -263,7 +280,8 @@ struct Server::Impl {
       case Bearer::malformed:
         reply_error(res, 401, "malformed Authorization header: expected Bearer <api key>");
         return std::nullopt;
-      case Bearer::key: break;
+      case Bearer::key:
+        break;
     }
     try {
       std::optional<ApiCaller> caller = engine.authenticate(hash_key(key));
@@ -276,7 +294,8 @@ struct Server::Impl {
   }
 
   static Millis now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
 
@@ -306,7 +325,8 @@ struct Server::Impl {
       if (route == "/v1/calls/start") {
         answer = engine.start_call_json(tenant, req.body);
         for (const char* r : {"reuse", "confirm", "ignore"})
-          if (answer.find(fmt::format("\"recommendation\":\"{}\"", r)) != std::string::npos) metrics.recommendation(r);
+          if (answer.find(fmt::format("\"recommendation\":\"{}\"", r)) != std::string::npos)
+            metrics.recommendation(r);
       } else if (route == "/v1/calls/end") {
         answer = engine.end_call_json(tenant, req.body);
       } else if (route == "/v1/customers/{ref}" && req.method == "GET") {
@@ -317,10 +337,12 @@ struct Server::Impl {
         answer = engine.get_customer_json(tenant, w.end_object().take());
       } else if (route == "/v1/customers/{ref}/export") {
         detail::Writer w;
-        answer = engine.export_customer_json(tenant, w.begin_object().key("customer_ref").str(req.matches[1].str()).end_object().take());
+        answer = engine.export_customer_json(
+            tenant, w.begin_object().key("customer_ref").str(req.matches[1].str()).end_object().take());
       } else if (route == "/v1/customers/{ref}") {  // DELETE
         detail::Writer w;
-        answer = engine.forget_customer_json(tenant, w.begin_object().key("customer_ref").str(req.matches[1].str()).end_object().take());
+        answer = engine.forget_customer_json(
+            tenant, w.begin_object().key("customer_ref").str(req.matches[1].str()).end_object().take());
       } else if (route == "/v1/customers/lookup") {
         answer = engine.get_customer_json(tenant, req.body);
       } else if (route == "/v1/customers/forget") {
@@ -369,7 +391,8 @@ struct Server::Impl {
   void finish(const httplib::Request& req, const httplib::Response& res) {
     const auto end = Clock::now();
     const std::int64_t micros =
-        context.started ? std::chrono::duration_cast<std::chrono::microseconds>(end - context.start).count() : 0;
+        context.started ? std::chrono::duration_cast<std::chrono::microseconds>(end - context.start).count()
+                        : 0;
     const std::string route = context.started ? context.route : "-";
     metrics.request(route, res.status, micros);
     if (options.access_log) {
@@ -390,7 +413,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
+Server::Server(Engine& engine, ServerOptions options)
+    : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
 
 Server::~Server() = default;
 

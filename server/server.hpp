@@ -16,14 +16,14 @@ namespace callmem::server {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                     // 0: any free port (bound_port() tells which)
-  int threads = 8;                     // requests served at once
-  std::string tls_cert, tls_key;       // PEM files; both or neither
-  int read_timeout_ms = 10000;         // to read a request
-  int write_timeout_ms = 10000;        // to write an answer
-  int idle_timeout_ms = 5000;          // a keep-alive connection with no request
-  std::size_t max_body = 1 << 20;      // bytes; larger is 413
-  bool access_log = true;              // one JSON line per request on stderr
+  int port = 8080;                 // 0: any free port (bound_port() tells which)
+  int threads = 8;                 // requests served at once
+  std::string tls_cert, tls_key;   // PEM files; both or neither
+  int read_timeout_ms = 10000;     // to read a request
+  int write_timeout_ms = 10000;    // to write an answer
+  int idle_timeout_ms = 5000;      // a keep-alive connection with no request
+  std::size_t max_body = 1 << 20;  // bytes; larger is 413
+  bool access_log = true;          // one JSON line per request on stderr
 };
 
 class Server {

@@ -1,10 +1,10 @@
 // A customer as operations on customer data see it (customers.hpp).
 #include "customers.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "callmem/error.hpp"
 #include "calls/cursor.hpp"

@@ -105,8 +105,8 @@ struct Engine::Impl {
   }
 
   // An import is history: not metered.
-  ImportSummary import(const std::string& tenant, std::vector<calls::ImportLine> lines, const ImportOptions& o,
-                       const ImportProgress& progress) {
+  ImportSummary import(const std::string& tenant, std::vector<calls::ImportLine> lines,
+                       const ImportOptions& o, const ImportProgress& progress) {
     tenants::check(tenant);
     const auto unmetered = [&](Transaction& tx) {
       Context c = on(tx, tenant);
@@ -339,12 +339,12 @@ std::string Engine::unmerge_json(const std::string& tenant, std::string_view req
   return impl_->unmerge(tenant, json::parse_unmerge(request), nullptr).text;
 }
 ImportSummary Engine::import_calls_ndjson(const std::string& tenant, std::string_view ndjson,
-                                         const ImportOptions& options, const ImportProgress& progress) {
+                                          const ImportOptions& options, const ImportProgress& progress) {
   tenants::check(tenant);
   return impl_->import(tenant, json::parse_import(ndjson), options, progress);
 }
-std::string Engine::import_calls_json(const std::string& tenant, std::string_view ndjson, std::string_view options,
-                                      const ImportProgress& progress) {
+std::string Engine::import_calls_json(const std::string& tenant, std::string_view ndjson,
+                                      std::string_view options, const ImportProgress& progress) {
   const ImportOptions o = json::parse_import_options(options);
   return json::write(import_calls_ndjson(tenant, ndjson, o, progress));
 }

@@ -43,7 +43,7 @@ struct ImportCall {
 };
 
 struct ImportOptions {
-  bool strict = false;     // stop at the first call refused (what came before it stays)
+  bool strict = false;       // stop at the first call refused (what came before it stays)
   std::size_t batch = 2000;  // calls per write transaction (their starts and ends: 2 * batch)
 };
 
@@ -61,11 +61,11 @@ struct ImportRejection {
 };
 
 struct ImportSummary {
-  std::int64_t imported = 0;  // something of the call was written
-  std::int64_t skipped = 0;   // already there, the same: nothing written
+  std::int64_t imported = 0;              // something of the call was written
+  std::int64_t skipped = 0;               // already there, the same: nothing written
   std::vector<ImportRejection> rejected;  // by line
-  std::size_t stopped_at = 0;     // strict: the line it stopped at; 0: it did not stop
-  std::int64_t not_applied = 0;   // strict: calls of which nothing was applied after the stop
+  std::size_t stopped_at = 0;             // strict: the line it stopped at; 0: it did not stop
+  std::int64_t not_applied = 0;           // strict: calls of which nothing was applied after the stop
 };
 
 struct EngineOptions {
@@ -132,9 +132,9 @@ class Engine {
   std::string identity_feedback_json(const std::string& tenant, std::string_view request);
   std::string unmerge_json(const std::string& tenant, std::string_view request);
   // import_calls over NDJSON, one {"start": {...}, "end": {...}} a line
-  // (blank lines are skipped but counted); "" options are {}. The summary: {"imported", "skipped", "rejected": [{"line",
-  // "call_id", "error": <error document>}], "stopped_at", "not_applied"}.
-  // `options` is {"strict": bool, "batch": calls per transaction}.
+  // (blank lines are skipped but counted); "" options are {}. The summary: {"imported", "skipped",
+  // "rejected": [{"line", "call_id", "error": <error document>}], "stopped_at", "not_applied"}. `options` is
+  // {"strict": bool, "batch": calls per transaction}.
   std::string import_calls_json(const std::string& tenant, std::string_view ndjson,
                                 std::string_view options = {}, const ImportProgress& progress = {});
   // The same, typed: the summary, whose lines are the NDJSON's.

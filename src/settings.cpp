@@ -10,47 +10,80 @@ namespace callmem {
 using Kind = WeightField::Kind;
 const std::array<WeightField, 14> kWeightFields = {{
     {{"ani", "m", nullptr}, &IdentityWeights::ani_m, &IdentityWeightsPatch::ani_m, Kind::probability},
-    {{"ani", "u", "mobile"}, &IdentityWeights::ani_u_mobile, &IdentityWeightsPatch::ani_u_mobile,
+    {{"ani", "u", "mobile"},
+     &IdentityWeights::ani_u_mobile,
+     &IdentityWeightsPatch::ani_u_mobile,
      Kind::probability},
-    {{"ani", "u", "landline"}, &IdentityWeights::ani_u_landline, &IdentityWeightsPatch::ani_u_landline,
+    {{"ani", "u", "landline"},
+     &IdentityWeights::ani_u_landline,
+     &IdentityWeightsPatch::ani_u_landline,
      Kind::probability},
-    {{"ani", "u", "voip"}, &IdentityWeights::ani_u_voip, &IdentityWeightsPatch::ani_u_voip, Kind::probability},
-    {{"ani", "u", "unknown"}, &IdentityWeights::ani_u_unknown, &IdentityWeightsPatch::ani_u_unknown,
+    {{"ani", "u", "voip"},
+     &IdentityWeights::ani_u_voip,
+     &IdentityWeightsPatch::ani_u_voip,
      Kind::probability},
-    {{"ani", "u", "business"}, &IdentityWeights::ani_u_business, &IdentityWeightsPatch::ani_u_business,
+    {{"ani", "u", "unknown"},
+     &IdentityWeights::ani_u_unknown,
+     &IdentityWeightsPatch::ani_u_unknown,
      Kind::probability},
-    {{"external_id", "m", nullptr}, &IdentityWeights::external_id_m, &IdentityWeightsPatch::external_id_m,
+    {{"ani", "u", "business"},
+     &IdentityWeights::ani_u_business,
+     &IdentityWeightsPatch::ani_u_business,
      Kind::probability},
-    {{"external_id", "u", nullptr}, &IdentityWeights::external_id_u, &IdentityWeightsPatch::external_id_u,
+    {{"external_id", "m", nullptr},
+     &IdentityWeights::external_id_m,
+     &IdentityWeightsPatch::external_id_m,
      Kind::probability},
-    {{"customer_ref", "m", nullptr}, &IdentityWeights::customer_ref_m, &IdentityWeightsPatch::customer_ref_m,
+    {{"external_id", "u", nullptr},
+     &IdentityWeights::external_id_u,
+     &IdentityWeightsPatch::external_id_u,
      Kind::probability},
-    {{"customer_ref", "u", nullptr}, &IdentityWeights::customer_ref_u, &IdentityWeightsPatch::customer_ref_u,
+    {{"customer_ref", "m", nullptr},
+     &IdentityWeights::customer_ref_m,
+     &IdentityWeightsPatch::customer_ref_m,
      Kind::probability},
-    {{"recency", "within_day", nullptr}, &IdentityWeights::recency_within_day,
-     &IdentityWeightsPatch::recency_within_day, Kind::boost},
-    {{"recency", "within_week", nullptr}, &IdentityWeights::recency_within_week,
-     &IdentityWeightsPatch::recency_within_week, Kind::boost},
-    {{"recency", "over_30_days", nullptr}, &IdentityWeights::recency_over_30_days,
-     &IdentityWeightsPatch::recency_over_30_days, Kind::damp},
-    {{"open_intent", nullptr, nullptr}, &IdentityWeights::open_intent, &IdentityWeightsPatch::open_intent,
+    {{"customer_ref", "u", nullptr},
+     &IdentityWeights::customer_ref_u,
+     &IdentityWeightsPatch::customer_ref_u,
+     Kind::probability},
+    {{"recency", "within_day", nullptr},
+     &IdentityWeights::recency_within_day,
+     &IdentityWeightsPatch::recency_within_day,
+     Kind::boost},
+    {{"recency", "within_week", nullptr},
+     &IdentityWeights::recency_within_week,
+     &IdentityWeightsPatch::recency_within_week,
+     Kind::boost},
+    {{"recency", "over_30_days", nullptr},
+     &IdentityWeights::recency_over_30_days,
+     &IdentityWeightsPatch::recency_over_30_days,
+     Kind::damp},
+    {{"open_intent", nullptr, nullptr},
+     &IdentityWeights::open_intent,
+     &IdentityWeightsPatch::open_intent,
      Kind::boost},
 }};
 
 bool in_range(const WeightField& f, double v) {
   switch (f.kind) {
-    case Kind::probability: return v > 0 && v < 1;
-    case Kind::boost: return v >= 1 && v <= kMaxWeightRatio;
-    case Kind::damp: return v >= 1 / kMaxWeightRatio && v <= 1;
+    case Kind::probability:
+      return v > 0 && v < 1;
+    case Kind::boost:
+      return v >= 1 && v <= kMaxWeightRatio;
+    case Kind::damp:
+      return v >= 1 / kMaxWeightRatio && v <= 1;
   }
   return false;
 }
 
 std::string range_message(const WeightField& f, const std::string& name) {
   switch (f.kind) {
-    case Kind::probability: return name + " must be a number above 0 and below 1";
-    case Kind::boost: return fmt::format("{} must be a number from 1 to {}", name, kMaxWeightRatio);
-    case Kind::damp: return fmt::format("{} must be a number from {} to 1", name, 1 / kMaxWeightRatio);
+    case Kind::probability:
+      return name + " must be a number above 0 and below 1";
+    case Kind::boost:
+      return fmt::format("{} must be a number from 1 to {}", name, kMaxWeightRatio);
+    case Kind::damp:
+      return fmt::format("{} must be a number from {} to 1", name, 1 / kMaxWeightRatio);
   }
   return name + " is out of range";
 }
@@ -132,7 +165,8 @@ void check(const TenantSettings& s, const std::vector<std::string>& base) {
   above(w.ani_m, w.ani_u_unknown, {"ani", "u", "unknown"}, "ani.m");
   above(w.external_id_m, w.external_id_u, {"external_id", "u"}, "external_id.m");
   above(w.customer_ref_m, w.customer_ref_u, {"customer_ref", "u"}, "customer_ref.m");
-  if (s.ttl_days < 1 || s.ttl_days > 365) throw fail({"ttl_days"}, "ttl_days must be an integer from 1 to 365");
+  if (s.ttl_days < 1 || s.ttl_days > 365)
+    throw fail({"ttl_days"}, "ttl_days must be an integer from 1 to 365");
   if (!is_known_region(s.default_region)) {
     std::vector<std::string> path = base;
     path.emplace_back("default_region");
@@ -149,7 +183,8 @@ void check(const TenantSettings& s, const std::vector<std::string>& base) {
                "rate_limit.requests_per_minute must be an integer from 0 (no limit) to 1000000");
   if (!(s.level_very_high >= s.level_high && s.level_high >= s.level_medium))
     throw fail({"levels"}, "levels must satisfy very_high >= high >= medium");
-  if (!(s.reuse >= s.confirm)) throw fail({"recommendations"}, "recommendations must satisfy reuse >= confirm");
+  if (!(s.reuse >= s.confirm))
+    throw fail({"recommendations"}, "recommendations must satisfy reuse >= confirm");
 }
 
 }  // namespace callmem

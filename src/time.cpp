@@ -89,8 +89,8 @@ std::optional<Millis> parse_iso(std::string_view s) {
       !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) || s[13] != ':' ||
       !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
     return std::nullopt;
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo) ||
-      h > 23 || mi > 59 || se > 59)
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo) || h > 23 ||
+      mi > 59 || se > 59)
     return std::nullopt;
   std::size_t pos = 19;
   Millis ms = 0;

@@ -1,11 +1,12 @@
 // API keys and the rate limit setting through Engine (what `callmem serve`
 // and `callmem keys` use), over a real SQLite file with a manual clock.
+#include "server/api_keys.hpp"
+
 #include <doctest/doctest.h>
 
 #include <functional>
 
 #include "engine.hpp"
-#include "server/api_keys.hpp"
 #include "temp_dir.hpp"
 #include "time.hpp"
 
@@ -119,7 +120,8 @@ TEST_CASE("api keys: bad input names the field and writes nothing") {
   CHECK(error_of([&] { k.mem.api_key_create(key); }).issues().at(0).path == std::vector<std::string>{"name"});
   key.name = std::string(64, 'n');
   key.key_hash = "nothex";
-  CHECK(error_of([&] { k.mem.api_key_create(key); }).issues().at(0).path == std::vector<std::string>{"key_hash"});
+  CHECK(error_of([&] { k.mem.api_key_create(key); }).issues().at(0).path ==
+        std::vector<std::string>{"key_hash"});
   CHECK(k.mem.api_keys("acme").empty());
   key.key_hash = made.hash;
   k.mem.api_key_create(key);
@@ -130,7 +132,8 @@ TEST_CASE("api keys: bad input names the field and writes nothing") {
 TEST_CASE("settings: rate_limit.requests_per_minute, from 0 (no limit) to 1000000") {
   Keys k;
   CHECK(k.mem.tenant_settings("acme").rate_limit_per_minute == 0);
-  Error e = error_of([&] { k.mem.configure_tenant_json("acme", R"({"rate_limit": {"requests_per_minute": -1}})"); });
+  Error e = error_of(
+      [&] { k.mem.configure_tenant_json("acme", R"({"rate_limit": {"requests_per_minute": -1}})"); });
   CHECK(e.issues().at(0).path == std::vector<std::string>{"rate_limit", "requests_per_minute"});
   e = error_of([&] { k.mem.configure_tenant_json("acme", R"({"rate_limit": {"per_minute": 5}})"); });
   CHECK(e.issues().at(0).path == std::vector<std::string>{"rate_limit", "per_minute"});

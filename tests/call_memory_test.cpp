@@ -165,8 +165,7 @@ TEST_CASE("tenants never see each other's data") {
   CHECK(b.customer_ref != a.customer_ref);
   CHECK(b.identity.confidence == 0);
   CHECK(b.variables.empty());
-  CHECK(status_of([&] { m.mem.get_customer("tenant-b", by_ref(a.customer_ref)); }) ==
-        Status::not_found);
+  CHECK(status_of([&] { m.mem.get_customer("tenant-b", by_ref(a.customer_ref)); }) == Status::not_found);
   CHECK(status_of([&] { m.mem.start_call_json("bad tenant!", start_body("c1", "+1415")); }) ==
         Status::invalid);
 }
@@ -345,7 +344,8 @@ TEST_CASE("external ids given at end identify the caller later") {
   Memory m;
   const auto a = m.start(start_body("c1", "anonymous"));
   m.end(R"({"call_id": "c1", "external_ids": {"account_number": "99812", "cxone_contact_id": "K"}})");
-  const auto b = m.start(R"({"call_id": "c2", "identity_hints": {"external_ids": {"account_number": "99812"}}})");
+  const auto b =
+      m.start(R"({"call_id": "c2", "identity_hints": {"external_ids": {"account_number": "99812"}}})");
   CHECK(b.customer_ref == a.customer_ref);
   CHECK(b.identity.sources.at(0) == "external_id");
 }
@@ -376,7 +376,8 @@ TEST_CASE("get pages the call history with a cursor; forget erases with a receip
   CHECK(status_of([&] { m.mem.get_customer("acme", g); }) == Status::invalid);
 
   // By identity hints.
-  const std::string byhint = m.mem.get_customer_json("acme", R"({"identity_hints": {"ani": "+14155551234"}})");
+  const std::string byhint =
+      m.mem.get_customer_json("acme", R"({"identity_hints": {"ani": "+14155551234"}})");
   CHECK(byhint.find(ref) != std::string::npos);
 
   const std::string exported = m.mem.export_customer_json("acme", R"({"customer_ref": ")" + ref + R"("})");

@@ -9,12 +9,12 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond)) {                                                   \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                    \
-    }                                                                \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
 
 static int streq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
@@ -27,11 +27,11 @@ static void reads_an_answer(void) {
   const callmem_json_value *root;
   CHECK(callmem_open(&db, "{\"path\": \":memory:\"}") == CALLMEM_OK);
   CHECK(callmem_call_start(db, "acme",
-                           "{\"call_id\": \"c1\", \"identity_hints\": {\"ani\": \"+14155551234\"}}", &out) ==
-        CALLMEM_OK);
+                           "{\"call_id\": \"c1\", \"identity_hints\": {\"ani\": \"+14155551234\"}}",
+                           &out) == CALLMEM_OK);
   CHECK(callmem_call_end(db, "acme",
-                         "{\"call_id\": \"c1\", \"intent\": \"refund\", \"variables\": {\"n\": 0.1}}", NULL) ==
-        CALLMEM_OK);
+                         "{\"call_id\": \"c1\", \"intent\": \"refund\", \"variables\": {\"n\": 0.1}}",
+                         NULL) == CALLMEM_OK);
   callmem_free(out);
   CHECK(callmem_call_start(db, "acme",
                            "{\"call_id\": \"c2\", \"identity_hints\": {\"ani\": \"+14155551234\"}, "
@@ -66,13 +66,15 @@ static void reads_numbers_exactly(void) {
   callmem_json *doc = NULL;
   const callmem_json_value *a;
   char *text = NULL;
-  CHECK(callmem_json_parse(&doc, "[0e206, 0E+50, -0.0e100, 9007199254740993, -9223372036854775808, "
-                                 "18446744073709551615, 0.1, 1.7976931348623157e308, 5e-324, 2.5]") == CALLMEM_OK);
+  CHECK(callmem_json_parse(&doc,
+                           "[0e206, 0E+50, -0.0e100, 9007199254740993, -9223372036854775808, "
+                           "18446744073709551615, 0.1, 1.7976931348623157e308, 5e-324, 2.5]") == CALLMEM_OK);
   a = callmem_json_root(doc);
   CHECK(callmem_json_size(a) == 10);
   CHECK(callmem_json_double(callmem_json_at(a, 0)) == 0);
   CHECK(callmem_json_double(callmem_json_at(a, 1)) == 0);
-  CHECK(callmem_json_double(callmem_json_at(a, 2)) == 0 && signbit(callmem_json_double(callmem_json_at(a, 2))));
+  CHECK(callmem_json_double(callmem_json_at(a, 2)) == 0 &&
+        signbit(callmem_json_double(callmem_json_at(a, 2))));
   CHECK(callmem_json_is_int64(callmem_json_at(a, 3)));
   CHECK(callmem_json_int64(callmem_json_at(a, 3)) == 9007199254740993LL);
   CHECK(callmem_json_int64(callmem_json_at(a, 4)) == -9223372036854775807LL - 1);
@@ -95,8 +97,9 @@ static void reads_strings_and_refuses_what_is_not_json(void) {
   callmem_json *doc = NULL;
   size_t n = 0;
   const char *s;
-  CHECK(callmem_json_parse(&doc, " {\"a\\u0000b\": \"x\\u0000y\\n\\u00e9\", \"t\": true, \"f\": false, "
-                                 "\"z\": null} \n") == CALLMEM_OK);
+  CHECK(callmem_json_parse(&doc,
+                           " {\"a\\u0000b\": \"x\\u0000y\\n\\u00e9\", \"t\": true, \"f\": false, "
+                           "\"z\": null} \n") == CALLMEM_OK);
   s = callmem_json_string(callmem_json_at(callmem_json_root(doc), 0), &n);
   CHECK(n == 6 && s && memcmp(s, "x\0y\n\xc3\xa9", 6) == 0);
   CHECK(callmem_json_bool(callmem_json_get(callmem_json_root(doc), "t")) == 1);

@@ -16,14 +16,14 @@
 
 static int passed, failed;
 
-#define CHECK(cond)                                                     \
-  do {                                                                  \
-    if (cond) {                                                         \
-      ++passed;                                                         \
-    } else {                                                            \
-      ++failed;                                                         \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (cond) {                                                                \
+      ++passed;                                                                \
+    } else {                                                                   \
+      ++failed;                                                                \
       fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                   \
+    }                                                                          \
   } while (0)
 
 /* The string value of "key" in a flat part of a JSON document (test helper). */
@@ -120,19 +120,23 @@ static void make_requests(void) {
   iso(t, sizeof t, base, 0);
   snprintf(kStart1, sizeof kStart1,
            "{\"call_id\": \"call_001\", \"identity_hints\": {\"ani\": \"+14155551234\"},"
-           " \"telco\": {\"line_type\": \"mobile\"}, \"at\": \"%s\"}", t);
+           " \"telco\": {\"line_type\": \"mobile\"}, \"at\": \"%s\"}",
+           t);
   iso(t, sizeof t, base, 15);
   snprintf(kEnd1, sizeof kEnd1,
            "{\"call_id\": \"call_001\", \"intent\": \"refund_request\", \"intent_status\": \"open\","
-           " \"variables\": {\"name\": \"John Doe\"}, \"at\": \"%s\"}", t);
+           " \"variables\": {\"name\": \"John Doe\"}, \"at\": \"%s\"}",
+           t);
   iso(t, sizeof t, base, 86400);
   snprintf(kStart2, sizeof kStart2,
            "{\"call_id\": \"call_002\", \"identity_hints\": {\"ani\": \"+14155551234\"},"
-           " \"telco\": {\"line_type\": \"mobile\"}, \"at\": \"%s\"}", t);
+           " \"telco\": {\"line_type\": \"mobile\"}, \"at\": \"%s\"}",
+           t);
   iso(t, sizeof t, base, 31 * 86400);
   snprintf(kStart3, sizeof kStart3,
            "{\"call_id\": \"call_003\", \"identity_hints\": {\"ani\": \"+14155551234\"},"
-           " \"telco\": {\"line_type\": \"mobile\"}, \"at\": \"%s\"}", t);
+           " \"telco\": {\"line_type\": \"mobile\"}, \"at\": \"%s\"}",
+           t);
 }
 
 int main(void) {
@@ -261,8 +265,9 @@ int main(void) {
   CHECK(has(out, "+14155551234"));
   callmem_free(out);
   CHECK(callmem_customer_forget(db, "acme", config, &out) == CALLMEM_OK);
-  CHECK(has(out, "\"removed\":{\"identities\":1,\"intents\":1,\"variables\":1,\"calls\":2,"
-                 "\"aliases\":0,\"merges\":0}"));
+  CHECK(has(out,
+            "\"removed\":{\"identities\":1,\"intents\":1,\"variables\":1,\"calls\":2,"
+            "\"aliases\":0,\"merges\":0}"));
   callmem_free(out);
   CHECK(callmem_customer_get(db, "acme", config, &out) == CALLMEM_ENOTFOUND);
   callmem_free(out);
@@ -275,8 +280,8 @@ int main(void) {
   CHECK(callmem_call_start(db, "fb", "{\"call_id\": \"fy\", \"ani\": \"+14155550199\"}", &out) == CALLMEM_OK);
   field(out, "customer_ref", ref3, sizeof ref3);
   callmem_free(out);
-  snprintf(config, sizeof config, "{\"call_id\": \"fy\", \"outcome\": \"corrected\", \"customer_ref\": \"%s\"}",
-           ref2);
+  snprintf(config, sizeof config,
+           "{\"call_id\": \"fy\", \"outcome\": \"corrected\", \"customer_ref\": \"%s\"}", ref2);
   CHECK(callmem_identity_feedback(db, "fb", config, &out) == CALLMEM_OK);
   field(out, "alias_of", ref1, sizeof ref1);
   CHECK(strcmp(ref1, ref2) == 0);
@@ -311,8 +316,10 @@ int main(void) {
   callmem_free(out);
 
   /* Identity weights: a partial patch, answered with every weight; a bad one names its path. */
-  CHECK(callmem_tenant_configure(db, "weighted", "{\"identity\": {\"weights\": {\"ani\": {\"u\": "
-                                 "{\"landline\": 0.3}}}}}", &out) == CALLMEM_OK);
+  CHECK(callmem_tenant_configure(db, "weighted",
+                                 "{\"identity\": {\"weights\": {\"ani\": {\"u\": "
+                                 "{\"landline\": 0.3}}}}}",
+                                 &out) == CALLMEM_OK);
   CHECK(has(out, "\"u\":{\"mobile\":0.002,\"landline\":0.3,"));
   callmem_free(out);
   CHECK(callmem_tenant_configure(db, "weighted", "{\"identity\": {\"weights\": {\"ani\": {\"m\": 1}}}}",
@@ -330,7 +337,8 @@ int main(void) {
   CHECK(callmem_usage(db, "paid", "{}", &out) == CALLMEM_OK);
   CHECK(has(out, "\"balance\":0") && has(out, "\"days\":[]"));
   callmem_free(out);
-  CHECK(callmem_credits_grant(db, "paid", "{\"amount\": 1, \"idempotency_key\": \"k1\"}", &out) == CALLMEM_OK);
+  CHECK(callmem_credits_grant(db, "paid", "{\"amount\": 1, \"idempotency_key\": \"k1\"}", &out) ==
+        CALLMEM_OK);
   CHECK(has(out, "{\"balance\":1}"));
   callmem_free(out);
   CHECK(callmem_call_start(db, "paid", kStart1, &out) == CALLMEM_OK);

@@ -302,9 +302,8 @@ TEST_CASE("codec: a request must be an object") {
 }
 
 TEST_CASE("codec: a key given twice in one object is refused, naming it, in every request") {
-  const auto issues = issues_of([] {
-    json::parse_start(R"({"call_id":5,"call_id":"dup","identity_hints":{"ani":"+14155551234"}})");
-  });
+  const auto issues = issues_of(
+      [] { json::parse_start(R"({"call_id":5,"call_id":"dup","identity_hints":{"ani":"+14155551234"}})"); });
   REQUIRE(issues.size() == 1);
   CHECK(issues[0].path == Path{"call_id"});
   CHECK(issues[0].message == "call_id is given more than once");
@@ -471,14 +470,31 @@ TEST_CASE("codec: a number reads as the double nearest to it, and writes back to
 
   // Decimal forms that are hard to round, at the edges of the range, and
   // with more digits than a double holds.
-  for (const char* text :
-       {"0.1", "0.30000000000000004", "2.2250738585072011e-308", "2.2250738585072012e-308",
-        "2.2250738585072014e-308", "1.7976931348623157e308", "4.9406564584124654e-324", "5e-324", "2.5e-324",
-        "9007199254740993", "9007199254740993.0", "123456789012345678901234567890", "1e23", "8.41e21",
-        "0.1000000000000000055511151231257827021181583404541015625",
-        "1.00000000000000011102230246251565404236316680908203125", "7.1e-10", "-1234.5678e-3",
-        "0.0000000000000000000000000000000000000000000000001e48", "18446744073709551616",
-        "-9223372036854775809", "1e-320", "123.456e5", "1E22", "1e+22"}) {
+  for (const char* text : {"0.1",
+                           "0.30000000000000004",
+                           "2.2250738585072011e-308",
+                           "2.2250738585072012e-308",
+                           "2.2250738585072014e-308",
+                           "1.7976931348623157e308",
+                           "4.9406564584124654e-324",
+                           "5e-324",
+                           "2.5e-324",
+                           "9007199254740993",
+                           "9007199254740993.0",
+                           "123456789012345678901234567890",
+                           "1e23",
+                           "8.41e21",
+                           "0.1000000000000000055511151231257827021181583404541015625",
+                           "1.00000000000000011102230246251565404236316680908203125",
+                           "7.1e-10",
+                           "-1234.5678e-3",
+                           "0.0000000000000000000000000000000000000000000000001e48",
+                           "18446744073709551616",
+                           "-9223372036854775809",
+                           "1e-320",
+                           "123.456e5",
+                           "1E22",
+                           "1e+22"}) {
     CAPTURE(text);
     const std::string kept = variable_value(text);
     CAPTURE(kept);
@@ -1171,15 +1187,16 @@ TEST_CASE("codec: small responses, exactly") {
         R"({"customer_ref":"ref","removed":{"identities":2,"intents":1,"variables":3,"calls":4,"aliases":0,)"
         R"("merges":0}})");
 
-  CHECK(json::write(TenantSettings{}) ==
-        R"({"ttl_days":30,"default_region":"US","identity":{"profile":"probabilistic","weights":)"
-        R"({"ani":{"m":0.85,"u":{"mobile":0.002,"landline":0.7,"voip":0.5,"unknown":0.01,"business":0.9}},)"
-        R"("external_id":{"m":0.999,"u":0.0005},"customer_ref":{"m":0.99,"u":0.0001},)"
-        R"("recency":{"within_day":2,"within_week":1.5,"over_30_days":0.8},"open_intent":2},"merge_duplicates":true},)"
-              R"("levels":{"very_high":0.9,"high":0.7,"medium":0.5},)"
-        R"("recommendations":{"reuse":0.5,"confirm":0.3},)"
-        R"("billing":{"enabled":false,"prices":{"start_new":1,"start_returning":0,"end":0}},)"
-        R"("rate_limit":{"requests_per_minute":0}})");
+  CHECK(
+      json::write(TenantSettings{}) ==
+      R"({"ttl_days":30,"default_region":"US","identity":{"profile":"probabilistic","weights":)"
+      R"({"ani":{"m":0.85,"u":{"mobile":0.002,"landline":0.7,"voip":0.5,"unknown":0.01,"business":0.9}},)"
+      R"("external_id":{"m":0.999,"u":0.0005},"customer_ref":{"m":0.99,"u":0.0001},)"
+      R"("recency":{"within_day":2,"within_week":1.5,"over_30_days":0.8},"open_intent":2},"merge_duplicates":true},)"
+      R"("levels":{"very_high":0.9,"high":0.7,"medium":0.5},)"
+      R"("recommendations":{"reuse":0.5,"confirm":0.3},)"
+      R"("billing":{"enabled":false,"prices":{"start_new":1,"start_returning":0,"end":0}},)"
+      R"("rate_limit":{"requests_per_minute":0}})");
   TenantSettings s;
   s.level_very_high = 1;
   s.level_medium = 0;

@@ -2,7 +2,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -13,8 +12,8 @@
 #include "json/codec.hpp"
 #include "races.hpp"
 #include "requests.hpp"
-#include "uuid.hpp"
 #include "temp_dir.hpp"
+#include "uuid.hpp"
 
 using namespace callmem;
 
@@ -42,7 +41,8 @@ TEST_CASE("threads: first calls from one new number at once make one customer") 
   for (int round = 0; round < 5; ++round) {
     const std::string ani = fmt::format("+1415555{:04}", round);
     const std::vector<std::string> refs = run_threads(kThreads, [&](int t) {
-      return json::read_start_response(mem.start_call_json("acme", first_call(round * 100 + t, ani))).customer_ref;
+      return json::read_start_response(mem.start_call_json("acme", first_call(round * 100 + t, ani)))
+          .customer_ref;
     });
     CHECK(std::set<std::string>(refs.begin(), refs.end()).size() == 1);
   }
@@ -127,8 +127,10 @@ TEST_CASE("threads: many writers of one process take turns, first come first, wi
   {
     Engine alone(options_for(dir.file("alone.db")));
     const auto from = std::chrono::steady_clock::now();
-    for (int i = 0; i < 50; ++i) alone.start_call_json("acme", first_call(i, fmt::format("+1415999{:04}", i)));
-    const auto turn = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - from) / 50;
+    for (int i = 0; i < 50; ++i)
+      alone.start_call_json("acme", first_call(i, fmt::format("+1415999{:04}", i)));
+    const auto turn =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - from) / 50;
     timeout_ms = std::max<int>(timeout_ms, static_cast<int>(kThreads * 4 * (turn.count() + 1)));
   }
   EngineOptions o = options_for(dir.file("calls.db"));

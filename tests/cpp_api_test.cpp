@@ -2,13 +2,12 @@
 // libcallmem.so and nothing else (this executable links no core code), and
 // every operation on a real SQLite file.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <callmem/callmem.hpp>
-
 #include <cstdlib>
 #include <string>
 #include <type_traits>
-#include <unistd.h>
 
 #include "temp_dir.hpp"
 
@@ -66,7 +65,8 @@ TEST_CASE("C++ API: a caller is remembered across calls") {
 
   // A replay answers the original bytes, through the JSON API too.
   const std::string replay = memory.start_call_json(
-      "acme", R"({"call_id": "call_002", "identity_hints": {"ani": "+14155551234"}, "telco": {"line_type": "mobile"}})");
+      "acme",
+      R"({"call_id": "call_002", "identity_hints": {"ani": "+14155551234"}, "telco": {"line_type": "mobile"}})");
   CHECK(replay.find(first.customer_ref) != std::string::npos);
 
   GetRequest get;
@@ -196,7 +196,8 @@ TEST_CASE("C++ API: a moved CallMemory carries its handle") {
   CallMemory a(Options::sqlite(dir.file("calls.db")));
   CallMemory b(std::move(a));
   CHECK_NOTHROW(b.start_call("acme", start("call_1", "+14155551234")));
-  CHECK_THROWS_AS(a.start_call("acme", start("call_2", "+14155551234")), Error);  // NOLINT(bugprone-use-after-move)
+  CHECK_THROWS_AS(a.start_call("acme", start("call_2", "+14155551234")),
+                  Error);  // NOLINT(bugprone-use-after-move)
 }
 
 TEST_CASE("C++ API: a bulk import of history, through callmem_import") {

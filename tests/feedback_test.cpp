@@ -2,11 +2,10 @@
 // over a real SQLite file: each outcome's effect on later calls, replays,
 // conflicts, 404s, bad input, tenant isolation, and the recorded outcomes.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <functional>
-
-#include <fmt/format.h>
 
 #include "engine.hpp"
 #include "json/codec.hpp"
@@ -93,7 +92,8 @@ bool has_external(const CustomerView& v, const std::string& key, const std::stri
   });
 }
 bool has_call(const CustomerView& v, const std::string& call_id) {
-  return std::any_of(v.calls.begin(), v.calls.end(), [&](const CallRecord& c) { return c.call_id == call_id; });
+  return std::any_of(v.calls.begin(), v.calls.end(),
+                     [&](const CallRecord& c) { return c.call_id == call_id; });
 }
 
 std::string fb(const std::string& call_id, const std::string& outcome, const std::string& ref = "") {
@@ -156,7 +156,8 @@ TEST_CASE("confirmed: a confirm answer's new identifiers are linked, and the nex
 TEST_CASE("confirmed without a feedback: the unconfirmed id stays unlinked (the control)") {
   Fb m;
   m.mem.configure_tenant_json("acme", R"({"identity": {"profile": "hosted"}})");
-  m.start(R"({"call_id": "c1", "identity_hints": {"ani": "+14155550111"}, "telco": {"line_type": "landline"}})");
+  m.start(
+      R"({"call_id": "c1", "identity_hints": {"ani": "+14155550111"}, "telco": {"line_type": "landline"}})");
   m.start(landline_with_id("c2"));
   const auto third = m.start(landline_with_id("c3"));
   CHECK(third.identity.recommendation == "confirm");
@@ -286,8 +287,8 @@ TEST_CASE("corrected merges the call's new customer; the old ref is an alias; un
   by_alias.customer_ref = y.customer_ref;
   CHECK(m.mem.export_customer("acme", by_alias).customer_ref == x.customer_ref);
   // A start with the old ref as its hint finds X.
-  const auto hinted = m.start(R"({"call_id": "h1", "identity_hints": {"customer_ref": ")" + y.customer_ref +
-                              R"("}})");
+  const auto hinted =
+      m.start(R"({"call_id": "h1", "identity_hints": {"customer_ref": ")" + y.customer_ref + R"("}})");
   CHECK(hinted.customer_ref == x.customer_ref);
   CHECK(std::find(hinted.identity.sources.begin(), hinted.identity.sources.end(), "customer_ref") !=
         hinted.identity.sources.end());
@@ -415,7 +416,8 @@ TEST_CASE("feedback: bad input names the field and writes nothing") {
   CHECK(bad(R"({"call_id": 5, "outcome": 1})") == V{"call_id", "outcome"});
   CHECK(issue_paths([&] { m.mem.unmerge_json("acme", "{}"); }) == V{"merge_id"});
   CHECK(issue_paths([&] { m.mem.unmerge_json("acme", R"({"merge_id": 7})"); }) == V{"merge_id"});
-  CHECK(issue_paths([&] { m.mem.identity_feedback_json("bad tenant", fb("a1", "confirmed")); }) == V{"tenant"});
+  CHECK(issue_paths([&] { m.mem.identity_feedback_json("bad tenant", fb("a1", "confirmed")); }) ==
+        V{"tenant"});
   CHECK(m.stats("acme").empty());
   CHECK(m.feedback(fb("a1", "confirmed")).outcome == "confirmed");
 }
@@ -434,18 +436,20 @@ Twice known_twice(Fb& m, const std::string& line = "mobile", const std::string& 
   const auto telco = R"(, "telco": {"line_type": ")" + line + R"("}})";
   const auto a = m.start(R"({"call_id": "t1", "identity_hints": {"ani": "anonymous",
       "external_ids": {"account_number": "ACC-1"}}})");
-  const auto b = m.start(R"({"call_id": "t2", "identity_hints": {"ani": "+14155550123")" + b_more + "}" + telco);
+  const auto b =
+      m.start(R"({"call_id": "t2", "identity_hints": {"ani": "+14155550123")" + b_more + "}" + telco);
   REQUIRE(b.customer_ref != a.customer_ref);
   m.end(R"({"call_id": "t2", "intent": "refund", "intent_status": "open", "variables": {"plan": "basic"}})");
   const auto both = m.start(R"({"call_id": "t3", "identity_hints": {"ani": "+14155550123",
-      "external_ids": {"account_number": "ACC-1"}})" + telco);
+      "external_ids": {"account_number": "ACC-1"}})" +
+                            telco);
   REQUIRE(both.customer_ref == a.customer_ref);
   return {a.customer_ref, b.customer_ref};
 }
 
 std::string from_number(const std::string& call_id, const std::string& line = "mobile") {
-  return R"({"call_id": ")" + call_id + R"(", "identity_hints": {"ani": "+14155550123"}, "telco": {"line_type": ")" +
-         line + R"("}})";
+  return R"({"call_id": ")" + call_id +
+         R"(", "identity_hints": {"ani": "+14155550123"}, "telco": {"line_type": ")" + line + R"("}})";
 }
 
 }  // namespace
@@ -491,7 +495,8 @@ TEST_CASE("confirmed on a mobile that one other customer has, with no id telling
   CHECK(m.start(from_number("t6")).identity.recommendation == "confirm");
 }
 
-TEST_CASE("confirmed: no merge where an id tells the two apart, on a shared line, on an aged number, or when off") {
+TEST_CASE(
+    "confirmed: no merge where an id tells the two apart, on a shared line, on an aged number, or when off") {
   Fb m;
   std::string line = "mobile";
   SUBCASE("the other customer has another value of the same key") {
@@ -505,23 +510,27 @@ TEST_CASE("confirmed: no merge where an id tells the two apart, on a shared line
     const Twice t = known_twice(m);
     for (const std::string& ref : {t.a, t.b}) {  // standalone ends naming each customer
       std::string vars;
-      for (int i = 0; i < 200; ++i) vars += (i ? ", " : "") + fmt::format(R"("{}_{}": 1)", ref.substr(0, 8), i);
-      const auto r = m.end(R"({"call_id": "v-)" + ref + R"(", "customer_ref": ")" + ref + R"(", "variables": {)" +
-                           vars + "}}");
+      for (int i = 0; i < 200; ++i)
+        vars += (i ? ", " : "") + fmt::format(R"("{}_{}": 1)", ref.substr(0, 8), i);
+      const auto r = m.end(R"({"call_id": "v-)" + ref + R"(", "customer_ref": ")" + ref +
+                           R"(", "variables": {)" + vars + "}}");
       CHECK(r.variables_updated == 200);
     }
   }
   SUBCASE("the tenant turned it off") {
-    const std::string settings = m.mem.configure_tenant_json("acme", R"({"identity": {"merge_duplicates": false}})");
+    const std::string settings =
+        m.mem.configure_tenant_json("acme", R"({"identity": {"merge_duplicates": false}})");
     CHECK(settings.find(R"("merge_duplicates":false)") != std::string::npos);
     known_twice(m);
   }
   SUBCASE("the other customer's last call from the number is older than a carrier's aging period") {
     m.mem.configure_tenant_json("acme", R"({"ttl_days": 120})");
-    m.start(R"({"call_id": "t1", "identity_hints": {"ani": "anonymous", "external_ids": {"account_number": "ACC-1"}}})");
+    m.start(
+        R"({"call_id": "t1", "identity_hints": {"ani": "anonymous", "external_ids": {"account_number": "ACC-1"}}})");
     m.start(from_number("t2"));
     m.clock->advance(46 * kDay);
-    m.start(R"({"call_id": "t3", "identity_hints": {"ani": "+14155550123", "external_ids": {"account_number": "ACC-1"}},
+    m.start(
+        R"({"call_id": "t3", "identity_hints": {"ani": "+14155550123", "external_ids": {"account_number": "ACC-1"}},
         "telco": {"line_type": "mobile"}})");
   }
   const auto held = m.start(from_number("t4", line));

@@ -1,7 +1,8 @@
 // Identifiers: phone numbers in every form, withheld caller IDs, external ids.
+#include "identity/identifiers.hpp"
+
 #include <doctest/doctest.h>
 
-#include "identity/identifiers.hpp"
 #include "identity/phone.hpp"
 #include "locale.hpp"
 

@@ -80,7 +80,8 @@ TEST_CASE("weights: each number parameter moves the confidence its way") {
   CHECK(m.changed > m.base);
   m = with(call, on_number("a", "voip"), [](IdentityWeights& w) { w.ani_u_voip = 0.8; });
   CHECK(m.changed < m.base);
-  m = with(gateway, on_number("a", "fixed_line_or_mobile"), [](IdentityWeights& w) { w.ani_u_unknown = 0.1; });
+  m = with(gateway, on_number("a", "fixed_line_or_mobile"),
+           [](IdentityWeights& w) { w.ani_u_unknown = 0.1; });
   CHECK(m.changed < m.base);
   m = with(call, on_number("a", "toll_free"), [](IdentityWeights& w) { w.ani_u_business = 0.3; });
   CHECK(m.changed > m.base);
@@ -268,9 +269,9 @@ TEST_CASE("weights: bad values and unknown keys are named by their path") {
   bad(R"({"intent": 2})", {"intent"});
   bad(R"({"ani": {"m": 0.9, "u": {"mobile": 2}}, "Recency": {}})", {"Recency"});
   // Too small for a double: refused whole, as 1e400 is, never read as 0.
-  CHECK(issues_of([] {
-          json::parse_settings(R"({"identity": {"weights": {"customer_ref": {"u": 1e-400}}}})");
-        })[0].message.rfind("malformed JSON at offset 48: Number too small", 0) == 0);
+  CHECK(issues_of(
+            [] { json::parse_settings(R"({"identity": {"weights": {"customer_ref": {"u": 1e-400}}}})"); })[0]
+            .message.rfind("malformed JSON at offset 48: Number too small", 0) == 0);
   // Every issue is named, not only the first.
   const auto issues = issues_of([] {
     json::parse_settings(R"({"identity": {"weights": {"ani": {"m": 2}, "open_intent": 0, "x": 1}}})");

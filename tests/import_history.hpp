@@ -6,6 +6,7 @@
 #ifndef CALLMEM_TESTS_IMPORT_HISTORY_HPP
 #define CALLMEM_TESTS_IMPORT_HISTORY_HPP
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -15,8 +16,6 @@
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "time.hpp"
 
@@ -33,7 +32,7 @@ struct Request {
 
 struct History {
   std::string ndjson;
-  std::vector<Request> live;  // in the order they happened
+  std::vector<Request> live;      // in the order they happened
   std::vector<std::string> anis;  // one per caller
   Millis last = 0;
 };
@@ -54,15 +53,16 @@ inline History generate(int calls, int callers, unsigned seed, Millis t0) {
     std::string hints = fmt::format(R"("ani": "{}")", h.anis[c]);
     if (c % 5 < 2) hints += fmt::format(R"(, "external_ids": {{"crm_id": "CRM{:06d}"}})", c);
     const std::string start = fmt::format(
-        R"({{"call_id": "{}", "identity_hints": {{{}}}, "telco": {{"line_type": "{}"}}, "at": "{}"}})", id, hints,
-        c % 3 ? "mobile" : "landline", callmem::format_iso(t));
+        R"({{"call_id": "{}", "identity_hints": {{{}}}, "telco": {{"line_type": "{}"}}, "at": "{}"}})", id,
+        hints, c % 3 ? "mobile" : "landline", callmem::format_iso(t));
     std::string line = R"({"start": )" + start;
     h.live.push_back({t, static_cast<std::size_t>(i), false, start});
     if (pick(10)) {
       const Millis ended = t + (30 + pick(3600)) * 1000;
-      std::string end = fmt::format(R"({{"call_id": "{}", "intent": "{}", "intent_status": "{}", )"
-                                    R"("variables": {{"name": "Caller {}", "last_call": "{}"}}, "at": "{}")",
-                                    id, intents[pick(4)], statuses[pick(4)], c, id, callmem::format_iso(ended));
+      std::string end =
+          fmt::format(R"({{"call_id": "{}", "intent": "{}", "intent_status": "{}", )"
+                      R"("variables": {{"name": "Caller {}", "last_call": "{}"}}, "at": "{}")",
+                      id, intents[pick(4)], statuses[pick(4)], c, id, callmem::format_iso(ended));
       if (pick(10) == 0) end += fmt::format(R"(, "external_ids": {{"account_number": "A{}"}})", c);
       end += "}";
       line += R"(, "end": )" + end;

@@ -40,9 +40,9 @@ std::string next_starts(Engine& e, const import_history::History& h) {
   std::map<std::string, std::string> names;
   std::string out;
   for (std::size_t c = 0; c < h.anis.size(); ++c) {
-    const std::string body =
-        fmt::format(R"({{"call_id": "next-{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "mobile"}}, "at": "{}"}})",
-                    c, h.anis[c], format_iso(h.last + kDay));
+    const std::string body = fmt::format(
+        R"({{"call_id": "next-{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "mobile"}}, "at": "{}"}})",
+        c, h.anis[c], format_iso(h.last + kDay));
     out += import_history::rename_refs(e.start_call_json("acme", body), names) + "\n";
   }
   return out;
@@ -81,7 +81,8 @@ TEST_CASE("import: the same database and the same next answers as the live path 
   CHECK(rejected(summary).empty());
 
   Engine live(sqlite_at(dir.file("live.db"), after));
-  for (const auto& r : h.live) r.end ? live.end_call_json("acme", r.json) : live.start_call_json("acme", r.json);
+  for (const auto& r : h.live)
+    r.end ? live.end_call_json("acme", r.json) : live.start_call_json("acme", r.json);
 
   // Row for row, but usage: an import is not metered.
   CHECK(import_history::dump(dir.file("imported.db"), {"usage"}) ==
@@ -128,22 +129,29 @@ TEST_CASE("import: again changes nothing and says so; an interrupted import resu
 TEST_CASE("import: each bad line is named by its line and field; the rest is imported") {
   TempDir dir;
   Engine e(sqlite_at(dir.file("calls.db"), kT0 + kDay));
-  const std::string good = R"({"start": {"call_id": "c1", "identity_hints": {"ani": "+14155550001"}, "at": "2025-11-01T09:00:00.000Z"}, "end": {"intent": "refund_request", "at": "2025-11-01T09:05:00.000Z"}})";
+  const std::string good =
+      R"({"start": {"call_id": "c1", "identity_hints": {"ani": "+14155550001"}, "at": "2025-11-01T09:00:00.000Z"}, "end": {"intent": "refund_request", "at": "2025-11-01T09:05:00.000Z"}})";
   const std::string ndjson =
-      good + "\n" +                                                                    // 1
-      "\n" +                                                                           // 2 blank
-      R"({"start": {"call_id": "c3", "identity_hints": {"ani": "+14155550003"}}})" "\n"  // 3 no at
-      R"({"start": {"call_id": "c4", "identity_hints": {"ani": 5}, "at": "2025-11-01T09:00:00.000Z"}})" "\n"
-      R"({"start": {"call_id": "c5", "identity_hints": {"ani": "+14155550005"}, "at": "2025-11-01T09:00:00.000Z"}, "end": {"at": "2025-11-01T08:00:00.000Z"}})" "\n"
-      "{not json\n"                                                                    // 6
-      R"({"start": {"call_id": "c1", "identity_hints": {"ani": "+14155559999"}, "at": "2025-11-01T09:00:00.000Z"}})" "\n"  // 7 conflict
-      R"({"start": {"call_id": "c8", "identity_hints": {"ani": "+14155550008"}, "at": "2025-11-01T10:00:00.000Z"}, "end": {"customer_ref": "not-its-ref", "at": "2025-11-01T10:01:00.000Z"}})" "\n"
-      R"({"end": {"call_id": "c9", "at": "2025-11-01T10:00:00.000Z"}})" "\n"  // 9 an end of no call, without hints
+      good + "\n" +  // 1
+      "\n" +         // 2 blank
+      R"({"start": {"call_id": "c3", "identity_hints": {"ani": "+14155550003"}}})"
+      "\n"  // 3 no at
+      R"({"start": {"call_id": "c4", "identity_hints": {"ani": 5}, "at": "2025-11-01T09:00:00.000Z"}})"
+      "\n"
+      R"({"start": {"call_id": "c5", "identity_hints": {"ani": "+14155550005"}, "at": "2025-11-01T09:00:00.000Z"}, "end": {"at": "2025-11-01T08:00:00.000Z"}})"
+      "\n"
+      "{not json\n"  // 6
+      R"({"start": {"call_id": "c1", "identity_hints": {"ani": "+14155559999"}, "at": "2025-11-01T09:00:00.000Z"}})"
+      "\n"  // 7 conflict
+      R"({"start": {"call_id": "c8", "identity_hints": {"ani": "+14155550008"}, "at": "2025-11-01T10:00:00.000Z"}, "end": {"customer_ref": "not-its-ref", "at": "2025-11-01T10:01:00.000Z"}})"
+      "\n"
+      R"({"end": {"call_id": "c9", "at": "2025-11-01T10:00:00.000Z"}})"
+      "\n"  // 9 an end of no call, without hints
       R"({"start": {"call_id": "c10", "identity_hints": {"ani": "+14155550010"}, "at": "2025-11-01T11:00:00.000Z"}, "end": {"variables": {"name": "Ann"}, "at": "2025-11-01T11:02:00.000Z"}})";
   const std::string summary = e.import_calls_json("acme", ndjson);
   CHECK(count(summary, "imported") == 2);
-  CHECK(rejected(summary) == std::vector<std::string>{"3:start.at", "4:start.identity_hints.ani", "5:end.at", "6:",
-                                                      "7:Conflict", "8:Conflict", "9:Not Found"});
+  CHECK(rejected(summary) == std::vector<std::string>{"3:start.at", "4:start.identity_hints.ani", "5:end.at",
+                                                      "6:", "7:Conflict", "8:Conflict", "9:Not Found"});
   // A line that does not read is still named by its call_id when it has one.
   CHECK(summary.find(R"({"line":3,"call_id":"c3",)") != std::string::npos);
   CHECK(summary.find(R"({"line":4,"call_id":"c4",)") != std::string::npos);
@@ -165,7 +173,8 @@ TEST_CASE("import: strict stops at the first refused call; an unreadable line st
   TempDir dir;
   Engine e(sqlite_at(dir.file("calls.db"), kT0 + kDay));
   auto line = [](const std::string& id, const std::string& ani, const std::string& at) {
-    return fmt::format(R"({{"start": {{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "at": "{}"}}}})", id, ani, at);
+    return fmt::format(R"({{"start": {{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "at": "{}"}}}})",
+                       id, ani, at);
   };
   const std::string unreadable = line("a", "+14155550001", "2025-11-01T09:00:00.000Z") + "\n{\n" +
                                  line("b", "+14155550002", "2025-11-01T09:10:00.000Z") + "\n";
@@ -175,7 +184,8 @@ TEST_CASE("import: strict stops at the first refused call; an unreadable line st
   CHECK(count(s, "not_applied") == 2);
   CHECK(rejected(s) == std::vector<std::string>{"2:"});
 
-  CHECK(count(e.import_calls_json("acme", line("x", "+14155550009", "2025-11-01T09:05:00.000Z")), "imported") == 1);
+  CHECK(count(e.import_calls_json("acme", line("x", "+14155550009", "2025-11-01T09:05:00.000Z")),
+              "imported") == 1);
   // In time order: a (09:00) goes in, x (09:05) conflicts and stops it, b (09:10) is not applied.
   const std::string conflicting = line("b", "+14155550002", "2025-11-01T09:10:00.000Z") + "\n" +
                                   line("x", "+14155550001", "2025-11-01T09:05:00.000Z") + "\n" +
@@ -197,7 +207,8 @@ TEST_CASE("import: history is not billed, even when the tenant has no credits") 
   CHECK(usage["balance"].GetInt64() == 0);
   CHECK(usage["days"].Size() == 0);
   // A live start of a new caller is metered: it is refused.
-  CHECK_THROWS(e.start_call_json("acme", R"({"call_id": "live", "identity_hints": {"ani": "+14155559999"}})"));
+  CHECK_THROWS(
+      e.start_call_json("acme", R"({"call_id": "live", "identity_hints": {"ani": "+14155559999"}})"));
 }
 
 TEST_CASE("import: the options and the typed API") {

@@ -62,8 +62,8 @@ inline std::string make_locale(const Made& l) {
     if (!mkdtemp(dir.data())) return "mkdtemp failed";
     made.path = dir;
   }
-  const std::string cmd = std::string("localedef -i ") + l.input + " -f " + l.charmap + " '" + made.path + "/" +
-                          l.name + "' >/dev/null 2>&1";
+  const std::string cmd = std::string("localedef -i ") + l.input + " -f " + l.charmap + " '" + made.path +
+                          "/" + l.name + "' >/dev/null 2>&1";
   const int rc = std::system(cmd.c_str());
   setenv("LOCPATH", made.path.c_str(), 1);
   if (radix_of(l.name) == ",") return "";

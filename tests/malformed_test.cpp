@@ -317,7 +317,8 @@ std::string object_of(std::size_t n, const std::string& prefix, const std::strin
   std::string out = "{";
   for (std::size_t i = 0; i < n; ++i) {
     if (i) out += ", ";
-    out += "\"" + prefix + std::to_string(i) + "\": " + (value.empty() ? "\"v" + std::to_string(i) + "\"" : value);
+    out += "\"" + prefix + std::to_string(i) +
+           "\": " + (value.empty() ? "\"v" + std::to_string(i) + "\"" : value);
   }
   return out + "}";
 }
@@ -369,8 +370,10 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::start, "42", none, "a number");
   bad(Op::start, "null", none, "null");
   bad(Op::start, "true", none, "a boolean");
-  bad(Op::start, R"({"call_id": "h1", "identity_hints": {"ani": "+1415555)", none, "truncated inside a string");
-  bad(Op::start, R"({"call_id": "h1", "identity_hints": {"ani": "+14155550100"})", none, "truncated: one } short");
+  bad(Op::start, R"({"call_id": "h1", "identity_hints": {"ani": "+1415555)", none,
+      "truncated inside a string");
+  bad(Op::start, R"({"call_id": "h1", "identity_hints": {"ani": "+14155550100"})", none,
+      "truncated: one } short");
   bad(Op::start, R"({"call_id": "h1", )", none, "truncated after a comma");
   bad(Op::start, kGoodStart + " x", none, "trailing garbage");
   bad(Op::start, kGoodStart + kGoodStart, none, "two objects");
@@ -381,18 +384,21 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::start, start_extra(R"("pad": 1e999999)"), none, "a number out of range");
   bad(Op::start, start_call_id(std::string("\"h") + "\xff" + "1\""), none, "invalid UTF-8 byte in a value");
   bad(Op::start, start_call_id(std::string("\"h") + "\xc0\xaf" + "1\""), none, "overlong UTF-8 in a value");
-  bad(Op::start, std::string("{\"call_id\": \"h1\", \"identity_hints\": {\"ani\": \"+14155550100\"}, \"p") +
-                     "\xfe" + "\": 1}",
+  bad(Op::start,
+      std::string("{\"call_id\": \"h1\", \"identity_hints\": {\"ani\": \"+14155550100\"}, \"p") + "\xfe" +
+          "\": 1}",
       none, "invalid UTF-8 in a key");
-  bad(Op::start, std::string("{\"call_id\": \"h1") + '\0' + "\", \"identity_hints\": {\"ani\": \"+14155550100\"}}",
-      none, "a raw NUL byte");
+  bad(Op::start,
+      std::string("{\"call_id\": \"h1") + '\0' + "\", \"identity_hints\": {\"ani\": \"+14155550100\"}}", none,
+      "a raw NUL byte");
   bad(Op::start, start_call_id(R"("h\ud800")"), none, "a lone high surrogate escape (malformed escape pair)");
   bad(Op::start, repeat('[', 100000), none, "100000 nested [ (unterminated)");
   bad(Op::start, repeat('[', 100000) + repeat(']', 100000), none, "100000 nested arrays (not an object)");
   bad(Op::start, start_extra(R"("pad": ")" + big + "\""), none, "over 1 MiB");
-  bad(Op::start, kGoodStart + repeat(' ', callmem::json::kMaxRequestBytes), none, "over 1 MiB of trailing spaces");
-  bad(Op::start, R"({"call_id": "h1", "identity_hints": {"ani": "+14155550100"}, "channel": "voice\q"})", none,
-      "bad escape");
+  bad(Op::start, kGoodStart + repeat(' ', callmem::json::kMaxRequestBytes), none,
+      "over 1 MiB of trailing spaces");
+  bad(Op::start, R"({"call_id": "h1", "identity_hints": {"ani": "+14155550100"}, "channel": "voice\q"})",
+      none, "bad escape");
   bad(Op::start, start_extra(R"("pad": 1e-400)"), none, "a number too small for a double (not read as 0)");
   bad(Op::start, start_extra(R"("pad": -2.4e-324)"), none, "a negative number too small for a double");
 
@@ -408,8 +414,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
       {"intent"}, "end: zeros with exponents in variables beside an empty intent");
 
   // --- A key given twice, at any level --------------------------------------------------
-  bad(Op::start, R"({"call_id": 5, "call_id": "dup", "identity_hints": {"ani": "+14155550100"}})", {"call_id"},
-      "call_id twice, the last one valid");
+  bad(Op::start, R"({"call_id": 5, "call_id": "dup", "identity_hints": {"ani": "+14155550100"}})",
+      {"call_id"}, "call_id twice, the last one valid");
   bad(Op::start, R"({"call_id": "h1", "call_id": "h1", "identity_hints": {"ani": "+14155550100"}})",
       {"call_id"}, "call_id twice with the same value");
   bad(Op::start, start_hints(R"({"ani": "+14155550100", "ani": "+14155550101"})"), {"identity_hints", "ani"},
@@ -418,8 +424,9 @@ std::vector<Row> hostile_rows(const Seeded& s) {
       {"identity_hints", "external_ids", "crm_id"}, "an external id twice");
   bad(Op::start, start_extra(R"("telco": {"line_type": "mobile"}, "telco": {"line_type": "landline"})"),
       {"telco"}, "telco twice");
-  bad(Op::start, R"({"call_id": "seed_a", "call_id": "seed_a", "identity_hints": {"ani": "+14155551234",)"
-                 R"( "external_ids": {"crm_id": "CRM_789"}}, "telco": {"line_type": "mobile"}})",
+  bad(Op::start,
+      R"({"call_id": "seed_a", "call_id": "seed_a", "identity_hints": {"ani": "+14155551234",)"
+      R"( "external_ids": {"crm_id": "CRM_789"}}, "telco": {"line_type": "mobile"}})",
       {"call_id"}, "seed_a's start with call_id twice (not a replay)");
   bad(Op::start, start_extra(R"("pad": [{"x": 1, "y": {"z": 1, "z": 2}}])"), {"pad", "0", "y", "z"},
       "a key twice deep in an unknown member");
@@ -442,7 +449,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::start, start_hints(R"("+14155550100")"), {"identity_hints"}, "identity_hints a string");
   bad(Op::start, start_hints(R"(["+14155550100"])"), {"identity_hints"}, "identity_hints an array");
   bad(Op::start, start_hints(R"({"dnis": "+18005550100"})"), {"identity_hints"}, "identity_hints only dnis");
-  bad(Op::start, start_hints(R"({"external_ids": {}})"), {"identity_hints"}, "identity_hints empty external_ids");
+  bad(Op::start, start_hints(R"({"external_ids": {}})"), {"identity_hints"},
+      "identity_hints empty external_ids");
   bad(Op::start, start_hints(R"({"ani": null})"), {"identity_hints"}, "identity_hints ani null");
   bad(Op::start, start_hints(R"({"ani": 14155550100})"), {"identity_hints", "ani"}, "ani a number");
   bad(Op::start, start_hints(R"({"ani": ["+14155550100"]})"), {"identity_hints", "ani"}, "ani an array");
@@ -450,33 +458,34 @@ std::vector<Row> hostile_rows(const Seeded& s) {
       "ani 257 chars");
   bad(Op::start, start_hints(R"({"ani": "", "dnis": 5})"), {"identity_hints", "dnis"},
       "an empty (withheld) ani is a hint given, with a bad dnis");
-  bad(Op::start, start_hints(R"({"ani": "+1415\u0000"})"), {"identity_hints", "ani"}, "ani with an escaped NUL");
+  bad(Op::start, start_hints(R"({"ani": "+1415\u0000"})"), {"identity_hints", "ani"},
+      "ani with an escaped NUL");
   bad(Op::start, start_hints(R"({"ani": "+14155550100", "dnis": 18005550100})"), {"identity_hints", "dnis"},
       "dnis a number");
   bad(Op::start, start_hints(R"({"external_ids": "CRM_789"})"), {"identity_hints", "external_ids"},
       "external_ids a string");
   bad(Op::start, start_hints(R"({"external_ids": ["CRM_789"]})"), {"identity_hints", "external_ids"},
       "external_ids an array");
-  bad(Op::start, start_hints(R"({"external_ids": {"crm_id": 789}})"), {"identity_hints", "external_ids", "crm_id"},
-      "external id value a number");
-  bad(Op::start, start_hints(R"({"external_ids": {"crm_id": null}})"), {"identity_hints", "external_ids", "crm_id"},
-      "external id value null");
+  bad(Op::start, start_hints(R"({"external_ids": {"crm_id": 789}})"),
+      {"identity_hints", "external_ids", "crm_id"}, "external id value a number");
+  bad(Op::start, start_hints(R"({"external_ids": {"crm_id": null}})"),
+      {"identity_hints", "external_ids", "crm_id"}, "external id value null");
   bad(Op::start, start_hints(R"({"external_ids": {"crm_id": {"v": 1}}})"),
       {"identity_hints", "external_ids", "crm_id"}, "external id value an object");
-  bad(Op::start, start_hints(R"({"external_ids": {"crm_id": ""}})"), {"identity_hints", "external_ids", "crm_id"},
-      "external id value empty");
+  bad(Op::start, start_hints(R"({"external_ids": {"crm_id": ""}})"),
+      {"identity_hints", "external_ids", "crm_id"}, "external id value empty");
   bad(Op::start, start_hints("{\"external_ids\": {\"" + repeat('k', 65) + "\": \"x\"}}"),
       {"identity_hints", "external_ids", repeat('k', 65)}, "external id key 65 chars");
   bad(Op::start, start_hints("{\"external_ids\": {\"crm_id\": \"" + repeat('v', 257) + "\"}}"),
       {"identity_hints", "external_ids", "crm_id"}, "external id value 257 chars");
-  bad(Op::start, start_hints("{\"external_ids\": " + object_of(33, "k") + "}"), {"identity_hints", "external_ids"},
-      "33 external ids");
+  bad(Op::start, start_hints("{\"external_ids\": " + object_of(33, "k") + "}"),
+      {"identity_hints", "external_ids"}, "33 external ids");
   bad(Op::start, start_hints(R"({"external_ids": {"": "x"}})"), {"identity_hints", "external_ids", ""},
       "external id key empty");
   bad(Op::start, start_hints(R"({"external_ids": {"\udc00": "x"}})"),
       {"identity_hints", "external_ids", "<invalid UTF-8>"}, "external id key a lone surrogate");
-  bad(Op::start, start_hints("{\"customer_ref\": \"" + repeat('r', 65) + "\"}"), {"identity_hints", "customer_ref"},
-      "customer_ref hint 65 chars");
+  bad(Op::start, start_hints("{\"customer_ref\": \"" + repeat('r', 65) + "\"}"),
+      {"identity_hints", "customer_ref"}, "customer_ref hint 65 chars");
   bad(Op::start, start_hints(R"({"customer_ref": 12345})"), {"identity_hints", "customer_ref"},
       "customer_ref hint a number");
   bad(Op::start, start_hints(R"({"customer_ref": ""})"), {"identity_hints", "customer_ref"},
@@ -495,7 +504,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::start, start_extra(R"("telco": "mobile")"), {"telco"}, "telco a string");
   bad(Op::start, start_extra(R"("telco": ["mobile"])"), {"telco"}, "telco an array");
   bad(Op::start, start_extra(R"("telco": {"line_type": "cell"})"), {"telco", "line_type"}, "line_type cell");
-  bad(Op::start, start_extra(R"("telco": {"line_type": "Mobile"})"), {"telco", "line_type"}, "line_type Mobile");
+  bad(Op::start, start_extra(R"("telco": {"line_type": "Mobile"})"), {"telco", "line_type"},
+      "line_type Mobile");
   bad(Op::start, start_extra(R"("telco": {"line_type": 1})"), {"telco", "line_type"}, "line_type a number");
   bad(Op::start, start_extra(R"("telco": {"attestation": "D"})"), {"telco", "attestation"}, "attestation D");
   bad(Op::start, start_extra(R"("telco": {"attestation": "a"})"), {"telco", "attestation"}, "attestation a");
@@ -512,7 +522,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::start, start_extra(R"("at": "2026-02-30T10:30:00.000Z")"), {"at"}, "at Feb 30");
   bad(Op::start, start_extra(R"("at": "2025-02-29T10:30:00.000Z")"), {"at"}, "at Feb 29 of a common year");
   bad(Op::start, start_extra(R"("at": "1969-12-31T23:59:59.999Z")"), {"at"}, "at before 1970");
-  bad(Op::start, start_extra(R"("at": "1970-01-01T00:30:00.000+01:00")"), {"at"}, "at before 1970 by its offset");
+  bad(Op::start, start_extra(R"("at": "1970-01-01T00:30:00.000+01:00")"), {"at"},
+      "at before 1970 by its offset");
   bad(Op::start, start_extra(R"("at": "2026-02-07T24:00:00.000Z")"), {"at"}, "at hour 24");
   bad(Op::start, start_extra(R"("at": "2026-02-07")"), {"at"}, "at a date only");
   bad(Op::start, start_extra(R"("at": "2026-02-07T10:30:00.000")"), {"at"}, "at without a zone");
@@ -525,8 +536,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
          "start reusing seed_a with another ani");
   status(Op::start, kSeedStartA.substr(0, kSeedStartA.size() - 1) + R"(, "at": "2026-02-07T10:30:00.000Z"})",
          Status::conflict, "start reusing seed_a with an at added");
-  status(Op::start, kSeedStartB.substr(0, kSeedStartB.size() - 1) + R"(, "channel": "chat"})", Status::conflict,
-         "start reusing seed_b with another channel");
+  status(Op::start, kSeedStartB.substr(0, kSeedStartB.size() - 1) + R"(, "channel": "chat"})",
+         Status::conflict, "start reusing seed_b with another channel");
   // Replays answer and change nothing (and are never billed).
   status(Op::start, kSeedStartA, Status::ok, "replay of seed_a's start");
   status(Op::start,
@@ -535,7 +546,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
          Status::ok, "replay of seed_a's start, keys reordered");
 
   // --- Tenant ids --------------------------------------------------------------
-  const auto bad_tenant = [&](Op op, const std::string& tenant, const std::string& text, const std::string& note) {
+  const auto bad_tenant = [&](Op op, const std::string& tenant, const std::string& text,
+                              const std::string& note) {
     add(op, tenant, text, Status::invalid, {"tenant"}, note);
   };
   bad_tenant(Op::start, "", kGoodStart, "tenant empty");
@@ -567,7 +579,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::end, R"({"call_id": 7})", {"call_id"}, "end: call_id a number");
   bad(Op::end, end_extra(R"("intent": "billing", "intent_status": "closed")"), {"intent_status"},
       "bad intent_status");
-  bad(Op::end, end_extra(R"("intent": "billing", "intent_status": 1)"), {"intent_status"}, "intent_status a number");
+  bad(Op::end, end_extra(R"("intent": "billing", "intent_status": 1)"), {"intent_status"},
+      "intent_status a number");
   bad(Op::end, end_extra(R"("intent": "billing", "intent_is_open": "yes")"), {"intent_is_open"},
       "intent_is_open a string");
   bad(Op::end, end_extra(R"("intent": "billing", "intent_is_open": 1)"), {"intent_is_open"},
@@ -582,15 +595,16 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::end, end_extra(R"("intents": {"intent": "billing"})"), {"intents"}, "intents an object");
   bad(Op::end, end_extra(R"("intents": "billing")"), {"intents"}, "intents a string");
   bad(Op::end, end_extra(R"("intents": ["billing"])"), {"intents", "0"}, "intents element a string");
-  bad(Op::end, end_extra(R"("intents": [{"intent": "billing", "status": "done"}])"), {"intents", "0", "status"},
-      "intents element bad status");
+  bad(Op::end, end_extra(R"("intents": [{"intent": "billing", "status": "done"}])"),
+      {"intents", "0", "status"}, "intents element bad status");
   bad(Op::end, end_extra(R"("intents": [{"status": "open"}])"), {"intents", "0", "intent"},
       "intents element without intent");
   bad(Op::end, end_extra(R"("intents": [{"intent": "billing"}, {"intent": ""}])"), {"intents", "1", "intent"},
       "second intents element with an empty intent");
-  bad(Op::end, end_extra("\"intents\": " + array_of(33, R"({"intent": "billing"})")), {"intents"}, "33 intents");
-  bad(Op::end, end_extra("\"intent\": \"x\", \"intents\": " + array_of(32, R"({"intent": "billing"})")), {"intents"},
-      "intent plus 32 intents");
+  bad(Op::end, end_extra("\"intents\": " + array_of(33, R"({"intent": "billing"})")), {"intents"},
+      "33 intents");
+  bad(Op::end, end_extra("\"intent\": \"x\", \"intents\": " + array_of(32, R"({"intent": "billing"})")),
+      {"intents"}, "intent plus 32 intents");
   bad(Op::end, end_extra(R"("variables": ["name", "Ann"])"), {"variables"}, "variables an array");
   bad(Op::end, end_extra(R"("variables": "name=Ann")"), {"variables"}, "variables a string");
   bad(Op::end, end_extra("\"variables\": {\"" + repeat('n', 65) + "\": 1}"), {"variables", repeat('n', 65)},
@@ -598,17 +612,17 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::end, end_extra(R"("variables": {"": 1})"), {"variables", ""}, "variable name empty");
   bad(Op::end, end_extra(R"("variables": {"a\u0000b": 1})"), {"variables", std::string("a\0b", 3)},
       "variable name with an escaped NUL");
-  bad(Op::end, end_extra("\"variables\": {\"notes\": \"" + repeat('n', 16 * 1024) + "\"}"), {"variables", "notes"},
-      "variable value over 16 KiB");
+  bad(Op::end, end_extra("\"variables\": {\"notes\": \"" + repeat('n', 16 * 1024) + "\"}"),
+      {"variables", "notes"}, "variable value over 16 KiB");
   bad(Op::end, end_extra("\"variables\": {\"deep\": " + repeat('[', 100000) + repeat(']', 100000) + "}"),
       {"variables", "deep"}, "variable value 100000 nested arrays");
   bad(Op::end, end_extra(R"("variables": {"x": "\udc00"})"), {"variables", "x"},
       "variable value a lone surrogate");
   bad(Op::end, end_extra("\"variables\": " + object_of(257, "v", "0")), {"variables"}, "257 variables");
-  bad(Op::end, end_extra(R"("variables": {"order_id": "1"}, "variable_ttl_seconds": [60])"), {"variable_ttl_seconds"},
-      "variable_ttl_seconds an array");
-  bad(Op::end, end_extra(R"("variables": {"order_id": "1"}, "variable_ttl_seconds": 60)"), {"variable_ttl_seconds"},
-      "variable_ttl_seconds a number");
+  bad(Op::end, end_extra(R"("variables": {"order_id": "1"}, "variable_ttl_seconds": [60])"),
+      {"variable_ttl_seconds"}, "variable_ttl_seconds an array");
+  bad(Op::end, end_extra(R"("variables": {"order_id": "1"}, "variable_ttl_seconds": 60)"),
+      {"variable_ttl_seconds"}, "variable_ttl_seconds a number");
   bad(Op::end, end_extra(R"("variables": {"order_id": "1"}, "variable_ttl_seconds": {"order_id": 0})"),
       {"variable_ttl_seconds", "order_id"}, "variable ttl zero");
   bad(Op::end, end_extra(R"("variables": {"order_id": "1"}, "variable_ttl_seconds": {"order_id": -60})"),
@@ -626,16 +640,19 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::end, end_extra(R"("variables": {"order_id": null}, "variable_ttl_seconds": {"order_id": 3600})"),
       {"variable_ttl_seconds", "order_id"}, "variable ttl naming a variable the request deletes");
   bad(Op::end, end_extra(R"("external_ids": "99812")"), {"external_ids"}, "end: external_ids a string");
-  bad(Op::end, end_extra("\"external_ids\": " + object_of(33, "k")), {"external_ids"}, "end: 33 external ids");
+  bad(Op::end, end_extra("\"external_ids\": " + object_of(33, "k")), {"external_ids"},
+      "end: 33 external ids");
   bad(Op::end, end_extra(R"("external_ids": {"account_number": 99812})"), {"external_ids", "account_number"},
       "end: external id a number");
   bad(Op::end, end_extra("\"customer_ref\": \"" + repeat('r', 65) + "\""), {"customer_ref"},
       "end: customer_ref 65 chars");
   bad(Op::end, end_extra(R"("customer_ref": ["x"])"), {"customer_ref"}, "end: customer_ref an array");
-  bad(Op::end, end_extra(R"("telco": {"line_type": "satellite"})"), {"telco", "line_type"}, "end: bad line_type");
+  bad(Op::end, end_extra(R"("telco": {"line_type": "satellite"})"), {"telco", "line_type"},
+      "end: bad line_type");
   bad(Op::end, end_extra(R"("at": "2026-02-07 10:31:00")"), {"at"}, "end: at malformed");
   bad(Op::end, end_extra(R"("at": "2026-02-07T10:30:00.000Z")"), {"at"}, "end: before its call's start");
-  bad(Op::end, R"({"call_id": "h_end", "identity_hints": {}})", {"identity_hints"}, "standalone end: hints empty");
+  bad(Op::end, R"({"call_id": "h_end", "identity_hints": {}})", {"identity_hints"},
+      "standalone end: hints empty");
   bad(Op::end, R"({"call_id": "h_end", "identity_hints": {"dnis": "+18005550100"}})", {"identity_hints"},
       "standalone end: hints with only dnis");
   bad(Op::end, R"({"call_id": "h_end", "identity_hints": {"ani": 1}})", {"identity_hints", "ani"},
@@ -676,7 +693,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::get, "{" + ref_a + ", \"history_limit\": 0}", {"history_limit"}, "get: history_limit 0");
   bad(Op::get, "{" + ref_a + ", \"history_limit\": 101}", {"history_limit"}, "get: history_limit 101");
   bad(Op::get, "{" + ref_a + ", \"history_limit\": -1}", {"history_limit"}, "get: history_limit -1");
-  bad(Op::get, "{" + ref_a + ", \"history_limit\": \"20\"}", {"history_limit"}, "get: history_limit a string");
+  bad(Op::get, "{" + ref_a + ", \"history_limit\": \"20\"}", {"history_limit"},
+      "get: history_limit a string");
   bad(Op::get, "{" + ref_a + ", \"history_limit\": 2.5}", {"history_limit"}, "get: history_limit 2.5");
   bad(Op::get, "{" + ref_a + ", \"cursor\": \"bogus\"}", {"cursor"}, "get: cursor bogus");
   bad(Op::get, "{" + ref_a + ", \"cursor\": 5}", {"cursor"}, "get: cursor a number");
@@ -684,14 +702,19 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::get, "{" + ref_a + ", \"cursor\": \"c1::seed_a\"}", {"cursor"}, "get: cursor without a time");
   bad(Op::get, "{" + ref_a + ", \"cursor\": \"c1:" + repeat('9', 19) + ":x\"}", {"cursor"},
       "get: cursor with a 19-digit time");
-  bad(Op::get, "{" + ref_a + ", \"cursor\": \"" + repeat('c', 257) + "\"}", {"cursor"}, "get: cursor 257 chars");
-  bad(Op::get, "{\"customer_ref\": \"" + repeat('r', 65) + "\"}", {"customer_ref"}, "get: customer_ref 65 chars");
+  bad(Op::get, "{" + ref_a + ", \"cursor\": \"" + repeat('c', 257) + "\"}", {"cursor"},
+      "get: cursor 257 chars");
+  bad(Op::get, "{\"customer_ref\": \"" + repeat('r', 65) + "\"}", {"customer_ref"},
+      "get: customer_ref 65 chars");
   bad(Op::get, R"({"customer_ref": 42})", {"customer_ref"}, "get: customer_ref a number");
   bad(Op::get, R"({"identity_hints": {}})", {"identity_hints"}, "get: hints empty");
   bad(Op::get, R"({"identity_hints": {"ani": 5}})", {"identity_hints", "ani"}, "get: ani a number");
-  status(Op::get, "{\"customer_ref\": \"" + kUnknownRef + "\"}", Status::not_found, "get: unknown customer_ref");
-  status(Op::get, R"({"identity_hints": {"ani": "+19995550000"}})", Status::not_found, "get: hints matching nobody");
-  add(Op::get, "other", "{" + ref_a + "}", Status::not_found, {}, "get: acme's customer asked in tenant other");
+  status(Op::get, "{\"customer_ref\": \"" + kUnknownRef + "\"}", Status::not_found,
+         "get: unknown customer_ref");
+  status(Op::get, R"({"identity_hints": {"ani": "+19995550000"}})", Status::not_found,
+         "get: hints matching nobody");
+  add(Op::get, "other", "{" + ref_a + "}", Status::not_found, {},
+      "get: acme's customer asked in tenant other");
   status(Op::get, "{" + ref_a + "}", Status::ok, "get: a read changes nothing");
   bad(Op::get, "{" + ref_a + ", " + ref_a + "}", {"customer_ref"}, "get: customer_ref twice");
   status(Op::get, R"({"identity_hints": {"ani": ""}})", Status::not_found,
@@ -711,7 +734,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
          "forget: unknown customer_ref");
   status(Op::forget, R"({"identity_hints": {"external_ids": {"crm_id": "NOBODY"}}})", Status::not_found,
          "forget: hints matching nobody");
-  add(Op::forget, "other", "{" + ref_a + "}", Status::not_found, {}, "forget: acme's customer in tenant other");
+  add(Op::forget, "other", "{" + ref_a + "}", Status::not_found, {},
+      "forget: acme's customer in tenant other");
   status(Op::forget, R"({"identity_hints": {"ani": ""}})", Status::not_found,
          "forget: an empty (withheld) ani selects no one");
   bad(Op::forget, R"({"identity_hints": {"ani": "+14155551234"}, "identity_hints": {"ani": "+14155559876"}})",
@@ -721,7 +745,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::export_, R"({"customer_ref": {"ref": 1}})", {"customer_ref"}, "export: customer_ref an object");
   status(Op::export_, "{\"customer_ref\": \"" + kUnknownRef + "\"}", Status::not_found,
          "export: unknown customer_ref");
-  add(Op::export_, "other", "{" + ref_a + "}", Status::not_found, {}, "export: acme's customer in tenant other");
+  add(Op::export_, "other", "{" + ref_a + "}", Status::not_found, {},
+      "export: acme's customer in tenant other");
   status(Op::export_, "{" + ref_a + "}", Status::ok, "export: a read changes nothing");
   status(Op::export_, R"({"identity_hints": {"ani": ""}})", Status::not_found,
          "export: an empty (withheld) ani selects no one");
@@ -756,7 +781,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
       "recommendations confirm above the stored reuse");
   bad(Op::configure, R"({"recommendations": {"reuse": 2}})", {"recommendations", "reuse"}, "reuse above 1");
   bad(Op::configure, R"({"recommendations": [0.5, 0.3]})", {"recommendations"}, "recommendations an array");
-  bad(Op::configure, R"({"billing": {"enabled": "yes"}})", {"billing", "enabled"}, "billing.enabled a string");
+  bad(Op::configure, R"({"billing": {"enabled": "yes"}})", {"billing", "enabled"},
+      "billing.enabled a string");
   bad(Op::configure, R"({"billing": {"enabled": 1}})", {"billing", "enabled"}, "billing.enabled a number");
   bad(Op::configure, R"({"billing": true})", {"billing"}, "billing a boolean");
   bad(Op::configure, R"({"billing": {"prices": {"start_new": -1}}})", {"billing", "prices", "start_new"},
@@ -769,8 +795,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   // A valid part and an invalid part: nothing of either is written.
   bad(Op::configure, R"({"ttl_days": 10, "levels": {"very_high": 7}})", {"levels", "very_high"},
       "valid ttl_days with an invalid level");
-  bad(Op::configure, R"({"ttl_days": 10, "billing": {"enabled": true}, "levels": {"medium": 0.95}})", {"levels"},
-      "valid ttl_days and billing with levels out of order");
+  bad(Op::configure, R"({"ttl_days": 10, "billing": {"enabled": true}, "levels": {"medium": 0.95}})",
+      {"levels"}, "valid ttl_days and billing with levels out of order");
   // Identity weights (docs/identity.md): probabilities in (0, 1), m above u
   // where the direction needs it, likelihood ratios in range, no unknown key.
   bad(Op::configure, R"({"identity": {"weights": [0.85]}})", {"identity", "weights"}, "weights an array");
@@ -788,8 +814,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
       {"identity", "weights", "external_id", "u"}, "external_id.m below the stored u");
   bad(Op::configure, R"({"identity": {"weights": {"recency": {"within_day": 1000}}}})",
       {"identity", "weights", "recency", "within_day"}, "recency ratio too large");
-  bad(Op::configure, R"({"identity": {"weights": {"open_intent": -1}}})", {"identity", "weights", "open_intent"},
-      "open_intent negative");
+  bad(Op::configure, R"({"identity": {"weights": {"open_intent": -1}}})",
+      {"identity", "weights", "open_intent"}, "open_intent negative");
   bad(Op::configure, R"({"identity": {"weights": {"language": 0.5}}})", {"identity", "weights", "language"},
       "an unknown weight");
   bad(Op::configure, R"({"identity": {"profile": "hosted", "weight": {}}})", {"identity", "weight"},
@@ -799,8 +825,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::configure, R"({"identity": {"merge_duplicates": 0}})", {"identity", "merge_duplicates"},
       "merge_duplicates a number");
   bad(Op::configure, R"({"ttl_days": 10, "identity": {"profile": "hosted", "weights": {"ani": {"m": 0.9,
-      "u": {"voip": 1.5}}}}})", {"identity", "weights", "ani", "u", "voip"},
-      "valid ttl_days, profile and ani.m with an invalid u");
+      "u": {"voip": 1.5}}}}})",
+      {"identity", "weights", "ani", "u", "voip"}, "valid ttl_days, profile and ani.m with an invalid u");
   // A typo is refused, never taken for the default.
   bad(Op::configure, R"({"ttl_dayz": 10})", {"ttl_dayz"}, "settings: ttl_dayz");
   bad(Op::configure, R"({"ttl_days": 10, "billing": {"enabeld": true}})", {"billing", "enabeld"},
@@ -826,11 +852,13 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::grant, R"({"amount": null, "idempotency_key": "k1"})", {"amount"}, "grant: amount null");
   bad(Op::grant, R"({"amount": "100", "idempotency_key": "k1"})", {"amount"}, "grant: amount a string");
   bad(Op::grant, R"({"amount": 1.5, "idempotency_key": "k1"})", {"amount"}, "grant: amount 1.5");
-  bad(Op::grant, R"({"amount": 10000000000000, "idempotency_key": "k1"})", {"amount"}, "grant: amount over 1e12");
+  bad(Op::grant, R"({"amount": 10000000000000, "idempotency_key": "k1"})", {"amount"},
+      "grant: amount over 1e12");
   bad(Op::grant, R"({"amount": 18446744073709551615, "idempotency_key": "k1"})", {"amount"},
       "grant: amount 2^64-1");
   bad(Op::grant, R"({"amount": 100})", {"idempotency_key"}, "grant: idempotency_key missing");
-  bad(Op::grant, R"({"amount": 100, "idempotency_key": ""})", {"idempotency_key"}, "grant: idempotency_key empty");
+  bad(Op::grant, R"({"amount": 100, "idempotency_key": ""})", {"idempotency_key"},
+      "grant: idempotency_key empty");
   bad(Op::grant, "{\"amount\": 100, \"idempotency_key\": \"" + repeat('k', 129) + "\"}", {"idempotency_key"},
       "grant: idempotency_key 129 chars");
   bad(Op::grant, R"({"amount": 100, "idempotency_key": 7})", {"idempotency_key"},
@@ -875,7 +903,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::feedback, "[]", none, "feedback: an array");
   bad(Op::feedback, R"({"outcome": "confirmed"})", {"call_id"}, "feedback: call_id missing");
   bad(Op::feedback, R"({"call_id": "seed_a"})", {"outcome"}, "feedback: outcome missing");
-  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "yes"})", {"outcome"}, "feedback: outcome not an outcome");
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "yes"})", {"outcome"},
+      "feedback: outcome not an outcome");
   bad(Op::feedback, R"({"call_id": "seed_a", "outcome": true})", {"outcome"}, "feedback: outcome a boolean");
   bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "corrected"})", {"customer_ref"},
       "feedback: corrected without customer_ref");
@@ -885,19 +914,20 @@ std::vector<Row> hostile_rows(const Seeded& s) {
       "feedback: customer_ref with rejected");
   bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "corrected", "customer_ref": 5})", {"customer_ref"},
       "feedback: customer_ref a number");
-  bad(Op::feedback, "{\"call_id\": \"seed_a\", \"outcome\": \"corrected\", \"customer_ref\": \"" +
-                        repeat('r', 65) + "\"}",
+  bad(Op::feedback,
+      "{\"call_id\": \"seed_a\", \"outcome\": \"corrected\", \"customer_ref\": \"" + repeat('r', 65) + "\"}",
       {"customer_ref"}, "feedback: customer_ref 65 chars");
   bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "confirmed", "at": "later"})", {"at"},
       "feedback: at malformed");
-  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "confirmed", "at": "2020-01-01T00:00:00.000Z"})", {"at"},
-      "feedback: at before the call started");
-  bad(Op::feedback, start_call_id("\"" + repeat('c', 129) + "\"").replace(0, 1, "{\"outcome\": \"confirmed\", "),
+  bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "confirmed", "at": "2020-01-01T00:00:00.000Z"})",
+      {"at"}, "feedback: at before the call started");
+  bad(Op::feedback,
+      start_call_id("\"" + repeat('c', 129) + "\"").replace(0, 1, "{\"outcome\": \"confirmed\", "),
       {"call_id"}, "feedback: call_id 129 chars");
   status(Op::feedback, R"({"call_id": "nope", "outcome": "confirmed"})", Status::not_found,
          "feedback: unknown call");
-  status(Op::feedback, "{\"call_id\": \"seed_b\", \"outcome\": \"corrected\", \"customer_ref\": \"" +
-                           kUnknownRef + "\"}",
+  status(Op::feedback,
+         "{\"call_id\": \"seed_b\", \"outcome\": \"corrected\", \"customer_ref\": \"" + kUnknownRef + "\"}",
          Status::not_found, "feedback: corrected to an unknown customer");
   status(Op::feedback, R"({"call_id": "seed_a", "outcome": "rejected"})", Status::conflict,
          "feedback: rejected on a call that created its customer");
@@ -910,7 +940,8 @@ std::vector<Row> hostile_rows(const Seeded& s) {
   bad(Op::unmerge, R"({"merge_id": ""})", {"merge_id"}, "unmerge: merge_id empty");
   bad(Op::unmerge, R"({"merge_id": 12})", {"merge_id"}, "unmerge: merge_id a number");
   bad(Op::unmerge, "{\"merge_id\": \"" + repeat('m', 65) + "\"}", {"merge_id"}, "unmerge: merge_id 65 chars");
-  status(Op::unmerge, "{\"merge_id\": \"" + kUnknownRef + "\"}", Status::not_found, "unmerge: unknown merge_id");
+  status(Op::unmerge, "{\"merge_id\": \"" + kUnknownRef + "\"}", Status::not_found,
+         "unmerge: unknown merge_id");
   bad(Op::unmerge, R"({"merge_id": "a", "merge_id": "b"})", {"merge_id"}, "unmerge: merge_id twice");
   bad(Op::feedback, R"({"call_id": "seed_a", "outcome": "confirmed", "outcome": "rejected"})", {"outcome"},
       "feedback: outcome twice");
@@ -944,11 +975,12 @@ TEST_SUITE("malformed") {
       try {
         const std::string response = run(s.mem, row.op, row.tenant, row.text);
         if (row.status != Status::ok)
-          FAIL_CHECK("expected ", std::string(status_name(row.status)), " but it succeeded: ", printable(response, 300));
+          FAIL_CHECK("expected ", std::string(status_name(row.status)),
+                     " but it succeeded: ", printable(response, 300));
       } catch (const Error& e) {
         got = e.status();
-        CHECK_MESSAGE(std::string(status_name(got)) == status_name(row.status),
-                      "got ", std::string(status_name(got)), ": ", printable(e.what()), " ", issues_text(e));
+        CHECK_MESSAGE(std::string(status_name(got)) == status_name(row.status), "got ",
+                      std::string(status_name(got)), ": ", printable(e.what()), " ", issues_text(e));
         CHECK(std::string(e.what()).size() > 0);
         if (row.status == Status::invalid && got == Status::invalid) {
           CHECK_MESSAGE(!e.issues().empty(), "an invalid request must name its issues");
@@ -987,8 +1019,8 @@ TEST_SUITE("malformed") {
         const bool expected = e.status() == Status::invalid || e.status() == Status::not_found ||
                               e.status() == Status::conflict;
         if (!expected)
-          FAIL_CHECK(std::string(start ? "start" : "end"), " gave ", std::string(status_name(e.status())), " (", printable(e.what()),
-                     ") for ", printable(text, 400));
+          FAIL_CHECK(std::string(start ? "start" : "end"), " gave ", std::string(status_name(e.status())),
+                     " (", printable(e.what()), ") for ", printable(text, 400));
         if (e.status() == Status::invalid && e.issues().empty())
           FAIL_CHECK("invalid without issues for ", printable(text, 400));
       } catch (const std::exception& e) {
@@ -1079,8 +1111,8 @@ TEST_SUITE("malformed") {
                               R"( "telco": {"line_type": "mobile"}})";
     CHECK_NOTHROW(s.mem.start_call_json("acme", start));
     std::string ended;
-    CHECK_NOTHROW(ended = s.mem.end_call_json(
-                      "acme", R"({"call_id": "deep_1", "variables": {"deep": )" + deep + "}}"));
+    CHECK_NOTHROW(
+        ended = s.mem.end_call_json("acme", R"({"call_id": "deep_1", "variables": {"deep": )" + deep + "}}"));
     CHECK(ended.find("\"variables_updated\":1") != std::string::npos);
     std::string view;
     CHECK_NOTHROW(view = s.mem.get_customer_json("acme", "{\"customer_ref\": \"" + ref_of(ended) + "\"}"));
@@ -1094,8 +1126,9 @@ TEST_SUITE("malformed") {
     CHECK(again.find(deep) != std::string::npos);
     // An unknown member nested 100000 deep: accepted (ignored) or refused, never a crash.
     try {
-      s.mem.start_call_json("acme", R"({"call_id": "deep_3", "identity_hints": {"ani": "+14155550177"}, "x": )" +
-                                        repeat('[', 100000) + repeat(']', 100000) + "}");
+      s.mem.start_call_json("acme",
+                            R"({"call_id": "deep_3", "identity_hints": {"ani": "+14155550177"}, "x": )" +
+                                repeat('[', 100000) + repeat(']', 100000) + "}");
     } catch (const Error& e) {
       CHECK(e.status() == Status::invalid);
     }
@@ -1143,8 +1176,9 @@ TEST_SUITE("malformed") {
       CHECK(e.status() == Status::invalid);
       CHECK_MESSAGE(has_path(e, {"at"}), issues_text(e));
     }
-    invalid_or([&] { return s.mem.usage_json("acme", R"({"from": ")" + epoch + R"(", "to": ")" + epoch + "\"}"); },
-               {"to"}, [](const std::string& r) { return r.find("2026-") == std::string::npos; });
+    invalid_or(
+        [&] { return s.mem.usage_json("acme", R"({"from": ")" + epoch + R"(", "to": ")" + epoch + "\"}"); },
+        {"to"}, [](const std::string& r) { return r.find("2026-") == std::string::npos; });
     // Everything of the seed expires by the clock's now + 100 days, nothing by the epoch.
     s.clock->advance(100 * callmem::kDay);
     const Snapshot before = snapshot(s.db_path);

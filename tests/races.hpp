@@ -62,7 +62,8 @@ inline std::string run_processes(int n, const std::function<std::string(int)>& b
   close(fds[1]);
   std::string all;
   char buf[4096];
-  for (ssize_t got; (got = read(fds[0], buf, sizeof buf)) > 0;) all.append(buf, static_cast<std::size_t>(got));
+  for (ssize_t got; (got = read(fds[0], buf, sizeof buf)) > 0;)
+    all.append(buf, static_cast<std::size_t>(got));
   close(fds[0]);
   for (pid_t pid : pids) {
     int status = 0;

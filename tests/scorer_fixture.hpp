@@ -29,7 +29,8 @@ struct Call {
 };
 
 // A candidate whose link to the call's number was last seen `days_ago`.
-inline CandidateFacts on_number(const std::string& ref, const std::string& line = "mobile", Millis days_ago = 1) {
+inline CandidateFacts on_number(const std::string& ref, const std::string& line = "mobile",
+                                Millis days_ago = 1) {
   CandidateFacts f;
   f.customer_ref = ref;
   f.ani_match = true;

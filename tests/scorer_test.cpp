@@ -1,12 +1,13 @@
 // The probabilistic scorer: each signal's direction and bounds, and what the
 // façade makes of shared numbers, spoofing and disagreement.
+#include "identity/scorer.hpp"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include <numeric>
 
 #include "engine.hpp"
-#include "identity/scorer.hpp"
 #include "json/codec.hpp"
 #include "scorer_fixture.hpp"
 #include "temp_dir.hpp"
@@ -17,15 +18,14 @@ using namespace callmem::scorer_fixture;
 
 namespace {
 
-
-
 double score(const Call& call, const CandidateFacts& f) {
   return make_probabilistic_scorer()->assess(call.evidence(), {f}).at(0).confidence;
 }
 
 std::vector<double> scores(const Call& call, std::vector<CandidateFacts> fs) {
   std::vector<double> out;
-  for (const Assessment& a : make_probabilistic_scorer()->assess(call.evidence(), fs)) out.push_back(a.confidence);
+  for (const Assessment& a : make_probabilistic_scorer()->assess(call.evidence(), fs))
+    out.push_back(a.confidence);
   return out;
 }
 
@@ -92,7 +92,9 @@ TEST_CASE("scorer: a failed validation or C attestation never reuses on the numb
 
 TEST_CASE("scorer: landline, VoIP and shared numbers alone are held for confirmation") {
   const Call call;
-  const auto assess = [&](const CandidateFacts& x) { return make_probabilistic_scorer()->assess(call.evidence(), {x}).at(0); };
+  const auto assess = [&](const CandidateFacts& x) {
+    return make_probabilistic_scorer()->assess(call.evidence(), {x}).at(0);
+  };
   CHECK_FALSE(assess(on_number("a", "landline")).hold.empty());
   CHECK_FALSE(assess(on_number("a", "voip")).hold.empty());
   CHECK(assess(on_number("a", "mobile")).hold.empty());
@@ -214,7 +216,8 @@ TEST_CASE("identity: a spoofed number with failed validation is not greeted by n
   const std::string number = R"("ani": "+14155551234")";
   const auto owner = m.start(number, R"(, "telco": {"line_type": "mobile"})");
   m.mem.end_call_json("acme", R"({"call_id": "call1", "variables": {"name": "Ann"}})");
-  const auto spoof = m.start(number, R"(, "telco": {"line_type": "mobile", "verstat": "TN-Validation-Failed"})");
+  const auto spoof =
+      m.start(number, R"(, "telco": {"line_type": "mobile", "verstat": "TN-Validation-Failed"})");
   CHECK(spoof.customer_ref != owner.customer_ref);  // a stranger, until proven otherwise
   CHECK(spoof.identity.recommendation != "reuse");
   CHECK(spoof.variables.empty());
@@ -306,7 +309,8 @@ TEST_CASE("identity: confirmed feedback on a tenant's landlines strengthens its 
     const auto again = m.start(number, line);
     REQUIRE(again.identity.recommendation == "confirm");
     before.push_back(again.identity.confidence);
-    m.mem.identity_feedback_json("acme", fmt::format(R"({{"call_id": "call{}", "outcome": "confirmed"}})", m.calls));
+    m.mem.identity_feedback_json("acme",
+                                 fmt::format(R"({{"call_id": "call{}", "outcome": "confirmed"}})", m.calls));
   }
   const auto later = m.start(R"("ani": "+14155551000")", line);
   CHECK(later.identity.confidence > before.front());
@@ -316,8 +320,10 @@ TEST_CASE("identity: confirmed feedback on a tenant's landlines strengthens its 
   CHECK(explained);
   // Another tenant learned nothing.
   m.mem.start_call_json(
-      "other", R"({"call_id": "o1", "identity_hints": {"ani": "+14155551000"}, "telco": {"line_type": "landline"}})");
+      "other",
+      R"({"call_id": "o1", "identity_hints": {"ani": "+14155551000"}, "telco": {"line_type": "landline"}})");
   const auto elsewhere2 = json::read_start_response(m.mem.start_call_json(
-      "other", R"({"call_id": "o2", "identity_hints": {"ani": "+14155551000"}, "telco": {"line_type": "landline"}})"));
+      "other",
+      R"({"call_id": "o2", "identity_hints": {"ani": "+14155551000"}, "telco": {"line_type": "landline"}})"));
   CHECK(elsewhere2.identity.confidence == doctest::Approx(before.front()).epsilon(0.05));
 }

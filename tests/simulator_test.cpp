@@ -2,12 +2,12 @@
 // hand-made records, its generator and baseline on small worlds, and the
 // ordering the issue asks for on the small seed: callmem's default settings
 // give no more wrong-person reuse than either baseline, and a lower ECE.
+#include "simulator.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <set>
-
-#include "simulator.hpp"
 
 using namespace callmem::sim;
 
@@ -67,11 +67,11 @@ TEST_CASE("simulator metrics: ECE weighs each bin's gap by its share") {
 
 TEST_CASE("simulator metrics: recall counts reuse with the caller's own ref among the recognisable") {
   std::vector<StartRecord> rs = {
-      rec(1, 1, 0.9, Rec::reuse, true),     // recognised
-      rec(1, 1, 0.4, Rec::confirm, true),   // right ref, but not reused
-      rec(1, 2, 0.9, Rec::reuse, true),     // someone else's ref
-      rec(1, -1, 0.0, Rec::ignore, true),   // a new ref
-      rec(1, 1, 0.9, Rec::reuse, false),    // not recognisable: not counted
+      rec(1, 1, 0.9, Rec::reuse, true),    // recognised
+      rec(1, 1, 0.4, Rec::confirm, true),  // right ref, but not reused
+      rec(1, 2, 0.9, Rec::reuse, true),    // someone else's ref
+      rec(1, -1, 0.0, Rec::ignore, true),  // a new ref
+      rec(1, 1, 0.9, Rec::reuse, false),   // not recognisable: not counted
   };
   const Metrics m = score(rs);
   CHECK(m.recognisable == 4);
@@ -122,7 +122,8 @@ TEST_CASE("simulator driver: a merge the feedback reports is of one person's ref
   }
   Scripted s;
   // Person 0 gets "p0", person 1 "p1" and then "p1b" (split); the last call is held.
-  s.answers = {{"p0", 0, Rec::ignore}, {"p1", 0, Rec::ignore}, {"p1b", 0, Rec::ignore}, {"p1", 0.4, Rec::confirm}};
+  s.answers = {
+      {"p0", 0, Rec::ignore}, {"p1", 0, Rec::ignore}, {"p1b", 0, Rec::ignore}, {"p1", 0.4, Rec::confirm}};
   SUBCASE("person 1's two refs") {
     s.merge = Learned{"", "p1b", "p1"};
     const Metrics m = score(drive(s, w));
@@ -137,7 +138,8 @@ TEST_CASE("simulator driver: a merge the feedback reports is of one person's ref
   }
 }
 
-TEST_CASE("simulator baseline: exact-ANI on a shared number reuses the first-created ref for another person") {
+TEST_CASE(
+    "simulator baseline: exact-ANI on a shared number reuses the first-created ref for another person") {
   // Two people of a household calling from the family landline in two formats.
   World w;
   w.config.people = 2;
@@ -153,7 +155,8 @@ TEST_CASE("simulator baseline: exact-ANI on a shared number reuses the first-cre
     person.household = 0;
     w.people.push_back(person);
   }
-  const std::vector<std::string> anis = {"+14155550123", "(415) 555-0123", "sip:+14155550123@carrier.example;user=phone"};
+  const std::vector<std::string> anis = {"+14155550123", "(415) 555-0123",
+                                         "sip:+14155550123@carrier.example;user=phone"};
   for (int i = 0; i < 3; ++i) {
     Call c;
     c.index = i;
@@ -211,7 +214,8 @@ TEST_CASE("simulator generator: seeded, time-ordered, with the kinds of calls th
       CHECK((c.attestation == "C" || c.verstat == "TN-Validation-Failed"));
       CHECK(a.numbers[static_cast<std::size_t>(c.number)].owners.front() != c.person);
     }
-    shared += c.kind == CallKind::own && a.numbers[static_cast<std::size_t>(c.number)].kind != LineKind::mobile;
+    shared +=
+        c.kind == CallKind::own && a.numbers[static_cast<std::size_t>(c.number)].kind != LineKind::mobile;
     // Recognisable only by a number others called from too: a household or office line.
     if (c.shared_number_only) {
       ++shared_only;
@@ -219,11 +223,14 @@ TEST_CASE("simulator generator: seeded, time-ordered, with the kinds of calls th
       REQUIRE(c.kind == CallKind::own);
       CHECK(a.numbers[static_cast<std::size_t>(c.number)].kind != LineKind::mobile);
     }
-    with_key += c.external_ids.count("crm_id") + c.external_ids.count("account_number") + c.external_ids.count("email") > 0;
+    with_key += c.external_ids.count("crm_id") + c.external_ids.count("account_number") +
+                    c.external_ids.count("email") >
+                0;
     open += c.intent_status == "open";
     // Every call carries a per-interaction id.
     int interaction = 0;
-    for (const char* k : {"five9_call_id", "twilio_call_sid", "cxone_contact_id", "session_id", "dialogflow_session"})
+    for (const char* k :
+         {"five9_call_id", "twilio_call_sid", "cxone_contact_id", "session_id", "dialogflow_session"})
       interaction += static_cast<int>(c.external_ids.count(k));
     CHECK(interaction == 1);
   }

@@ -82,15 +82,17 @@ std::string sql(const std::string& text) {
 // The server drops every connection of the library's, as a restart would,
 // and they are gone when this returns.
 void drop_library_connections() {
-  const std::string callmem = "FROM pg_stat_activity WHERE application_name = 'callmem' AND pid <> pg_backend_pid()";
+  const std::string callmem =
+      "FROM pg_stat_activity WHERE application_name = 'callmem' AND pid <> pg_backend_pid()";
   sql("SELECT count(pg_terminate_backend(pid)) " + callmem);
   for (int i = 0; i < 500 && sql("SELECT count(*) " + callmem) != "0"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 std::string start_json(const std::string& call_id, const std::string& ani) {
-  return fmt::format(R"({{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "mobile"}}}})",
-                     call_id, ani);
+  return fmt::format(
+      R"({{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "mobile"}}}})",
+      call_id, ani);
 }
 
 std::string ref_of(const std::string& start_response) {
@@ -120,12 +122,11 @@ TEST_CASE("postgres: the schema is created once, versioned, in the schema named"
   CHECK(sql(fmt::format("SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}' "
                         "AND table_name <> 'schema_version'",
                         schema)) == "13");
-  CHECK(sql(fmt::format(
-            "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a "
-            "ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
-            "WHERE n.nspname = '{}' AND i.indisprimary AND a.attname = 'tenant'",
-            schema)) == "13");
+  CHECK(sql(fmt::format("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a "
+                        "ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+                        "WHERE n.nspname = '{}' AND i.indisprimary AND a.attname = 'tenant'",
+                        schema)) == "13");
 }
 
 TEST_CASE("postgres: a newer schema than the library knows is refused") {
@@ -268,8 +269,8 @@ TEST_CASE("postgres: a variable with its own ttl keeps its customer and the link
 }
 
 TEST_CASE("postgres: the C ABI opens a shared memory from its configuration") {
-  const std::string config =
-      fmt::format(R"({{"store": "postgres", "dsn": "{}", "schema": "{}", "pool_size": 4}})", dsn(), fresh_schema());
+  const std::string config = fmt::format(
+      R"({{"store": "postgres", "dsn": "{}", "schema": "{}", "pool_size": 4}})", dsn(), fresh_schema());
   callmem_db* a = nullptr;
   callmem_db* b = nullptr;
   REQUIRE(callmem_open(&a, config.c_str()) == CALLMEM_OK);
@@ -283,7 +284,8 @@ TEST_CASE("postgres: the C ABI opens a shared memory from its configuration") {
   CHECK(first == out);
   callmem_free(out);
   // And a conflicting reuse of the call_id is a conflict there too.
-  CHECK(callmem_call_start(b, "acme", start_json("abi-1", "+14155550999").c_str(), nullptr) == CALLMEM_ECONFLICT);
+  CHECK(callmem_call_start(b, "acme", start_json("abi-1", "+14155550999").c_str(), nullptr) ==
+        CALLMEM_ECONFLICT);
   callmem_close(a);
   callmem_close(b);
 
@@ -321,8 +323,9 @@ TEST_CASE("postgres: concurrent ends of one customer's calls on two nodes lose n
   for (int i = 0; i < kCalls; ++i) {
     threads.emplace_back([&, i] {
       Engine& node = i % 2 ? node_a : node_b;
-      node.end_call_json("acme", fmt::format(R"({{"call_id": "e{}", "intent": "topic_{}", "variables": {{"v{}": {}}}}})",
-                                             i, i % 6, i, i));
+      node.end_call_json(
+          "acme", fmt::format(R"({{"call_id": "e{}", "intent": "topic_{}", "variables": {{"v{}": {}}}}})", i,
+                              i % 6, i, i));
     });
   }
   for (auto& t : threads) t.join();
@@ -340,13 +343,15 @@ TEST_CASE("postgres: credits are never overdrawn by nodes racing") {
   Engine node_b(memory_options(schema));
   node_a.configure_tenant_json("acme", R"({"billing": {"enabled": true, "prices": {"start_new": 1}}})");
   node_a.grant_credits_json("acme", R"({"amount": 10, "idempotency_key": "g1"})");
-  node_b.grant_credits_json("acme", R"({"amount": 10, "idempotency_key": "g1"})");  // a replay: no more credits
+  node_b.grant_credits_json("acme",
+                            R"({"amount": 10, "idempotency_key": "g1"})");  // a replay: no more credits
   std::atomic<int> ok{0}, refused{0}, other{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 30; ++i) {
     threads.emplace_back([&, i] {
       try {
-        (i % 2 ? node_a : node_b).start_call_json("acme", start_json(fmt::format("p{}", i), fmt::format("+1415557{:04}", i)));
+        (i % 2 ? node_a : node_b)
+            .start_call_json("acme", start_json(fmt::format("p{}", i), fmt::format("+1415557{:04}", i)));
         ++ok;
       } catch (const Error& e) {
         (e.status() == Status::insufficient_credits ? refused : other)++;
@@ -370,7 +375,8 @@ TEST_CASE("postgres: several nodes purge at once without double work or deadlock
   constexpr int kCalls = 120;
   for (int i = 0; i < kCalls; ++i) {
     writer.start_call_json("acme", start_json(fmt::format("x{}", i), fmt::format("+1415558{:04}", i)));
-    writer.end_call_json("acme", fmt::format(R"({{"call_id": "x{}", "intent": "a", "variables": {{"k": 1}}}})", i));
+    writer.end_call_json("acme",
+                         fmt::format(R"({{"call_id": "x{}", "intent": "a", "variables": {{"k": 1}}}})", i));
   }
   // Per call: a customer, its link, a call, an intent, a variable.
   constexpr std::int64_t kRows = 5 * kCalls;
@@ -406,8 +412,9 @@ TEST_CASE("postgres: a store reconnects after the server dropped its connections
   Engine mem(memory_options(schema));
   const std::string ref = ref_of(mem.start_call_json("acme", start_json("k1", "+14155550144")));
   // Every connection of the library's is killed, as a server restart would.
-  CHECK(sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'callmem' "
-            "AND pid <> pg_backend_pid()") != "0");
+  CHECK(
+      sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'callmem' "
+          "AND pid <> pg_backend_pid()") != "0");
   CHECK(ref_of(mem.start_call_json("acme", start_json("k2", "+14155550144"))) == ref);
   CHECK(ref_of(mem.start_call_json("acme", start_json("k3", "+14155550144"))) == ref);
 }
@@ -444,10 +451,11 @@ TEST_CASE("postgres: both stores' schemas have the same tables and columns") {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db,
-                             "SELECT m.name || '.' || c.name FROM sqlite_master m, pragma_table_info(m.name) c "
-                             "WHERE m.type = 'table' ORDER BY 1",
-                             -1, &s, nullptr) == SQLITE_OK);
+  REQUIRE(
+      sqlite3_prepare_v2(db,
+                         "SELECT m.name || '.' || c.name FROM sqlite_master m, pragma_table_info(m.name) c "
+                         "WHERE m.type = 'table' ORDER BY 1",
+                         -1, &s, nullptr) == SQLITE_OK);
   std::string sqlite_columns;
   while (sqlite3_step(s) == SQLITE_ROW)
     sqlite_columns += std::string(sqlite_columns.empty() ? "" : ",") +
@@ -459,7 +467,8 @@ TEST_CASE("postgres: both stores' schemas have the same tables and columns") {
   { PgStore create(pg_options(schema)); }
   // schema_version is PostgreSQL's PRAGMA user_version.
   const std::string pg_columns = sql(fmt::format(
-      "SELECT string_agg(table_name || '.' || column_name, ',' ORDER BY table_name || '.' || column_name COLLATE \"C\") "
+      "SELECT string_agg(table_name || '.' || column_name, ',' ORDER BY table_name || '.' || column_name "
+      "COLLATE \"C\") "
       "FROM information_schema.columns WHERE table_schema = '{}' AND table_name <> 'schema_version'",
       schema));
   CHECK(sqlite_columns.find("tenants.identity_weights") != std::string::npos);
@@ -480,13 +489,15 @@ TEST_CASE("postgres: a store carries on after the server restarted") {
   REQUIRE(std::system(restart.c_str()) == 0);
   // Every pooled connection is dead now: the first batch of the next
   // operation finds out, and is sent again on a new connection.
-  const StartResponse r = json::read_start_response(mem.start_call_json("acme", start_json("r2", "+14155550155")));
+  const StartResponse r =
+      json::read_start_response(mem.start_call_json("acme", start_json("r2", "+14155550155")));
   CHECK(r.customer_ref == ref);
   CHECK(r.variables.at("name").value.text == "\"Ann\"");
   mem.end_call_json("acme", R"({"call_id": "r2"})");
 }
 
-TEST_CASE("postgres: a writer waiting past the busy timeout for its tenant is busy; other tenants are not held") {
+TEST_CASE(
+    "postgres: a writer waiting past the busy timeout for its tenant is busy; other tenants are not held") {
   const std::string schema = fresh_schema();
   PgOptions o = pg_options(schema);
   o.busy_timeout_ms = 300;
@@ -523,8 +534,10 @@ TEST_CASE("postgres: processes as separate nodes hammering one database") {
     for (int i = 0; i < kCalls; ++i) {
       const std::string call = fmt::format("p{}-{}", p, i);
       const int number = (i * 7 + p) % kNumbers;
-      const std::string ref = ref_of(mem.start_call_json("acme", start_json(call, fmt::format("+1415559{:04}", number))));
-      mem.end_call_json("acme", fmt::format(R"({{"call_id": "{}", "variables": {{"p{}_{}": true}}}})", call, p, i));
+      const std::string ref =
+          ref_of(mem.start_call_json("acme", start_json(call, fmt::format("+1415559{:04}", number))));
+      mem.end_call_json("acme",
+                        fmt::format(R"({{"call_id": "{}", "variables": {{"p{}_{}": true}}}})", call, p, i));
       out += fmt::format("{} {}\n", number, ref);
     }
     return out;

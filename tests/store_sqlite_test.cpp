@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
-#include <string>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -480,15 +480,16 @@ TEST_CASE("sqlite store: identity weights are one text column, '{}' for the defa
     tx->commit();
   }
   // A row as schema 4 wrote it (no identity_weights given) reads the defaults.
-  exec_sql(path,
-           "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, level_medium, "
-           "reuse, confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
-           "identity_profile) VALUES('old', 30, 'US', 0.9, 0.7, 0.5, 0.5, 0.3, 0, 1, 0, 0, 0, 'probabilistic')");
+  exec_sql(
+      path,
+      "INSERT INTO tenants(tenant, ttl_days, default_region, level_very_high, level_high, level_medium, "
+      "reuse, confirm, billing_enabled, price_start_new, price_start_returning, price_end, balance, "
+      "identity_profile) VALUES('old', 30, 'US', 0.9, 0.7, 0.5, 0.5, 0.3, 0, 1, 0, 0, 0, 'probabilistic')");
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "SELECT tenant, identity_weights FROM tenants ORDER BY tenant", -1, &s, nullptr) ==
-          SQLITE_OK);
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT tenant, identity_weights FROM tenants ORDER BY tenant", -1, &s,
+                             nullptr) == SQLITE_OK);
   std::vector<std::string> texts;
   while (sqlite3_step(s) == SQLITE_ROW)
     texts.push_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))) + " " +

@@ -636,7 +636,7 @@ inline void api_keys(Store& store) {
   CHECK(acme[1].key_id == "key_00000000000000b2");
   CHECK(tx->api_keys_of("nobody").empty());
   tx->api_key_revoke("acme", "key_00000000000000b2", kT0 + 5);
-  tx->api_key_revoke("acme", "key_00000000000000b2", kT0 + 9);  // the first time stays
+  tx->api_key_revoke("acme", "key_00000000000000b2", kT0 + 9);    // the first time stays
   tx->api_key_revoke("globex", "key_00000000000000a1", kT0 + 9);  // another tenant's: nothing
   CHECK(tx->api_key_by_hash(hash_b)->revoked_at == kT0 + 5);
   CHECK(tx->api_key_by_hash(hash_a)->revoked_at == 0);
@@ -991,7 +991,8 @@ inline void aliases(Store& store) {
   tx->commit();
 }
 
-inline MergeLog sample_merge(const std::string& id, const std::string& alias, const std::string& target, Millis exp) {
+inline MergeLog sample_merge(const std::string& id, const std::string& alias, const std::string& target,
+                             Millis exp) {
   MergeLog m;
   m.merge_id = id;
   m.alias_ref = alias;

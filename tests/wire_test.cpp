@@ -38,9 +38,10 @@ Identity identity() {
 }
 
 std::map<std::string, Variable> variables() {
-  return {{"name", {JsonText{R"("Jöhn \"D\"")"}, "call_1", 3600, t0 + 1}},
-          {"cart", {JsonText{R"({"items":[1,2.5,-3e-7,true,null],"n":{"deep":[]}})"}, "call_2", 86400, t0 + 2}},
-          {"big", {JsonText{"12345678901234567"}, "call_3", 1, t0 + 3}}};
+  return {
+      {"name", {JsonText{R"("Jöhn \"D\"")"}, "call_1", 3600, t0 + 1}},
+      {"cart", {JsonText{R"({"items":[1,2.5,-3e-7,true,null],"n":{"deep":[]}})"}, "call_2", 86400, t0 + 2}},
+      {"big", {JsonText{"12345678901234567"}, "call_3", 1, t0 + 3}}};
 }
 
 std::vector<Intent> intents() {

@@ -29,5 +29,6 @@ TEST_CASE("without postgres: a postgres store is invalid, naming store") {
   CHECK(callmem_open(&db, R"({"store": "postgres", "dsn": "postgresql://callmem@127.0.0.1/postgres"})") ==
         CALLMEM_EINVALID);
   CHECK(db == nullptr);
-  CHECK(std::string(callmem_last_error()).find("store: store postgres is not supported") != std::string::npos);
+  CHECK(std::string(callmem_last_error()).find("store: store postgres is not supported") !=
+        std::string::npos);
 }

@@ -8,13 +8,12 @@
  *   callmem_capi_loop [N] [--json]      (N default 2000)
  */
 #define _POSIX_C_SOURCE 200809L
+#include <callmem/callmem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <callmem/callmem.h>
 
 static int by_value(const void *a, const void *b) {
   const double x = *(const double *)a, y = *(const double *)b;
@@ -34,8 +33,10 @@ int main(int argc, char **argv) {
   callmem_db *db = NULL;
 
   for (i = 1; i < argc; ++i) {
-    if (strcmp(argv[i], "--json") == 0) as_json = 1;
-    else n = atoi(argv[i]);
+    if (strcmp(argv[i], "--json") == 0)
+      as_json = 1;
+    else
+      n = atoi(argv[i]);
   }
   if (n <= 0 || !mkdtemp(dir)) {
     fprintf(stderr, "usage: callmem_capi_loop [N] [--json]\n");
@@ -54,7 +55,8 @@ int main(int argc, char **argv) {
   for (i = 0; i < n; ++i) {
     requests[i] = malloc(160);
     snprintf(requests[i], 160,
-             "{\"call_id\":\"call-%d\",\"identity_hints\":{\"ani\":\"+1415%07d\"},\"telco\":{\"line_type\":\"mobile\"}}",
+             "{\"call_id\":\"call-%d\",\"identity_hints\":{\"ani\":\"+1415%07d\"},\"telco\":{\"line_type\":"
+             "\"mobile\"}}",
              i, 2000000 + i);
   }
 

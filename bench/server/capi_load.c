@@ -6,13 +6,12 @@
  *   capi_load DATABASE THREADS SECONDS RUN
  */
 #define _POSIX_C_SOURCE 200809L
+#include <callmem/callmem.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <callmem/callmem.h>
 
 static callmem_db *db;
 static double seconds;
@@ -39,7 +38,8 @@ static void record(struct worker *w, double us, int rc) {
     if (!w->latency_us) abort();
   }
   w->latency_us[w->requests++] = us;
-  if (rc != CALLMEM_OK && w->errors++ == 0) fprintf(stderr, "capi_load: status %d: %s\n", rc, callmem_last_error());
+  if (rc != CALLMEM_OK && w->errors++ == 0)
+    fprintf(stderr, "capi_load: status %d: %s\n", rc, callmem_last_error());
 }
 
 static void *work(void *arg) {
@@ -48,14 +48,16 @@ static void *work(void *arg) {
   const double end = now() + seconds;
   for (long call = 1; now() < end; ++call) {
     snprintf(request, sizeof request,
-             "{\"call_id\":\"%s-%d-%ld\",\"identity_hints\":{\"ani\":\"+1415%07ld\"},\"telco\":{\"line_type\":\"mobile\"}}",
+             "{\"call_id\":\"%s-%d-%ld\",\"identity_hints\":{\"ani\":\"+1415%07ld\"},\"telco\":{\"line_"
+             "type\":\"mobile\"}}",
              run, w->id, call, ((long)w->id * 7919 + call * 104729) % 100000);
     double t0 = now();
     int rc = callmem_call_start(db, "bench", request, NULL);
     record(w, (now() - t0) * 1e6, rc);
-    snprintf(request, sizeof request,
-             "{\"call_id\":\"%s-%d-%ld\",\"intent\":\"order_status\",\"variables\":{\"last_order\":\"A-%ld\"}}", run,
-             w->id, call, call);
+    snprintf(
+        request, sizeof request,
+        "{\"call_id\":\"%s-%d-%ld\",\"intent\":\"order_status\",\"variables\":{\"last_order\":\"A-%ld\"}}",
+        run, w->id, call, call);
     t0 = now();
     rc = callmem_call_end(db, "bench", request, NULL);
     record(w, (now() - t0) * 1e6, rc);
@@ -105,8 +107,8 @@ int main(int argc, char **argv) {
     free(workers[i].latency_us);
   }
   qsort(all, (size_t)total, sizeof(double), by_value);
-  printf("{\"requests\":%ld,\"seconds\":%.3f,\"errors\":%ld,\"p50_us\":%.0f,\"p99_us\":%.0f}\n", total, elapsed, errors,
-         total ? all[total / 2] : 0.0, total ? all[(long)(total * 0.99)] : 0.0);
+  printf("{\"requests\":%ld,\"seconds\":%.3f,\"errors\":%ld,\"p50_us\":%.0f,\"p99_us\":%.0f}\n", total,
+         elapsed, errors, total ? all[total / 2] : 0.0, total ? all[(long)(total * 0.99)] : 0.0);
   free(all);
   free(workers);
   callmem_close(db);

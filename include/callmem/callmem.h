@@ -146,8 +146,8 @@ CALLMEM_API int callmem_identity_unmerge(callmem_db *db, const char *tenant, con
  * CALLMEM_ESTORE) keeps the batches committed before it: running the same
  * import again resumes. A NULL ndjson is CALLMEM_EINVALID naming "ndjson".
  */
-CALLMEM_API int callmem_import(callmem_db *db, const char *tenant, const char *ndjson, const char *options_json,
-                               char **response_json);
+CALLMEM_API int callmem_import(callmem_db *db, const char *tenant, const char *ndjson,
+                               const char *options_json, char **response_json);
 
 /* Frees a string returned by callmem. NULL is a no-op. */
 CALLMEM_API void callmem_free(void *p);

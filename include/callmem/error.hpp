@@ -11,13 +11,13 @@ namespace callmem {
 // Values equal the C ABI's CALLMEM_* statuses; never renumbered.
 enum class Status : int {
   ok = 0,
-  error = -1,              // anything else (a bug, out of memory)
-  invalid = -2,            // 400
-  not_found = -3,          // 404
-  conflict = -4,           // 409
+  error = -1,                 // anything else (a bug, out of memory)
+  invalid = -2,               // 400
+  not_found = -3,             // 404
+  conflict = -4,              // 409
   insufficient_credits = -5,  // 402
-  busy = -6,               // 503
-  store = -7,              // 500
+  busy = -6,                  // 503
+  store = -7,                 // 500
 };
 
 // One problem with one field of a request. `path` names the field:
@@ -49,32 +49,45 @@ inline Error invalid_field(std::vector<std::string> path, std::string message) {
 // The HTTP status twin and reason phrase of a status ("Bad Request" for invalid).
 inline int http_status(Status s) noexcept {
   switch (s) {
-    case Status::ok: return 200;
-    case Status::invalid: return 400;
-    case Status::not_found: return 404;
-    case Status::conflict: return 409;
-    case Status::insufficient_credits: return 402;
-    case Status::busy: return 503;
+    case Status::ok:
+      return 200;
+    case Status::invalid:
+      return 400;
+    case Status::not_found:
+      return 404;
+    case Status::conflict:
+      return 409;
+    case Status::insufficient_credits:
+      return 402;
+    case Status::busy:
+      return 503;
     case Status::store:
-    case Status::error: return 500;
+    case Status::error:
+      return 500;
   }
   return 500;
 }
 
 inline const char* http_reason(Status s) noexcept {
   switch (s) {
-    case Status::ok: return "OK";
-    case Status::invalid: return "Bad Request";
-    case Status::not_found: return "Not Found";
-    case Status::conflict: return "Conflict";
-    case Status::insufficient_credits: return "Payment Required";
-    case Status::busy: return "Service Unavailable";
+    case Status::ok:
+      return "OK";
+    case Status::invalid:
+      return "Bad Request";
+    case Status::not_found:
+      return "Not Found";
+    case Status::conflict:
+      return "Conflict";
+    case Status::insufficient_credits:
+      return "Payment Required";
+    case Status::busy:
+      return "Service Unavailable";
     case Status::store:
-    case Status::error: return "Internal Server Error";
+    case Status::error:
+      return "Internal Server Error";
   }
   return "Internal Server Error";
 }
-
 
 }  // namespace callmem
 

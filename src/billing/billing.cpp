@@ -1,9 +1,9 @@
 // Prepaid credits: the meter, grants and usage (billing/billing.hpp).
 #include "billing/billing.hpp"
 
-#include <limits>
-
 #include <fmt/format.h>
+
+#include <limits>
 
 #include "callmem/error.hpp"
 #include "tenant.hpp"

@@ -1,14 +1,14 @@
 // A call's end: intents and variables saved for the call's customer, the
 // end's external ids linked when the customer is certain, metered, and the
 // end recorded on the call (calls/calls.hpp).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "billing/billing.hpp"
 #include "callmem/error.hpp"

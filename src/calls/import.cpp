@@ -2,10 +2,10 @@
 // live start and end (calls/import.hpp).
 #include "calls/import.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "calls/calls.hpp"
 #include "calls/fingerprint.hpp"
@@ -59,8 +59,9 @@ void check_import(const ImportCall& call) {
   }
 }
 
-ImportSummary import(Store& store, const std::function<Context(Transaction&)>& on, std::vector<ImportLine> lines,
-                     const ImportOptions& options, const ImportProgress& progress) {
+ImportSummary import(Store& store, const std::function<Context(Transaction&)>& on,
+                     std::vector<ImportLine> lines, const ImportOptions& options,
+                     const ImportProgress& progress) {
   std::vector<Prepared> calls;
   calls.reserve(lines.size());
   ImportSummary summary;
@@ -69,8 +70,10 @@ ImportSummary import(Store& store, const std::function<Context(Transaction&)>& o
     p.line = l.line;
     p.call_id = l.call_id;
     p.call = &l.call;
-    if (l.call.start) p.call_id = l.call.start->call_id;
-    else if (l.call.end) p.call_id = l.call.end->call_id;
+    if (l.call.start)
+      p.call_id = l.call.start->call_id;
+    else if (l.call.end)
+      p.call_id = l.call.end->call_id;
     p.refused = l.refused;
     if (!p.refused) {
       try {
@@ -118,7 +121,7 @@ ImportSummary import(Store& store, const std::function<Context(Transaction&)>& o
   const std::size_t refused_before = calls.size() - lasts.size();
 
   const std::size_t window = std::max<std::size_t>(1, options.batch) * 2;
-  std::size_t stop = events.size();  // strict: the event that was refused
+  std::size_t stop = events.size();         // strict: the event that was refused
   std::vector<std::size_t> wrote, applied;  // calls, in this pass
   for (std::size_t first = 0; first < stop;) {
     std::size_t past = std::min(first + window, stop);
@@ -144,9 +147,10 @@ ImportSummary import(Store& store, const std::function<Context(Transaction&)>& o
             const std::uint64_t was = ev.end ? stored->end_fingerprint : stored->start_fingerprint;
             if (was == fp) continue;
             if (!ev.end || was != 0) {
-              p.refused = Error(Status::conflict,
-                                ev.end ? fmt::format("call {} already ended with a different request", call_id)
-                                       : fmt::format("call_id {} was already used with a different request", call_id));
+              p.refused = Error(
+                  Status::conflict,
+                  ev.end ? fmt::format("call {} already ended with a different request", call_id)
+                         : fmt::format("call_id {} was already used with a different request", call_id));
               if (options.strict) stop = past = k;
               // Its start was written in this pass: apply the batch again without it.
               again = std::find(wrote.begin(), wrote.end(), ev.call) != wrote.end();

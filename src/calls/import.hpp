@@ -40,8 +40,9 @@ void check_import(const ImportCall& call);
 // is applied again without that call, so that what commits is exactly the
 // calls that were not refused (but the start of a call committed in an
 // earlier batch, whose end is then refused).
-ImportSummary import(Store& store, const std::function<Context(Transaction&)>& on, std::vector<ImportLine> lines,
-                     const ImportOptions& options, const ImportProgress& progress = {});
+ImportSummary import(Store& store, const std::function<Context(Transaction&)>& on,
+                     std::vector<ImportLine> lines, const ImportOptions& options,
+                     const ImportProgress& progress = {});
 
 }  // namespace callmem::calls
 

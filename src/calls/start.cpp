@@ -1,10 +1,10 @@
 // A call's start: who the caller is, what is known of them, metered, and the
 // call stored with its answer (calls/calls.hpp).
+#include <fmt/format.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "billing/billing.hpp"
 #include "callmem/error.hpp"

@@ -3,12 +3,12 @@
 // (feedback/merge.hpp).
 #include "feedback/merge.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "callmem/error.hpp"
 #include "customers.hpp"

@@ -1,9 +1,9 @@
 // The hosted scorer: the hosted product's documented additive weights, each
 // candidate scored on its own (docs/identity.md).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "identity/scorer.hpp"
 #include "identity/trust.hpp"
@@ -48,13 +48,14 @@ class HostedScorer final : public Scorer {
     if (c.ani_match) {
       matched = true;
       // The host's carrier data beats what an earlier call said of the number.
-      std::string line = call.telco && !call.telco->line_type.empty() ? call.telco->line_type
-                                                                       : c.ani_line_type;
+      std::string line =
+          call.telco && !call.telco->line_type.empty() ? call.telco->line_type : c.ani_line_type;
       if (line.empty()) line = "unknown";
       const double w = ani_weight(line);
       sum += w;
       a.sources.push_back("ani:" + line);
-      a.evidence.push_back({"ani", w, fmt::format("{}, last seen {}", line, format_ago(call.at - c.ani_last_seen))});
+      a.evidence.push_back(
+          {"ani", w, fmt::format("{}, last seen {}", line, format_ago(call.at - c.ani_last_seen))});
     }
     if (!c.matched_keys.empty()) {
       matched = true;

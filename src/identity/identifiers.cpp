@@ -10,9 +10,8 @@ bool is_interaction_key(std::string_view raw) {
   if (k == "call_id" || k == "callid" || k == "call_sid" || k == "campaign_id" || k == "skill_id" ||
       k == "agent_id" || k == "queue_id" || k == "interaction_id" || k == "conversation_id")
     return true;
-  if (ends_with(k, "_call_id") || ends_with(k, "_call_sid") ||
-      ends_with(k, "contact_id") || ends_with(k, "_interaction_id") ||
-      ends_with(k, "_conversation_id"))
+  if (ends_with(k, "_call_id") || ends_with(k, "_call_sid") || ends_with(k, "contact_id") ||
+      ends_with(k, "_interaction_id") || ends_with(k, "_conversation_id"))
     return true;
   return k.find("session") != std::string_view::npos;
 }

@@ -59,14 +59,14 @@ PhoneNumberUtil::ValidationResult possible(const PhoneNumber& n) {
 }
 
 // Words SIP and carriers put in the user part for a withheld number.
-constexpr std::array<std::string_view, 9> kWithheldWords = {
-    "anonymous", "restricted", "private",        "unavailable", "unknown",
-    "blocked",   "withheld",   "unknown caller", "no caller id"};
+constexpr std::array<std::string_view, 9> kWithheldWords = {"anonymous",   "restricted",     "private",
+                                                            "unavailable", "unknown",        "blocked",
+                                                            "withheld",    "unknown caller", "no caller id"};
 
 // Placeholder numbers platforms send instead of a withheld caller ID
 // (Twilio: ANONYMOUS, RESTRICTED, BLOCKED, UNKNOWN, UNAVAILABLE).
-constexpr std::array<std::string_view, 5> kPlaceholderNumbers = {
-    "+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"};
+constexpr std::array<std::string_view, 5> kPlaceholderNumbers = {"+266696687", "+7378742833", "+2562533",
+                                                                 "+8656696", "+86282452253"};
 
 ParsedPhone withheld(std::string reason) {
   return ParsedPhone{ParsedPhone::Kind::withheld, "", std::move(reason)};
@@ -107,11 +107,16 @@ ParsedPhone accept(const PhoneNumber& n, std::string e164) {
   if (std::find(kPlaceholderNumbers.begin(), kPlaceholderNumbers.end(), e164) != kPlaceholderNumbers.end())
     return withheld("withheld caller ID (placeholder number " + e164 + ")");
   switch (possible(n)) {
-    case PhoneNumberUtil::IS_POSSIBLE: return ParsedPhone{ParsedPhone::Kind::number, std::move(e164), ""};
-    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY: return invalid("a local number without its area code");
-    case PhoneNumberUtil::TOO_SHORT: return invalid("too few digits for a phone number");
-    case PhoneNumberUtil::TOO_LONG: return invalid("too many digits for a phone number");
-    default: return invalid("not a possible phone number");
+    case PhoneNumberUtil::IS_POSSIBLE:
+      return ParsedPhone{ParsedPhone::Kind::number, std::move(e164), ""};
+    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:
+      return invalid("a local number without its area code");
+    case PhoneNumberUtil::TOO_SHORT:
+      return invalid("too few digits for a phone number");
+    case PhoneNumberUtil::TOO_LONG:
+      return invalid("too many digits for a phone number");
+    default:
+      return invalid("not a possible phone number");
   }
 }
 
@@ -203,18 +208,30 @@ std::string number_type(const std::string& e164) {
   std::optional<PhoneNumber> n = international(std::string_view(e164).substr(1));
   if (!n) return "unknown";
   switch (util().GetNumberType(*n)) {
-    case PhoneNumberUtil::FIXED_LINE: return "landline";
-    case PhoneNumberUtil::MOBILE: return "mobile";
-    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE: return "fixed_line_or_mobile";
-    case PhoneNumberUtil::TOLL_FREE: return "toll_free";
-    case PhoneNumberUtil::PREMIUM_RATE: return "premium_rate";
-    case PhoneNumberUtil::SHARED_COST: return "shared_cost";
-    case PhoneNumberUtil::VOIP: return "voip";
-    case PhoneNumberUtil::PERSONAL_NUMBER: return "personal_number";
-    case PhoneNumberUtil::PAGER: return "pager";
-    case PhoneNumberUtil::UAN: return "uan";
-    case PhoneNumberUtil::VOICEMAIL: return "voicemail";
-    case PhoneNumberUtil::UNKNOWN: break;
+    case PhoneNumberUtil::FIXED_LINE:
+      return "landline";
+    case PhoneNumberUtil::MOBILE:
+      return "mobile";
+    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE:
+      return "fixed_line_or_mobile";
+    case PhoneNumberUtil::TOLL_FREE:
+      return "toll_free";
+    case PhoneNumberUtil::PREMIUM_RATE:
+      return "premium_rate";
+    case PhoneNumberUtil::SHARED_COST:
+      return "shared_cost";
+    case PhoneNumberUtil::VOIP:
+      return "voip";
+    case PhoneNumberUtil::PERSONAL_NUMBER:
+      return "personal_number";
+    case PhoneNumberUtil::PAGER:
+      return "pager";
+    case PhoneNumberUtil::UAN:
+      return "uan";
+    case PhoneNumberUtil::VOICEMAIL:
+      return "voicemail";
+    case PhoneNumberUtil::UNKNOWN:
+      break;
   }
   return "unknown";
 }

@@ -10,10 +10,10 @@
 // so that a number shared by several customers gives each a share, and a
 // strong agreement on one candidate takes the mass from the others.
 // docs/identity.md lists the parameters and why.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "identity/phone.hpp"
 #include "identity/scorer.hpp"
@@ -61,7 +61,8 @@ double learned_bits(const FeedbackCounts& n) {
   const double answers = static_cast<double>(n.confirmed + n.rejected);
   if (answers <= 0) return 0;
   const double predicted = std::clamp(n.predicted / answers, 0.01, 0.99);
-  const double observed = (static_cast<double>(n.confirmed) + kFeedbackPrior * predicted) / (answers + kFeedbackPrior);
+  const double observed =
+      (static_cast<double>(n.confirmed) + kFeedbackPrior * predicted) / (answers + kFeedbackPrior);
   const double w = std::log2(observed / (1 - observed)) - std::log2(predicted / (1 - predicted));
   return std::clamp(w, -kFeedbackMaxBits, kFeedbackMaxBits);
 }
@@ -86,7 +87,7 @@ class ProbabilisticScorer final : public Scorer {
     std::vector<Assessment> out(candidates.size());
     std::vector<double> weight(candidates.size());
     std::vector<char> ani_only(candidates.size());  // not vector<bool>: its elements are bound by reference
-    std::string number_line;  // the number's own type, looked up once, when needed
+    std::string number_line;                        // the number's own type, looked up once, when needed
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       weight[i] = signals(call, candidates[i], out[i], number_line, ani_only[i]);
     }
@@ -130,8 +131,8 @@ class ProbabilisticScorer final : public Scorer {
     const Telco& telco = *call.telco;
     const bool has_number = ids.ani.kind == ParsedPhone::Kind::number;
     if (has_number && c.ani_match) {
-      std::string line = !telco.line_type.empty() && telco.line_type != "unknown" ? telco.line_type
-                                                                                  : c.ani_line_type;
+      std::string line =
+          !telco.line_type.empty() && telco.line_type != "unknown" ? telco.line_type : c.ani_line_type;
       if (line.empty()) {
         if (number_line.empty()) number_line = number_type(ids.ani.e164);
         line = number_line;
@@ -216,10 +217,10 @@ class ProbabilisticScorer final : public Scorer {
     if (identified && c.last_seen > 0) {
       const Millis since = elapsed(call.at, c.last_seen);
       const Millis days = days_begun(since);
-      const double lr = days <= 1    ? wt.recency_within_day
-                        : days <= 7  ? wt.recency_within_week
-                        : days > 30  ? wt.recency_over_30_days
-                                     : 1.0;
+      const double lr = days <= 1   ? wt.recency_within_day
+                        : days <= 7 ? wt.recency_within_week
+                        : days > 30 ? wt.recency_over_30_days
+                                    : 1.0;
       if (lr != 1.0) {
         const double w = std::log2(lr);
         sum += w;

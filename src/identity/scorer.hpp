@@ -39,8 +39,8 @@ struct CandidateFacts {
   bool ani_match = false;
   std::string ani_line_type;  // the line type stored with the matching link
   Millis ani_last_seen = 0;
-  int ani_customers = 0;      // live customers linked to the call's number, this one included
-  bool other_ani = false;     // linked to some number, not this call's (known only when looked up)
+  int ani_customers = 0;   // live customers linked to the call's number, this one included
+  bool other_ani = false;  // linked to some number, not this call's (known only when looked up)
   std::vector<std::string> matched_keys;     // external id keys that agree
   std::vector<std::string> mismatched_keys;  // keys on file with another value than the call's
   bool ref_match = false;                    // the call named this customer_ref
@@ -49,8 +49,8 @@ struct CandidateFacts {
 };
 
 struct Assessment {
-  double confidence = 0;   // in [0, 1], as answered (a safety rule may hold it down)
-  double probability = 0;  // the model's own: who the caller most likely is
+  double confidence = 0;             // in [0, 1], as answered (a safety rule may hold it down)
+  double probability = 0;            // the model's own: who the caller most likely is
   std::vector<std::string> sources;  // the contract's summary tokens
   std::vector<Evidence> evidence;    // each signal's contribution
   std::string line;                  // the line type the ANI was judged as, when it matched

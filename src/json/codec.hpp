@@ -25,9 +25,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine.hpp"
 #include "callmem/error.hpp"
 #include "callmem/types.hpp"
+#include "engine.hpp"
 
 namespace callmem::json {
 

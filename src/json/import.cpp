@@ -138,7 +138,8 @@ calls::ImportLine read_line(std::size_t number, std::string_view text) {
       throw invalid_field({split.repeated}, fmt::format("{} is given more than once", split.repeated));
     if (split.start.given && !split.start.object) throw invalid_field({"start"}, "start must be an object");
     if (split.end.given && !split.end.object) throw invalid_field({"end"}, "end must be an object");
-    if (!split.start.given && !split.end.given) throw invalid_field({"start"}, "a line needs a start, an end or both");
+    if (!split.start.given && !split.end.given)
+      throw invalid_field({"start"}, "a line needs a start, an end or both");
     if (split.start.given) {
       try {
         l.call.start = parse_start(text.substr(split.start.begin, split.start.end - split.start.begin));

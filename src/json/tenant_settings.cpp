@@ -1,8 +1,6 @@
 // Tenant settings and the open configuration, both ways: the settings patch
 // and the configuration read (every key known, at every level), the settings
 // written, and the identity weights in the form a store keeps them.
-#include "settings.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include "identity/phone.hpp"
 #include "json/codec.hpp"
 #include "json/run.hpp"
+#include "settings.hpp"
 
 namespace callmem::json {
 namespace {

@@ -46,9 +46,7 @@ struct Identifier {
   bool operator<(const Identifier& o) const {
     return std::tie(type, key, value) < std::tie(o.type, o.key, o.value);
   }
-  bool operator==(const Identifier& o) const {
-    return type == o.type && key == o.key && value == o.value;
-  }
+  bool operator==(const Identifier& o) const { return type == o.type && key == o.key && value == o.value; }
 };
 
 struct LinkRow {
@@ -74,10 +72,10 @@ struct CallRow {
   Millis ended_at = 0;  // 0: not ended
   std::string channel;
   std::string direction;
-  std::string call_data_json = "{}";     // per-interaction ids, a JSON object
-  std::uint64_t start_fingerprint = 0;   // of the canonical start request; 0: standalone end
-  std::string start_response;            // the exact bytes answered to start
-  std::uint64_t end_fingerprint = 0;     // 0: not ended
+  std::string call_data_json = "{}";    // per-interaction ids, a JSON object
+  std::uint64_t start_fingerprint = 0;  // of the canonical start request; 0: standalone end
+  std::string start_response;           // the exact bytes answered to start
+  std::uint64_t end_fingerprint = 0;    // 0: not ended
   std::string end_response;
   bool created_customer = false;
   Millis expires_at = 0;
@@ -125,10 +123,10 @@ struct MergeLog {
   std::string merge_id;
   std::string alias_ref;
   std::string target_ref;
-  std::string call_id;          // the feedback that merged
-  CustomerRow alias_customer;   // the alias's customer row as it was
+  std::string call_id;         // the feedback that merged
+  CustomerRow alias_customer;  // the alias's customer row as it was
   Millis merged_at = 0;
-  Millis unmerged_at = 0;       // 0: in effect
+  Millis unmerged_at = 0;  // 0: in effect
   Millis expires_at = 0;
   std::string response;          // the feedback's response
   std::string unmerge_response;  // "" until undone
@@ -146,7 +144,7 @@ struct MergeLog {
 // An API key of `callmem serve` (server/api_keys.hpp makes them): the store
 // keeps its hash, never the key. key_id and key_hash are unique across tenants.
 struct ApiKeyRow {
-  std::string key_id;    // "key_" and 16 hex digits
+  std::string key_id;  // "key_" and 16 hex digits
   std::string tenant;
   std::string name;      // what it is for; may be empty
   std::string key_hash;  // hex SHA-256 of the key
@@ -248,10 +246,9 @@ class Transaction {
   virtual bool customer_remove(const std::string& tenant, const std::string& ref) = 0;
 
   // Identity links: which customers are linked to any of these identifiers.
-  virtual std::vector<LinkRow> links_find(const std::string& tenant,
-                                          const std::vector<Identifier>& ids, Millis now) = 0;
-  virtual std::vector<LinkRow> links_of(const std::string& tenant, const std::string& ref,
-                                        Millis now) = 0;
+  virtual std::vector<LinkRow> links_find(const std::string& tenant, const std::vector<Identifier>& ids,
+                                          Millis now) = 0;
+  virtual std::vector<LinkRow> links_of(const std::string& tenant, const std::string& ref, Millis now) = 0;
   // Inserts the link, or refreshes an existing one: last_seen and expires_at
   // move forward, never back; line_type is replaced when not empty;
   // first_seen is kept (unless the link had expired: then it starts afresh).
@@ -274,27 +271,26 @@ class Transaction {
   virtual void call_feedback(const std::string& tenant, const CallRow& row) = 0;
   // Newest first, unexpired, strictly older than `after` when given; at most limit.
   virtual std::vector<CallRow> calls_of(const std::string& tenant, const std::string& ref, Millis now,
-                                        const std::optional<CallCursor>& after,
-                                        std::int64_t limit) = 0;
+                                        const std::optional<CallCursor>& after, std::int64_t limit) = 0;
 
   // Intents: newest (last_seen) first, unexpired.
-  virtual std::vector<IntentRow> intents_of(const std::string& tenant, const std::string& ref,
-                                            Millis now, bool open_only) = 0;
+  virtual std::vector<IntentRow> intents_of(const std::string& tenant, const std::string& ref, Millis now,
+                                            bool open_only) = 0;
   // The row as stored, expired or not.
   virtual std::optional<IntentRow> intent_get(const std::string& tenant, const std::string& ref,
                                               const std::string& intent) = 0;
   virtual void intent_put(const std::string& tenant, const std::string& ref, const IntentRow& row) = 0;
   // Removes the row, expired or not; true when there was one.
-  virtual bool intent_delete(const std::string& tenant, const std::string& ref, const std::string& intent) = 0;
+  virtual bool intent_delete(const std::string& tenant, const std::string& ref,
+                             const std::string& intent) = 0;
 
   // Variables: unexpired, by name.
   virtual std::vector<VariableRow> variables_of(const std::string& tenant, const std::string& ref,
                                                 Millis now) = 0;
-  virtual void variable_put(const std::string& tenant, const std::string& ref,
-                            const VariableRow& row) = 0;
+  virtual void variable_put(const std::string& tenant, const std::string& ref, const VariableRow& row) = 0;
   // True when an unexpired variable was deleted.
-  virtual bool variable_delete(const std::string& tenant, const std::string& ref,
-                               const std::string& name, Millis now) = 0;
+  virtual bool variable_delete(const std::string& tenant, const std::string& ref, const std::string& name,
+                               Millis now) = 0;
 
   // Aliases: refs merged into another customer. Found until they expire.
   virtual std::optional<std::string> alias_target(const std::string& tenant, const std::string& alias_ref,
@@ -336,8 +332,8 @@ class Transaction {
   virtual std::optional<std::int64_t> grant_get(const std::string& tenant, const std::string& key) = 0;
   virtual void grant_insert(const std::string& tenant, const std::string& key, std::int64_t amount,
                             Millis at) = 0;
-  virtual void usage_add(const std::string& tenant, const std::string& day,
-                         const std::string& operation, std::int64_t credits) = 0;
+  virtual void usage_add(const std::string& tenant, const std::string& day, const std::string& operation,
+                         std::int64_t credits) = 0;
   // Rows with from_day <= day <= to_day (YYYY-MM-DD), by day then operation.
   virtual std::vector<UsageRow> usage_between(const std::string& tenant, const std::string& from_day,
                                               const std::string& to_day) = 0;

@@ -5,10 +5,9 @@
  * same caller again, recognised with it. Prints "ok" and exits 0, or says
  * what went wrong and exits 1.
  */
+#include <callmem/callmem.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <callmem/callmem.h>
 
 static int failed(const char *what, int rc, char *doc) {
   fprintf(stderr, "%s: status %d: %s\n", what, rc, doc ? doc : callmem_last_error());

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "clock.hpp"
 #include "callmem/types.hpp"
+#include "clock.hpp"
 
 namespace callmem {
 class Engine;
@@ -28,15 +28,15 @@ namespace callmem::sim {
 struct Config {
   std::uint64_t seed = 42;
   int people = 5000;  // people alive at the start; churn replaces leavers
-  int weeks = 8;          // weeks scored
+  int weeks = 8;      // weeks scored
   // Weeks simulated before the scored ones: the systems start with a memory
   // (a contact center in steady state), and numbers of early leavers are
   // recycled within the scored weeks. Their starts are driven, not scored.
   int warmup_weeks = 4;
-  int ttl_days = 30;      // the tenants' TTL, and the window of "recognisable"
-  std::string dir;        // where the SQLite file goes; empty: a new temp dir, removed after
-  bool keep_db = false;   // keep the temp dir
-  bool verbose = false;   // progress on stderr
+  int ttl_days = 30;     // the tenants' TTL, and the window of "recognisable"
+  std::string dir;       // where the SQLite file goes; empty: a new temp dir, removed after
+  bool keep_db = false;  // keep the temp dir
+  bool verbose = false;  // progress on stderr
 };
 
 // ---------------------------------------------------------------------------
@@ -45,23 +45,23 @@ struct Config {
 enum class LineKind { mobile, household_landline, office_pbx };
 
 struct Number {
-  std::string e164;        // "+14155551234"
+  std::string e164;  // "+14155551234"
   LineKind kind = LineKind::mobile;
-  std::string line_type;   // the carrier's truth: mobile | landline | voip
+  std::string line_type;  // the carrier's truth: mobile | landline | voip
   bool international = false;
-  std::vector<int> owners; // people it was assigned to, in order (recycling appends)
+  std::vector<int> owners;  // people it was assigned to, in order (recycling appends)
 };
 
 struct Person {
   int id = 0;
   Millis joined = 0;
-  Millis left = 0;                // 0: still here at the end
-  std::vector<int> numbers;       // personal numbers (mobiles), first is the main one
-  int household = -1;             // index of the household landline number, or -1
-  int office = -1;                // index of the office PBX number, or -1
-  std::string crm_id;             // empty: not in the CRM
-  std::string account_number;     // empty: none
-  std::string email;              // empty: none
+  Millis left = 0;             // 0: still here at the end
+  std::vector<int> numbers;    // personal numbers (mobiles), first is the main one
+  int household = -1;          // index of the household landline number, or -1
+  int office = -1;             // index of the office PBX number, or -1
+  std::string crm_id;          // empty: not in the CRM
+  std::string account_number;  // empty: none
+  std::string email;           // empty: none
   std::string name;
 };
 
@@ -70,12 +70,12 @@ enum class CallKind { own, withheld, spoofed };
 struct Call {
   int index = 0;
   std::string call_id;
-  int person = 0;                 // the truth: who is calling
+  int person = 0;  // the truth: who is calling
   Millis start = 0;
   Millis end = 0;
   CallKind kind = CallKind::own;
-  int number = -1;                // the number presented (own, or the spoofed victim's); -1 withheld
-  std::string ani;                // as presented, in one of the formats
+  int number = -1;  // the number presented (own, or the spoofed victim's); -1 withheld
+  std::string ani;  // as presented, in one of the formats
   // start's external_ids: identity keys the caller gave and per-interaction ids
   std::map<std::string, std::string> external_ids;
   std::string line_type, attestation, verstat;  // telco, "" when not given
@@ -92,8 +92,8 @@ struct Call {
   // ttl_days. The issue's rule "with several customers on one number and
   // nothing else to tell them apart, the answer is confirm" applies.
   bool shared_number_only = false;
-  bool recycled_number = false;   // the presented number had an earlier owner
-  bool scored = true;             // in the scored weeks (not the warm-up)
+  bool recycled_number = false;  // the presented number had an earlier owner
+  bool scored = true;            // in the scored weeks (not the warm-up)
 };
 
 struct World {
@@ -102,7 +102,7 @@ struct World {
   Millis scored_from = 0;  // t0 + warmup_weeks: starts from here on are scored
   std::vector<Person> people;
   std::vector<Number> numbers;
-  std::vector<Call> calls;        // by start time
+  std::vector<Call> calls;  // by start time
 };
 
 World generate(const Config& config);
@@ -131,13 +131,14 @@ const char* to_string(Cause c);
 
 struct StartRecord {
   int call = 0;
-  int person = 0;         // the truth
-  std::string ref;        // answered
-  int owner = -1;         // owner of the ref before this start; -1: the ref is new (owned by person now)
+  int person = 0;   // the truth
+  std::string ref;  // answered
+  int owner = -1;   // owner of the ref before this start; -1: the ref is new (owned by person now)
   double confidence = 0;
   Rec rec = Rec::ignore;
   bool recognisable = false;
-  bool shared_number_only = false;  // recognisable only by a number others called from (Call::shared_number_only)
+  bool shared_number_only =
+      false;  // recognisable only by a number others called from (Call::shared_number_only)
   Cause cause = Cause::own_mobile;
   // What the host learned on `confirm` (it asked the caller): 1 right person, 0 not, -1 not asked.
   int confirmed = -1;
@@ -159,21 +160,21 @@ struct Bin {
 struct Metrics {
   std::int64_t calls = 0;
   std::int64_t reuse = 0, confirm = 0, ignore = 0;
-  std::int64_t new_refs = 0;             // starts answering a brand-new ref
-  std::int64_t existing = 0;             // starts answering an existing customer's ref
-  std::int64_t wrong_reuse = 0;          // reuse with a ref owned by another person
-  std::int64_t wrong_existing = 0;       // any existing ref owned by another person
+  std::int64_t new_refs = 0;        // starts answering a brand-new ref
+  std::int64_t existing = 0;        // starts answering an existing customer's ref
+  std::int64_t wrong_reuse = 0;     // reuse with a ref owned by another person
+  std::int64_t wrong_existing = 0;  // any existing ref owned by another person
   std::int64_t recognisable = 0;
-  std::int64_t recognised = 0;           // recognisable and reuse with the caller's own ref
+  std::int64_t recognised = 0;  // recognisable and reuse with the caller's own ref
   // The same without the recognisable starts whose only identifier is a
   // number others called from too (StartRecord::shared_number_only): the
   // issue requires those to be answered confirm, so they cannot be recognised.
   std::int64_t recognisable_apart = 0;
   std::int64_t recognised_apart = 0;
-  std::int64_t merges = 0;               // merges made by feedback (StartRecord::merged)
-  std::int64_t wrong_merges = 0;         // of them, two people's refs
-  std::int64_t people_split = 0;         // people owning more than one ref
-  std::int64_t people_seen = 0;          // people owning at least one ref
+  std::int64_t merges = 0;        // merges made by feedback (StartRecord::merged)
+  std::int64_t wrong_merges = 0;  // of them, two people's refs
+  std::int64_t people_split = 0;  // people owning more than one ref
+  std::int64_t people_seen = 0;   // people owning at least one ref
   std::array<std::int64_t, kCauses> calls_by_cause{};
   std::array<std::int64_t, kCauses> wrong_reuse_by_cause{};
   std::array<std::int64_t, kCauses> recognisable_by_cause{};
@@ -236,7 +237,8 @@ class System {
   // owns in this system (empty: none): callmem is told, as identity feedback.
   // Returns what the system did on the way: a customer made for the caller
   // (a rejection gives the caller a customer of their own), a merge.
-  virtual Learned feedback(const Call& c, const Answer& a, bool right_person, const std::string& callers_ref) {
+  virtual Learned feedback(const Call& c, const Answer& a, bool right_person,
+                           const std::string& callers_ref) {
     (void)c, (void)a, (void)right_person, (void)callers_ref;
     return {};
   }
@@ -261,7 +263,7 @@ std::vector<StartRecord> drive(System& system, const World& world);
 RunResult run(const Config& config);
 
 // Outputs.
-std::string table(const RunResult& r);         // plain text, side by side
+std::string table(const RunResult& r);  // plain text, side by side
 std::string svg_reliability(const RunResult& r);
 std::string markdown_report(const RunResult& r);
 

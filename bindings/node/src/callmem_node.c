@@ -16,16 +16,14 @@
  * last reference goes: a finalizer never frees it under a running call.
  */
 #define NAPI_VERSION 8
-#include <node_api.h>
-
-#include <uv.h>
-
 #include <dlfcn.h>
+#include <node_api.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #ifdef CALLMEM_HAVE_HEADER
 /* The header was found at build time: the declarations below must agree with it. */
@@ -51,13 +49,15 @@ typedef int (*tenant_op_fn)(callmem_db *, const char *, const char *, char **);
 
 /* The operations, in the order index.js numbers them. */
 static const char *const op_symbols[] = {
-    "callmem_call_start",       "callmem_call_end",      "callmem_customer_get",
-    "callmem_customer_forget",  "callmem_customer_export", "callmem_tenant_configure",
-    "callmem_credits_grant",    "callmem_usage",         "callmem_identity_feedback",
-    "callmem_identity_unmerge", "callmem_tenant_settings_get",
+    "callmem_call_start",          "callmem_call_end",
+    "callmem_customer_get",        "callmem_customer_forget",
+    "callmem_customer_export",     "callmem_tenant_configure",
+    "callmem_credits_grant",       "callmem_usage",
+    "callmem_identity_feedback",   "callmem_identity_unmerge",
+    "callmem_tenant_settings_get",
 };
 #define OP_COUNT ((int)(sizeof op_symbols / sizeof op_symbols[0]))
-#define OP_PURGE OP_COUNT /* the one operation without a tenant */
+#define OP_PURGE OP_COUNT        /* the one operation without a tenant */
 #define OP_IMPORT (OP_COUNT + 1) /* the one with options beside the request */
 
 static pthread_mutex_t lib_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -82,8 +82,9 @@ static int open_handles; /* C handles open, all threads (atomic); for the tests 
  * On virtual machines waking a sleeping thread costs tens of microseconds, a
  * third of a start_call. While an operation is in flight, an idle handle
  * makes the event loop poll (epoll with a zero timeout, yielding the CPU each
- * turn, so that a pool thread waiting for this CPU is not kept from it) instead of sleeping, for at most `budget_ns` after the last operation
- * was queued or completed; then it sleeps as usual. setPolling(0) turns it off.
+ * turn, so that a pool thread waiting for this CPU is not kept from it) instead of sleeping, for at most
+ * `budget_ns` after the last operation was queued or completed; then it sleeps as usual. setPolling(0) turns
+ * it off.
  */
 typedef struct {
   uv_idle_t idle;
@@ -103,8 +104,10 @@ static uint64_t default_poll_ns = 1000000; /* 1 ms */
 
 static void poll_idle(uv_idle_t *idle) {
   poller *p = idle->data;
-  if (uv_hrtime() - p->last > p->budget_ns) uv_idle_stop(idle);
-  else sched_yield(); /* a pool thread waiting for this CPU runs first */
+  if (uv_hrtime() - p->last > p->budget_ns)
+    uv_idle_stop(idle);
+  else
+    sched_yield(); /* a pool thread waiting for this CPU runs first */
 }
 
 static void poll_begin(env_data *ed) {
@@ -119,8 +122,10 @@ static void poll_begin(env_data *ed) {
 static void poll_end(env_data *ed) {
   poller *p = ed->poll;
   if (!p) return;
-  if (--p->inflight == 0) uv_idle_stop(&p->idle);
-  else p->last = uv_hrtime();
+  if (--p->inflight == 0)
+    uv_idle_stop(&p->idle);
+  else
+    p->last = uv_hrtime();
 }
 
 static void poller_closed(uv_handle_t *h) { free(h->data); }
@@ -152,16 +157,16 @@ typedef struct work {
   char *request;
   char *options; /* OP_IMPORT's */
   int status;
-  char *out;       /* response or error document, from libcallmem (callmem_free) */
-  char *message;   /* open's error message (malloc) */
-  callmem_db *db;  /* open's result */
+  char *out;      /* response or error document, from libcallmem (callmem_free) */
+  char *message;  /* open's error message (malloc) */
+  callmem_db *db; /* open's result */
 } work;
 
 /* ---- helpers ---- */
 
-#define CHECK(env, call)                                   \
-  do {                                                     \
-    if ((call) != napi_ok) return throw_last(env);         \
+#define CHECK(env, call)                           \
+  do {                                             \
+    if ((call) != napi_ok) return throw_last(env); \
   } while (0)
 
 static napi_value throw_last(napi_env env) {
@@ -213,22 +218,27 @@ static void work_free(napi_env env, work *w) {
 }
 
 /* Rejects with makeError(status, document, message) from index.js. */
-static void reject_with(napi_env env, napi_deferred d, int status, const char *document, const char *message) {
+static void reject_with(napi_env env, napi_deferred d, int status, const char *document,
+                        const char *message) {
   env_data *ed = NULL;
   napi_value fn, argv[3], err = NULL, undef;
   napi_get_undefined(env, &undef);
   napi_get_instance_data(env, (void **)&ed);
   napi_create_int32(env, status, &argv[0]);
-  if (document) napi_create_string_utf8(env, document, NAPI_AUTO_LENGTH, &argv[1]);
-  else napi_get_null(env, &argv[1]);
+  if (document)
+    napi_create_string_utf8(env, document, NAPI_AUTO_LENGTH, &argv[1]);
+  else
+    napi_get_null(env, &argv[1]);
   napi_create_string_utf8(env, message ? message : "", NAPI_AUTO_LENGTH, &argv[2]);
   if (ed && ed->make_error && napi_get_reference_value(env, ed->make_error, &fn) == napi_ok && fn)
     napi_call_function(env, undef, fn, 3, argv, &err);
   if (!err) {
     bool pending = false;
     napi_is_exception_pending(env, &pending);
-    if (pending) napi_get_and_clear_last_exception(env, &err);
-    else napi_create_error(env, NULL, argv[2], &err);
+    if (pending)
+      napi_get_and_clear_last_exception(env, &err);
+    else
+      napi_create_error(env, NULL, argv[2], &err);
   }
   napi_reject_deferred(env, d, err);
 }
@@ -256,7 +266,8 @@ static napi_value rejected(napi_env env, int status, const char *message) {
   return promise;
 }
 
-static bool queue(napi_env env, work *w, napi_async_execute_callback exec, napi_async_complete_callback done) {
+static bool queue(napi_env env, work *w, napi_async_execute_callback exec,
+                  napi_async_complete_callback done) {
   napi_value name;
   return napi_create_string_utf8(env, "callmem", NAPI_AUTO_LENGTH, &name) == napi_ok &&
          napi_create_async_work(env, NULL, name, exec, done, w, &w->async) == napi_ok &&
@@ -306,9 +317,12 @@ static void start_close(napi_env env, handle *h, napi_deferred d) {
 static void op_execute(napi_env env, void *data) {
   (void)env;
   work *w = data;
-  if (w->op == OP_PURGE) w->status = lib.purge(w->h->db, w->request, &w->out);
-  else if (w->op == OP_IMPORT) w->status = lib.import(w->h->db, w->tenant, w->request, w->options, &w->out);
-  else w->status = lib.ops[w->op](w->h->db, w->tenant, w->request, &w->out);
+  if (w->op == OP_PURGE)
+    w->status = lib.purge(w->h->db, w->request, &w->out);
+  else if (w->op == OP_IMPORT)
+    w->status = lib.import(w->h->db, w->tenant, w->request, w->options, &w->out);
+  else
+    w->status = lib.ops[w->op](w->h->db, w->tenant, w->request, &w->out);
 }
 
 static void op_complete(napi_env env, napi_status status, void *data) {
@@ -316,9 +330,12 @@ static void op_complete(napi_env env, napi_status status, void *data) {
   handle *h = w->h;
   env_data *ed = NULL;
   if (napi_get_instance_data(env, (void **)&ed) == napi_ok && ed) poll_end(ed);
-  if (status != napi_ok) reject_with(env, w->deferred, STATUS_ERROR, NULL, "callmem: the operation was cancelled");
-  else if (w->status == 0) resolve_json(env, w->deferred, w->out ? w->out : "null");
-  else reject_with(env, w->deferred, w->status, w->out, "callmem: out of memory");
+  if (status != napi_ok)
+    reject_with(env, w->deferred, STATUS_ERROR, NULL, "callmem: the operation was cancelled");
+  else if (w->status == 0)
+    resolve_json(env, w->deferred, w->out ? w->out : "null");
+  else
+    reject_with(env, w->deferred, w->status, w->out, "callmem: out of memory");
   work_free(env, w);
   if (--h->inflight == 0 && h->state == CLOSING && h->close_deferred) {
     napi_deferred d = h->close_deferred;
@@ -345,7 +362,8 @@ static napi_value js_call(napi_env env, napi_callback_info info) {
   }
   if (h->state != OPEN) return rejected(env, STATUS_ERROR, "callmem: the call memory is closed");
   if (op == OP_IMPORT && !lib.import)
-    return rejected(env, STATUS_ERROR, "callmem: this libcallmem has no callmem_import (it is older than 0.1)");
+    return rejected(env, STATUS_ERROR,
+                    "callmem: this libcallmem has no callmem_import (it is older than 0.1)");
 
   work *w = calloc(1, sizeof *w);
   bool ok1 = true, ok2 = true, ok3 = true;
@@ -459,8 +477,10 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
     return promise;
   }
   h->state = CLOSING;
-  if (h->inflight == 0) start_close(env, h, d);
-  else h->close_deferred = d;
+  if (h->inflight == 0)
+    start_close(env, h, d);
+  else
+    h->close_deferred = d;
   return promise;
 }
 
@@ -485,8 +505,10 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
     if (!dl) {
       failure = dlerror();
     } else {
+// clang-format off
 #define SYM(field, name) \
   if (!failure && !(*(void **)&lib.field = dlsym(dl, name))) failure = "a callmem_* symbol is missing: " name
+      // clang-format on
       SYM(open, "callmem_open");
       SYM(close, "callmem_close");
       SYM(purge, "callmem_purge_expired");
@@ -498,8 +520,10 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
       if (!failure) *(void **)&lib.import = dlsym(dl, "callmem_import");
       for (int i = 0; !failure && i < OP_COUNT; ++i)
         if (!(*(void **)&lib.ops[i] = dlsym(dl, op_symbols[i]))) failure = op_symbols[i];
-      if (failure) dlclose(dl);
-      else lib.dl = dl;
+      if (failure)
+        dlclose(dl);
+      else
+        lib.dl = dl;
     }
   }
   if (failure) snprintf(message, sizeof message, "callmem: cannot load %s: %s", path, failure);
@@ -583,9 +607,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   static const struct {
     const char *name;
     napi_callback cb;
-  } fns[] = {{"load", js_load},   {"open", js_open},
-             {"close", js_close}, {"call", js_call},
-             {"setErrorFactory", js_set_error_factory}, {"openHandles", js_open_handles},
+  } fns[] = {{"load", js_load},
+             {"open", js_open},
+             {"close", js_close},
+             {"call", js_call},
+             {"setErrorFactory", js_set_error_factory},
+             {"openHandles", js_open_handles},
              {"setPolling", js_set_polling}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; ++i) {
     CHECK(env, napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn));

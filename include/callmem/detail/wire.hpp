@@ -248,7 +248,8 @@ inline std::string write(const EndRequest& r) {
   if (r.customer_ref) w.key("customer_ref").str(*r.customer_ref);
   if (!r.intents.empty()) {
     w.key("intents").begin_array();
-    for (const auto& i : r.intents) w.begin_object().key("intent").str(i.intent).key("status").str(i.status).end_object();
+    for (const auto& i : r.intents)
+      w.begin_object().key("intent").str(i.intent).key("status").str(i.status).end_object();
     w.end_array();
   }
   if (!r.variables.empty()) {
@@ -327,8 +328,10 @@ inline constexpr WeightField kWeightFields[] = {
     {"customer_ref.m", &IdentityWeights::customer_ref_m, &IdentityWeightsPatch::customer_ref_m},
     {"customer_ref.u", &IdentityWeights::customer_ref_u, &IdentityWeightsPatch::customer_ref_u},
     {"recency.within_day", &IdentityWeights::recency_within_day, &IdentityWeightsPatch::recency_within_day},
-    {"recency.within_week", &IdentityWeights::recency_within_week, &IdentityWeightsPatch::recency_within_week},
-    {"recency.over_30_days", &IdentityWeights::recency_over_30_days, &IdentityWeightsPatch::recency_over_30_days},
+    {"recency.within_week", &IdentityWeights::recency_within_week,
+     &IdentityWeightsPatch::recency_within_week},
+    {"recency.over_30_days", &IdentityWeights::recency_over_30_days,
+     &IdentityWeightsPatch::recency_over_30_days},
     {"open_intent", &IdentityWeights::open_intent, &IdentityWeightsPatch::open_intent},
 };
 
@@ -547,8 +550,8 @@ inline std::vector<Intent> read_intents(Json v) {
 inline std::map<std::string, Variable> read_variables(Json v) {
   std::map<std::string, Variable> out;
   each_member(v, [&](std::string name, Json e) {
-    out.emplace(std::move(name),
-                Variable{raw(get(e, "value")), str(e, "source"), i64(e, "ttl_seconds"), time(e, "updated_at")});
+    out.emplace(std::move(name), Variable{raw(get(e, "value")), str(e, "source"), i64(e, "ttl_seconds"),
+                                          time(e, "updated_at")});
   });
   return out;
 }
@@ -559,10 +562,12 @@ inline Identity read_identity(Json v) {
   id.level = str(v, "level");
   each(get(v, "sources"), [&](Json s) { id.sources.push_back(str(s)); });
   id.recommendation = str(v, "recommendation");
-  each(get(v, "evidence"),
-       [&](Json e) { id.evidence.push_back(Evidence{str(e, "signal"), num(e, "weight"), str(e, "detail")}); });
-  each(get(v, "candidates"),
-       [&](Json c) { id.candidates.push_back(Candidate{str(c, "customer_ref"), num(c, "confidence")}); });
+  each(get(v, "evidence"), [&](Json e) {
+    id.evidence.push_back(Evidence{str(e, "signal"), num(e, "weight"), str(e, "detail")});
+  });
+  each(get(v, "candidates"), [&](Json c) {
+    id.candidates.push_back(Candidate{str(c, "customer_ref"), num(c, "confidence")});
+  });
   return id;
 }
 
@@ -582,8 +587,8 @@ inline StartResponse read_start(const std::string& text) {
 inline EndResponse read_end(const std::string& text) {
   const Document d(text);
   const Json r = d.root();
-  return EndResponse{str(r, "call_id"),           str(r, "customer_ref"),     time(r, "call_start"),
-                     time(r, "call_end"),         i64(r, "duration_seconds"), i64(r, "intents_updated"),
+  return EndResponse{str(r, "call_id"),          str(r, "customer_ref"),     time(r, "call_start"),
+                     time(r, "call_end"),        i64(r, "duration_seconds"), i64(r, "intents_updated"),
                      i64(r, "variables_updated")};
 }
 
@@ -601,9 +606,10 @@ inline CustomerView read_customer(const std::string& text) {
   v.intents = read_intents(get(r, "intents"));
   v.variables = read_variables(get(r, "variables"));
   each(get(r, "calls"), [&](Json e) {
-    CallRecord c{str(e, "call_id"), time(e, "call_start"), time(e, "call_end"), str(e, "channel"),
-                 str(e, "direction"), {}};
-    each_member(get(e, "call_data"), [&](std::string k, Json x) { c.call_data.emplace(std::move(k), str(x)); });
+    CallRecord c{str(e, "call_id"), time(e, "call_start"), time(e, "call_end"),
+                 str(e, "channel"), str(e, "direction"),   {}};
+    each_member(get(e, "call_data"),
+                [&](std::string k, Json x) { c.call_data.emplace(std::move(k), str(x)); });
     v.calls.push_back(std::move(c));
   });
   v.next_cursor = str(r, "next_cursor");
@@ -637,7 +643,8 @@ inline TenantSettings read_settings(const std::string& text) {
   s.identity_profile = str(id, "profile");
   s.identity_merge_duplicates = boolean(id, "merge_duplicates");
   const Json w = get(id, "weights");
-  for (const WeightField& f : kWeightFields) s.identity_weights.*f.value = callmem_json_double(callmem_json_find(w, f.path));
+  for (const WeightField& f : kWeightFields)
+    s.identity_weights.*f.value = callmem_json_double(callmem_json_find(w, f.path));
   const Json levels = get(r, "levels");
   s.level_very_high = num(levels, "very_high");
   s.level_high = num(levels, "high");
@@ -688,8 +695,8 @@ inline FeedbackResponse read_feedback(const std::string& text) {
   f.variables_moved = i64(r, "variables_moved");
   if (const Json m = get(r, "merge"); callmem_json_type(m) == CALLMEM_JSON_OBJECT) {
     const Json moved = get(m, "moved");
-    f.merge = MergeSummary{str(m, "merge_id"),      str(m, "alias"),         str(m, "alias_of"),
-                           i64(moved, "identities"), i64(moved, "intents"),   i64(moved, "variables"),
+    f.merge = MergeSummary{str(m, "merge_id"),       str(m, "alias"),       str(m, "alias_of"),
+                           i64(moved, "identities"), i64(moved, "intents"), i64(moved, "variables"),
                            i64(moved, "calls"),      i64(m, "conflicts")};
   }
   f.at = time(r, "at");
@@ -700,9 +707,10 @@ inline UnmergeResponse read_unmerge(const std::string& text) {
   const Document d(text);
   const Json r = d.root();
   const Json restored = get(r, "restored");
-  return UnmergeResponse{str(r, "merge_id"),         str(r, "customer_ref"),      str(r, "restored_customer_ref"),
-                         i64(restored, "identities"), i64(restored, "intents"),    i64(restored, "variables"),
-                         i64(restored, "calls"),      time(r, "unmerged_at")};
+  return UnmergeResponse{
+      str(r, "merge_id"),          str(r, "customer_ref"),   str(r, "restored_customer_ref"),
+      i64(restored, "identities"), i64(restored, "intents"), i64(restored, "variables"),
+      i64(restored, "calls"),      time(r, "unmerged_at")};
 }
 
 // The exception of a failed C call: its status, callmem_last_error() as
