@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "engine.hpp"
+#include "engine_on_file.hpp"
 #include "temp_dir.hpp"
 #include "time.hpp"
 
@@ -14,19 +15,9 @@ using namespace callmem;
 
 namespace {
 
-const Millis kT0 = *parse_iso("2026-02-07T10:30:00.000Z");
+using test::kT0;
 
-struct Keys {
-  TempDir dir;
-  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kT0);
-  Engine mem{make_options()};
-
-  EngineOptions make_options() {
-    EngineOptions o;
-    o.path = dir.file("calls.db");
-    o.clock = clock;
-    return o;
-  }
+struct Keys : test::EngineOnFile {
   ApiKey make(const std::string& tenant, const std::string& name, server::NewKey& made) {
     made = server::make_key();
     ApiKey k;

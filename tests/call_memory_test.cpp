@@ -8,6 +8,7 @@
 
 #include "callmem/json.h"
 #include "engine.hpp"
+#include "engine_on_file.hpp"
 #include "json/codec.hpp"
 #include "requests.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -18,19 +19,9 @@ using namespace callmem;
 
 namespace {
 
-const Millis kT0 = *parse_iso("2026-02-07T10:30:00.000Z");
+using test::kT0;
 
-struct Memory {
-  TempDir dir;
-  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kT0);
-  Engine mem{make_options()};
-
-  EngineOptions make_options() {
-    EngineOptions o;
-    o.path = dir.file("calls.db");
-    o.clock = clock;
-    return o;
-  }
+struct Memory : test::EngineOnFile {
   StartResponse start(const std::string& body, const std::string& tenant = "acme") {
     return json::read_start_response(mem.start_call_json(tenant, body));
   }
