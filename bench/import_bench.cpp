@@ -57,9 +57,12 @@ std::vector<Call> generate(std::size_t n, std::size_t callers, Millis now) {
   return calls;
 }
 
+int cache_mb = 1024;  // --cache-mb: each connection's page cache, the same for both sides
+
 callmem_db* open(const std::string& path) {
   callmem_db* db = nullptr;
-  if (callmem_open(&db, fmt::format(R"({{"path": "{}"}})", path).c_str()) != CALLMEM_OK) {
+  if (callmem_open(&db, fmt::format(R"({{"path": "{}", "cache_mb": {}}})", path, cache_mb).c_str()) !=
+      CALLMEM_OK) {
     std::fprintf(stderr, "callmem_open: %s\n", callmem_last_error());
     std::exit(1);
   }
@@ -136,7 +139,7 @@ Took loop(const std::string& path, const std::vector<Call>& calls, std::size_t n
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t total = 1000000, sample = 20000, batch = 2000;
+  std::size_t total = 1000000, sample = 20000, batch = 20000;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--calls" && i + 1 < argc)
@@ -145,10 +148,14 @@ int main(int argc, char** argv) {
       sample = std::stoul(argv[++i]);
     else if (a == "--batch" && i + 1 < argc)
       batch = std::stoul(argv[++i]);
+    else if (a == "--cache-mb" && i + 1 < argc)
+      cache_mb = std::stoi(argv[++i]);
     else if (a == "--quick")
       total = 5000, sample = 1000;
     else {
-      std::fprintf(stderr, "usage: callmem_import_bench [--calls N] [--sample N] [--batch N] [--quick]\n");
+      std::fprintf(
+          stderr,
+          "usage: callmem_import_bench [--calls N] [--sample N] [--batch N] [--cache-mb MIB] [--quick]\n");
       return 1;
     }
   }

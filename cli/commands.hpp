@@ -20,6 +20,7 @@ struct StoreOptions {
   std::string db;
   std::string dsn;
   std::string schema = "callmem";  // PostgreSQL: the schema holding the tables
+  int cache_mb = 0;                // SQLite: each connection's page cache in MiB; 0: SQLite's default
 };
 void add_store_options(CLI::App& command, StoreOptions& store);
 // Says in --help that --db names an existing file (see open_engine's `existing`).

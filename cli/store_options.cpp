@@ -56,6 +56,7 @@ EngineOptions engine_options(const StoreOptions& store, bool existing) {
       throw Failure{exit_store,
                     "no database at " + store.db + " (--db names an existing file for this command)"};
     o.path = store.db;
+    o.cache_mb = store.cache_mb;
   } else {
     throw Failure{
         exit_usage,

@@ -44,7 +44,7 @@ std::unique_ptr<Store> open_store(const EngineOptions& o) {
 #endif
   }
   if (o.store != "sqlite") throw invalid_field({"store"}, "store must be sqlite or postgres");
-  return std::make_unique<SqliteStore>(o.path, o.busy_timeout_ms);
+  return std::make_unique<SqliteStore>(o.path, o.busy_timeout_ms, o.cache_mb);
 }
 
 // A typed operation's response: the one it built, or a replay's stored

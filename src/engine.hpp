@@ -75,6 +75,7 @@ struct EngineOptions {
   std::string schema = "callmem";   // postgres: the schema holding the tables (created when missing)
   int pool_size = 16;               // postgres: connections at most
   int busy_timeout_ms = 5000;       // how long a write waits for another writer, then Status::busy
+  int cache_mb = 0;                 // sqlite: each connection's page cache in MiB; 0: SQLite's default
   TenantSettings default_settings;  // of a tenant that was never configured
   std::shared_ptr<Clock> clock;     // null: the system clock
 };

@@ -927,6 +927,9 @@ TEST_CASE("codec: open configuration") {
   CHECK(o.default_settings.billing_enabled);
   CHECK(o.default_settings.prices.start_new == 1);
   CHECK(json::parse_open_config(R"({"busy_timeout_ms":3600000})").busy_timeout_ms == 3600000);
+  CHECK(d.cache_mb == 0);
+  CHECK(json::parse_open_config(R"({"cache_mb":1})").cache_mb == 1);
+  CHECK(json::parse_open_config(R"({"cache_mb":65536})").cache_mb == 65536);
 
   auto bad = [](const std::string& text, const Path& path) {
     CAPTURE(text);
@@ -938,6 +941,9 @@ TEST_CASE("codec: open configuration") {
   bad(R"({"busy_timeout_ms":-1})", {"busy_timeout_ms"});
   bad(R"({"busy_timeout_ms":3600001})", {"busy_timeout_ms"});
   bad(R"({"busy_timeout_ms":"5000"})", {"busy_timeout_ms"});
+  bad(R"({"cache_mb":0})", {"cache_mb"});
+  bad(R"({"cache_mb":65537})", {"cache_mb"});
+  bad(R"({"cache_mb":1.5})", {"cache_mb"});
   bad(R"({"default_settings":5})", {"default_settings"});
   bad(R"({"default_settings":{"ttl_days":0}})", {"default_settings", "ttl_days"});
   bad(R"({"default_settings":{"levels":{"high":0.95}}})", {"default_settings", "levels"});
@@ -967,9 +973,10 @@ TEST_CASE("codec: open configuration") {
 
   // A typo is an error, never a default taken silently.
   bad(R"({"pth":"x.db"})", {"pth"});
-  CHECK(message_at(issues_of([] { json::parse_open_config(R"({"pth":"x.db"})"); }), {"pth"}) ==
-        "pth is not an open configuration key (they are store, path, dsn, schema, pool_size, busy_timeout_ms "
-        "and default_settings)");
+  CHECK(
+      message_at(issues_of([] { json::parse_open_config(R"({"pth":"x.db"})"); }), {"pth"}) ==
+      "pth is not an open configuration key (they are store, path, dsn, schema, pool_size, busy_timeout_ms, "
+      "cache_mb and default_settings)");
   bad(R"({"path":"x.db","busy_timeout":5})", {"busy_timeout"});
   bad(R"({"default_settings":{"ttl_dayz":7}})", {"default_settings", "ttl_dayz"});
   bad(R"({"default_settings":{"billing":{"enabeld":true}}})", {"default_settings", "billing", "enabeld"});

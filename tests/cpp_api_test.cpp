@@ -100,6 +100,9 @@ TEST_CASE("C++ API: settings, credits, usage, purge") {
   TempDir dir;
   Options options = Options::sqlite(dir.file("calls.db"));
   options.default_settings.ttl_days = 60;
+  CHECK(options.json().find("cache_mb") == std::string::npos);  // SQLite's default unless set
+  options.cache_mb = 16;
+  CHECK(options.json().find(R"("cache_mb":16)") != std::string::npos);
   CallMemory memory(options);
 
   CHECK(memory.tenant_settings("acme").ttl_days == 60);

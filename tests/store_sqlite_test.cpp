@@ -17,6 +17,7 @@
 
 #include "engine.hpp"
 #include "locale.hpp"
+#include "store/sqlite/pool.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store_suite.hpp"
 #include "temp_dir.hpp"
@@ -541,4 +542,21 @@ TEST_CASE("sqlite store: tenants' weights read right one after another, and a ba
     CHECK(again->tenant_get("b")->settings.identity_weights.ani_u_landline == 0.5);
     CHECK(again->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
   }
+}
+
+TEST_CASE("sqlite store: cache_mb sets every connection's page cache") {
+  TempDir dir;
+  const std::string path = dir.file("cache.db");
+  auto cache_of = [](const callmem::sqlite::Lease& c) {
+    return callmem::sqlite::int_of(c->db, "PRAGMA cache_size", "read cache_size");
+  };
+  const auto pool = std::make_shared<SqliteStore::Pool>(path, 5000, 64);
+  const callmem::sqlite::Lease first = SqliteStore::Pool::acquire(pool);
+  const callmem::sqlite::Lease second = SqliteStore::Pool::acquire(pool);  // opened now: the first is held
+  CHECK(cache_of(first) == -64 * 1024);                                    // KiB
+  CHECK(cache_of(second) == -64 * 1024);
+
+  // Without it, SQLite's default (-2000: about 2 MiB).
+  const auto plain = std::make_shared<SqliteStore::Pool>(path, 5000);
+  CHECK(cache_of(SqliteStore::Pool::acquire(plain)) == -2000);
 }

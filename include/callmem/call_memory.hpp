@@ -67,6 +67,7 @@ struct Options {
   std::string schema = "callmem";   // postgres: the schema holding the tables (created when missing)
   int pool_size = 16;               // postgres: connections at most
   int busy_timeout_ms = 5000;       // how long a write waits for another writer, then Status::busy
+  int cache_mb = 0;                 // sqlite: each connection's page cache in MiB; 0: SQLite's default
   TenantSettings default_settings;  // of a tenant that was never configured
 
   // The open configuration of callmem_open().
@@ -80,6 +81,7 @@ struct Options {
       w.key("pool_size").i64(pool_size);
     } else {
       w.key("path").str(path);
+      if (cache_mb > 0) w.key("cache_mb").i64(cache_mb);
     }
     w.key("busy_timeout_ms").i64(busy_timeout_ms);
     w.key("default_settings");

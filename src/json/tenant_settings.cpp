@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::int64_t kMaxPrice = 1000000;
 constexpr std::int64_t kMaxBusyTimeoutMs = 3600000;
+constexpr std::int64_t kMaxCacheMb = 65536;  // 64 GiB a connection
 
 // The group of settings `name` of `o` (identity, levels, ...) when given,
 // an object, with only the keys `known`; `path` is set to its path.
@@ -158,9 +159,10 @@ TenantSettingsPatch parse_settings(std::string_view text) {
 
 EngineOptions parse_open_config(std::string_view text) {
   return decode<EngineOptions>(text, kRequestOrEmpty, [](const Value& doc, Issues& is, EngineOptions& o) {
-    check_keys(doc, {},
-               {"store", "path", "dsn", "schema", "pool_size", "busy_timeout_ms", "default_settings"},
-               "an open configuration key", "they are", is);
+    check_keys(
+        doc, {},
+        {"store", "path", "dsn", "schema", "pool_size", "busy_timeout_ms", "cache_mb", "default_settings"},
+        "an open configuration key", "they are", is);
     if (const Value* v = field(doc, "store"))
       o.store = read_enum(*v, {"store"}, {"sqlite", "postgres"}, is).value_or(o.store);
     if (const Value* v = field(doc, "path"))
@@ -173,6 +175,8 @@ EngineOptions parse_open_config(std::string_view text) {
     if (const Value* v = field(doc, "busy_timeout_ms"))
       o.busy_timeout_ms = static_cast<int>(
           read_int(*v, {"busy_timeout_ms"}, 0, kMaxBusyTimeoutMs, is).value_or(o.busy_timeout_ms));
+    if (const Value* v = field(doc, "cache_mb"))
+      o.cache_mb = static_cast<int>(read_int(*v, {"cache_mb"}, 1, kMaxCacheMb, is).value_or(o.cache_mb));
     if (const Value* v = field(doc, "default_settings")) {
       const Path sp{"default_settings"};
       if (check_object(*v, sp, is)) {

@@ -367,6 +367,7 @@ def test_a_csv_that_cannot_be_read_imports_nothing(tmp_path, db, store, text, me
 
 @pytest.mark.parametrize("args, message", [
     (["--batch", "0"], "--batch"),
+    (["--cache-mb", "0"], "--cache-mb"),
     (["--format", "xml"], "--format"),
     ([], "FILE is required"),
 ])

@@ -16,14 +16,29 @@ void WriterTurn::end() noexcept {
   if (pool_) std::exchange(pool_, nullptr)->give_turn();
 }
 
-SqliteStore::Pool::Pool(std::string path, int busy_timeout_ms)
+namespace {
+
+// A page cache of cache_mb MiB for this connection (a negative cache_size is
+// in KiB); 0 keeps SQLite's default.
+std::unique_ptr<sqlite::Connection> with_cache(std::unique_ptr<sqlite::Connection> c, int cache_mb) {
+  if (cache_mb > 0)
+    sqlite::exec(c->db, ("PRAGMA cache_size = -" + std::to_string(std::int64_t{cache_mb} * 1024)).c_str(),
+                 "set cache_size");
+  return c;
+}
+
+}  // namespace
+
+SqliteStore::Pool::Pool(std::string path, int busy_timeout_ms, int cache_mb)
     : path_(std::move(path)),
       busy_timeout_ms_(busy_timeout_ms),
+      cache_mb_(cache_mb),
       memory_(path_ == ":memory:"),
       slots_(memory_ ? 1 : std::numeric_limits<std::size_t>::max(),
              "sqlite: the in-memory database is busy") {
   auto first = sqlite::open_connection(path_, busy_timeout_ms_, memory_, false);
   sqlite::open_schema(*first, path_, busy_timeout_ms_, memory_);
+  first = with_cache(std::move(first), cache_mb_);
   slots_.add(std::move(first));
 }
 
@@ -32,7 +47,7 @@ sqlite::Lease SqliteStore::Pool::acquire(const std::shared_ptr<Pool>& pool) {
   // A file's connections are never all in use (a new one opens); the
   // in-memory database's one is waited for as SQLite waits for a lock.
   sqlite::Lease c(pool, p.slots_.take(std::chrono::milliseconds(p.busy_timeout_ms_)));
-  if (!c) c.reset(sqlite::open_connection(p.path_, p.busy_timeout_ms_, p.memory_));
+  if (!c) c.reset(with_cache(sqlite::open_connection(p.path_, p.busy_timeout_ms_, p.memory_), p.cache_mb_));
   return c;
 }
 

@@ -39,8 +39,9 @@ class WriterTurn {
 
 class SqliteStore::Pool {
  public:
-  // Opens the first connection, checks the file and migrates it.
-  Pool(std::string path, int busy_timeout_ms);
+  // Opens the first connection, checks the file and migrates it. cache_mb:
+  // each connection's page cache in MiB (0: SQLite's default).
+  Pool(std::string path, int busy_timeout_ms, int cache_mb = 0);
 
   // A free connection, or a new one. The in-memory database's one connection
   // is waited for up to the busy timeout (Status::busy after it).
@@ -63,6 +64,7 @@ class SqliteStore::Pool {
  private:
   std::string path_;
   int busy_timeout_ms_;
+  int cache_mb_;
   bool memory_;
   Slots<sqlite::Connection> slots_;  // one for ":memory:" (it is the database)
   struct Waiter {

@@ -8,8 +8,8 @@
 
 namespace callmem {
 
-SqliteStore::SqliteStore(std::string path, int busy_timeout_ms)
-    : pool_(std::make_shared<Pool>(std::move(path), busy_timeout_ms)) {}
+SqliteStore::SqliteStore(std::string path, int busy_timeout_ms, int cache_mb)
+    : pool_(std::make_shared<Pool>(std::move(path), busy_timeout_ms, cache_mb)) {}
 
 SqliteStore::~SqliteStore() = default;
 

@@ -37,8 +37,10 @@ class SqliteStore final : public Store {
   // in-memory one for ":memory:", and brings its schema up to date. Throws
   // callmem::Error: Status::busy when another writer held the lock past
   // busy_timeout_ms, Status::store when the file cannot be opened, is not
-  // callmem's, or its schema is newer than this library knows.
-  SqliteStore(std::string path, int busy_timeout_ms);
+  // callmem's, or its schema is newer than this library knows. cache_mb > 0
+  // sets each connection's page cache (PRAGMA cache_size) to that many MiB;
+  // 0 keeps SQLite's default (about 2 MiB).
+  SqliteStore(std::string path, int busy_timeout_ms, int cache_mb = 0);
   ~SqliteStore() override;
 
   std::unique_ptr<Transaction> begin(bool write) override;
