@@ -8,6 +8,19 @@ if(CALLMEM_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+# CALLMEM_FUZZ=ON (clang): coverage for libFuzzer on everything, with ASan and
+# UBSan; the targets in fuzz/ link libFuzzer itself.
+if(CALLMEM_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "CALLMEM_FUZZ needs clang (scripts/fuzz configures it)")
+  endif()
+  # pointer-overflow is recoverable so that fuzz/ubsan.supp can silence the
+  # one report that is RapidJSON's (its stack adds to a null pointer:
+  # Tencent/rapidjson#1724, fixed after 1.1.0); scripts/fuzz halts on any other.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined -fsanitize-recover=pointer-overflow)
+  add_link_options(-fsanitize=address,undefined)
+endif()
 if(CALLMEM_SANITIZE_THREAD)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)

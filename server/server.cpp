@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -154,12 +155,52 @@ std::string allowed_methods(const std::string& path) {
   return allow;
 }
 
+// httplib's server, with the part that serves one request from a stream
+// reachable (Server::answer).
+class PlainServer final : public httplib::Server {
+ public:
+  using httplib::Server::process_request;
+};
+
+// A connection that is bytes in memory: reads the request, keeps the answer.
+class MemoryStream final : public httplib::Stream {
+ public:
+  explicit MemoryStream(std::string_view in) : in_(in) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const size_t n = std::min(size, in_.size() - at_);
+    std::copy_n(in_.data() + at_, n, ptr);
+    at_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 0;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 0;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  std::string out;
+
+ private:
+  std::string_view in_;
+  size_t at_ = 0;
+};
+
 }  // namespace
 
 struct Server::Impl {
   Engine& engine;
   ServerOptions options;
   std::unique_ptr<httplib::Server> http;
+  PlainServer* plain = nullptr;  // http, when without TLS
   RateLimiter limiter;
   Metrics metrics;
   std::atomic<int> port{0};
@@ -174,7 +215,9 @@ struct Server::Impl {
                                  options.tls_key);
       http = std::move(tls);
     } else {
-      http = std::make_unique<httplib::Server>();
+      auto server = std::make_unique<PlainServer>();
+      plain = server.get();
+      http = std::move(server);
     }
     configure();
   }
@@ -434,5 +477,13 @@ void Server::run() {
 }
 
 void Server::stop() { impl_->http->stop(); }
+
+std::string Server::answer(std::string_view raw_request) {
+  if (impl_->plain == nullptr) throw std::runtime_error("Server::answer is not for a TLS server");
+  MemoryStream connection(raw_request);
+  bool closed = false;
+  impl_->plain->process_request(connection, true, closed, nullptr);
+  return std::move(connection.out);
+}
 
 }  // namespace callmem::server

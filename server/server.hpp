@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace callmem {
 class Engine;
@@ -41,6 +42,12 @@ class Server {
   void run();
   // From any thread (not a signal handler).
   void stop();
+
+  // Answers one HTTP/1.1 request given as its raw bytes, as if read from a
+  // connection, through everything a served request goes through (parsing,
+  // keys, limits, routes, errors): the bytes of the response. Without a
+  // socket, for the fuzzer (fuzz/http_fuzz.cpp); not with TLS (throws).
+  std::string answer(std::string_view raw_request);
 
  private:
   struct Impl;

@@ -122,9 +122,9 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
     std::set<std::string> names;
     for (const VariableRow& v : vars) names.insert(v.name);
     for (const auto& [name, value] : req.variables) {
-      vars.erase(
-          std::remove_if(vars.begin(), vars.end(), [&](const VariableRow& v) { return v.name == name; }),
-          vars.end());
+      vars.erase(std::remove_if(vars.begin(), vars.end(),
+                                [&name = name](const VariableRow& v) { return v.name == name; }),
+                 vars.end());
       if (!value) {
         if (c.tx.variable_delete(c.tenant, ref, name, at)) ++resp.variables_updated;
         names.erase(name);
