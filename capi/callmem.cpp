@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 
 #include "engine.hpp"
@@ -206,6 +207,25 @@ int callmem_purge_expired(callmem_db* db, const char* request_json, char** respo
   return guard(response_json, [&] {
     if (!db) throw null_argument("db");
     put(response_json, db->memory.purge_expired_json(request_or_empty(request_json)));
+    if (response_json && !*response_json) throw std::bad_alloc();
+    return CALLMEM_OK;
+  });
+}
+
+int callmem_api_key_tenant(callmem_db* db, const char* key_sha256, char** response_json) {
+  return guard(response_json, [&] {
+    if (!db) throw null_argument("db");
+    if (!key_sha256) throw null_argument("key_sha256");
+    const std::string hash = key_sha256;
+    const bool hex = hash.size() == 64 && hash.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex)
+      throw callmem::invalid_field({"key_sha256"},
+                                   "key_sha256 must be a key's SHA-256 in 64 lowercase hex digits");
+    const std::optional<callmem::ApiCaller> caller = db->memory.authenticate(hash);
+    // One answer for unknown and revoked, as `callmem serve` gives: nothing tells which.
+    if (!caller) throw callmem::Error(callmem::Status::not_found, "invalid API key: unknown or revoked");
+    put(response_json,
+        callmem::json::write_string_map({{"tenant", caller->tenant}, {"key_id", caller->key_id}}));
     if (response_json && !*response_json) throw std::bad_alloc();
     return CALLMEM_OK;
   });

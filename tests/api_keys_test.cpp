@@ -1,7 +1,9 @@
 // API keys and the rate limit setting through Engine (what `callmem serve`
-// and `callmem keys` use), over a real SQLite file with a manual clock.
+// and `callmem keys` use), over a real SQLite file with a manual clock, and
+// the C ABI's lookup of a key's tenant on the same file.
 #include "server/api_keys.hpp"
 
+#include <callmem/callmem.h>
 #include <doctest/doctest.h>
 
 #include <functional>
@@ -130,4 +132,43 @@ TEST_CASE("settings: rate_limit.requests_per_minute, from 0 (no limit) to 100000
   CHECK(e.issues().at(0).path == std::vector<std::string>{"rate_limit", "per_minute"});
   CHECK(k.mem.configure_tenant_json("acme", R"({"rate_limit": {"requests_per_minute": 1000000}})")
             .find(R"("rate_limit":{"requests_per_minute":1000000})") != std::string::npos);
+}
+
+TEST_CASE("api keys: callmem_api_key_tenant answers a live key's tenant through the C ABI") {
+  Keys k;
+  server::NewKey acme, globex;
+  k.make("acme", "ivr", acme);
+  k.make("globex", "", globex);
+  callmem_db* db = nullptr;
+  const std::string config = R"({"path": ")" + k.dir.file("calls.db") + R"("})";
+  REQUIRE(callmem_open(&db, config.c_str()) == CALLMEM_OK);
+  char* out = nullptr;
+
+  REQUIRE(callmem_api_key_tenant(db, acme.hash.c_str(), &out) == CALLMEM_OK);
+  CHECK(std::string(out) == R"({"key_id":")" + acme.key_id + R"(","tenant":"acme"})");
+  callmem_free(out);
+  REQUIRE(callmem_api_key_tenant(db, server::hash_key(globex.key).c_str(), &out) == CALLMEM_OK);
+  CHECK(std::string(out).find(R"("tenant":"globex")") != std::string::npos);
+  callmem_free(out);
+
+  // Unknown and revoked are one answer; the revocation holds from the next call.
+  CHECK(callmem_api_key_tenant(db, server::hash_key("cmk_unknown").c_str(), &out) == CALLMEM_ENOTFOUND);
+  const std::string unknown = out;
+  callmem_free(out);
+  CHECK(unknown.find("invalid API key: unknown or revoked") != std::string::npos);
+  k.mem.api_key_revoke(acme.key_id);
+  CHECK(callmem_api_key_tenant(db, acme.hash.c_str(), &out) == CALLMEM_ENOTFOUND);
+  CHECK(std::string(out) == unknown);
+  callmem_free(out);
+
+  // The key itself, or anything but 64 lowercase hex digits, is refused naming the argument.
+  for (const std::string& bad : {acme.key, std::string(64, 'A'), std::string(63, 'a'), std::string()}) {
+    CHECK(callmem_api_key_tenant(db, bad.c_str(), &out) == CALLMEM_EINVALID);
+    CHECK(std::string(out).find(R"("path":["key_sha256"])") != std::string::npos);
+    callmem_free(out);
+  }
+  CHECK(callmem_api_key_tenant(db, nullptr, &out) == CALLMEM_EINVALID);
+  callmem_free(out);
+  CHECK(callmem_api_key_tenant(nullptr, acme.hash.c_str(), nullptr) == CALLMEM_EINVALID);
+  callmem_close(db);
 }

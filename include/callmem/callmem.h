@@ -151,6 +151,18 @@ CALLMEM_API int callmem_identity_unmerge(callmem_db *db, const char *tenant, con
 CALLMEM_API int callmem_import(callmem_db *db, const char *tenant, const char *ndjson,
                                const char *options_json, char **response_json);
 
+/*
+ * The tenant of an API key made by `callmem keys create` (docs/server.md),
+ * for a server in front of the library that authenticates its callers as
+ * `callmem serve` does. key_sha256: the lowercase hex SHA-256 of the key as
+ * presented (64 digits; the store keeps only that, so the key itself never
+ * reaches the library). The answer: {"key_id": "key_...", "tenant": "..."}.
+ * An unknown or revoked key is CALLMEM_ENOTFOUND (one message for both); a
+ * key_sha256 that is not 64 lowercase hex digits CALLMEM_EINVALID naming
+ * "key_sha256". Reads only; a key revoked is refused from the next call.
+ */
+CALLMEM_API int callmem_api_key_tenant(callmem_db *db, const char *key_sha256, char **response_json);
+
 /* Frees a string returned by callmem. NULL is a no-op. */
 CALLMEM_API void callmem_free(void *p);
 
