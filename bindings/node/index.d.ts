@@ -438,6 +438,11 @@ export class CallMemory {
    * In time order, not billed, `batch` calls per transaction (default 2000); a call already there is skipped.
    */
   importCalls(tenant: string, calls: string | Iterable<ImportCall>, options?: ImportOptions): Promise<ImportSummary>;
+  /**
+   * The tenant of a live API key of `callmem keys create`; rejects with NotFound when it is unknown or revoked.
+   * Only the key's SHA-256 reaches libcallmem.
+   */
+  apiKeyTenant(key: string): Promise<{ tenant: string; key_id: string }>;
 
   /** Waits for the calls in flight, then closes. Idempotent; later operations reject with CallmemError. */
   close(): Promise<void>;

@@ -125,7 +125,7 @@ function load() {
 // Operation numbers, as in src/callmem_node.c.
 const OP = {
   start: 0, end: 1, get: 2, forget: 3, export: 4, configure: 5, grant: 6, usage: 7,
-  feedback: 8, unmerge: 9, settings: 10, purge: 11, import: 12,
+  feedback: 8, unmerge: 9, settings: 10, purge: 11, import: 12, keyTenant: 13,
 };
 
 function closedError() {
@@ -188,6 +188,18 @@ class CallMemory {
   identityFeedback(tenant, request) { return this.#call(OP.feedback, tenant, request); }
   unmerge(tenant, request) { return this.#call(OP.unmerge, tenant, request); }
   purgeExpired(request = {}) { return this.#call(OP.purge, null, request); }
+
+  /**
+   * The tenant of an API key made by `callmem keys create` (docs/server.md):
+   * resolves to `{tenant, key_id}` while the key is live; rejects with
+   * NotFound for an unknown or revoked key. Only the key's SHA-256, hashed
+   * here, reaches libcallmem (callmem_api_key_tenant).
+   */
+  apiKeyTenant(key) {
+    if (typeof key !== 'string') return Promise.reject(invalid(new TypeError('key must be a string'), ['key']));
+    const hash = require('node:crypto').createHash('sha256').update(key, 'utf8').digest('hex');
+    return this.#call(OP.keyTenant, null, hash);
+  }
 
   /**
    * Bulk import of past calls (docs/import.md): NDJSON text, or an iterable

@@ -38,6 +38,7 @@ int callmem_call_start(callmem_db *db, const char *tenant, const char *request_j
 int callmem_purge_expired(callmem_db *db, const char *request_json, char **response_json);
 int callmem_import(callmem_db *db, const char *tenant, const char *ndjson, const char *options_json,
                    char **response_json);
+int callmem_api_key_tenant(callmem_db *db, const char *key_sha256, char **response_json);
 void callmem_free(void *p);
 const char *callmem_last_error(void);
 int callmem_version_number(void);
@@ -59,6 +60,7 @@ static const char *const op_symbols[] = {
 #define OP_COUNT ((int)(sizeof op_symbols / sizeof op_symbols[0]))
 #define OP_PURGE OP_COUNT        /* the one operation without a tenant */
 #define OP_IMPORT (OP_COUNT + 1) /* the one with options beside the request */
+#define OP_KEY (OP_COUNT + 2)    /* a key's tenant: the request is the key's SHA-256 */
 
 static pthread_mutex_t lib_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -67,7 +69,8 @@ static struct {
   __typeof__(callmem_open) *open;
   __typeof__(callmem_close) *close;
   __typeof__(callmem_purge_expired) *purge;
-  __typeof__(callmem_import) *import; /* NULL in a libcallmem older than the import */
+  __typeof__(callmem_import) *import;             /* NULL in a libcallmem older than the import */
+  __typeof__(callmem_api_key_tenant) *key_tenant; /* NULL in a libcallmem older than it */
   __typeof__(callmem_free) *free;
   __typeof__(callmem_last_error) *last_error;
   __typeof__(callmem_version_number) *version_number;
@@ -321,6 +324,8 @@ static void op_execute(napi_env env, void *data) {
     w->status = lib.purge(w->h->db, w->request, &w->out);
   else if (w->op == OP_IMPORT)
     w->status = lib.import(w->h->db, w->tenant, w->request, w->options, &w->out);
+  else if (w->op == OP_KEY)
+    w->status = lib.key_tenant(w->h->db, w->request, &w->out);
   else
     w->status = lib.ops[w->op](w->h->db, w->tenant, w->request, &w->out);
 }
@@ -355,7 +360,7 @@ static napi_value js_call(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   CHECK(env, napi_get_instance_data(env, (void **)&ed));
   if (argc < 4 || napi_get_value_external(env, argv[0], (void **)&h) != napi_ok || !h ||
-      napi_get_value_int32(env, argv[1], &op) != napi_ok || op < 0 || op > OP_IMPORT ||
+      napi_get_value_int32(env, argv[1], &op) != napi_ok || op < 0 || op > OP_KEY ||
       (op == OP_IMPORT && argc < 5)) {
     napi_throw_type_error(env, NULL, "callmem: bad internal call");
     return NULL;
@@ -364,13 +369,16 @@ static napi_value js_call(napi_env env, napi_callback_info info) {
   if (op == OP_IMPORT && !lib.import)
     return rejected(env, STATUS_ERROR,
                     "callmem: this libcallmem has no callmem_import (it is older than 0.1)");
+  if (op == OP_KEY && !lib.key_tenant)
+    return rejected(env, STATUS_ERROR,
+                    "callmem: this libcallmem has no callmem_api_key_tenant (it is older than 0.1)");
 
   work *w = calloc(1, sizeof *w);
   bool ok1 = true, ok2 = true, ok3 = true;
   if (!w) return rejected(env, STATUS_ERROR, "callmem: out of memory");
   w->h = h;
   w->op = op;
-  if (op != OP_PURGE) w->tenant = dup_string(env, argv[2], &ok1);
+  if (op != OP_PURGE && op != OP_KEY) w->tenant = dup_string(env, argv[2], &ok1);
   w->request = dup_string(env, argv[3], &ok2);
   if (op == OP_IMPORT) w->options = dup_string(env, argv[4], &ok3);
   if (!ok1 || !ok2 || !ok3 || napi_create_promise(env, &w->deferred, &promise) != napi_ok) {
@@ -518,6 +526,7 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
       SYM(version, "callmem_version");
 #undef SYM
       if (!failure) *(void **)&lib.import = dlsym(dl, "callmem_import");
+      if (!failure) *(void **)&lib.key_tenant = dlsym(dl, "callmem_api_key_tenant");
       for (int i = 0; !failure && i < OP_COUNT; ++i)
         if (!(*(void **)&lib.ops[i] = dlsym(dl, op_symbols[i]))) failure = op_symbols[i];
       if (failure)

@@ -35,4 +35,30 @@ async function holdWriteLock(file) {
   };
 }
 
-module.exports = { dir, dbPath, start, holdWriteLock };
+/**
+ * The built `callmem` program (API keys are made and revoked by it only):
+ * CALLMEM_CLI, else cli/callmem beside the libcallmem.so of CALLMEM_LIBRARY,
+ * else the repository's build/cli/callmem; null when there is none.
+ */
+function cliPath() {
+  const candidates = [
+    process.env.CALLMEM_CLI,
+    process.env.CALLMEM_LIBRARY && path.join(path.dirname(process.env.CALLMEM_LIBRARY), 'cli', 'callmem'),
+    path.join(__dirname, '..', '..', '..', 'build', 'cli', 'callmem'),
+  ];
+  return candidates.find((c) => c && fs.existsSync(c)) || null;
+}
+
+/** `callmem keys create` on a SQLite file: {key, key_id, tenant, name}. */
+function createKey(db, tenant) {
+  const { execFileSync } = require('node:child_process');
+  return JSON.parse(execFileSync(cliPath(), ['keys', 'create', '--db', db, '--tenant', tenant, '--json']));
+}
+
+/** `callmem keys revoke`. */
+function revokeKey(db, keyId) {
+  const { execFileSync } = require('node:child_process');
+  execFileSync(cliPath(), ['keys', 'revoke', '--db', db, keyId, '--json']);
+}
+
+module.exports = { dir, dbPath, start, holdWriteLock, cliPath, createKey, revokeKey };

@@ -47,6 +47,7 @@ export async function usage(): Promise<void> {
   await db.importCalls('acme', '{"start": {}}\n');
   // @ts-expect-error: an end needs its at
   await db.importCalls('acme', [{ end: { call_id: 'h1' } }]);
+  const keyTenant: string = (await db.apiKeyTenant('cmk_x')).tenant;
   await db.close();
 
   // @ts-expect-error: not a line type
@@ -67,5 +68,5 @@ export async function usage(): Promise<void> {
     }
   }
   const v: string = callmem.version();
-  void rec, name, intents, seconds, next, removed, balance, days, more, v, data, tollFree, held, odd;
+  void keyTenant, rec, name, intents, seconds, next, removed, balance, days, more, v, data, tollFree, held, odd;
 }
