@@ -4,6 +4,8 @@
 // answer beside the answer itself. A failure is a tool result with isError,
 // the library's message (naming the field) and its error document: never a
 // protocol error, and never a crash of the server.
+const Ajv2020 = require('ajv/dist/2020');
+const addFormats = require('ajv-formats');
 const { toolSchema } = require('./schemas');
 
 const TOOLS = [
@@ -106,7 +108,8 @@ const LEVELS = { very_high: 'very high', high: 'high', medium: 'medium', low: 'l
 
 function summariseStart(r) {
   const { recommendation, confidence, level } = r.identity;
-  const how = `${LEVELS[level] || level} confidence (${confidence.toFixed(2)})`;
+  // Truncated, not rounded: 0.9994 is not a certain 1.00.
+  const how = `${LEVELS[level] || level} confidence (${(Math.floor(confidence * 100) / 100).toFixed(2)})`;
   const parts = [];
   if (recommendation === 'reuse') {
     parts.push(`Returning caller, ${how}: recommendation reuse (greet by name, use what is known)`);
@@ -159,15 +162,55 @@ function tools(options = {}) {
   return TOOLS.filter((t) => !t.optIn || options[t.optIn]);
 }
 
+// Per process: the schemas are read, inlined and compiled once, not per request.
+const listed = new Map(); // tool name -> its tools/list entry
+let ajv = null;
+const validators = new Map(); // tool name -> compiled input schema
+
+function entry(t) {
+  if (!listed.has(t.name)) {
+    listed.set(t.name, {
+      name: t.name,
+      title: t.title,
+      description: t.description,
+      inputSchema: toolSchema(t.schema),
+      annotations: { title: t.title, ...t.annotations },
+    });
+  }
+  return listed.get(t.name);
+}
+
 /** The tools/list answer. */
 function listTools(options = {}) {
-  return tools(options).map((t) => ({
-    name: t.name,
-    title: t.title,
-    description: t.description,
-    inputSchema: toolSchema(t.schema),
-    annotations: { title: t.title, ...t.annotations },
-  }));
+  return tools(options).map(entry);
+}
+
+/**
+ * The arguments' keys the tool's schema does not have, as the library's field
+ * issues. The library ignores an unknown key in most requests; a model that
+ * sends one (a `tenant`, a misspelt field) is told instead, before anything is
+ * written. Everything else is the library's to check, in its own words.
+ */
+function unknownKeys(t, args) {
+  if (!validators.has(t.name)) {
+    if (!ajv) {
+      ajv = new Ajv2020({ strict: false, allErrors: true, verbose: true });
+      addFormats(ajv);
+    }
+    validators.set(t.name, ajv.compile(entry(t).inputSchema));
+  }
+  const validate = validators.get(t.name);
+  if (validate(args)) return [];
+  // Only where the key is refused whichever branch applies: not inside an anyOf, oneOf, not or if.
+  return validate.errors
+    .filter((e) => e.keyword === 'additionalProperties' && !/\/(anyOf|oneOf|not|if)\//.test(e.schemaPath))
+    .map((e) => {
+      const at = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const key = e.params.additionalProperty;
+      const known = Object.keys(e.parentSchema.properties || {});
+      return { path: [...at, key], message: `${key} is not an argument of ${t.name}` +
+        (known.length ? ` (the arguments${at.length ? ' of ' + at.join('.') : ''} are ${known.join(', ')})` : '') };
+    });
 }
 
 function errorResult(message, document) {
@@ -189,6 +232,11 @@ async function callTool(db, tenant, name, args, options = {}) {
     const message = 'Validation failed: the arguments must be an object';
     return errorResult(message, { error: 'Bad Request', message: 'Validation failed',
       details: { issues: [{ path: [], message: 'the arguments must be an object' }] } });
+  }
+  const unknown = unknownKeys(tool, args);
+  if (unknown.length) {
+    const message = 'Validation failed: ' + unknown.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    return errorResult(message, { error: 'Bad Request', message: 'Validation failed', details: { issues: unknown } });
   }
   try {
     const answer = await db[tool.method](tenant, args);
