@@ -258,6 +258,31 @@ test('stdio: one tenant never sees another tenant\'s caller', async () => {
   }
 });
 
+test('stdio on PostgreSQL (--dsn): two servers on one database share the caller', {
+  skip: process.env.CALLMEM_TEST_PG_DSN ? false : 'CALLMEM_TEST_PG_DSN is not set (scripts/test sets it)',
+}, async () => {
+  const schema = `mcp_${require('node:crypto').randomBytes(6).toString('hex')}`;
+  const spawnPg = async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, env: env(), stderr: 'pipe',
+      args: [BIN, '--dsn', process.env.CALLMEM_TEST_PG_DSN, '--schema', schema, '--tenant', 'acme'] });
+    const client = new Client({ name: 'callmem-test', version: '1.0.0' });
+    await client.connect(transport);
+    return client;
+  };
+  const a = await spawnPg();
+  const b = await spawnPg();
+  try {
+    const first = await ok(a, 'identify_caller', { call_id: 'pg_1', identity_hints: hints('+14155550020') });
+    await ok(a, 'save_call', { call_id: 'pg_1', intent: 'refund_request', variables: { name: 'John Doe' } });
+    const second = await ok(b, 'identify_caller', { call_id: 'pg_2', identity_hints: hints('+14155550020') });
+    assert.equal(second.data.customer_ref, first.data.customer_ref);
+    assert.match(second.text, /open intent refund_request \(2nd attempt\); name John Doe/);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 test('the command line: bad arguments exit 2 with the reason and the usage', () => {
   const run = (...args) => spawnSync(process.execPath, [BIN, ...args], { env: env(), encoding: 'utf8' });
   for (const [args, reason] of [
