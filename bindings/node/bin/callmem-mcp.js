@@ -76,7 +76,17 @@ function parse(argv) {
 async function main() {
   const o = parse(process.argv.slice(2));
   const callmem = require('..');
-  const { serveStdio, serveHttp } = require('../mcp/server');
+  let server;
+  try {
+    server = require('../mcp/server');
+  } catch (e) {
+    if (e.code !== 'MODULE_NOT_FOUND' || !/@modelcontextprotocol\/sdk|'ajv/.test(e.message)) throw e;
+    // Optional dependencies of the package, which an offline `npm install` leaves out.
+    process.stderr.write('callmem-mcp: the MCP SDK is not installed (an optional dependency of callmem): ' +
+      'run `npm install @modelcontextprotocol/sdk ajv ajv-formats` where callmem is installed\n');
+    process.exit(1);
+  }
+  const { serveStdio, serveHttp } = server;
   const config = o.dsn
     ? { store: 'postgres', dsn: o.dsn, ...(o.schema ? { schema: o.schema } : {}) }
     : { path: path.resolve(o.db) };
@@ -94,18 +104,18 @@ async function main() {
     await db.close();
     return;
   }
-  let server;
+  let listening;
   try {
-    server = await serveHttp(db, o.host, o.port, options);
+    listening = await serveHttp(db, o.host, o.port, options);
   } catch (e) {
     process.stderr.write(`callmem-mcp: cannot listen on ${o.http}: ${e.message}\n`);
     process.exit(1);
   }
-  const a = server.address();
+  const a = listening.address();
   log(`listening on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/mcp`);
   const stop = () => {
-    server.close(() => db.close().then(() => process.exit(0)));
-    server.closeAllConnections();
+    listening.close(() => db.close().then(() => process.exit(0)));
+    listening.closeAllConnections();
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
