@@ -100,8 +100,10 @@ function listVariables(variables, limit = 10) {
   return shown.join('; ');
 }
 
-function listIntents(intents) {
-  return intents.map((i) => `${i.intent} (${ordinal(i.attempt_count + 1)} attempt)`).join(', ');
+// At a call's start this call is the next attempt; in a lookup, the attempts are those so far.
+function listIntents(intents, thisCall) {
+  return intents.map((i) => `${i.intent} (` + (thisCall ? `${ordinal(i.attempt_count + 1)} attempt` :
+    `${i.attempt_count} attempt${i.attempt_count === 1 ? '' : 's'} so far`) + ')').join(', ');
 }
 
 const LEVELS = { very_high: 'very high', high: 'high', medium: 'medium', low: 'low' };
@@ -119,7 +121,7 @@ function summariseStart(r) {
   } else {
     parts.push(`New or unrecognised caller, ${how}: recommendation ignore (treat as a new caller)`);
   }
-  if (r.open_intents.length) parts.push(`open intent ${listIntents(r.open_intents)}`);
+  if (r.open_intents.length) parts.push(`open intent ${listIntents(r.open_intents, true)}`);
   if (Object.keys(r.variables).length) parts.push(listVariables(r.variables));
   return `${parts.join('; ')}. customer_ref ${r.customer_ref}, call_id ${r.call_id}.`;
 }
@@ -143,7 +145,7 @@ function summariseFeedback(r) {
 function summariseCustomer(v) {
   const open = v.intents.filter((i) => i.status === 'open');
   const parts = [`Customer ${v.customer_ref}, last seen ${v.last_seen}`];
-  parts.push(open.length ? `open intent ${listIntents(open)}` : 'no open intent');
+  parts.push(open.length ? `open intent ${listIntents(open, false)}` : 'no open intent');
   if (Object.keys(v.variables).length) parts.push(listVariables(v.variables));
   parts.push(`${v.calls.length} call${v.calls.length === 1 ? '' : 's'} on this page` +
     (v.next_cursor ? ` (more: pass cursor ${v.next_cursor})` : ''));

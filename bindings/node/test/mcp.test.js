@@ -205,7 +205,7 @@ test('stdio: every tool with good and bad arguments; a failure never stops the s
     const viaAni = await ok(client, 'lookup_customer', { identity_hints: hints(ani), history_limit: 1 });
     assert.equal(viaAni.data.customer_ref, start.data.customer_ref);
     assert.equal(viaRef.data.variables.name.value, 'Ann Lee');
-    assert.match(viaRef.text, /open intent address_change/);
+    assert.match(viaRef.text, /open intent address_change \(1 attempt so far\); name Ann Lee; 2 calls on this page/);
     assert.match(viaAni.text, /more: pass cursor/);
 
     const forget = await client.callTool({ name: 'forget_customer', arguments: { customer_ref: start.data.customer_ref } });
