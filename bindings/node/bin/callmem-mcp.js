@@ -100,6 +100,9 @@ async function main() {
   const log = (line) => process.stderr.write(`callmem-mcp: ${line}\n`);
   const options = { allowForget: o.allowForget, log };
   if (o.http === undefined) {
+    // A tenant the library refuses is said now, not by every tool call.
+    const bad = await db.tenantSettings(o.tenant).then(() => null, (e) => e);
+    if (bad instanceof callmem.InvalidRequest) fail(`--tenant: ${bad.message}`);
     await serveStdio(db, o.tenant, options);
     await db.close();
     return;

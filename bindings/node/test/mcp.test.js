@@ -292,6 +292,7 @@ test('the command line: bad arguments exit 2 with the reason and the usage', () 
     [['--db', 'x.db', '--http', 'localhost'], /HOST:PORT/],
     [['--db', 'x.db', '--dsn', 'postgresql://x', '--tenant', 'acme'], /not both/],
     [['--db', 'x.db', '--tenant', 'acme', '--bogus'], /unknown argument --bogus/],
+    [['--db', dbPath(), '--tenant', 'bad tenant!'], /--tenant: .*tenant must be 1-64 characters/],
   ]) {
     const r = run(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
