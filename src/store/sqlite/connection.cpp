@@ -3,6 +3,7 @@
 #include "store/sqlite/connection.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -38,6 +39,14 @@ int int_of(sqlite3* db, const char* sql, const char* what) {
 
 namespace {
 
+std::atomic<bool> g_sqlite_busy_handler{false};
+
+// The busy handler's first sleep and the longest: short enough that a lock
+// held for half a millisecond is taken soon after its release, long enough
+// that eight processes waiting at once do not spend two cores polling.
+constexpr std::chrono::microseconds kFirstSleep{10};
+constexpr std::chrono::microseconds kLongestSleep{250};
+
 void set_wal(sqlite3* db, int busy_timeout_ms) {
   // Switching a fresh file to WAL needs it to itself, and SQLite answers
   // BUSY at once rather than wait: processes opening one new file together
@@ -54,6 +63,20 @@ void set_wal(sqlite3* db, int busy_timeout_ms) {
 }
 
 }  // namespace
+
+int busy_handler(void* arg, int attempt) {
+  auto& wait = *static_cast<BusyWait*>(arg);
+  const auto now = std::chrono::steady_clock::now();
+  if (attempt == 0) wait.since = now;
+  const auto left = wait.since + wait.timeout - now;
+  if (left <= std::chrono::steady_clock::duration::zero()) return 0;  // SQLITE_BUSY: Status::busy
+  const auto grown = kFirstSleep * (1 << std::min(attempt, 5));
+  const auto sleep = std::min<std::chrono::steady_clock::duration>({grown, kLongestSleep, left});
+  std::this_thread::sleep_for(sleep);
+  return 1;
+}
+
+void use_sqlite_busy_handler(bool sqlite_own) { g_sqlite_busy_handler.store(sqlite_own); }
 
 void configure(sqlite3* db, int busy_timeout_ms, bool memory) {
   if (!memory) set_wal(db, busy_timeout_ms);
@@ -72,7 +95,12 @@ std::unique_ptr<Connection> open_connection(const std::string& path, int busy_ti
     throw Error(Status::store, message);
   }
   sqlite3_extended_result_codes(c->db, 1);
-  sqlite3_busy_timeout(c->db, busy_timeout_ms);
+  if (g_sqlite_busy_handler.load(std::memory_order_relaxed)) {
+    sqlite3_busy_timeout(c->db, busy_timeout_ms);
+  } else {
+    c->busy.timeout = std::chrono::milliseconds(busy_timeout_ms);
+    sqlite3_busy_handler(c->db, busy_handler, &c->busy);
+  }
   if (checked) configure(c->db, busy_timeout_ms, memory);
   return c;
 }

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -30,10 +31,19 @@ void exec(sqlite3* db, const char* sql, const char* what);
 // The one integer a pragma or query gives.
 int int_of(sqlite3* db, const char* sql, const char* what);
 
+// How long a connection waits for another process's lock, and since when
+// the wait running began (the busy handler's state: a connection is used
+// by one thread at a time).
+struct BusyWait {
+  std::chrono::microseconds timeout{0};
+  std::chrono::steady_clock::time_point since;
+};
+
 struct Connection {
   sqlite3* db = nullptr;
   std::array<sqlite3_stmt*, kSqlCount> stmts{};
   WeightsMemo weights;  // the last tenant row's identity weights, parsed
+  BusyWait busy;
 
   Connection() = default;
   Connection(const Connection&) = delete;
@@ -126,6 +136,19 @@ class Stmt {
 
 // WAL (for a file), synchronous=NORMAL, no foreign keys.
 void configure(sqlite3* db, int busy_timeout_ms, bool memory);
+
+// Waits for a lock another process holds with sleeps that start at a few
+// microseconds and double up to a quarter of a millisecond, never past
+// `timeout` from the wait's first try: a waiter resumes within a fraction of
+// a millisecond of the lock's release. SQLite's own (sqlite3_busy_timeout)
+// sleeps 1, 2, 5, 10, 15, 20, 25 ms..., so that a lock held under a
+// millisecond costs its waiter 3 to 100 ms (bench/multiprocess_bench.cpp).
+int busy_handler(void* wait, int attempt);
+
+// Connections opened from now on in this process wait with SQLite's own
+// busy handler rather than busy_handler (true) or with busy_handler (false,
+// the default): the benchmark's "before", measured beside "after" in one run.
+void use_sqlite_busy_handler(bool sqlite_own);
 
 // A connection to the file; `checked`: the file is known to be callmem's
 // and the connection is configured (else the caller checks the file, then
