@@ -2,6 +2,10 @@
 // no exception crosses the boundary.
 #include "callmem/callmem.h"
 
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -9,11 +13,35 @@
 #include <string>
 
 #include "engine.hpp"
+#include "identity/phone.hpp"
 #include "json/codec.hpp"
 #include "last_error.hpp"
 
+namespace {
+
+// This process's id, kept up to date across fork() by an atfork handler:
+// getpid() is a system call, and every entry point compares it.
+std::atomic<pid_t> g_pid{0};
+
+void after_fork_in_child() { g_pid.store(getpid(), std::memory_order_relaxed); }
+
+pid_t this_process() {
+  static const bool registered = [] {
+    g_pid.store(getpid(), std::memory_order_relaxed);
+    pthread_atfork(nullptr, nullptr, after_fork_in_child);
+    return true;
+  }();
+  (void)registered;
+  return g_pid.load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
 struct callmem_db {
   explicit callmem_db(callmem::EngineOptions o) : memory(std::move(o)) {}
+  // The process that opened it: its connections (SQLite's file locks,
+  // libpq's sockets) belong to that process alone.
+  const pid_t owner = this_process();
   callmem::Engine memory;
 };
 
@@ -104,6 +132,16 @@ callmem::Error null_argument(const char* name) {
   return callmem::invalid_field({name}, std::string(name) + " must not be NULL");
 }
 
+// A handle carried into a forked child: refused, never touched (docs/threading.md).
+void check_process(const callmem_db* db) {
+  const pid_t here = this_process();
+  if (db->owner != here)
+    throw callmem::Error(callmem::Status::error,
+                         "callmem_db opened in process " + std::to_string(db->owner) + " used in process " +
+                             std::to_string(here) +
+                             " after fork(): open the database in each process after it forks");
+}
+
 using Op = std::string (callmem::Engine::*)(const std::string&, std::string_view);
 
 // A NULL request is {} for every operation (callmem.h).
@@ -113,6 +151,7 @@ int call(callmem_db* db, const char* tenant, const char* request, char** out, Op
   return guard(out, [&] {
     if (!db) throw null_argument("db");
     if (!tenant) throw null_argument("tenant");
+    check_process(db);
     put(out, (db->memory.*op)(tenant, request_or_empty(request)));
     if (out && !*out) throw std::bad_alloc();
     return CALLMEM_OK;
@@ -138,7 +177,19 @@ int callmem_open(callmem_db** out, const char* config_json) {
   return rc;
 }
 
-void callmem_close(callmem_db* db) { delete db; }
+void callmem_close(callmem_db* db) {
+  // In a forked child the handle's connections are the parent's: closing
+  // them would end the parent's PostgreSQL sessions and could checkpoint or
+  // unlink its SQLite WAL. Left alone, its memory goes when the child exits.
+  if (db && db->owner == this_process()) delete db;
+}
+
+int callmem_warm(void) {
+  return guard(nullptr, [] {
+    callmem::warm_phone();
+    return CALLMEM_OK;
+  });
+}
 
 int callmem_call_start(callmem_db* db, const char* tenant, const char* request_json, char** response_json) {
   return call(db, tenant, request_json, response_json, &callmem::Engine::start_call_json);
@@ -197,6 +248,7 @@ int callmem_import(callmem_db* db, const char* tenant, const char* ndjson, const
     if (!db) throw null_argument("db");
     if (!tenant) throw null_argument("tenant");
     if (!ndjson) throw null_argument("ndjson");
+    check_process(db);
     put(response_json, db->memory.import_calls_json(tenant, ndjson, options_json ? options_json : ""));
     if (response_json && !*response_json) throw std::bad_alloc();
     return CALLMEM_OK;
@@ -206,6 +258,7 @@ int callmem_import(callmem_db* db, const char* tenant, const char* ndjson, const
 int callmem_purge_expired(callmem_db* db, const char* request_json, char** response_json) {
   return guard(response_json, [&] {
     if (!db) throw null_argument("db");
+    check_process(db);
     put(response_json, db->memory.purge_expired_json(request_or_empty(request_json)));
     if (response_json && !*response_json) throw std::bad_alloc();
     return CALLMEM_OK;

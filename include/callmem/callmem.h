@@ -26,6 +26,13 @@
  * Several processes may open the same database file at once; any number of
  * processes and machines the same PostgreSQL database.
  * callmem_close() must not race with other calls on the same handle.
+ *
+ * Processes: a callmem_db belongs to the process that opened it. A host that
+ * forks workers opens the database in each worker, after the fork. A handle
+ * used in a forked child answers CALLMEM_ERROR ("callmem_db opened in process
+ * P used in process C after fork(): ...") without touching the parent's
+ * connections, and callmem_close() there frees nothing (docs/threading.md).
+ * callmem_warm() before the fork lets the workers share the set-up.
  */
 #ifndef CALLMEM_H
 #define CALLMEM_H
@@ -74,7 +81,8 @@ typedef struct callmem_db callmem_db;
  */
 CALLMEM_API int callmem_open(callmem_db **out, const char *config_json);
 
-/* Closes the call memory. NULL is a no-op. */
+/* Closes the call memory. NULL is a no-op; so is a handle opened by another
+ * process (the parent of a fork: its connections are that process's). */
 CALLMEM_API void callmem_close(callmem_db *db);
 
 /*
@@ -162,6 +170,16 @@ CALLMEM_API int callmem_import(callmem_db *db, const char *tenant, const char *n
  * "key_sha256". Reads only; a key revoked is refused from the next call.
  */
 CALLMEM_API int callmem_api_key_tenant(callmem_db *db, const char *key_sha256, char **response_json);
+
+/*
+ * Builds, once per process, what the first call start would otherwise build
+ * (libphonenumber's metadata and the regular expressions of common number
+ * forms; a few milliseconds). A host that forks workers calls it (after
+ * loading the library) before forking, so that the workers share those pages
+ * instead of each paying for them at its first call. Optional, idempotent,
+ * thread-safe; CALLMEM_OK, or CALLMEM_ERROR when out of memory.
+ */
+CALLMEM_API int callmem_warm(void);
 
 /* Frees a string returned by callmem. NULL is a no-op. */
 CALLMEM_API void callmem_free(void *p);

@@ -242,4 +242,20 @@ bool is_business_type(std::string_view t) {
 
 bool is_personal_type(std::string_view t) { return t == "mobile" || t == "personal_number" || t == "pager"; }
 
+void warm_phone() {
+  known_calling_code(1);
+  is_known_region("US");
+  // E.164, national and IDD forms, and the types of a few regions' numbers.
+  parse_phone("(415) 555-1234", "US");
+  parse_phone("020 7946 0958", "GB");
+  parse_phone("011 44 20 7946 0958", "US");
+  parse_phone("00 49 30 901820", "DE");
+  for (const std::string n :
+       {"+14155551234", "+442079460958", "+447911123456", "+33612345678", "+4930901820"}) {
+    parse_phone(n, "US");
+    number_type(n);
+    region_of(n);
+  }
+}
+
 }  // namespace callmem

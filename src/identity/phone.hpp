@@ -56,6 +56,13 @@ bool is_business_type(std::string_view type);
 // household's landline.
 bool is_personal_type(std::string_view type);
 
+// Builds what libphonenumber and this file otherwise build at their first
+// use (its metadata, the calling codes and regions known, the regular
+// expressions of common national forms and number types): called before a
+// host forks, the workers share it instead of each paying it at its first
+// call (callmem_warm).
+void warm_phone();
+
 }  // namespace callmem
 
 #endif
