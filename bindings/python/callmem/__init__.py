@@ -25,7 +25,7 @@ from .errors import (
     Status,
     StoreError,
 )
-from .memory import CallMemory, Request, version
+from .memory import CallMemory, Request, version, warm
 
 __version__ = "0.1.0"
 
@@ -42,4 +42,5 @@ __all__ = [
     "Status",
     "StoreError",
     "version",
+    "warm",
 ]

@@ -4,17 +4,21 @@ The library is looked for, in order:
 
 1. the file named by the environment variable ``CALLMEM_LIBRARY``;
 2. ``libcallmem.so*`` next to this package (copied in before ``pip install``);
-3. the system: ``ctypes.util.find_library("callmem")``, then the loader's own
-   search for ``libcallmem.so.<major>`` (``LD_LIBRARY_PATH``, ``ld.so.cache``).
+3. the loader's own search for ``libcallmem.so.<major>`` (``LD_LIBRARY_PATH``,
+   ``ld.so.cache``, the default directories);
+4. last, ``ctypes.util.find_library("callmem")``, which runs other programs
+   (``ldconfig -p``, ``gcc``, ``ld``, ``objdump``: hundreds of milliseconds).
+
+Nothing is loaded at import: the library is loaded by the first ``CallMemory``
+(or ``callmem.warm()``). The import itself stays cheap (a few milliseconds):
+``ctypes.util`` and ``pathlib`` are not imported unless needed.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import threading
-from pathlib import Path
 from typing import Iterator, List, Optional
 
 #: The C ABI's major version these bindings are written for (the SONAME's).
@@ -47,10 +51,26 @@ SIGNATURES = {
     "callmem_version_number": (_c_int, []),
     "callmem_version": (_c_str, []),
     "callmem_status_http": (_c_int, [_c_int]),
+    "callmem_warm": (_c_int, []),
 }
+
+#: Functions an older libcallmem may lack: declared when present.
+OPTIONAL = frozenset({"callmem_warm"})
 
 _lock = threading.Lock()
 _lib: Optional[ctypes.CDLL] = None
+
+
+def _beside() -> List[str]:
+    """``libcallmem.so*`` in this package's folder: the SONAME first, then the
+    development link and the fully versioned file."""
+    here = os.path.dirname(os.path.realpath(__file__))
+    try:
+        names = [n for n in os.listdir(here) if n.startswith("libcallmem.so")]
+    except OSError:
+        return []
+    names.sort(key=lambda n: (n != f"libcallmem.so.{ABI_MAJOR}", n))
+    return [os.path.join(here, n) for n in names]
 
 
 def _candidates() -> Iterator[str]:
@@ -58,19 +78,21 @@ def _candidates() -> Iterator[str]:
     if env:
         yield env
         return  # an explicit choice is not second-guessed
-    here = Path(__file__).resolve().parent
-    # The SONAME first, then the development link and the fully versioned file.
-    beside = sorted(here.glob("libcallmem.so*"), key=lambda p: (p.name != f"libcallmem.so.{ABI_MAJOR}", p.name))
-    for path in beside:
-        yield str(path)
+    yield from _beside()
+    # The loader's search (dlopen of the SONAME) costs what a dlopen costs.
+    yield f"libcallmem.so.{ABI_MAJOR}"
+    # Only when the loader cannot find it: find_library starts other programs.
+    import ctypes.util
+
     found = ctypes.util.find_library("callmem")
     if found:
         yield found
-    yield f"libcallmem.so.{ABI_MAJOR}"
 
 
 def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
     for name, (restype, argtypes) in SIGNATURES.items():
+        if name in OPTIONAL and not hasattr(lib, name):
+            continue
         fn = getattr(lib, name)
         fn.restype = restype
         fn.argtypes = argtypes

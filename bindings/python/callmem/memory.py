@@ -220,6 +220,21 @@ class CallMemory:
         return self._call(self._lib.callmem_import, _tenant(tenant), text, options)
 
 
+def warm() -> None:
+    """Loads libcallmem and builds what the first call start would otherwise
+    build (libphonenumber's metadata and patterns). A host that forks workers
+    (Kamailio, gunicorn, multiprocessing with fork) calls it once before
+    forking, then opens a CallMemory in each worker after the fork: the
+    workers share the loaded library and its set-up instead of each paying
+    for them (docs/threading.md). Idempotent; with a libcallmem older than
+    callmem_warm it only loads the library."""
+    lib = _native.library()
+    if hasattr(lib, "callmem_warm"):
+        status = lib.callmem_warm()
+        if status != Status.OK:
+            raise error_for(status, None, lib.callmem_last_error().decode(errors="replace"))
+
+
 def version() -> str:
     """The version of the libcallmem loaded."""
     return _native.library().callmem_version().decode()
