@@ -71,9 +71,11 @@ Sample timed(callmem::Engine& engine, bool start, const std::string& request) {
       engine.end_call_json(kTenant, request);
   } catch (const callmem::Error& e) {
     if (e.status() != callmem::Status::busy) throw;
-    return -static_cast<Sample>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+    return -static_cast<Sample>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
   }
-  return static_cast<Sample>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+  return static_cast<Sample>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
 }
 
 // A worker: opens the file, waits for `go`, makes its calls until `stop`,
@@ -84,23 +86,25 @@ void worker(const Options& o, int index, int round, bool sqlite_own, Clock::time
   callmem::Engine engine(engine_options(o));
   // Untimed: a read that parses a number and prepares the reads, as a
   // worker's first calls would before the measured ones.
-  engine.get_customer_json(kTenant, fmt::format(R"({{"identity_hints":{{"ani":"{}"}}}})", returning_ani(index)));
+  engine.get_customer_json(kTenant,
+                           fmt::format(R"({{"identity_hints":{{"ani":"{}"}}}})", returning_ani(index)));
   std::mt19937_64 rng(static_cast<std::uint64_t>(round * 1000 + index * 2 + (sqlite_own ? 1 : 0)));
   std::exponential_distribution<double> gap(o.rate / o.processes);
   std::uniform_real_distribution<double> unit(0, 1);
   std::uniform_int_distribution<int> known(0, o.customers - 1);
   Times t;
   auto at = go;
-  const auto stop = go + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  const auto stop =
+      go + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
   for (int n = 0;; ++n) {
     at += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap(rng)));
     if (at >= stop) break;
     std::this_thread::sleep_until(at);
     const std::string call_id = fmt::format("r{}-{}-p{}-{}", round, sqlite_own ? "s" : "c", index, n);
-    const std::string ani = unit(rng) < 0.7 ? returning_ani(known(rng))
-                                            : fmt::format("+1628{:07d}", 1000000 + round * 200000 +
-                                                                             (sqlite_own ? 100000 : 0) +
-                                                                             index * 10000 + n);
+    const std::string ani =
+        unit(rng) < 0.7 ? returning_ani(known(rng))
+                        : fmt::format("+1628{:07d}", 1000000 + round * 200000 + (sqlite_own ? 100000 : 0) +
+                                                         index * 10000 + n);
     t.start.push_back(timed(engine, true,
                             fmt::format(R"({{"call_id":"{}","identity_hints":{{"ani":"{}"}},)"
                                         R"("telco":{{"line_type":"mobile"}}}})",
@@ -160,7 +164,8 @@ void run_round(const Options& o, int round, bool sqlite_own, Times& into) {
     failed = failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
   }
   if (failed) throw std::runtime_error("a worker failed");
-  for (int i = 0; i < o.processes; ++i) read_times(o.dir / fmt::format("times-{}-{}-{}", round, sqlite_own, i), into);
+  for (int i = 0; i < o.processes; ++i)
+    read_times(o.dir / fmt::format("times-{}-{}-{}", round, sqlite_own, i), into);
 }
 
 void print_line(const char* handler, const char* op, std::vector<Sample> v) {
@@ -168,11 +173,17 @@ void print_line(const char* handler, const char* op, std::vector<Sample> v) {
   for (Sample& s : v) s = s < 0 ? -s : s;
   std::sort(v.begin(), v.end());
   const auto at = [&](double q) {
-    return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))] / 1000.0;
+    return v.empty()
+               ? 0.0
+               : v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))] /
+                     1000.0;
   };
-  const auto over = [&](int ms) { return std::count_if(v.begin(), v.end(), [&](Sample s) { return s > ms * 1000; }); };
-  fmt::print("{:<22} {:<6} {:>6} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>6} {:>6} {:>5}\n", handler, op, v.size(),
-             at(0.5), at(0.99), at(0.999), v.empty() ? 0.0 : v.back() / 1000.0, over(2), over(20), busy);
+  const auto over = [&](int ms) {
+    return std::count_if(v.begin(), v.end(), [&](Sample s) { return s > ms * 1000; });
+  };
+  fmt::print("{:<22} {:<6} {:>6} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>6} {:>6} {:>5}\n", handler,
+             op, v.size(), at(0.5), at(0.9), at(0.99), at(0.999), v.empty() ? 0.0 : v.back() / 1000.0,
+             over(2), over(20), busy);
 }
 
 int usage() {
@@ -208,7 +219,8 @@ int main(int argc, char** argv) {
   }
   if (o.processes < 1 || o.rate <= 0 || o.seconds <= 0 || o.rounds < 1 || o.customers < 1) return usage();
   const bool own_dir = o.dir.empty();
-  if (own_dir) o.dir = std::filesystem::temp_directory_path() / fmt::format("callmem-multiprocess-{}", getpid());
+  if (own_dir)
+    o.dir = std::filesystem::temp_directory_path() / fmt::format("callmem-multiprocess-{}", getpid());
   std::filesystem::create_directories(o.dir);
   try {
     {
@@ -216,8 +228,8 @@ int main(int argc, char** argv) {
       callmem::Engine engine(engine_options(o));
       for (int c = 0; c < o.customers; ++c) {
         const std::string id = fmt::format("seed-{}", c);
-        engine.start_call_json(kTenant, fmt::format(R"({{"call_id":"{}","identity_hints":{{"ani":"{}"}}}})", id,
-                                                    returning_ani(c)));
+        engine.start_call_json(kTenant, fmt::format(R"({{"call_id":"{}","identity_hints":{{"ani":"{}"}}}})",
+                                                    id, returning_ani(c)));
         engine.end_call_json(kTenant, fmt::format(R"({{"call_id":"{}","intent":"billing"}})", id));
       }
     }
@@ -226,10 +238,10 @@ int main(int argc, char** argv) {
       // Alternating which goes first, so that neither always meets a fresher file.
       for (bool s : {r % 2 == 0, r % 2 != 0}) run_round(o, r, s, s ? sqlite_own : store_own);
     }
-    fmt::print("{} processes on one SQLite file, {} calls/s in all, {} rounds of {} s per handler\n", o.processes,
-               o.rate, o.rounds, o.seconds);
-    fmt::print("{:<22} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6} {:>5}\n", "busy handler", "op", "ops",
-               "p50 ms", "p99 ms", "p99.9 ms", "max ms", ">2ms", ">20ms", "busy");
+    fmt::print("{} processes on one SQLite file, {} calls/s in all, {} rounds of {} s per handler\n",
+               o.processes, o.rate, o.rounds, o.seconds);
+    fmt::print("{:<22} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6} {:>5}\n", "busy handler", "op",
+               "ops", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", ">2ms", ">20ms", "busy");
     print_line("sqlite3_busy_timeout", "start", sqlite_own.start);
     print_line("sqlite3_busy_timeout", "end", sqlite_own.end);
     print_line("callmem (busy_handler)", "start", store_own.start);

@@ -32,7 +32,8 @@ static int start(callmem_db *db, const char *call_id, const char *ani) {
   char request[256];
   char *out = NULL;
   int rc;
-  snprintf(request, sizeof request, "{\"call_id\": \"%s\", \"identity_hints\": {\"ani\": \"%s\"}}", call_id, ani);
+  snprintf(request, sizeof request, "{\"call_id\": \"%s\", \"identity_hints\": {\"ani\": \"%s\"}}", call_id,
+           ani);
   rc = callmem_call_start(db, "acme", request, &out);
   callmem_free(out);
   return rc;
@@ -78,7 +79,8 @@ static void scenario(const char *config, const char *label) {
   CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
   CHECK(start(db, "parent-2", "+14155550100") == CALLMEM_OK);
   CHECK(start(db, "parent-3", "+14155550103") == CALLMEM_OK);
-  CHECK(callmem_customer_get(db, "acme", "{\"identity_hints\": {\"ani\": \"+14155550102\"}}", &out) == CALLMEM_OK);
+  CHECK(callmem_customer_get(db, "acme", "{\"identity_hints\": {\"ani\": \"+14155550102\"}}", &out) ==
+        CALLMEM_OK);
   CHECK(has(out, "child-own-1"));
   callmem_free(out);
   callmem_close(db);
@@ -97,8 +99,8 @@ int main(void) {
   scenario(config, "sqlite");
   if (dsn && *dsn) {
     /* Its own schema, so that other tests' tenants are not met. */
-    snprintf(config, sizeof config, "{\"store\": \"postgres\", \"dsn\": \"%s\", \"schema\": \"fork_%ld\"}", dsn,
-             (long)getpid());
+    snprintf(config, sizeof config, "{\"store\": \"postgres\", \"dsn\": \"%s\", \"schema\": \"fork_%ld\"}",
+             dsn, (long)getpid());
     scenario(config, "postgres");
   }
   snprintf(command, sizeof command, "rm -rf '%s'", dir);
