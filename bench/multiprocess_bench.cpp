@@ -1,7 +1,8 @@
 // callmem_multiprocess_bench: several processes writing one SQLite file at a
 // fixed total rate of calls, as a pre-forking softswitch's workers do; the
-// time each call start and end takes, with SQLite's own busy handler and
-// with the store's, in alternating rounds of one run. See bench/README.md.
+// time each call start and end takes, with SQLite's defaults (its busy
+// handler, checkpoints in the writer) and with the store's (busy_handler, a
+// Checkpointer thread), in alternating rounds of one run. See bench/README.md.
 //
 //   callmem_multiprocess_bench [--processes 8] [--rate 300] [--seconds 10]
 //                              [--rounds 2] [--customers 2000] [--dir DIR] [--quick]
@@ -82,7 +83,7 @@ Sample timed(callmem::Engine& engine, bool start, const std::string& request) {
 // writes its times to `out`. Runs in a forked child.
 void worker(const Options& o, int index, int round, bool sqlite_own, Clock::time_point go,
             const std::filesystem::path& out) {
-  callmem::sqlite::use_sqlite_busy_handler(sqlite_own);
+  callmem::sqlite::use_sqlite_defaults(sqlite_own);
   callmem::Engine engine(engine_options(o));
   // Untimed: a read that parses a number and prepares the reads, as a
   // worker's first calls would before the measured ones.
@@ -242,10 +243,10 @@ int main(int argc, char** argv) {
                o.processes, o.rate, o.rounds, o.seconds);
     fmt::print("{:<22} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6} {:>5}\n", "busy handler", "op",
                "ops", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", ">2ms", ">20ms", "busy");
-    print_line("sqlite3_busy_timeout", "start", sqlite_own.start);
-    print_line("sqlite3_busy_timeout", "end", sqlite_own.end);
-    print_line("callmem (busy_handler)", "start", store_own.start);
-    print_line("callmem (busy_handler)", "end", store_own.end);
+    print_line("SQLite's defaults", "start", sqlite_own.start);
+    print_line("SQLite's defaults", "end", sqlite_own.end);
+    print_line("callmem's", "start", store_own.start);
+    print_line("callmem's", "end", store_own.end);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "callmem_multiprocess_bench: %s\n", e.what());
     if (own_dir) std::filesystem::remove_all(o.dir);

@@ -39,7 +39,7 @@ int int_of(sqlite3* db, const char* sql, const char* what) {
 
 namespace {
 
-std::atomic<bool> g_sqlite_busy_handler{false};
+std::atomic<bool> g_sqlite_defaults{false};
 
 // The busy handler's first sleep and the longest: short enough that a lock
 // held for half a millisecond is taken soon after its release, long enough
@@ -76,7 +76,9 @@ int busy_handler(void* arg, int attempt) {
   return 1;
 }
 
-void use_sqlite_busy_handler(bool sqlite_own) { g_sqlite_busy_handler.store(sqlite_own); }
+void use_sqlite_defaults(bool sqlite_own) { g_sqlite_defaults.store(sqlite_own); }
+
+bool sqlite_defaults() { return g_sqlite_defaults.load(std::memory_order_relaxed); }
 
 void configure(sqlite3* db, int busy_timeout_ms, bool memory) {
   if (!memory) set_wal(db, busy_timeout_ms);
@@ -95,7 +97,7 @@ std::unique_ptr<Connection> open_connection(const std::string& path, int busy_ti
     throw Error(Status::store, message);
   }
   sqlite3_extended_result_codes(c->db, 1);
-  if (g_sqlite_busy_handler.load(std::memory_order_relaxed)) {
+  if (sqlite_defaults()) {
     sqlite3_busy_timeout(c->db, busy_timeout_ms);
   } else {
     c->busy.timeout = std::chrono::milliseconds(busy_timeout_ms);

@@ -145,10 +145,12 @@ void configure(sqlite3* db, int busy_timeout_ms, bool memory);
 // millisecond costs its waiter 3 to 100 ms (bench/multiprocess_bench.cpp).
 int busy_handler(void* wait, int attempt);
 
-// Connections opened from now on in this process wait with SQLite's own
-// busy handler rather than busy_handler (true) or with busy_handler (false,
-// the default): the benchmark's "before", measured beside "after" in one run.
-void use_sqlite_busy_handler(bool sqlite_own);
+// Stores and connections opened from now on in this process wait with
+// SQLite's own busy handler and checkpoint in the writer, as SQLite does
+// (true), or with busy_handler and a Checkpointer (false, the default): the
+// benchmark's "before", measured beside "after" in one run.
+void use_sqlite_defaults(bool sqlite_own);
+bool sqlite_defaults();
 
 // A connection to the file; `checked`: the file is known to be callmem's
 // and the connection is configured (else the caller checks the file, then

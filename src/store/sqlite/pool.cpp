@@ -34,11 +34,15 @@ SqliteStore::Pool::Pool(std::string path, int busy_timeout_ms, int cache_mb)
       busy_timeout_ms_(busy_timeout_ms),
       cache_mb_(cache_mb),
       memory_(path_ == ":memory:"),
+      checkpointer_(memory_ || sqlite::sqlite_defaults()
+                        ? nullptr
+                        : std::make_unique<sqlite::Checkpointer>(path_, busy_timeout_ms)),
       slots_(memory_ ? 1 : std::numeric_limits<std::size_t>::max(),
              "sqlite: the in-memory database is busy") {
   auto first = sqlite::open_connection(path_, busy_timeout_ms_, memory_, false);
   sqlite::open_schema(*first, path_, busy_timeout_ms_, memory_);
   first = with_cache(std::move(first), cache_mb_);
+  if (checkpointer_) checkpointer_->watch(first->db);
   slots_.add(std::move(first));
 }
 
@@ -47,7 +51,10 @@ sqlite::Lease SqliteStore::Pool::acquire(const std::shared_ptr<Pool>& pool) {
   // A file's connections are never all in use (a new one opens); the
   // in-memory database's one is waited for as SQLite waits for a lock.
   sqlite::Lease c(pool, p.slots_.take(std::chrono::milliseconds(p.busy_timeout_ms_)));
-  if (!c) c.reset(with_cache(sqlite::open_connection(p.path_, p.busy_timeout_ms_, p.memory_), p.cache_mb_));
+  if (!c) {
+    c.reset(with_cache(sqlite::open_connection(p.path_, p.busy_timeout_ms_, p.memory_), p.cache_mb_));
+    if (p.checkpointer_) p.checkpointer_->watch(c->db);
+  }
   return c;
 }
 

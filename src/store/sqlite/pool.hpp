@@ -10,6 +10,7 @@
 #include <string>
 
 #include "store/lease.hpp"
+#include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -54,9 +55,9 @@ class SqliteStore::Pool {
 
   // Writers of this process take turns here before BEGIN IMMEDIATE, in the
   // order they came, so that they queue instead of polling the file's lock
-  // through SQLite's busy handler, which sleeps up to 100 ms between tries
-  // (the slowest 1 % of starts under 16 threads). Writers of other processes
-  // still meet at the file's lock, with the busy timeout.
+  // through the busy handler (the slowest 1 % of starts under 16 threads).
+  // Writers of other processes still meet at the file's lock, with the busy
+  // timeout (sqlite::busy_handler).
   WriterTurn writer_turn();
   // The turn goes to the writer waiting longest.
   void give_turn() noexcept;
@@ -66,6 +67,10 @@ class SqliteStore::Pool {
   int busy_timeout_ms_;
   int cache_mb_;
   bool memory_;
+  // A file's WAL checkpoints (null for ":memory:", and with SQLite's own
+  // waiting and checkpoints, sqlite::use_sqlite_defaults); declared before
+  // the connections it watches, so that it outlives them.
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;
   Slots<sqlite::Connection> slots_;  // one for ":memory:" (it is the database)
   struct Waiter {
     std::condition_variable wake;

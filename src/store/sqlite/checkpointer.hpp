@@ -1,0 +1,56 @@
+// Checkpoints of a SQLite file's WAL, run by a thread of the store's own
+// instead of by the writer whose commit filled the WAL.
+#ifndef CALLMEM_STORE_SQLITE_CHECKPOINTER_HPP
+#define CALLMEM_STORE_SQLITE_CHECKPOINTER_HPP
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "store/sqlite/connection.hpp"
+
+namespace callmem::sqlite {
+
+// SQLite checkpoints in the writer whose commit brings the WAL past 1000
+// pages: that call pays the checkpoint's writes and two fsyncs (tens of
+// milliseconds on a busy disk, the slowest 1 % of calls with several worker
+// processes on one file, bench/multiprocess_bench.cpp). A connection watched
+// here only asks for a checkpoint; a thread, started at the first request,
+// runs it (PASSIVE: it never waits for, nor blocks, a writer) on a connection
+// of its own. A thread that cannot be started leaves the checkpoint to the
+// writer, as SQLite does.
+class Checkpointer {
+ public:
+  Checkpointer(std::string path, int busy_timeout_ms);
+  ~Checkpointer();  // stops and joins the thread; after every watched connection is closed
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // Replaces db's automatic checkpoint with a request to this thread.
+  void watch(sqlite3* db);
+
+  // WAL pages at which a checkpoint is asked for: SQLite's default.
+  static constexpr int kPages = 1000;
+
+ private:
+  static int on_commit(void* self, sqlite3* db, const char* schema, int pages);
+  void run() noexcept;
+
+  std::string path_;
+  int busy_timeout_ms_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool wanted_ = false;
+  bool stopping_ = false;
+  bool failed_ = false;  // no thread: writers checkpoint
+  std::thread thread_;
+  std::unique_ptr<Connection> own_;  // the thread's
+};
+
+}  // namespace callmem::sqlite
+
+#endif
