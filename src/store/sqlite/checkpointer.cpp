@@ -15,7 +15,7 @@ Checkpointer::~Checkpointer() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
-  wake_.notify_one();
+  wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -24,33 +24,47 @@ void Checkpointer::watch(sqlite3* db) { sqlite3_wal_hook(db, &Checkpointer::on_c
 int Checkpointer::on_commit(void* arg, sqlite3* db, const char* schema, int pages) {
   if (pages < kPages) return SQLITE_OK;
   auto& self = *static_cast<Checkpointer*>(arg);
-  bool inline_checkpoint = false;
+  bool here = pages >= kWriterPages;
   {
     std::lock_guard<std::mutex> lock(self.mutex_);
-    if (!self.thread_.joinable() && !self.failed_) {
+    if (!here && !self.thread_.joinable() && !self.failed_) {
       try {
         self.thread_ = std::thread([&self] { self.run(); });
       } catch (const std::system_error&) {
         self.failed_ = true;
       }
     }
-    inline_checkpoint = self.failed_;
-    self.wanted_ = true;
+    here = here || self.failed_;
+    if (!here) self.wanted_ = true;
   }
-  if (inline_checkpoint) {
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else {
-    self.wake_.notify_one();
-  }
+  if (here)
+    self.checkpoint_here(db, schema);
+  else
+    self.wake_.notify_all();
   return SQLITE_OK;  // the commit itself succeeded either way
+}
+
+void Checkpointer::checkpoint_here(sqlite3* db, const char* schema) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [this] { return !running_; });
+    running_ = true;
+  }
+  sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_ = false;
+  }
+  wake_.notify_all();
 }
 
 void Checkpointer::run() noexcept {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return wanted_ || stopping_; });
+    wake_.wait(lock, [this] { return (wanted_ && !running_) || stopping_; });
     if (stopping_) break;
     wanted_ = false;
+    running_ = true;
     lock.unlock();
     try {
       if (!own_) own_ = open_connection(path_, busy_timeout_ms_, false);
@@ -61,6 +75,8 @@ void Checkpointer::run() noexcept {
       // Not opened (out of memory, file gone): asked again at the next commit past kPages.
     }
     lock.lock();
+    running_ = false;
+    wake_.notify_all();  // a writer waiting to checkpoint
   }
   lock.unlock();
   own_.reset();

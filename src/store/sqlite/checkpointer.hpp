@@ -22,7 +22,11 @@ namespace callmem::sqlite {
 // here only asks for a checkpoint; a thread, started at the first request,
 // runs it (PASSIVE: it never waits for, nor blocks, a writer) on a connection
 // of its own. A thread that cannot be started leaves the checkpoint to the
-// writer, as SQLite does.
+// writer, as SQLite does; so does a WAL past kWriterPages, which the thread
+// could not keep short while writers kept adding to it (a checkpoint lets the
+// WAL start over only once it has caught up with every page): the writer
+// then waits for the thread's checkpoint, if one is running, and runs one
+// itself, as SQLite's writers always do.
 class Checkpointer {
  public:
   Checkpointer(std::string path, int busy_timeout_ms);
@@ -33,12 +37,16 @@ class Checkpointer {
   // Replaces db's automatic checkpoint with a request to this thread.
   void watch(sqlite3* db);
 
-  // WAL pages at which a checkpoint is asked for: SQLite's default.
+  // WAL pages at which a checkpoint is asked for (SQLite's default), and at
+  // which the writer runs it.
   static constexpr int kPages = 1000;
+  static constexpr int kWriterPages = 4000;
 
  private:
   static int on_commit(void* self, sqlite3* db, const char* schema, int pages);
   void run() noexcept;
+  // Checkpoints db in this thread, after the thread's checkpoint running.
+  void checkpoint_here(sqlite3* db, const char* schema);
 
   std::string path_;
   int busy_timeout_ms_;
@@ -46,7 +54,8 @@ class Checkpointer {
   std::condition_variable wake_;
   bool wanted_ = false;
   bool stopping_ = false;
-  bool failed_ = false;  // no thread: writers checkpoint
+  bool running_ = false;  // a checkpoint is running (the thread's or a writer's)
+  bool failed_ = false;   // no thread: writers checkpoint
   std::thread thread_;
   std::unique_ptr<Connection> own_;  // the thread's
 };
