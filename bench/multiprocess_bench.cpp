@@ -241,8 +241,8 @@ int main(int argc, char** argv) {
     }
     fmt::print("{} processes on one SQLite file, {} calls/s in all, {} rounds of {} s per handler\n",
                o.processes, o.rate, o.rounds, o.seconds);
-    fmt::print("{:<22} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6} {:>5}\n", "busy handler", "op",
-               "ops", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", ">2ms", ">20ms", "busy");
+    fmt::print("{:<22} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6} {:>5}\n", "waits, checkpoints",
+               "op", "ops", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", ">2ms", ">20ms", "busy");
     print_line("SQLite's defaults", "start", sqlite_own.start);
     print_line("SQLite's defaults", "end", sqlite_own.end);
     print_line("callmem's", "start", store_own.start);
