@@ -158,7 +158,11 @@ class Switch:
              "-A", f'KEMI_SCRIPT="{EXAMPLE / "callmem_kemi.py"}"', "-Y", str(run), "-P", str(run / "kamailio.pid"),
              "-w", str(tmp)],
             cwd=tmp, stdout=subprocess.DEVNULL, stderr=open(self.kamailio_log, "w"), env=env)
-        self.wait_for_kamailio()
+        try:
+            self.wait_for_kamailio()
+        except BaseException:
+            self.stop()
+            raise
 
     def wait_for_kamailio(self) -> None:
         # Ready when it answers (405 to an OPTIONS) on its port.
