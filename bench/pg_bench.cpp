@@ -380,22 +380,21 @@ int main(int argc, char** argv) {
     for (int t = 0; t < tenants; ++t) populate_pg(dsn, schema, fmt::format("acme-{}", t), customers, at0);
   }
   {
-    // SQLite: the same rows, through the library's own store, in one transaction.
+    // SQLite: the same rows, through the library's own store, in one transaction per tenant.
     callmem::SqliteStore store(sqlite_path, 60000);
-    auto tx = store.begin(true);
     const long day = 86400000L, exp = at0 + 30 * day;
     for (int t = 0; t < tenants; ++t) {
-      const std::string tenant = fmt::format("acme-{}", t);
+      auto tx = store.begin(fmt::format("acme-{}", t), callmem::Access::write);
       for (long i = 0; i < customers; ++i) {
         const std::string ref = "c" + std::to_string(i);
-        tx->customer_insert(tenant, callmem::CustomerRow{ref, at0 - day, at0 - day, exp});
+        tx->customer_insert(callmem::CustomerRow{ref, at0 - day, at0 - day, exp});
         callmem::LinkRow l;
         l.id = callmem::Identifier{"ani", "", ani_of(i)};
         l.customer_ref = ref;
         l.line_type = "mobile";
         l.first_seen = l.last_seen = at0 - day;
         l.expires_at = exp;
-        tx->link_upsert(tenant, l);
+        tx->link_upsert(l);
         callmem::CallRow call;
         call.call_id = "old-" + std::to_string(i);
         call.customer_ref = ref;
@@ -407,17 +406,16 @@ int main(int argc, char** argv) {
         call.start_response = call.end_response = "{}";
         call.created_customer = true;
         call.expires_at = exp;
-        tx->call_insert(tenant, call);
+        tx->call_insert(call);
         for (const char* name : {"name", "order_id"})
           tx->variable_put(
-              tenant, ref,
-              callmem::VariableRow{name, "\"x" + std::to_string(i) + "\"", "end", at0 - day, 0, exp});
+              ref, callmem::VariableRow{name, "\"x" + std::to_string(i) + "\"", "end", at0 - day, 0, exp});
         if (i % 10 < 3)
-          tx->intent_put(tenant, ref,
+          tx->intent_put(ref,
                          callmem::IntentRow{"billing", "open", 1, at0 - day, at0 - day, call.call_id, exp});
       }
+      tx->commit();
     }
-    tx->commit();
   }
 
   callmem::Engine pg(pg_opt);

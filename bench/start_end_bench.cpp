@@ -102,7 +102,7 @@ double populate(const std::string& path, std::int64_t n, const Population& pop) 
   std::sort(refs.begin(), refs.end());
   constexpr std::int64_t kBatch = 50000;
   for (std::int64_t b = 0; b < n; b += kBatch) {
-    auto tx = store.begin(true);
+    auto tx = store.begin(kTenant, callmem::Access::write);
     const std::int64_t e = std::min(n, b + kBatch);
     for (std::int64_t i = b; i < e; ++i) {
       const std::uint64_t h = splitmix(static_cast<std::uint64_t>(i) ^ 0x5eedULL);
@@ -110,10 +110,10 @@ double populate(const std::string& path, std::int64_t n, const Population& pop) 
       const Millis t = pop.base + pop.span * i / n;
       const Millis end = t + 60 * kSecond + static_cast<Millis>(h % 600) * kSecond;
       const Millis exp = t + kTtl;
-      tx->customer_insert(kTenant, callmem::CustomerRow{ref, t, end, exp});
-      tx->link_upsert(kTenant, callmem::LinkRow{{"ani", "", ani_of(i)}, ref, "mobile", t, t, exp});
+      tx->customer_insert(callmem::CustomerRow{ref, t, end, exp});
+      tx->link_upsert(callmem::LinkRow{{"ani", "", ani_of(i)}, ref, "mobile", t, t, exp});
       if (has_crm(i))
-        tx->link_upsert(kTenant, callmem::LinkRow{{"external_id", "crm_id", crm_of(i)}, ref, "", t, t, exp});
+        tx->link_upsert(callmem::LinkRow{{"external_id", "crm_id", crm_of(i)}, ref, "", t, t, exp});
 
       callmem::CallRow call;
       call.call_id = fmt::format("pop-{:08d}", i);
@@ -134,34 +134,30 @@ double populate(const std::string& path, std::int64_t n, const Population& pop) 
           call.call_id, ref, callmem::format_iso(t), callmem::format_iso(end), (end - t) / kSecond);
       call.created_customer = true;
       call.expires_at = exp;
-      tx->call_insert(kTenant, call);
+      tx->call_insert(call);
 
       const std::string intent = kIntents[(h >> 8) % kIntents.size()];
       if ((h >> 16) % 100 < 30) {
-        tx->intent_put(kTenant, ref,
-                       callmem::IntentRow{intent, "open", static_cast<std::int64_t>(1 + (h >> 24) % 3),
-                                          t - 3 * kDay, end, call.call_id, end + kTtl});
+        tx->intent_put(ref, callmem::IntentRow{intent, "open", static_cast<std::int64_t>(1 + (h >> 24) % 3),
+                                               t - 3 * kDay, end, call.call_id, end + kTtl});
       }
       if ((h >> 32) % 100 < 15) {
         const std::string other = kIntents[((h >> 8) + 1) % kIntents.size()];
-        tx->intent_put(kTenant, ref,
-                       callmem::IntentRow{other, "resolved", 1, t, end, call.call_id, end + kTtl});
+        tx->intent_put(ref, callmem::IntentRow{other, "resolved", 1, t, end, call.call_id, end + kTtl});
       }
-      tx->variable_put(kTenant, ref,
-                       callmem::VariableRow{"name", json_str(fmt::format("Customer {}", i)), call.call_id,
-                                            end, 0, end + kTtl});
-      tx->variable_put(kTenant, ref,
+      tx->variable_put(ref, callmem::VariableRow{"name", json_str(fmt::format("Customer {}", i)),
+                                                 call.call_id, end, 0, end + kTtl});
+      tx->variable_put(ref,
                        callmem::VariableRow{"order_id", json_str(fmt::format("ORD-{:07d}", h % 10000000)),
                                             call.call_id, end, 0, end + kTtl});
       if ((h >> 40) % 100 < 20) {
         tx->variable_put(
-            kTenant, ref,
-            callmem::VariableRow{"summary",
-                                 json_str(fmt::format("Called about order ORD-{:07d}: the parcel was "
-                                                      "late, a refund of {} USD was promised within "
-                                                      "five working days; call back if not received.",
-                                                      h % 10000000, 10 + h % 190)),
-                                 call.call_id, end, 0, end + kTtl});
+            ref, callmem::VariableRow{"summary",
+                                      json_str(fmt::format("Called about order ORD-{:07d}: the parcel was "
+                                                           "late, a refund of {} USD was promised within "
+                                                           "five working days; call back if not received.",
+                                                           h % 10000000, 10 + h % 190)),
+                                      call.call_id, end, 0, end + kTtl});
       }
     }
     tx->commit();

@@ -65,7 +65,7 @@ void purge(const MaintenanceOptions& o) {
 }
 
 DatabaseInfo database_info(Store& store) {
-  const std::unique_ptr<Transaction> tx = store.begin(false);
+  const std::unique_ptr<AcrossTenants> tx = store.begin_all(Access::read);
   DatabaseInfo info = tx->database_info();
   tx->commit();
   return info;
@@ -85,7 +85,7 @@ void stats(const MaintenanceOptions& o) {
 void check(const MaintenanceOptions& o) {
   const std::unique_ptr<Store> store = open_store(o.store);
   const DatabaseInfo info = database_info(*store);
-  const std::unique_ptr<Transaction> tx = store->begin(false);
+  const std::unique_ptr<AcrossTenants> tx = store->begin_all(Access::read);
   const std::vector<std::string> problems = tx->integrity_check();
   tx->commit();
   if (o.json) {

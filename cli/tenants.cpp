@@ -118,7 +118,7 @@ std::string tenant_counts_json(Store& store) {
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  const std::unique_ptr<Transaction> tx = store.begin(false);
+  const std::unique_ptr<AcrossTenants> tx = store.begin_all(Access::read);
   const std::vector<TenantCounts> counts = tx->tenant_counts(now);
   tx->commit();
   detail::Writer w;

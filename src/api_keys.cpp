@@ -31,7 +31,7 @@ void check_new(const ApiKeyRow& key) {
   if (!hex_of_length(key.key_hash, 64)) throw invalid_field({"key_hash"}, "key_hash must be a hex SHA-256");
 }
 
-ApiKeyRow create(Transaction& tx, const ApiKeyRow& key, Millis now) {
+ApiKeyRow create(AcrossTenants& tx, const ApiKeyRow& key, Millis now) {
   ApiKeyRow row = key;
   row.created_at = now;
   row.revoked_at = 0;
@@ -41,7 +41,7 @@ ApiKeyRow create(Transaction& tx, const ApiKeyRow& key, Millis now) {
   return row;
 }
 
-ApiKeyRow revoke(Transaction& tx, const std::string& key_id, const Clock& clock, bool& wrote) {
+ApiKeyRow revoke(AcrossTenants& tx, const std::string& key_id, const Clock& clock, bool& wrote) {
   std::optional<ApiKeyRow> key = tx.api_key_by_id(key_id);
   if (!key) throw Error(Status::not_found, "no API key " + key_id);
   wrote = key->revoked_at == 0;

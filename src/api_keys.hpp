@@ -18,11 +18,11 @@ void check_new(const ApiKeyRow& key);
 
 // Stores the key as given, created at `now`, not revoked; conflict when its
 // key_id or hash exists already.
-ApiKeyRow create(Transaction& tx, const ApiKeyRow& key, Millis now);
+ApiKeyRow create(AcrossTenants& tx, const ApiKeyRow& key, Millis now);
 
 // The key, revoked from now on: at clock's now when it was live (`wrote`),
 // else at the first time. not_found for an unknown key_id.
-ApiKeyRow revoke(Transaction& tx, const std::string& key_id, const Clock& clock, bool& wrote);
+ApiKeyRow revoke(AcrossTenants& tx, const std::string& key_id, const Clock& clock, bool& wrote);
 
 }  // namespace callmem::api_keys
 

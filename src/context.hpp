@@ -1,6 +1,7 @@
 // What an operation hands to the concepts it runs (calls, identity, feedback,
-// billing, tenants, customers): its transaction on one tenant, and the parts
-// of the engine they read. Built per operation by the façade (engine.cpp).
+// billing, tenants, customers): its transaction, bound to one tenant
+// (tx.tenant()), and the parts of the engine they read. Built per operation
+// by the façade (engine.cpp).
 #ifndef CALLMEM_CONTEXT_HPP
 #define CALLMEM_CONTEXT_HPP
 
@@ -19,7 +20,6 @@ class LearnedCache;
 
 struct Context {
   Transaction& tx;
-  const std::string& tenant;
   const TenantSettings& defaults;  // of a tenant that was never configured
   const Clock& clock;
   const Scorer& probabilistic;

@@ -17,14 +17,14 @@
 namespace callmem::customers {
 
 std::optional<std::string> live_ref(const Context& c, const std::string& ref, Millis now) {
-  if (c.tx.customer_get(c.tenant, ref, now)) return ref;
-  if (auto target = c.tx.alias_target(c.tenant, ref, now))
-    if (c.tx.customer_get(c.tenant, *target, now)) return *target;
+  if (c.tx.customer_get(ref, now)) return ref;
+  if (auto target = c.tx.alias_target(ref, now))
+    if (c.tx.customer_get(*target, now)) return *target;
   return std::nullopt;
 }
 
 std::string select(const Context& c, const CustomerSelector& who, Millis now, bool reach_expired) {
-  Prefetch what{c.tenant, "", {}, {}};
+  Prefetch what{"", {}, {}};
   if (who.customer_ref) what.refs.push_back(*who.customer_ref);
   if (who.identity_hints)
     what.ids = identifiers_of(*who.identity_hints, c.defaults.default_region, nullptr).ids;
@@ -48,19 +48,19 @@ std::string select(const Context& c, const CustomerSelector& who, Millis now, bo
 CustomerView view(const Context& c, const std::string& ref, Millis now, std::int64_t history_limit,
                   const std::optional<CallCursor>& after) {
   CustomerView v;
-  auto customer = c.tx.customer_get(c.tenant, ref, now);
+  auto customer = c.tx.customer_get(ref, now);
   v.customer_ref = ref;
   if (customer) {
     v.created_at = customer->created_at;
     v.last_seen = customer->last_seen;
   }
-  for (const LinkRow& l : c.tx.links_of(c.tenant, ref, now))
+  for (const LinkRow& l : c.tx.links_of(ref, now))
     v.identities.push_back({l.id.type, l.id.key, l.id.value, l.line_type, l.first_seen, l.last_seen});
-  for (const IntentRow& i : c.tx.intents_of(c.tenant, ref, now, false)) v.intents.push_back(to_intent(i));
-  v.variables = to_variables(c.tx.variables_of(c.tenant, ref, now), now);
+  for (const IntentRow& i : c.tx.intents_of(ref, now, false)) v.intents.push_back(to_intent(i));
+  v.variables = to_variables(c.tx.variables_of(ref, now), now);
   const std::int64_t fetch =
       history_limit == std::numeric_limits<std::int64_t>::max() ? history_limit : history_limit + 1;
-  std::vector<CallRow> page = c.tx.calls_of(c.tenant, ref, now, after, fetch);
+  std::vector<CallRow> page = c.tx.calls_of(ref, now, after, fetch);
   if (static_cast<std::int64_t>(page.size()) > history_limit) {
     page.resize(static_cast<std::size_t>(history_limit));
     v.next_cursor = calls::encode_cursor(page.back());
@@ -73,7 +73,7 @@ CustomerView view(const Context& c, const std::string& ref, Millis now, std::int
 
 ForgetReceipt forget(const Context& c, const CustomerSelector& who, Millis now) {
   const std::string ref = select(c, who, now, true);
-  return ForgetReceipt{ref, c.tx.customer_delete(c.tenant, ref)};
+  return ForgetReceipt{ref, c.tx.customer_delete(ref)};
 }
 
 Millis kept_until(const std::vector<VariableRow>& vars) {
@@ -84,11 +84,11 @@ Millis kept_until(const std::vector<VariableRow>& vars) {
 }
 
 void keep_alive(const Context& c, const std::string& ref, Millis at, Millis ttl) {
-  c.tx.customer_keep(c.tenant, ref, kept_until(c.tx.variables_of(c.tenant, ref, at)), ttl, at);
+  c.tx.customer_keep(ref, kept_until(c.tx.variables_of(ref, at)), ttl, at);
 }
 
 void check_variable_count(const Context& c, const std::string& ref, Millis at) {
-  const std::size_t n = c.tx.variables_of(c.tenant, ref, at).size();
+  const std::size_t n = c.tx.variables_of(ref, at).size();
   if (n > json::kMaxVariablesPerCustomer)
     throw Error(Status::conflict, fmt::format("customer {} would hold {} variables, more than {}", ref, n,
                                               json::kMaxVariablesPerCustomer));

@@ -68,16 +68,16 @@ struct Engine::Impl {
 
   Millis now() const { return clock->now(); }
 
-  Context on(Transaction& tx, const std::string& tenant) {
-    return Context{tx, tenant, options.default_settings, *clock, *probabilistic, *hosted, learned};
+  Context on(Transaction& tx) {
+    return Context{tx, options.default_settings, *clock, *probabilistic, *hosted, learned};
   }
 
   // Runs an operation that replays in a write transaction on the tenant; a
   // replay wrote nothing, so it does not commit.
   template <class Op>
   Answer replayable(const std::string& tenant, Op op) {
-    auto tx = store->begin(true);
-    Answer a = op(on(*tx, tenant));
+    auto tx = store->begin(tenant, Access::write);
+    Answer a = op(on(*tx));
     if (!a.replay) tx->commit();
     return a;
   }
@@ -109,11 +109,11 @@ struct Engine::Impl {
                        const ImportOptions& o, const ImportProgress& progress) {
     tenants::check(tenant);
     const auto unmetered = [&](Transaction& tx) {
-      Context c = on(tx, tenant);
+      Context c = on(tx);
       c.metered = false;
       return c;
     };
-    return calls::import(*store, unmetered, std::move(lines), o, progress);
+    return calls::import(*store, tenant, unmetered, std::move(lines), o, progress);
   }
 
   Answer unmerge(const std::string& tenant, const UnmergeRequest& req, UnmergeResponse* out) {
@@ -139,7 +139,7 @@ const Clock& Engine::clock() const { return *impl_->clock; }
 ApiKey Engine::api_key_create(const ApiKey& key) {
   api_keys::check_new(key);
   const Millis now = impl_->now();
-  auto tx = impl_->store->begin(true);
+  auto tx = impl_->store->begin_all(Access::write);
   ApiKey row = api_keys::create(*tx, key, now);
   tx->commit();
   return row;
@@ -147,29 +147,31 @@ ApiKey Engine::api_key_create(const ApiKey& key) {
 
 std::vector<ApiKey> Engine::api_keys(const std::string& tenant) {
   tenants::check(tenant);
-  auto tx = impl_->store->begin(false);
+  auto tx = impl_->store->begin_all(Access::read);
   return tx->api_keys_of(tenant);
 }
 
 ApiKey Engine::api_key_revoke(const std::string& key_id) {
-  auto tx = impl_->store->begin(true);
+  auto tx = impl_->store->begin_all(Access::write);
   bool wrote = false;
   ApiKey key = api_keys::revoke(*tx, key_id, *impl_->clock, wrote);
   if (wrote) tx->commit();
   return key;
 }
 
+// The key is read across tenants, then its tenant's settings on that tenant:
+// two read transactions.
 std::optional<ApiCaller> Engine::authenticate(const std::string& key_hash) {
-  auto tx = impl_->store->begin(false);
-  const std::optional<ApiKey> key = tx->api_key_by_hash(key_hash);
+  const std::optional<ApiKey> key = impl_->store->begin_all(Access::read)->api_key_by_hash(key_hash);
   if (!key || key->revoked_at != 0) return std::nullopt;
-  const TenantRow row = tenants::row_of(*tx, key->tenant, impl_->options.default_settings);
+  auto tx = impl_->store->begin(key->tenant, Access::read);
+  const TenantRow row = tenants::row_of(*tx, impl_->options.default_settings);
   return ApiCaller{key->tenant, key->key_id, row.settings.rate_limit_per_minute};
 }
 
 void Engine::ping() {
-  auto tx = impl_->store->begin(false);
-  tx->tenant_get("-");  // "-" is no tenant's: any read proves the store answers
+  // "-" is no tenant's: any read proves the store answers.
+  impl_->store->begin("-", Access::read)->tenant_get();
 }
 
 // A request built in C++ is validated as the wire's would be: its canonical
@@ -192,16 +194,16 @@ CustomerView Engine::get_customer(const std::string& tenant, const GetRequest& r
     throw invalid_field({"history_limit"}, "history_limit must be an integer from 1 to 100");
   const Millis now = impl_->now();
   const auto after = calls::decode_cursor(request.cursor);
-  auto tx = impl_->store->begin(false);
-  const Context c = impl_->on(*tx, tenant);
+  auto tx = impl_->store->begin(tenant, Access::read);
+  const Context c = impl_->on(*tx);
   return customers::view(c, customers::select(c, request.who, now), now, request.history_limit, after);
 }
 
 ForgetReceipt Engine::forget_customer(const std::string& tenant, const CustomerSelector& who) {
   tenants::check(tenant);
   const Millis now = impl_->now();
-  auto tx = impl_->store->begin(true);
-  ForgetReceipt receipt = customers::forget(impl_->on(*tx, tenant), who, now);
+  auto tx = impl_->store->begin(tenant, Access::write);
+  ForgetReceipt receipt = customers::forget(impl_->on(*tx), who, now);
   tx->commit();
   return receipt;
 }
@@ -209,8 +211,8 @@ ForgetReceipt Engine::forget_customer(const std::string& tenant, const CustomerS
 CustomerView Engine::export_customer(const std::string& tenant, const CustomerSelector& who) {
   tenants::check(tenant);
   const Millis now = impl_->now();
-  auto tx = impl_->store->begin(false);
-  const Context c = impl_->on(*tx, tenant);
+  auto tx = impl_->store->begin(tenant, Access::read);
+  const Context c = impl_->on(*tx);
   return customers::view(c, customers::select(c, who, now), now, std::numeric_limits<std::int64_t>::max(),
                          std::nullopt);
 }
@@ -220,24 +222,24 @@ TenantSettings Engine::configure_tenant(const std::string& tenant, const TenantS
   // default_settings for it: {} only reads.
   if (empty(p)) return tenant_settings(tenant);
   tenants::check(tenant);
-  auto tx = impl_->store->begin(true);
-  TenantSettings s = tenants::configure(impl_->on(*tx, tenant), p);
+  auto tx = impl_->store->begin(tenant, Access::write);
+  TenantSettings s = tenants::configure(impl_->on(*tx), p);
   tx->commit();
   return s;
 }
 
 TenantSettings Engine::tenant_settings(const std::string& tenant) {
   tenants::check(tenant);
-  auto tx = impl_->store->begin(false);
-  return tenants::row_of(impl_->on(*tx, tenant)).settings;
+  auto tx = impl_->store->begin(tenant, Access::read);
+  return tenants::row_of(impl_->on(*tx)).settings;
 }
 
 std::int64_t Engine::grant_credits(const std::string& tenant, const CreditGrant& grant) {
   tenants::check(tenant);
   billing::check(grant);
-  auto tx = impl_->store->begin(true);
+  auto tx = impl_->store->begin(tenant, Access::write);
   bool wrote = false;
-  const std::int64_t balance = billing::grant(impl_->on(*tx, tenant), grant, wrote);
+  const std::int64_t balance = billing::grant(impl_->on(*tx), grant, wrote);
   if (wrote) tx->commit();
   return balance;
 }
@@ -246,14 +248,14 @@ UsageReport Engine::usage(const std::string& tenant, const UsageRequest& request
   tenants::check(tenant);
   const Millis to = request.to ? request.to : impl_->now();
   if (to < request.from) throw invalid_field({"to"}, "to is before from");
-  auto tx = impl_->store->begin(false);
-  return billing::usage(impl_->on(*tx, tenant), request.from, to);
+  auto tx = impl_->store->begin(tenant, Access::read);
+  return billing::usage(impl_->on(*tx), request.from, to);
 }
 
 PurgeResult Engine::purge_expired(const PurgeRequest& request) {
   if (request.limit < 1) throw invalid_field({"limit"}, "limit must be a positive integer");
   const Millis now = request.now ? request.now : impl_->now();
-  auto tx = impl_->store->begin(true);
+  auto tx = impl_->store->begin_all(Access::write);
   PurgeResult r;
   r.deleted = tx->purge(now, request.limit);
   tx->commit();

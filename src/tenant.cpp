@@ -19,8 +19,8 @@ void check(const std::string& tenant) {
   if (!ok) throw invalid_field({"tenant"}, "tenant must be 1-64 characters of A-Za-z0-9._-");
 }
 
-TenantRow row_of(Transaction& tx, const std::string& tenant, const TenantSettings& defaults) {
-  if (auto row = tx.tenant_get(tenant)) return *row;
+TenantRow row_of(Transaction& tx, const TenantSettings& defaults) {
+  if (auto row = tx.tenant_get()) return *row;
   return TenantRow{defaults, 0};
 }
 
@@ -30,8 +30,8 @@ TenantSettings configure(const Context& c, const TenantSettingsPatch& p) {
   const std::int64_t old_ttl = s.ttl_days;
   apply(s, p);
   callmem::check(s);  // the settings' check (settings.hpp), not the tenant id's
-  if (s.ttl_days != old_ttl) c.tx.tenant_shift_expiry(c.tenant, (s.ttl_days - old_ttl) * kDay);
-  c.tx.tenant_put(c.tenant, row);
+  if (s.ttl_days != old_ttl) c.tx.tenant_shift_expiry((s.ttl_days - old_ttl) * kDay);
+  c.tx.tenant_put(row);
   return s;
 }
 

@@ -16,9 +16,10 @@ namespace callmem::tenants {
 // Throws invalid_field({"tenant"}) unless 1-64 characters of A-Za-z0-9._-.
 void check(const std::string& tenant);
 
-// The tenant's row; a tenant never configured has `defaults` and no credits.
-TenantRow row_of(Transaction& tx, const std::string& tenant, const TenantSettings& defaults);
-inline TenantRow row_of(const Context& c) { return row_of(c.tx, c.tenant, c.defaults); }
+// The row of the transaction's tenant; a tenant never configured has
+// `defaults` and no credits.
+TenantRow row_of(Transaction& tx, const TenantSettings& defaults);
+inline TenantRow row_of(const Context& c) { return row_of(c.tx, c.defaults); }
 
 inline Millis ttl_of(const TenantSettings& s) { return s.ttl_days * kDay; }
 

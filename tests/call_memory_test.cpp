@@ -599,8 +599,8 @@ TEST_CASE("tenant settings: a patch naming any one setting, even at its current 
     CAPTURE(patches[i]);
     const std::string tenant = "t" + std::to_string(i);
     mem.configure_tenant_json(tenant, patches[i]);
-    auto tx = store.begin(false);
-    CHECK(tx->tenant_get(tenant).has_value());
+    auto tx = store.begin(tenant, callmem::Access::read);
+    CHECK(tx->tenant_get().has_value());
   }
 }
 

@@ -53,8 +53,8 @@ struct Fb {
   }
   std::vector<FeedbackStat> stats(const std::string& tenant) {
     SqliteStore store(path, 1000);
-    auto tx = store.begin(false);
-    return tx->feedback_stats(tenant);
+    auto tx = store.begin(tenant, callmem::Access::read);
+    return tx->feedback_stats();
   }
 };
 

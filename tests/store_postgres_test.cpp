@@ -425,8 +425,8 @@ TEST_CASE("postgres: a connection that could not be set up again is closed, and 
   o.pool_size = 1;
   PgStore store(o);
   {
-    auto tx = store.begin(true);
-    tx->tenant_put("acme", TenantRow{});
+    auto tx = store.begin("acme", Access::write);
+    tx->tenant_put(TenantRow{});
     tx->commit();
   }
   // The store's one connection is dropped, and a new one cannot prepare the
@@ -434,13 +434,13 @@ TEST_CASE("postgres: a connection that could not be set up again is closed, and 
   drop_library_connections();
   sql(fmt::format("ALTER TABLE {}.tenants RENAME TO tenants_away", schema));
   {
-    auto tx = store.begin(false);
-    CHECK_THROWS_AS(tx->tenant_get("acme"), Error);
+    auto tx = store.begin("acme", Access::read);
+    CHECK_THROWS_AS(tx->tenant_get(), Error);
   }
   sql(fmt::format("ALTER TABLE {}.tenants_away RENAME TO tenants", schema));
   // The half set up connection was not pooled: the one slot makes a new one.
-  auto tx = store.begin(false);
-  CHECK(tx->tenant_get("acme").has_value());
+  auto tx = store.begin("acme", Access::read);
+  CHECK(tx->tenant_get().has_value());
   tx->commit();
 }
 
@@ -502,26 +502,26 @@ TEST_CASE(
   PgOptions o = pg_options(schema);
   o.busy_timeout_ms = 300;
   PgStore store(o);
-  auto holder = store.begin(true);
-  holder->customer_insert("acme", store_suite::customer("c1", store_suite::kT0, store_suite::kT0 + 1000));
-  holder->tenant_get("acme");  // sends: the lock is held from here
+  auto holder = store.begin("acme", Access::write);
+  holder->customer_insert(store_suite::customer("c1", store_suite::kT0, store_suite::kT0 + 1000));
+  holder->tenant_get();  // sends: the lock is held from here
   {
-    auto other = store.begin(true);
-    other->tenant_get("globex");  // another tenant: no wait
+    auto other = store.begin("globex", Access::write);
+    other->tenant_get();  // another tenant: no wait
     other->commit();
   }
-  auto waiter = store.begin(true);
+  auto waiter = store.begin("acme", Access::write);
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    waiter->tenant_get("acme");
+    waiter->tenant_get();
     FAIL("took a held lock");
   } catch (const Error& e) {
     CHECK(e.status() == Status::busy);
   }
   CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(250));
   holder->commit();
-  auto after = store.begin(false);
-  CHECK(after->customer_get("acme", "c1", store_suite::kT0).has_value());
+  auto after = store.begin("acme", Access::read);
+  CHECK(after->customer_get("c1", store_suite::kT0).has_value());
 }
 
 TEST_CASE("postgres: processes as separate nodes hammering one database") {

@@ -24,6 +24,8 @@
 
 namespace {
 
+using callmem::Access;
+using callmem::AcrossTenants;
 using callmem::Error;
 using callmem::SqliteStore;
 using callmem::Status;
@@ -36,7 +38,10 @@ namespace suite = callmem::store_suite;
 class TempFileStore final : public Store {
  public:
   TempFileStore() : store_(dir_.file("callmem.db"), 5000) {}
-  std::unique_ptr<Transaction> begin(bool write) override { return store_.begin(write); }
+  std::unique_ptr<Transaction> begin(const std::string& tenant, Access access) override {
+    return store_.begin(tenant, access);
+  }
+  std::unique_ptr<AcrossTenants> begin_all(Access access) override { return store_.begin_all(access); }
 
  private:
   TempDir dir_;
@@ -153,16 +158,16 @@ TEST_CASE("sqlite store: reopening keeps the data and does not migrate again") {
   const std::string path = dir.file("reopen.db");
   {
     SqliteStore store(path, 1000);
-    auto tx = store.begin(true);
-    tx->customer_insert("a", suite::customer("c1", suite::kT0, suite::kT0 + suite::kHour));
-    tx->variable_put("a", "c1", suite::variable("name", "\"x\"", suite::kT0, suite::kT0 + suite::kHour));
+    auto tx = store.begin("a", Access::write);
+    tx->customer_insert(suite::customer("c1", suite::kT0, suite::kT0 + suite::kHour));
+    tx->variable_put("c1", suite::variable("name", "\"x\"", suite::kT0, suite::kT0 + suite::kHour));
     tx->commit();
   }
   for (int i = 0; i < 2; ++i) {
     SqliteStore store(path, 1000);
-    auto tx = store.begin(false);
-    CHECK(tx->customer_get("a", "c1", suite::kT0).has_value());
-    CHECK(tx->variables_of("a", "c1", suite::kT0).size() == 1);
+    auto tx = store.begin("a", Access::read);
+    CHECK(tx->customer_get("c1", suite::kT0).has_value());
+    CHECK(tx->variables_of("c1", suite::kT0).size() == 1);
   }
   CHECK(pragma(path, "user_version") == std::to_string(SqliteStore::schema_version()));
 }
@@ -251,15 +256,15 @@ TEST_CASE(
   const std::string older = dir.file("older.db");
   {
     SqliteStore store(older, 1000);
-    auto tx = store.begin(true);
-    tx->customer_insert("a", suite::customer("c1", suite::kT0, suite::kT0 + suite::kHour));
+    auto tx = store.begin("a", Access::write);
+    tx->customer_insert(suite::customer("c1", suite::kT0, suite::kT0 + suite::kHour));
     tx->commit();
   }
   exec_sql(older, "PRAGMA application_id = 0");
   REQUIRE(pragma(older, "application_id") == "0");
   {
     SqliteStore store(older, 1000);
-    CHECK(store.begin(false)->customer_get("a", "c1", suite::kT0).has_value());
+    CHECK(store.begin("a", Access::read)->customer_get("c1", suite::kT0).has_value());
   }
   CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
   // An older schema version of callmem's is migrated and stamped as well.
@@ -283,8 +288,8 @@ TEST_CASE("sqlite store: stores opening a fresh file at once all migrate it once
     threads.emplace_back([&] {
       try {
         SqliteStore store(path, 5000);
-        auto tx = store.begin(true);
-        tx->usage_add("a", "2026-02-07", "end", 0);
+        auto tx = store.begin("a", Access::write);
+        tx->usage_add("2026-02-07", "end", 0);
         tx->commit();
       } catch (const std::exception& e) {
         ++failures;
@@ -297,8 +302,8 @@ TEST_CASE("sqlite store: stores opening a fresh file at once all migrate it once
   CAPTURE(why);
   CHECK(failures.load() == 0);
   SqliteStore store(path, 1000);
-  auto tx = store.begin(false);
-  auto rows = tx->usage_between("a", "2026-02-07", "2026-02-07");
+  auto tx = store.begin("a", Access::read);
+  auto rows = tx->usage_between("2026-02-07", "2026-02-07");
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].count == 6);
 }
@@ -309,29 +314,29 @@ TEST_CASE("sqlite store: a writer blocked past busy_timeout gets Status::busy") 
   SqliteStore holder(path, 1000);
   SqliteStore other(path, 50);
 
-  auto held = holder.begin(true);
-  held->usage_add("a", "2026-02-07", "end", 0);
+  auto held = holder.begin("a", Access::write);
+  held->usage_add("2026-02-07", "end", 0);
 
   // Another store (another pool) on the same file.
   const auto t0 = std::chrono::steady_clock::now();
-  CHECK(status_of([&] { other.begin(true); }) == Status::busy);
+  CHECK(status_of([&] { other.begin("a", Access::write); }) == Status::busy);
   const auto waited = std::chrono::steady_clock::now() - t0;
   CHECK(waited >= std::chrono::milliseconds(40));
 
   // Another thread of the same store opens a second connection and waits too.
-  std::thread([&] { CHECK(status_of([&] { holder.begin(true); }) == Status::busy); }).join();
+  std::thread([&] { CHECK(status_of([&] { holder.begin("a", Access::write); }) == Status::busy); }).join();
 
   // Readers are not blocked by a writer (WAL), and do not see its writes.
   {
-    auto reader = other.begin(false);
-    CHECK(reader->usage_between("a", "0", "9").empty());
+    auto reader = other.begin("a", Access::read);
+    CHECK(reader->usage_between("0", "9").empty());
   }
 
   held->commit();
   // Once the lock is free, the busy store works normally (its connection was
   // not left inside a transaction).
-  auto tx = other.begin(true);
-  CHECK(tx->usage_between("a", "0", "9").size() == 1);
+  auto tx = other.begin("a", Access::write);
+  CHECK(tx->usage_between("0", "9").size() == 1);
   tx->commit();
 }
 
@@ -350,8 +355,8 @@ TEST_CASE("sqlite store: a writer in another process makes this one busy") {
     int code = 0;
     try {
       SqliteStore store(path, 1000);
-      auto tx = store.begin(true);
-      tx->usage_add("child", "2026-02-07", "end", 0);
+      auto tx = store.begin("child", Access::write);
+      tx->usage_add("2026-02-07", "end", 0);
       char c = 'l';
       if (write(to_parent[1], &c, 1) != 1) code = 2;
       if (read(to_child[0], &c, 1) != 1) code = 3;
@@ -365,15 +370,15 @@ TEST_CASE("sqlite store: a writer in another process makes this one busy") {
   REQUIRE(read(to_parent[0], &c, 1) == 1);
   {
     SqliteStore store(path, 30);
-    CHECK(status_of([&] { store.begin(true); }) == Status::busy);
+    CHECK(status_of([&] { store.begin("a", Access::write); }) == Status::busy);
     c = 'g';
     REQUIRE(write(to_child[1], &c, 1) == 1);
     int status = 0;
     REQUIRE(waitpid(pid, &status, 0) == pid);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
-    auto tx = store.begin(true);
-    CHECK(tx->usage_between("child", "0", "9").size() == 1);
+    auto tx = store.begin("child", Access::write);
+    CHECK(tx->usage_between("0", "9").size() == 1);
     tx->commit();
   }
   for (int fd : {to_parent[0], to_parent[1], to_child[0], to_child[1]}) close(fd);
@@ -381,22 +386,22 @@ TEST_CASE("sqlite store: a writer in another process makes this one busy") {
 
 TEST_CASE("sqlite store: the memory store's one connection is busy while in use") {
   SqliteStore store(":memory:", 30);
-  auto held = store.begin(true);
-  std::thread([&] { CHECK(status_of([&] { store.begin(false); }) == Status::busy); }).join();
+  auto held = store.begin("a", Access::write);
+  std::thread([&] { CHECK(status_of([&] { store.begin("a", Access::read); }) == Status::busy); }).join();
   held.reset();
   std::thread([&] {
-    auto tx = store.begin(false);
+    auto tx = store.begin("a", Access::read);
     tx->commit();
   }).join();
   // Two memory stores are two databases.
   SqliteStore second(":memory:", 30);
   {
-    auto tx = store.begin(true);
-    tx->usage_add("a", "2026-02-07", "end", 0);
+    auto tx = store.begin("a", Access::write);
+    tx->usage_add("2026-02-07", "end", 0);
     tx->commit();
   }
-  auto tx = second.begin(false);
-  CHECK(tx->usage_between("a", "0", "9").empty());
+  auto tx = second.begin("a", Access::read);
+  CHECK(tx->usage_between("0", "9").empty());
 }
 
 TEST_CASE("sqlite store: a failed statement rolls the whole transaction back") {
@@ -404,23 +409,23 @@ TEST_CASE("sqlite store: a failed statement rolls the whole transaction back") {
     CAPTURE(memory);
     std::unique_ptr<Store> store = memory ? make_memory_store() : make_file_store();
     {
-      auto tx = store->begin(true);
-      tx->call_insert("a", suite::call("k1", "c1", suite::kT0, suite::kT0 + suite::kHour));
+      auto tx = store->begin("a", Access::write);
+      tx->call_insert(suite::call("k1", "c1", suite::kT0, suite::kT0 + suite::kHour));
       tx->commit();
     }
-    auto tx = store->begin(true);
-    tx->customer_insert("a", suite::customer("c1", suite::kT0, suite::kT0 + suite::kHour));
+    auto tx = store->begin("a", Access::write);
+    tx->customer_insert(suite::customer("c1", suite::kT0, suite::kT0 + suite::kHour));
     // A duplicate call_id: the caller should have checked call_get first.
     CHECK(status_of([&] {
-            tx->call_insert("a", suite::call("k1", "c1", suite::kT0, suite::kT0 + suite::kHour));
+            tx->call_insert(suite::call("k1", "c1", suite::kT0, suite::kT0 + suite::kHour));
           }) == Status::store);
     // The transaction is over: further use and commit fail, nothing was written.
-    CHECK(status_of([&] { tx->customer_get("a", "c1", suite::kT0); }) == Status::store);
+    CHECK(status_of([&] { tx->customer_get("c1", suite::kT0); }) == Status::store);
     CHECK(status_of([&] { tx->commit(); }) == Status::store);
     tx.reset();
-    auto rtx = store->begin(true);
-    CHECK_FALSE(rtx->customer_get("a", "c1", suite::kT0).has_value());
-    CHECK(rtx->call_get("a", "k1").has_value());
+    auto rtx = store->begin("a", Access::write);
+    CHECK_FALSE(rtx->customer_get("c1", suite::kT0).has_value());
+    CHECK(rtx->call_get("k1").has_value());
     rtx->commit();
   }
 }
@@ -473,12 +478,12 @@ TEST_CASE("sqlite store: identity weights are one text column, '{}' for the defa
   const std::string path = dir.file("weights.db");
   {
     SqliteStore store(path, 1000);
-    auto tx = store.begin(true);
+    suite::Serial tx(store, Access::write);
     callmem::TenantRow row;
     row.settings.identity_weights.ani_u_landline = 0.25;
-    tx->tenant_put("a", row);
-    tx->tenant_put("b", callmem::TenantRow{});
-    tx->commit();
+    tx("a").tenant_put(row);
+    tx("b").tenant_put(callmem::TenantRow{});
+    tx.commit();
   }
   // A row as schema 4 wrote it (no identity_weights given) reads the defaults.
   exec_sql(
@@ -500,11 +505,11 @@ TEST_CASE("sqlite store: identity weights are one text column, '{}' for the defa
   CHECK(texts == std::vector<std::string>{R"(a {"ani":{"u":{"landline":0.25}}})", "b {}", "old {}"});
 
   SqliteStore store(path, 1000);
-  auto tx = store.begin(false);
-  CHECK(tx->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
-  CHECK(tx->tenant_get("old")->settings.identity_weights.ani_u_landline == 0.7);
-  CHECK(tx->tenant_get("old")->settings.identity_weights.ani_m == 0.85);
-  CHECK(tx->tenant_get("old")->settings.identity_merge_duplicates);  // migration 6's default
+  suite::Serial tx(store, Access::read);
+  CHECK(tx("a").tenant_get()->settings.identity_weights.ani_u_landline == 0.25);
+  CHECK(tx("old").tenant_get()->settings.identity_weights.ani_u_landline == 0.7);
+  CHECK(tx("old").tenant_get()->settings.identity_weights.ani_m == 0.85);
+  CHECK(tx("old").tenant_get()->settings.identity_merge_duplicates);  // migration 6's default
 }
 
 TEST_CASE("sqlite store: tenants' weights read right one after another, and a bad text fails alone") {
@@ -512,35 +517,35 @@ TEST_CASE("sqlite store: tenants' weights read right one after another, and a ba
   const std::string path = dir.file("weights_memo.db");
   SqliteStore store(path, 1000);
   {
-    auto tx = store.begin(true);
+    suite::Serial tx(store, Access::write);
     callmem::TenantRow a, b;
     a.settings.identity_weights.ani_u_landline = 0.25;
     b.settings.identity_weights.ani_u_landline = 0.5;
-    tx->tenant_put("a", a);
-    tx->tenant_put("b", b);
-    tx->tenant_put("bad", callmem::TenantRow{});
-    tx->tenant_put("defaults", callmem::TenantRow{});
-    tx->commit();
+    tx("a").tenant_put(a);
+    tx("b").tenant_put(b);
+    tx("bad").tenant_put(callmem::TenantRow{});
+    tx("defaults").tenant_put(callmem::TenantRow{});
+    tx.commit();
   }
   exec_sql(path, "UPDATE tenants SET identity_weights = '{\"ani\": {\"m\": \"high\"}}' WHERE tenant = 'bad'");
   // One thread, so every transaction has the same connection (and its memo).
   for (int round = 0; round < 2; ++round) {
-    auto tx = store.begin(false);
-    CHECK(tx->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
-    CHECK(tx->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
-    CHECK(tx->tenant_get("b")->settings.identity_weights.ani_u_landline == 0.5);
-    CHECK(tx->tenant_get("defaults")->settings.identity_weights.ani_u_landline == 0.7);
-    CHECK(tx->tenant_get("b")->settings.identity_weights.ani_u_landline == 0.5);
+    suite::Serial tx(store, Access::read);
+    CHECK(tx("a").tenant_get()->settings.identity_weights.ani_u_landline == 0.25);
+    CHECK(tx("a").tenant_get()->settings.identity_weights.ani_u_landline == 0.25);
+    CHECK(tx("b").tenant_get()->settings.identity_weights.ani_u_landline == 0.5);
+    CHECK(tx("defaults").tenant_get()->settings.identity_weights.ani_u_landline == 0.7);
+    CHECK(tx("b").tenant_get()->settings.identity_weights.ani_u_landline == 0.5);
     try {
-      tx->tenant_get("bad");
+      tx("bad").tenant_get();
       FAIL("read weights that are not weights");
     } catch (const callmem::Error& e) {
       CHECK(e.status() == callmem::Status::store);
     }
     // The failure kept nothing: the same texts read as before.
-    auto again = store.begin(false);
-    CHECK(again->tenant_get("b")->settings.identity_weights.ani_u_landline == 0.5);
-    CHECK(again->tenant_get("a")->settings.identity_weights.ani_u_landline == 0.25);
+    suite::Serial again(store, Access::read);
+    CHECK(again("b").tenant_get()->settings.identity_weights.ani_u_landline == 0.5);
+    CHECK(again("a").tenant_get()->settings.identity_weights.ani_u_landline == 0.25);
   }
 }
 

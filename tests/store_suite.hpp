@@ -115,19 +115,59 @@ inline std::vector<std::string> refs(const std::vector<LinkRow>& links) {
   return out;
 }
 
-// Runs `body` in its own committed write transaction.
+// Transactions one after another, each on what the next call is about:
+// tx("a") is a transaction on tenant "a", tx.all() one across tenants. Asking
+// for another commits the open one first, so that two are never open at once
+// (two writers would wait for each other on SQLite).
+class Serial {
+ public:
+  Serial(Store& store, Access access) : store_(store), access_(access) {}
+  Transaction& operator()(const std::string& tenant) {
+    if (!on_ || on_->tenant() != tenant) {
+      commit();
+      on_ = store_.begin(tenant, access_);
+    }
+    return *on_;
+  }
+  AcrossTenants& all() {
+    if (!all_) {
+      commit();
+      all_ = store_.begin_all(access_);
+    }
+    return *all_;
+  }
+  // Commits the open transaction, if any.
+  void commit() {
+    if (on_) on_->commit();
+    if (all_) all_->commit();
+    reset();
+  }
+  // Rolls back the open transaction, if any.
+  void reset() {
+    on_.reset();
+    all_.reset();
+  }
+
+ private:
+  Store& store_;
+  Access access_;
+  std::unique_ptr<Transaction> on_;
+  std::unique_ptr<AcrossTenants> all_;
+};
+
+// Runs `body` in committed write transactions, one after another.
 template <typename F>
 void write(Store& store, F&& body) {
-  auto tx = store.begin(true);
-  body(*tx);
-  tx->commit();
+  Serial tx(store, Access::write);
+  body(tx);
+  tx.commit();
 }
 
 // ------------------------------------------------------------------ areas --
 
 inline void tenants(Store& store) {
-  auto tx = store.begin(true);
-  CHECK_FALSE(tx->tenant_get("acme").has_value());
+  Serial tx(store, Access::write);
+  CHECK_FALSE(tx("acme").tenant_get().has_value());
 
   TenantRow row;
   row.settings.ttl_days = 90;
@@ -148,9 +188,9 @@ inline void tenants(Store& store) {
   row.settings.identity_merge_duplicates = false;
   row.settings.rate_limit_per_minute = 600;
   row.balance = 1234;
-  tx->tenant_put("acme", row);
+  tx("acme").tenant_put(row);
 
-  auto got = tx->tenant_get("acme");
+  auto got = tx("acme").tenant_get();
   REQUIRE(got.has_value());
   CHECK(got->settings.ttl_days == 90);
   CHECK(got->settings.default_region == "GB");
@@ -180,8 +220,8 @@ inline void tenants(Store& store) {
   row.settings.identity_weights = IdentityWeights{};
   row.settings.identity_weights.ani_m = 0.9;
   row.balance = -5;
-  tx->tenant_put("acme", row);
-  got = tx->tenant_get("acme");
+  tx("acme").tenant_put(row);
+  got = tx("acme").tenant_get();
   REQUIRE(got.has_value());
   CHECK(got->settings.ttl_days == 7);
   CHECK_FALSE(got->settings.billing_enabled);
@@ -190,22 +230,22 @@ inline void tenants(Store& store) {
   CHECK(got->balance == -5);
 
   // Another tenant is untouched.
-  CHECK_FALSE(tx->tenant_get("other").has_value());
-  tx->commit();
+  CHECK_FALSE(tx("other").tenant_get().has_value());
+  tx.commit();
 
-  auto rtx = store.begin(false);
-  got = rtx->tenant_get("acme");
+  Serial rtx(store, Access::read);
+  got = rtx("acme").tenant_get();
   REQUIRE(got.has_value());
   CHECK(got->settings.ttl_days == 7);
 }
 
 inline void customers(Store& store) {
-  write(store, [](Transaction& tx) {
-    tx.customer_insert("a", customer("c1", kT0, kT0 + 10 * kHour));
-    tx.customer_insert("b", customer("c1", kT0 + 1, kT0 + 20 * kHour));
+  write(store, [](Serial& tx) {
+    tx("a").customer_insert(customer("c1", kT0, kT0 + 10 * kHour));
+    tx("b").customer_insert(customer("c1", kT0 + 1, kT0 + 20 * kHour));
   });
-  auto tx = store.begin(true);
-  auto got = tx->customer_get("a", "c1", kT0);
+  Serial tx(store, Access::write);
+  auto got = tx("a").customer_get("c1", kT0);
   REQUIRE(got.has_value());
   CHECK(got->customer_ref == "c1");
   CHECK(got->created_at == kT0);
@@ -213,51 +253,51 @@ inline void customers(Store& store) {
   CHECK(got->expires_at == kT0 + 10 * kHour);
 
   // Expired at expires_at itself: only expires_at > now is returned.
-  CHECK(tx->customer_get("a", "c1", kT0 + 10 * kHour - 1).has_value());
-  CHECK_FALSE(tx->customer_get("a", "c1", kT0 + 10 * kHour).has_value());
-  CHECK_FALSE(tx->customer_get("a", "missing", kT0).has_value());
+  CHECK(tx("a").customer_get("c1", kT0 + 10 * kHour - 1).has_value());
+  CHECK_FALSE(tx("a").customer_get("c1", kT0 + 10 * kHour).has_value());
+  CHECK_FALSE(tx("a").customer_get("missing", kT0).has_value());
 
   // The same ref in another tenant is another customer.
-  got = tx->customer_get("b", "c1", kT0);
+  got = tx("b").customer_get("c1", kT0);
   REQUIRE(got.has_value());
   CHECK(got->created_at == kT0 + 1);
-  CHECK_FALSE(tx->customer_get("c", "c1", kT0).has_value());
+  CHECK_FALSE(tx("c").customer_get("c1", kT0).has_value());
 
   // Touch moves last_seen and expires_at, keeps created_at, of that tenant only.
-  tx->customer_touch("a", "c1", kT0 + 5 * kHour, kT0 + 50 * kHour);
-  got = tx->customer_get("a", "c1", kT0 + 30 * kHour);
+  tx("a").customer_touch("c1", kT0 + 5 * kHour, kT0 + 50 * kHour);
+  got = tx("a").customer_get("c1", kT0 + 30 * kHour);
   REQUIRE(got.has_value());
   CHECK(got->created_at == kT0);
   CHECK(got->last_seen == kT0 + 5 * kHour);
   CHECK(got->expires_at == kT0 + 50 * kHour);
-  got = tx->customer_get("b", "c1", kT0);
+  got = tx("b").customer_get("c1", kT0);
   REQUIRE(got.has_value());
   CHECK(got->last_seen == kT0 + 1);
   CHECK(got->expires_at == kT0 + 20 * kHour);
 
   // A ref whose row expired but is not purged yet can be inserted again (a
   // host may hand back an old customer_ref): the new row replaces the old.
-  tx->customer_insert("b", customer("c1", kT0 + 30 * kHour, kT0 + 40 * kHour));
-  got = tx->customer_get("b", "c1", kT0 + 30 * kHour);
+  tx("b").customer_insert(customer("c1", kT0 + 30 * kHour, kT0 + 40 * kHour));
+  got = tx("b").customer_get("c1", kT0 + 30 * kHour);
   REQUIRE(got.has_value());
   CHECK(got->created_at == kT0 + 30 * kHour);
   CHECK(got->expires_at == kT0 + 40 * kHour);
-  tx->commit();
+  tx.commit();
 }
 
 inline void links(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
-  write(store, [&](Transaction& tx) {
-    tx.link_upsert("a", link(ani("+14155551234"), "c1", kT0, exp, "mobile"));
-    tx.link_upsert("a", link(ani("+14155551234"), "c2", kT0 + 1, exp, "mobile"));  // shared phone
-    tx.link_upsert("a", link(external("crm_id", "CRM_1"), "c1", kT0, exp));
-    tx.link_upsert("a", link(external("account", "CRM_1"), "c3", kT0, exp));  // same value, other key
-    tx.link_upsert("a", link(ani("+15550000000"), "c4", kT0, kT0 + kHour));   // expires soon
-    tx.link_upsert("b", link(ani("+14155551234"), "c9", kT0, exp));           // another tenant
+  write(store, [&](Serial& tx) {
+    tx("a").link_upsert(link(ani("+14155551234"), "c1", kT0, exp, "mobile"));
+    tx("a").link_upsert(link(ani("+14155551234"), "c2", kT0 + 1, exp, "mobile"));  // shared phone
+    tx("a").link_upsert(link(external("crm_id", "CRM_1"), "c1", kT0, exp));
+    tx("a").link_upsert(link(external("account", "CRM_1"), "c3", kT0, exp));  // same value, other key
+    tx("a").link_upsert(link(ani("+15550000000"), "c4", kT0, kT0 + kHour));   // expires soon
+    tx("b").link_upsert(link(ani("+14155551234"), "c9", kT0, exp));           // another tenant
   });
 
-  auto tx = store.begin(true);
-  std::vector<LinkRow> found = tx->links_find("a", {ani("+14155551234")}, kT0 + 2);
+  Serial tx(store, Access::write);
+  std::vector<LinkRow> found = tx("a").links_find({ani("+14155551234")}, kT0 + 2);
   REQUIRE(found.size() == 2);
   for (const LinkRow& l : found) {
     CHECK(l.id == ani("+14155551234"));
@@ -268,41 +308,41 @@ inline void links(Store& store) {
          refs(found) == std::vector<std::string>{"c2", "c1"}));
 
   // Every link of every identifier given; the key is part of the identifier.
-  found = tx->links_find("a", {external("crm_id", "CRM_1"), ani("+14155551234"), ani("+1999")}, kT0);
+  found = tx("a").links_find({external("crm_id", "CRM_1"), ani("+14155551234"), ani("+1999")}, kT0);
   CHECK(found.size() == 3);
-  found = tx->links_find("a", {external("crm_id", "CRM_1")}, kT0);
+  found = tx("a").links_find({external("crm_id", "CRM_1")}, kT0);
   REQUIRE(found.size() == 1);
   CHECK(found[0].customer_ref == "c1");
   CHECK(found[0].id == external("crm_id", "CRM_1"));
   CHECK(found[0].first_seen == kT0);
   CHECK(found[0].last_seen == kT0);
-  CHECK(tx->links_find("a", {}, kT0).empty());
+  CHECK(tx("a").links_find({}, kT0).empty());
   // An identifier listed twice does not return its links twice.
-  CHECK(tx->links_find("a", {external("crm_id", "CRM_1"), external("crm_id", "CRM_1")}, kT0).size() == 1);
+  CHECK(tx("a").links_find({external("crm_id", "CRM_1"), external("crm_id", "CRM_1")}, kT0).size() == 1);
 
   // Expired links are never found.
-  CHECK(tx->links_find("a", {ani("+15550000000")}, kT0).size() == 1);
-  CHECK(tx->links_find("a", {ani("+15550000000")}, kT0 + kHour).empty());
+  CHECK(tx("a").links_find({ani("+15550000000")}, kT0).size() == 1);
+  CHECK(tx("a").links_find({ani("+15550000000")}, kT0 + kHour).empty());
 
   // Tenant isolation.
-  found = tx->links_find("b", {ani("+14155551234"), external("crm_id", "CRM_1")}, kT0);
+  found = tx("b").links_find({ani("+14155551234"), external("crm_id", "CRM_1")}, kT0);
   REQUIRE(found.size() == 1);
   CHECK(found[0].customer_ref == "c9");
-  CHECK(tx->links_find("c", {ani("+14155551234")}, kT0).empty());
+  CHECK(tx("c").links_find({ani("+14155551234")}, kT0).empty());
 
   // links_of: the customer's unexpired links.
-  std::vector<LinkRow> of = tx->links_of("a", "c1", kT0);
+  std::vector<LinkRow> of = tx("a").links_of("c1", kT0);
   REQUIRE(of.size() == 2);
   for (const LinkRow& l : of) CHECK(l.customer_ref == "c1");
-  CHECK(tx->links_of("a", "c4", kT0).size() == 1);
-  CHECK(tx->links_of("a", "c4", kT0 + kHour).empty());
-  CHECK(tx->links_of("b", "c1", kT0).empty());
+  CHECK(tx("a").links_of("c4", kT0).size() == 1);
+  CHECK(tx("a").links_of("c4", kT0 + kHour).empty());
+  CHECK(tx("b").links_of("c1", kT0).empty());
 
   // Upsert keeps first_seen, refreshes last_seen and expires_at; an empty
   // line_type keeps the known one, a given one replaces it.
   LinkRow again = link(ani("+14155551234"), "c1", kT0 + 10 * kHour, kT0 + 200 * kHour, "");
-  tx->link_upsert("a", again);
-  found = tx->links_find("a", {ani("+14155551234")}, kT0 + 150 * kHour);
+  tx("a").link_upsert(again);
+  found = tx("a").links_find({ani("+14155551234")}, kT0 + 150 * kHour);
   REQUIRE(found.size() == 1);  // c2's link expired meanwhile
   CHECK(found[0].customer_ref == "c1");
   CHECK(found[0].first_seen == kT0);
@@ -311,31 +351,31 @@ inline void links(Store& store) {
   CHECK(found[0].line_type == "mobile");
   again.last_seen = kT0 + 11 * kHour;
   again.line_type = "voip";
-  tx->link_upsert("a", again);
-  found = tx->links_find("a", {ani("+14155551234")}, kT0 + 150 * kHour);
+  tx("a").link_upsert(again);
+  found = tx("a").links_find({ani("+14155551234")}, kT0 + 150 * kHour);
   REQUIRE(found.size() == 1);
   CHECK(found[0].first_seen == kT0);
   CHECK(found[0].last_seen == kT0 + 11 * kHour);
   CHECK(found[0].line_type == "voip");
   // The other tenant's link with the same identifier is untouched.
-  found = tx->links_find("b", {ani("+14155551234")}, kT0);
+  found = tx("b").links_find({ani("+14155551234")}, kT0);
   REQUIRE(found.size() == 1);
   CHECK(found[0].expires_at == exp);
 
   // A link seen again after it had expired (not purged yet) starts afresh:
   // its old first_seen and line_type are no longer kept data.
-  tx->link_upsert("a", link(ani("+15550000000"), "c4", kT0 + 5 * kHour, kT0 + 9 * kHour, ""));
-  found = tx->links_find("a", {ani("+15550000000")}, kT0 + 5 * kHour);
+  tx("a").link_upsert(link(ani("+15550000000"), "c4", kT0 + 5 * kHour, kT0 + 9 * kHour, ""));
+  found = tx("a").links_find({ani("+15550000000")}, kT0 + 5 * kHour);
   REQUIRE(found.size() == 1);
   CHECK(found[0].first_seen == kT0 + 5 * kHour);
   CHECK(found[0].line_type == "");
-  tx->commit();
+  tx.commit();
 }
 
 inline void calls(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
-  auto tx = store.begin(true);
-  CHECK_FALSE(tx->call_get("a", "k1").has_value());
+  Serial tx(store, Access::write);
+  CHECK_FALSE(tx("a").call_get("k1").has_value());
 
   CallRow full = call("k1", "c1", kT0, exp);
   full.ended_at = 0;
@@ -345,10 +385,10 @@ inline void calls(Store& store) {
   full.start_fingerprint = 0xFFFFFFFFFFFFFFFFULL;
   full.start_response = std::string("{\"x\":\"\xC3\xA9\"}");
   full.created_customer = true;
-  tx->call_insert("a", full);
-  tx->call_insert("b", call("k1", "c9", kT0 + 7, exp));  // same call_id, another tenant
+  tx("a").call_insert(full);
+  tx("b").call_insert(call("k1", "c9", kT0 + 7, exp));  // same call_id, another tenant
 
-  auto got = tx->call_get("a", "k1");
+  auto got = tx("a").call_get("k1");
   REQUIRE(got.has_value());
   CHECK(got->call_id == "k1");
   CHECK(got->customer_ref == "c1");
@@ -364,20 +404,20 @@ inline void calls(Store& store) {
   CHECK(got->created_customer);
   CHECK(got->expires_at == exp);
 
-  got = tx->call_get("b", "k1");
+  got = tx("b").call_get("k1");
   REQUIRE(got.has_value());
   CHECK(got->customer_ref == "c9");
   CHECK(got->start_fingerprint == 0x8000000000000001ULL);
   CHECK_FALSE(got->created_customer);
 
   // call_end records the end, of that tenant's call only.
-  CallRow end = *tx->call_get("a", "k1");
+  CallRow end = *tx("a").call_get("k1");
   end.ended_at = kT0 + 15000;
   end.end_fingerprint = 0x7FFFFFFFFFFFFFFFULL;
   end.end_response = "{\"duration_seconds\":15}";
   end.call_data_json = "{\"five9\":\"123\",\"nice\":\"9\"}";
-  tx->call_end("a", end);
-  got = tx->call_get("a", "k1");
+  tx("a").call_end(end);
+  got = tx("a").call_get("k1");
   REQUIRE(got.has_value());
   CHECK(got->ended_at == kT0 + 15000);
   CHECK(got->end_fingerprint == 0x7FFFFFFFFFFFFFFFULL);
@@ -385,56 +425,56 @@ inline void calls(Store& store) {
   CHECK(got->call_data_json == "{\"five9\":\"123\",\"nice\":\"9\"}");
   CHECK(got->start_response == full.start_response);
   CHECK(got->started_at == kT0);
-  got = tx->call_get("b", "k1");
+  got = tx("b").call_get("k1");
   REQUIRE(got.has_value());
   CHECK(got->ended_at == 0);
   CHECK(got->end_response == "");
 
   // An expired call is still found by call_get (idempotency needs it).
-  tx->call_insert("a", call("old", "c1", kT0 - 50 * kHour, kT0 - 1));
-  CHECK(tx->call_get("a", "old").has_value());
-  tx->commit();
+  tx("a").call_insert(call("old", "c1", kT0 - 50 * kHour, kT0 - 1));
+  CHECK(tx("a").call_get("old").has_value());
+  tx.commit();
 }
 
 inline void call_history(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
-  write(store, [&](Transaction& tx) {
+  write(store, [&](Serial& tx) {
     // Five calls of c1, two sharing a start time (tie broken by call_id DESC).
-    tx.call_insert("a", call("k1", "c1", kT0 + 1000, exp));
-    tx.call_insert("a", call("k2", "c1", kT0 + 2000, exp));
-    tx.call_insert("a", call("k3a", "c1", kT0 + 3000, exp));
-    tx.call_insert("a", call("k3b", "c1", kT0 + 3000, exp));
-    tx.call_insert("a", call("k4", "c1", kT0 + 4000, exp));
-    tx.call_insert("a", call("gone", "c1", kT0 + 5000, kT0 + 10 * kHour));  // expires first
-    tx.call_insert("a", call("other", "c2", kT0 + 4500, exp));
-    tx.call_insert("b", call("k9", "c1", kT0 + 4600, exp));
+    tx("a").call_insert(call("k1", "c1", kT0 + 1000, exp));
+    tx("a").call_insert(call("k2", "c1", kT0 + 2000, exp));
+    tx("a").call_insert(call("k3a", "c1", kT0 + 3000, exp));
+    tx("a").call_insert(call("k3b", "c1", kT0 + 3000, exp));
+    tx("a").call_insert(call("k4", "c1", kT0 + 4000, exp));
+    tx("a").call_insert(call("gone", "c1", kT0 + 5000, kT0 + 10 * kHour));  // expires first
+    tx("a").call_insert(call("other", "c2", kT0 + 4500, exp));
+    tx("b").call_insert(call("k9", "c1", kT0 + 4600, exp));
   });
 
-  auto tx = store.begin(false);
+  Serial tx(store, Access::read);
   using V = std::vector<std::string>;
-  CHECK(call_ids(tx->calls_of("a", "c1", kT0, std::nullopt, 100)) ==
+  CHECK(call_ids(tx("a").calls_of("c1", kT0, std::nullopt, 100)) ==
         V{"gone", "k4", "k3b", "k3a", "k2", "k1"});
   const Millis later = kT0 + 10 * kHour;
-  CHECK(call_ids(tx->calls_of("a", "c1", later, std::nullopt, 100)) == V{"k4", "k3b", "k3a", "k2", "k1"});
-  CHECK(tx->calls_of("a", "c1", later, std::nullopt, 0).empty());
+  CHECK(call_ids(tx("a").calls_of("c1", later, std::nullopt, 100)) == V{"k4", "k3b", "k3a", "k2", "k1"});
+  CHECK(tx("a").calls_of("c1", later, std::nullopt, 0).empty());
 
   // Paging with a cursor: strictly older than the last row of the page.
-  std::vector<CallRow> page = tx->calls_of("a", "c1", later, std::nullopt, 2);
+  std::vector<CallRow> page = tx("a").calls_of("c1", later, std::nullopt, 2);
   CHECK(call_ids(page) == V{"k4", "k3b"});
   CallCursor cursor{page.back().started_at, page.back().call_id};
-  page = tx->calls_of("a", "c1", later, cursor, 2);
+  page = tx("a").calls_of("c1", later, cursor, 2);
   CHECK(call_ids(page) == V{"k3a", "k2"});
   cursor = CallCursor{page.back().started_at, page.back().call_id};
-  page = tx->calls_of("a", "c1", later, cursor, 2);
+  page = tx("a").calls_of("c1", later, cursor, 2);
   CHECK(call_ids(page) == V{"k1"});
   cursor = CallCursor{page.back().started_at, page.back().call_id};
-  CHECK(tx->calls_of("a", "c1", later, cursor, 2).empty());
+  CHECK(tx("a").calls_of("c1", later, cursor, 2).empty());
   // A cursor on the tie: only the smaller call_id at that time is older.
-  CHECK(call_ids(tx->calls_of("a", "c1", later, CallCursor{kT0 + 3000, "k3b"}, 100)) == V{"k3a", "k2", "k1"});
-  CHECK(call_ids(tx->calls_of("a", "c1", later, CallCursor{kT0 + 3000, "k3a"}, 100)) == V{"k2", "k1"});
+  CHECK(call_ids(tx("a").calls_of("c1", later, CallCursor{kT0 + 3000, "k3b"}, 100)) == V{"k3a", "k2", "k1"});
+  CHECK(call_ids(tx("a").calls_of("c1", later, CallCursor{kT0 + 3000, "k3a"}, 100)) == V{"k2", "k1"});
 
   // Rows carry every column.
-  page = tx->calls_of("a", "c1", later, std::nullopt, 1);
+  page = tx("a").calls_of("c1", later, std::nullopt, 1);
   REQUIRE(page.size() == 1);
   CHECK(page[0].customer_ref == "c1");
   CHECK(page[0].started_at == kT0 + 4000);
@@ -443,21 +483,21 @@ inline void call_history(Store& store) {
   CHECK(page[0].expires_at == exp);
 
   // Tenant and customer isolation.
-  CHECK(call_ids(tx->calls_of("a", "c2", kT0, std::nullopt, 100)) == V{"other"});
-  CHECK(call_ids(tx->calls_of("b", "c1", kT0, std::nullopt, 100)) == V{"k9"});
-  CHECK(tx->calls_of("c", "c1", kT0, std::nullopt, 100).empty());
+  CHECK(call_ids(tx("a").calls_of("c2", kT0, std::nullopt, 100)) == V{"other"});
+  CHECK(call_ids(tx("b").calls_of("c1", kT0, std::nullopt, 100)) == V{"k9"});
+  CHECK(tx("c").calls_of("c1", kT0, std::nullopt, 100).empty());
 }
 
 inline void intents(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
-  auto tx = store.begin(true);
-  CHECK_FALSE(tx->intent_get("a", "c1", "refund").has_value());
-  tx->intent_put("a", "c1", intent("refund", "open", kT0 + 3000, exp, 2));
-  tx->intent_put("a", "c1", intent("address", "resolved", kT0 + 4000, exp));
-  tx->intent_put("a", "c1", intent("billing", "abandoned", kT0 + 2000, exp));
-  tx->intent_put("a", "c1", intent("zeta", "open", kT0 + 3000, exp));  // tie with refund
-  tx->intent_put("a", "c1", intent("old", "open", kT0, kT0 + kHour));
-  tx->intent_put("b", "c1", intent("refund", "resolved", kT0, exp));
+  Serial tx(store, Access::write);
+  CHECK_FALSE(tx("a").intent_get("c1", "refund").has_value());
+  tx("a").intent_put("c1", intent("refund", "open", kT0 + 3000, exp, 2));
+  tx("a").intent_put("c1", intent("address", "resolved", kT0 + 4000, exp));
+  tx("a").intent_put("c1", intent("billing", "abandoned", kT0 + 2000, exp));
+  tx("a").intent_put("c1", intent("zeta", "open", kT0 + 3000, exp));  // tie with refund
+  tx("a").intent_put("c1", intent("old", "open", kT0, kT0 + kHour));
+  tx("b").intent_put("c1", intent("refund", "resolved", kT0, exp));
 
   auto names = [](const std::vector<IntentRow>& rows) {
     std::vector<std::string> out;
@@ -466,15 +506,15 @@ inline void intents(Store& store) {
   };
   using V = std::vector<std::string>;
   // Newest last_seen first, then by intent.
-  CHECK(names(tx->intents_of("a", "c1", kT0, false)) == V{"address", "refund", "zeta", "billing", "old"});
+  CHECK(names(tx("a").intents_of("c1", kT0, false)) == V{"address", "refund", "zeta", "billing", "old"});
   // Open only: not resolved (abandoned stays open); expired never.
-  CHECK(names(tx->intents_of("a", "c1", kT0, true)) == V{"refund", "zeta", "billing", "old"});
-  CHECK(names(tx->intents_of("a", "c1", kT0 + kHour, true)) == V{"refund", "zeta", "billing"});
-  CHECK(names(tx->intents_of("b", "c1", kT0, false)) == V{"refund"});
-  CHECK(tx->intents_of("b", "c1", kT0, true).empty());
-  CHECK(tx->intents_of("a", "c2", kT0, false).empty());
+  CHECK(names(tx("a").intents_of("c1", kT0, true)) == V{"refund", "zeta", "billing", "old"});
+  CHECK(names(tx("a").intents_of("c1", kT0 + kHour, true)) == V{"refund", "zeta", "billing"});
+  CHECK(names(tx("b").intents_of("c1", kT0, false)) == V{"refund"});
+  CHECK(tx("b").intents_of("c1", kT0, true).empty());
+  CHECK(tx("a").intents_of("c2", kT0, false).empty());
 
-  std::vector<IntentRow> rows = tx->intents_of("a", "c1", kT0, false);
+  std::vector<IntentRow> rows = tx("a").intents_of("c1", kT0, false);
   REQUIRE(rows.size() == 5);
   CHECK(rows[1].status == "open");
   CHECK(rows[1].attempt_count == 2);
@@ -484,11 +524,11 @@ inline void intents(Store& store) {
   CHECK(rows[1].expires_at == exp);
 
   // intent_get returns the row as stored, expired or not.
-  auto got = tx->intent_get("a", "c1", "old");
+  auto got = tx("a").intent_get("c1", "old");
   REQUIRE(got.has_value());
   CHECK(got->intent == "old");
   CHECK(got->expires_at == kT0 + kHour);
-  got = tx->intent_get("b", "c1", "refund");
+  got = tx("b").intent_get("c1", "refund");
   REQUIRE(got.has_value());
   CHECK(got->status == "resolved");
 
@@ -496,8 +536,8 @@ inline void intents(Store& store) {
   IntentRow updated = intent("refund", "resolved", kT0 + 9000, exp + 1, 3);
   updated.first_seen = kT0 + 3000;
   updated.last_call_id = "k7";
-  tx->intent_put("a", "c1", updated);
-  got = tx->intent_get("a", "c1", "refund");
+  tx("a").intent_put("c1", updated);
+  got = tx("a").intent_get("c1", "refund");
   REQUIRE(got.has_value());
   CHECK(got->status == "resolved");
   CHECK(got->attempt_count == 3);
@@ -505,18 +545,18 @@ inline void intents(Store& store) {
   CHECK(got->last_seen == kT0 + 9000);
   CHECK(got->last_call_id == "k7");
   CHECK(got->expires_at == exp + 1);
-  CHECK(tx->intent_get("b", "c1", "refund")->attempt_count == 1);
-  tx->commit();
+  CHECK(tx("b").intent_get("c1", "refund")->attempt_count == 1);
+  tx.commit();
 }
 
 inline void variables(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
-  auto tx = store.begin(true);
-  tx->variable_put("a", "c1", variable("order_id", "\"12345\"", kT0, exp));
-  tx->variable_put("a", "c1", variable("name", "\"John\"", kT0, exp));
-  tx->variable_put("a", "c1", variable("cart", "{\"n\":[1,2]}", kT0, exp, 7776000));
-  tx->variable_put("a", "c1", variable("stale", "1", kT0, kT0 + kHour));
-  tx->variable_put("b", "c1", variable("name", "\"Jane\"", kT0, exp));
+  Serial tx(store, Access::write);
+  tx("a").variable_put("c1", variable("order_id", "\"12345\"", kT0, exp));
+  tx("a").variable_put("c1", variable("name", "\"John\"", kT0, exp));
+  tx("a").variable_put("c1", variable("cart", "{\"n\":[1,2]}", kT0, exp, 7776000));
+  tx("a").variable_put("c1", variable("stale", "1", kT0, kT0 + kHour));
+  tx("b").variable_put("c1", variable("name", "\"Jane\"", kT0, exp));
 
   auto names = [](const std::vector<VariableRow>& rows) {
     std::vector<std::string> out;
@@ -524,9 +564,9 @@ inline void variables(Store& store) {
     return out;
   };
   using V = std::vector<std::string>;
-  CHECK(names(tx->variables_of("a", "c1", kT0)) == V{"cart", "name", "order_id", "stale"});
-  CHECK(names(tx->variables_of("a", "c1", kT0 + kHour)) == V{"cart", "name", "order_id"});
-  std::vector<VariableRow> rows = tx->variables_of("a", "c1", kT0);
+  CHECK(names(tx("a").variables_of("c1", kT0)) == V{"cart", "name", "order_id", "stale"});
+  CHECK(names(tx("a").variables_of("c1", kT0 + kHour)) == V{"cart", "name", "order_id"});
+  std::vector<VariableRow> rows = tx("a").variables_of("c1", kT0);
   REQUIRE(rows.size() == 4);
   CHECK(rows[0].value_json == "{\"n\":[1,2]}");
   CHECK(rows[0].source == "call-1");
@@ -538,8 +578,8 @@ inline void variables(Store& store) {
   // Put replaces value, source, updated_at, own ttl and expiry.
   VariableRow v = variable("name", "\"John Doe\"", kT0 + 5, exp + 5, 60);
   v.source = "call-2";
-  tx->variable_put("a", "c1", v);
-  rows = tx->variables_of("a", "c1", kT0);
+  tx("a").variable_put("c1", v);
+  rows = tx("a").variables_of("c1", kT0);
   REQUIRE(rows.size() == 4);
   CHECK(rows[1].value_json == "\"John Doe\"");
   CHECK(rows[1].source == "call-2");
@@ -548,42 +588,42 @@ inline void variables(Store& store) {
   CHECK(rows[1].expires_at == exp + 5);
 
   // Tenant isolation.
-  rows = tx->variables_of("b", "c1", kT0);
+  rows = tx("b").variables_of("c1", kT0);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].value_json == "\"Jane\"");
-  CHECK(tx->variables_of("a", "c2", kT0).empty());
+  CHECK(tx("a").variables_of("c2", kT0).empty());
 
   // Delete: true only for an unexpired variable.
-  CHECK(tx->variable_delete("a", "c1", "order_id", kT0));
-  CHECK_FALSE(tx->variable_delete("a", "c1", "order_id", kT0));
-  CHECK_FALSE(tx->variable_delete("a", "c1", "missing", kT0));
-  CHECK_FALSE(tx->variable_delete("a", "c1", "stale", kT0 + kHour));
-  CHECK(names(tx->variables_of("a", "c1", kT0)) == V{"cart", "name"});
-  CHECK_FALSE(tx->variable_delete("c", "c1", "name", kT0));
-  CHECK(tx->variables_of("b", "c1", kT0).size() == 1);  // b's "name" is not a's
-  tx->commit();
+  CHECK(tx("a").variable_delete("c1", "order_id", kT0));
+  CHECK_FALSE(tx("a").variable_delete("c1", "order_id", kT0));
+  CHECK_FALSE(tx("a").variable_delete("c1", "missing", kT0));
+  CHECK_FALSE(tx("a").variable_delete("c1", "stale", kT0 + kHour));
+  CHECK(names(tx("a").variables_of("c1", kT0)) == V{"cart", "name"});
+  CHECK_FALSE(tx("c").variable_delete("c1", "name", kT0));
+  CHECK(tx("b").variables_of("c1", kT0).size() == 1);  // b's "name" is not a's
+  tx.commit();
 }
 
 inline void credits_and_usage(Store& store) {
-  auto tx = store.begin(true);
-  CHECK_FALSE(tx->grant_get("a", "topup-1").has_value());
-  tx->grant_insert("a", "topup-1", 100, kT0);
-  tx->grant_insert("a", "topup-2", -3, kT0);
-  tx->grant_insert("b", "topup-1", 7, kT0);
-  CHECK(tx->grant_get("a", "topup-1") == std::optional<std::int64_t>(100));
-  CHECK(tx->grant_get("a", "topup-2") == std::optional<std::int64_t>(-3));
-  CHECK(tx->grant_get("b", "topup-1") == std::optional<std::int64_t>(7));
-  CHECK_FALSE(tx->grant_get("c", "topup-1").has_value());
+  Serial tx(store, Access::write);
+  CHECK_FALSE(tx("a").grant_get("topup-1").has_value());
+  tx("a").grant_insert("topup-1", 100, kT0);
+  tx("a").grant_insert("topup-2", -3, kT0);
+  tx("b").grant_insert("topup-1", 7, kT0);
+  CHECK(tx("a").grant_get("topup-1") == std::optional<std::int64_t>(100));
+  CHECK(tx("a").grant_get("topup-2") == std::optional<std::int64_t>(-3));
+  CHECK(tx("b").grant_get("topup-1") == std::optional<std::int64_t>(7));
+  CHECK_FALSE(tx("c").grant_get("topup-1").has_value());
 
-  tx->usage_add("a", "2026-02-08", "start_new", 1);
-  tx->usage_add("a", "2026-02-07", "start_returning", 0);
-  tx->usage_add("a", "2026-02-07", "start_new", 1);
-  tx->usage_add("a", "2026-02-07", "start_new", 2);
-  tx->usage_add("a", "2026-02-07", "end", 0);
-  tx->usage_add("a", "2026-02-09", "end", 0);
-  tx->usage_add("b", "2026-02-07", "start_new", 5);
+  tx("a").usage_add("2026-02-08", "start_new", 1);
+  tx("a").usage_add("2026-02-07", "start_returning", 0);
+  tx("a").usage_add("2026-02-07", "start_new", 1);
+  tx("a").usage_add("2026-02-07", "start_new", 2);
+  tx("a").usage_add("2026-02-07", "end", 0);
+  tx("a").usage_add("2026-02-09", "end", 0);
+  tx("b").usage_add("2026-02-07", "start_new", 5);
 
-  std::vector<UsageRow> rows = tx->usage_between("a", "2026-02-07", "2026-02-08");
+  std::vector<UsageRow> rows = tx("a").usage_between("2026-02-07", "2026-02-08");
   REQUIRE(rows.size() == 4);
   // By day, then operation.
   CHECK(rows[0].day == "2026-02-07");
@@ -600,26 +640,26 @@ inline void credits_and_usage(Store& store) {
   CHECK(rows[3].day == "2026-02-08");
   CHECK(rows[3].operation == "start_new");
   // Bounds are inclusive.
-  CHECK(tx->usage_between("a", "2026-02-09", "2026-02-09").size() == 1);
-  CHECK(tx->usage_between("a", "2026-02-10", "2026-12-31").empty());
-  CHECK(tx->usage_between("a", "0000-00-00", "9999-99-99").size() == 5);
-  rows = tx->usage_between("b", "0000-00-00", "9999-99-99");
+  CHECK(tx("a").usage_between("2026-02-09", "2026-02-09").size() == 1);
+  CHECK(tx("a").usage_between("2026-02-10", "2026-12-31").empty());
+  CHECK(tx("a").usage_between("0000-00-00", "9999-99-99").size() == 5);
+  rows = tx("b").usage_between("0000-00-00", "9999-99-99");
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].credits == 5);
-  tx->commit();
+  tx.commit();
 }
 
 inline void api_keys(Store& store) {
   const std::string hash_a(64, 'a'), hash_b(64, 'b'), hash_c(64, 'c');
   {
-    auto tx = store.begin(true);
+    auto tx = store.begin_all(Access::write);
     CHECK_FALSE(tx->api_key_by_hash(hash_a).has_value());
     tx->api_key_insert({"key_00000000000000a1", "acme", "ivr", hash_a, kT0, 0});
     tx->api_key_insert({"key_00000000000000b2", "acme", "", hash_b, kT0 + 1, 0});
     tx->api_key_insert({"key_00000000000000c3", "globex", "agent", hash_c, kT0, 0});
     tx->commit();
   }
-  auto tx = store.begin(true);
+  auto tx = store.begin_all(Access::write);
   const auto a = tx->api_key_by_hash(hash_a);
   REQUIRE(a.has_value());
   CHECK(a->key_id == "key_00000000000000a1");
@@ -644,98 +684,98 @@ inline void api_keys(Store& store) {
 }
 
 // One customer with a row in every table, expiring at `exp`.
-inline void fill_customer(Transaction& tx, const std::string& tenant, const std::string& ref, Millis exp) {
-  tx.customer_insert(tenant, customer(ref, kT0, exp));
-  tx.link_upsert(tenant, link(ani("+1" + ref), ref, kT0, exp, "mobile"));
-  tx.link_upsert(tenant, link(external("crm", ref), ref, kT0, exp));
-  tx.intent_put(tenant, ref, intent("refund", "open", kT0, exp));
-  tx.variable_put(tenant, ref, variable("name", "\"x\"", kT0, exp));
-  tx.variable_put(tenant, ref, variable("order", "1", kT0, exp));
-  tx.variable_put(tenant, ref, variable("cart", "2", kT0, exp));
-  tx.call_insert(tenant, call(tenant + ref + "-1", ref, kT0, exp));
-  tx.call_insert(tenant, call(tenant + ref + "-2", ref, kT0 + 1, exp));
+inline void fill_customer(Serial& tx, const std::string& tenant, const std::string& ref, Millis exp) {
+  tx(tenant).customer_insert(customer(ref, kT0, exp));
+  tx(tenant).link_upsert(link(ani("+1" + ref), ref, kT0, exp, "mobile"));
+  tx(tenant).link_upsert(link(external("crm", ref), ref, kT0, exp));
+  tx(tenant).intent_put(ref, intent("refund", "open", kT0, exp));
+  tx(tenant).variable_put(ref, variable("name", "\"x\"", kT0, exp));
+  tx(tenant).variable_put(ref, variable("order", "1", kT0, exp));
+  tx(tenant).variable_put(ref, variable("cart", "2", kT0, exp));
+  tx(tenant).call_insert(call(tenant + ref + "-1", ref, kT0, exp));
+  tx(tenant).call_insert(call(tenant + ref + "-2", ref, kT0 + 1, exp));
 }
 
 inline void customer_delete(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
-  write(store, [&](Transaction& tx) {
+  write(store, [&](Serial& tx) {
     fill_customer(tx, "a", "c1", exp);
     fill_customer(tx, "a", "c2", exp);
     fill_customer(tx, "b", "c1", exp);
   });
-  auto tx = store.begin(true);
-  Removed r = tx->customer_delete("a", "c1");
+  Serial tx(store, Access::write);
+  Removed r = tx("a").customer_delete("c1");
   CHECK(r.identities == 2);
   CHECK(r.intents == 1);
   CHECK(r.variables == 3);
   CHECK(r.calls == 2);
   CHECK(r.customers == 1);
-  CHECK_FALSE(tx->customer_get("a", "c1", kT0).has_value());
-  CHECK(tx->links_of("a", "c1", kT0).empty());
-  CHECK(tx->links_find("a", {ani("+1c1")}, kT0).empty());
-  CHECK(tx->intents_of("a", "c1", kT0, false).empty());
-  CHECK(tx->variables_of("a", "c1", kT0).empty());
-  CHECK(tx->calls_of("a", "c1", kT0, std::nullopt, 10).empty());
-  CHECK_FALSE(tx->call_get("a", "ac1-1").has_value());
+  CHECK_FALSE(tx("a").customer_get("c1", kT0).has_value());
+  CHECK(tx("a").links_of("c1", kT0).empty());
+  CHECK(tx("a").links_find({ani("+1c1")}, kT0).empty());
+  CHECK(tx("a").intents_of("c1", kT0, false).empty());
+  CHECK(tx("a").variables_of("c1", kT0).empty());
+  CHECK(tx("a").calls_of("c1", kT0, std::nullopt, 10).empty());
+  CHECK_FALSE(tx("a").call_get("ac1-1").has_value());
 
   // The other customer and the same ref in another tenant are untouched.
-  CHECK(tx->customer_get("a", "c2", kT0).has_value());
-  CHECK(tx->links_of("a", "c2", kT0).size() == 2);
-  CHECK(tx->customer_get("b", "c1", kT0).has_value());
-  CHECK(tx->links_of("b", "c1", kT0).size() == 2);
-  CHECK(tx->variables_of("b", "c1", kT0).size() == 3);
-  CHECK(tx->calls_of("b", "c1", kT0, std::nullopt, 10).size() == 2);
+  CHECK(tx("a").customer_get("c2", kT0).has_value());
+  CHECK(tx("a").links_of("c2", kT0).size() == 2);
+  CHECK(tx("b").customer_get("c1", kT0).has_value());
+  CHECK(tx("b").links_of("c1", kT0).size() == 2);
+  CHECK(tx("b").variables_of("c1", kT0).size() == 3);
+  CHECK(tx("b").calls_of("c1", kT0, std::nullopt, 10).size() == 2);
 
   // Nothing left: all zero.
-  CHECK(tx->customer_delete("a", "c1").total() == 0);
+  CHECK(tx("a").customer_delete("c1").total() == 0);
   // Rows without a customer row still go, and the customer count is 0.
-  tx->variable_put("a", "c3", variable("name", "1", kT0, exp));
-  r = tx->customer_delete("a", "c3");
+  tx("a").variable_put("c3", variable("name", "1", kT0, exp));
+  r = tx("a").customer_delete("c3");
   CHECK(r.variables == 1);
   CHECK(r.customers == 0);
-  tx->commit();
+  tx.commit();
 }
 
 inline void tenant_shift_expiry(Store& store) {
   const Millis exp = kT0 + 10 * kHour;
   const Millis delta = 5 * kHour;
-  write(store, [&](Transaction& tx) {
+  write(store, [&](Serial& tx) {
     fill_customer(tx, "a", "c1", exp);
-    tx.variable_put("a", "c1", variable("own", "1", kT0, exp, 3600));
+    tx("a").variable_put("c1", variable("own", "1", kT0, exp, 3600));
     fill_customer(tx, "b", "c1", exp);
-    tx.tenant_shift_expiry("a", delta);
+    tx("a").tenant_shift_expiry(delta);
   });
-  auto tx = store.begin(false);
-  auto c = tx->customer_get("a", "c1", kT0);
+  Serial tx(store, Access::read);
+  auto c = tx("a").customer_get("c1", kT0);
   REQUIRE(c.has_value());
   CHECK(c->expires_at == exp + delta);
-  for (const LinkRow& l : tx->links_of("a", "c1", kT0)) CHECK(l.expires_at == exp + delta);
-  for (const CallRow& k : tx->calls_of("a", "c1", kT0, std::nullopt, 10)) {
+  for (const LinkRow& l : tx("a").links_of("c1", kT0)) CHECK(l.expires_at == exp + delta);
+  for (const CallRow& k : tx("a").calls_of("c1", kT0, std::nullopt, 10)) {
     CHECK(k.expires_at == exp + delta);
   }
-  CHECK(tx->intent_get("a", "c1", "refund")->expires_at == exp + delta);
-  std::vector<VariableRow> vars = tx->variables_of("a", "c1", kT0);
+  CHECK(tx("a").intent_get("c1", "refund")->expires_at == exp + delta);
+  std::vector<VariableRow> vars = tx("a").variables_of("c1", kT0);
   REQUIRE(vars.size() == 4);
   for (const VariableRow& v : vars) {
     CHECK(v.expires_at == (v.name == "own" ? exp : exp + delta));  // its own ttl does not follow
   }
   // Readers now see the rows past their old expiry.
-  CHECK(tx->customer_get("a", "c1", exp).has_value());
-  CHECK(tx->links_of("a", "c1", exp).size() == 2);
+  CHECK(tx("a").customer_get("c1", exp).has_value());
+  CHECK(tx("a").links_of("c1", exp).size() == 2);
 
   // The other tenant is untouched.
-  CHECK(tx->customer_get("b", "c1", kT0)->expires_at == exp);
-  for (const LinkRow& l : tx->links_of("b", "c1", kT0)) CHECK(l.expires_at == exp);
-  for (const VariableRow& v : tx->variables_of("b", "c1", kT0)) CHECK(v.expires_at == exp);
-  CHECK(tx->call_get("b", "bc1-1")->expires_at == exp);
-  CHECK(tx->intent_get("b", "c1", "refund")->expires_at == exp);
+  CHECK(tx("b").customer_get("c1", kT0)->expires_at == exp);
+  for (const LinkRow& l : tx("b").links_of("c1", kT0)) CHECK(l.expires_at == exp);
+  for (const VariableRow& v : tx("b").variables_of("c1", kT0)) CHECK(v.expires_at == exp);
+  CHECK(tx("b").call_get("bc1-1")->expires_at == exp);
+  CHECK(tx("b").intent_get("c1", "refund")->expires_at == exp);
   tx.reset();
 
   // A negative delta shortens.
-  write(store, [&](Transaction& t) { t.tenant_shift_expiry("b", -kHour); });
-  auto rtx = store.begin(false);
-  CHECK(rtx->customer_get("b", "c1", kT0)->expires_at == exp - kHour);
-  CHECK(rtx->customer_get("a", "c1", kT0)->expires_at == exp + delta);
+  write(store, [&](Serial& t) { t("b").tenant_shift_expiry(-kHour); });
+  Serial rtx(store, Access::read);
+  CHECK(rtx("b").customer_get("c1", kT0)->expires_at == exp - kHour);
+  CHECK(rtx("a").customer_get("c1", kT0)->expires_at == exp + delta);
 }
 
 // A customer lives as long as anything of theirs: customer_keep sets the
@@ -746,106 +786,106 @@ inline void customer_keep(Store& store) {
   const Millis exp = kT0 + 10 * kHour;     // the tenant's ttl
   const Millis until = kT0 + 100 * kHour;  // a variable's own ttl
   const Millis now = kT0 + 5 * kHour;
-  write(store, [&](Transaction& tx) {
+  write(store, [&](Serial& tx) {
     fill_customer(tx, "a", "c1", exp);
-    tx.variable_put("a", "c1", variable("order", "1", kT0, until, 100 * 3600));
-    tx.link_upsert("a", link(ani("+1old"), "c1", kT0 - 20 * kHour, kT0 + kHour));  // expired at now
-    tx.alias_put("a", AliasRow{"old-ref", "c1", kT0, exp});
-    tx.alias_put("a", AliasRow{"gone-ref", "c1", kT0, kT0 + kHour});  // expired at now
+    tx("a").variable_put("c1", variable("order", "1", kT0, until, 100 * 3600));
+    tx("a").link_upsert(link(ani("+1old"), "c1", kT0 - 20 * kHour, kT0 + kHour));  // expired at now
+    tx("a").alias_put(AliasRow{"old-ref", "c1", kT0, exp});
+    tx("a").alias_put(AliasRow{"gone-ref", "c1", kT0, kT0 + kHour});  // expired at now
     fill_customer(tx, "a", "c2", exp);
     fill_customer(tx, "b", "c1", exp);
-    tx.customer_keep("a", "c1", until, 10 * kHour, now);
+    tx("a").customer_keep("c1", until, 10 * kHour, now);
   });
   {
-    auto tx = store.begin(true);
-    REQUIRE(tx->customer_get("a", "c1", until - 1).has_value());
-    CHECK(tx->customer_get("a", "c1", until - 1)->expires_at == until);
-    CHECK(tx->links_of("a", "c1", until - 1).size() == 2);
-    CHECK(refs(tx->links_find("a", {ani("+1c1"), external("crm", "c1")}, until - 1)) ==
+    Serial tx(store, Access::write);
+    REQUIRE(tx("a").customer_get("c1", until - 1).has_value());
+    CHECK(tx("a").customer_get("c1", until - 1)->expires_at == until);
+    CHECK(tx("a").links_of("c1", until - 1).size() == 2);
+    CHECK(refs(tx("a").links_find({ani("+1c1"), external("crm", "c1")}, until - 1)) ==
           std::vector<std::string>{"c1", "c1"});
-    CHECK(tx->links_find("a", {ani("+1old")}, now).empty());  // what had expired stays expired
-    CHECK(tx->alias_target("a", "old-ref", until - 1) == "c1");
-    CHECK_FALSE(tx->alias_target("a", "gone-ref", now).has_value());
+    CHECK(tx("a").links_find({ani("+1old")}, now).empty());  // what had expired stays expired
+    CHECK(tx("a").alias_target("old-ref", until - 1) == "c1");
+    CHECK_FALSE(tx("a").alias_target("gone-ref", now).has_value());
     // Other customers, and the same ref in another tenant, are untouched.
-    CHECK_FALSE(tx->customer_get("a", "c2", exp).has_value());
-    CHECK_FALSE(tx->customer_get("b", "c1", exp).has_value());
-    CHECK(tx->links_of("b", "c1", exp).empty());
+    CHECK_FALSE(tx("a").customer_get("c2", exp).has_value());
+    CHECK_FALSE(tx("b").customer_get("c1", exp).has_value());
+    CHECK(tx("b").links_of("c1", exp).empty());
     // Once nothing keeps it, each row is back to its own expiry; kept again, kept.
-    tx->customer_keep("a", "c1", 0, 10 * kHour, now);
-    CHECK(tx->customer_get("a", "c1", now)->expires_at == exp);
-    for (const LinkRow& l : tx->links_of("a", "c1", now)) CHECK(l.expires_at == exp);
-    CHECK_FALSE(tx->alias_target("a", "old-ref", exp).has_value());
-    CHECK(tx->alias_target("a", "old-ref", exp - 1) == "c1");
-    tx->customer_keep("a", "c1", until, 10 * kHour, now);
-    CHECK(tx->customer_get("a", "c1", now)->expires_at == until);
-    CHECK(tx->alias_target("a", "old-ref", until - 1) == "c1");
+    tx("a").customer_keep("c1", 0, 10 * kHour, now);
+    CHECK(tx("a").customer_get("c1", now)->expires_at == exp);
+    for (const LinkRow& l : tx("a").links_of("c1", now)) CHECK(l.expires_at == exp);
+    CHECK_FALSE(tx("a").alias_target("old-ref", exp).has_value());
+    CHECK(tx("a").alias_target("old-ref", exp - 1) == "c1");
+    tx("a").customer_keep("c1", until, 10 * kHour, now);
+    CHECK(tx("a").customer_get("c1", now)->expires_at == until);
+    CHECK(tx("a").alias_target("old-ref", until - 1) == "c1");
 
     // A purge before `until` deletes c1's expired rows, never c1 or its kept links.
-    tx->purge(kT0 + 50 * kHour, 1000);
-    CHECK(tx->customer_get("a", "c1", kT0 + 50 * kHour).has_value());
-    CHECK(tx->links_of("a", "c1", kT0 + 50 * kHour).size() == 2);
-    CHECK(tx->alias_target("a", "old-ref", kT0 + 50 * kHour) == "c1");
-    std::vector<VariableRow> vars = tx->variables_of("a", "c1", kT0);
+    tx.all().purge(kT0 + 50 * kHour, 1000);
+    CHECK(tx("a").customer_get("c1", kT0 + 50 * kHour).has_value());
+    CHECK(tx("a").links_of("c1", kT0 + 50 * kHour).size() == 2);
+    CHECK(tx("a").alias_target("old-ref", kT0 + 50 * kHour) == "c1");
+    std::vector<VariableRow> vars = tx("a").variables_of("c1", kT0);
     REQUIRE(vars.size() == 1);
     CHECK(vars[0].name == "order");
-    CHECK(tx->call_get("a", "ac1-1") == std::nullopt);
-    CHECK(tx->call_get("a", "ac2-1") == std::nullopt);
-    CHECK(tx->call_get("b", "bc1-1") == std::nullopt);
+    CHECK(tx("a").call_get("ac1-1") == std::nullopt);
+    CHECK(tx("a").call_get("ac2-1") == std::nullopt);
+    CHECK(tx("b").call_get("bc1-1") == std::nullopt);
     // A link made later and not kept follows the ttl alone.
-    tx->link_upsert("a", link(ani("+1late"), "c1", kT0 + 50 * kHour, kT0 + 60 * kHour));
-    tx->commit();
+    tx("a").link_upsert(link(ani("+1late"), "c1", kT0 + 50 * kHour, kT0 + 60 * kHour));
+    tx.commit();
   }
 
   // A shorter ttl moves what was kept, but not below `until`; the rest moves.
-  write(store, [&](Transaction& tx) { tx.tenant_shift_expiry("a", -5 * kHour); });
+  write(store, [&](Serial& tx) { tx("a").tenant_shift_expiry(-5 * kHour); });
   {
-    auto tx = store.begin(false);
-    CHECK(tx->customer_get("a", "c1", now)->expires_at == until);
-    for (const LinkRow& l : tx->links_of("a", "c1", now))
+    Serial tx(store, Access::read);
+    CHECK(tx("a").customer_get("c1", now)->expires_at == until);
+    for (const LinkRow& l : tx("a").links_of("c1", now))
       CHECK(l.expires_at == (l.id.value == "+1late" ? kT0 + 55 * kHour : until));
-    CHECK(tx->alias_target("a", "old-ref", until - 1) == "c1");
-    CHECK(tx->variables_of("a", "c1", now).at(0).expires_at == until);
+    CHECK(tx("a").alias_target("old-ref", until - 1) == "c1");
+    CHECK(tx("a").variables_of("c1", now).at(0).expires_at == until);
   }
   // A longer one moves them all.
-  write(store, [&](Transaction& tx) { tx.tenant_shift_expiry("a", 5 * kHour); });
-  auto tx = store.begin(false);
-  CHECK(tx->customer_get("a", "c1", now)->expires_at == until + 5 * kHour);
-  for (const LinkRow& l : tx->links_of("a", "c1", now))
+  write(store, [&](Serial& tx) { tx("a").tenant_shift_expiry(5 * kHour); });
+  Serial tx(store, Access::read);
+  CHECK(tx("a").customer_get("c1", now)->expires_at == until + 5 * kHour);
+  for (const LinkRow& l : tx("a").links_of("c1", now))
     CHECK(l.expires_at == (l.id.value == "+1late" ? kT0 + 60 * kHour : until + 5 * kHour));
-  CHECK(tx->alias_target("a", "old-ref", until + 5 * kHour - 1) == "c1");
+  CHECK(tx("a").alias_target("old-ref", until + 5 * kHour - 1) == "c1");
 }
 
 inline void purge(Store& store) {
   const Millis now = kT0 + 50 * kHour;
   const Millis past = kT0 + 10 * kHour;
   const Millis future = kT0 + 100 * kHour;
-  write(store, [&](Transaction& tx) {
+  write(store, [&](Serial& tx) {
     // Expired in full: 2 identities, 1 intent, 3 variables, 2 calls, 1 customer each.
     fill_customer(tx, "a", "gone", past);
     fill_customer(tx, "b", "gone", past);
     // Expired customer row but an unexpired call: the customer stays.
-    tx.customer_insert("a", customer("kept", kT0, past));
-    tx.call_insert("a", call("kept-call", "kept", kT0, future));
+    tx("a").customer_insert(customer("kept", kT0, past));
+    tx("a").call_insert(call("kept-call", "kept", kT0, future));
     // Unexpired customer with one expired variable.
     fill_customer(tx, "a", "live", future);
-    tx.variable_put("a", "live", variable("stale", "1", kT0, past));
+    tx("a").variable_put("live", variable("stale", "1", kT0, past));
     // Exactly at now counts as expired.
-    tx.variable_put("b", "gone", variable("edge", "1", kT0, now));
-    tx.variable_put("b", "gone", variable("after", "1", kT0, now + 1));  // keeps b/gone alive
+    tx("b").variable_put("gone", variable("edge", "1", kT0, now));
+    tx("b").variable_put("gone", variable("after", "1", kT0, now + 1));  // keeps b/gone alive
   });
   // Expired: 3+3+1+1 = 8 variables, 2 intents, 4 identities, 4 calls; then
   // customers a/gone (b/gone still has "after"): 19 rows.
   {
-    auto tx = store.begin(true);
-    CHECK(tx->purge(now, 0).total() == 0);
-    tx->commit();
+    Serial tx(store, Access::write);
+    CHECK(tx.all().purge(now, 0).total() == 0);
+    tx.commit();
   }
   Removed sum;
   std::vector<std::int64_t> totals;
   for (int round = 0; round < 20; ++round) {
-    auto tx = store.begin(true);
-    Removed r = tx->purge(now, 5);
-    tx->commit();
+    Serial tx(store, Access::write);
+    Removed r = tx.all().purge(now, 5);
+    tx.commit();
     CHECK(r.total() <= 5);
     if (round == 0) {
       // Variables go first.
@@ -863,69 +903,69 @@ inline void purge(Store& store) {
   CHECK(sum.calls == 4);
   CHECK(sum.customers == 1);
 
-  auto tx = store.begin(true);
-  CHECK(tx->purge(now, 1000).total() == 0);
+  Serial tx(store, Access::write);
+  CHECK(tx.all().purge(now, 1000).total() == 0);
   // What is left: every unexpired row, and the customers that still have rows.
-  CHECK_FALSE(tx->call_get("a", "agone-1").has_value());
-  CHECK(tx->call_get("a", "kept-call").has_value());
-  CHECK(tx->customer_get("a", "live", now).has_value());
-  CHECK(tx->variables_of("a", "live", now).size() == 3);
-  CHECK(tx->links_of("a", "live", now).size() == 2);
-  CHECK(tx->calls_of("a", "live", now, std::nullopt, 10).size() == 2);
-  CHECK(tx->intents_of("a", "live", now, false).size() == 1);
-  CHECK(tx->variables_of("b", "gone", now).size() == 1);
+  CHECK_FALSE(tx("a").call_get("agone-1").has_value());
+  CHECK(tx("a").call_get("kept-call").has_value());
+  CHECK(tx("a").customer_get("live", now).has_value());
+  CHECK(tx("a").variables_of("live", now).size() == 3);
+  CHECK(tx("a").links_of("live", now).size() == 2);
+  CHECK(tx("a").calls_of("live", now, std::nullopt, 10).size() == 2);
+  CHECK(tx("a").intents_of("live", now, false).size() == 1);
+  CHECK(tx("b").variables_of("gone", now).size() == 1);
   // Expired customer rows are left in place but never returned.
-  CHECK_FALSE(tx->customer_get("a", "kept", now).has_value());
-  CHECK_FALSE(tx->customer_get("b", "gone", now).has_value());
+  CHECK_FALSE(tx("a").customer_get("kept", now).has_value());
+  CHECK_FALSE(tx("b").customer_get("gone", now).has_value());
   // a/kept and b/gone go once their last rows have expired and gone.
-  Removed later = tx->purge(future + 1, 1000);
+  Removed later = tx.all().purge(future + 1, 1000);
   CHECK(later.customers == 3);  // kept, b/gone, live
   CHECK(later.calls == 3);
   CHECK(later.variables == 4);
-  tx->commit();
+  tx.commit();
 }
 
 // Row moves and single deletes used by feedback: link_delete, intent_delete,
 // call_move, call_feedback, customer_remove; identifiers_json round trip.
 inline void feedback_rows(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
-  write(store, [&](Transaction& tx) {
+  write(store, [&](Serial& tx) {
     fill_customer(tx, "a", "c1", exp);
     fill_customer(tx, "b", "c1", exp);
   });
-  auto tx = store.begin(true);
-  CHECK(tx->link_delete("a", ani("+1c1"), "c1"));
-  CHECK_FALSE(tx->link_delete("a", ani("+1c1"), "c1"));
-  CHECK_FALSE(tx->link_delete("a", external("crm", "c1"), "c2"));  // not this customer's
-  CHECK(tx->links_of("a", "c1", kT0).size() == 1);
-  CHECK(tx->links_of("b", "c1", kT0).size() == 2);  // the other tenant keeps its link
+  Serial tx(store, Access::write);
+  CHECK(tx("a").link_delete(ani("+1c1"), "c1"));
+  CHECK_FALSE(tx("a").link_delete(ani("+1c1"), "c1"));
+  CHECK_FALSE(tx("a").link_delete(external("crm", "c1"), "c2"));  // not this customer's
+  CHECK(tx("a").links_of("c1", kT0).size() == 1);
+  CHECK(tx("b").links_of("c1", kT0).size() == 2);  // the other tenant keeps its link
 
-  CHECK(tx->intent_delete("a", "c1", "refund"));
-  CHECK_FALSE(tx->intent_delete("a", "c1", "refund"));
-  CHECK_FALSE(tx->intent_get("a", "c1", "refund").has_value());
-  CHECK(tx->intent_get("b", "c1", "refund").has_value());
+  CHECK(tx("a").intent_delete("c1", "refund"));
+  CHECK_FALSE(tx("a").intent_delete("c1", "refund"));
+  CHECK_FALSE(tx("a").intent_get("c1", "refund").has_value());
+  CHECK(tx("b").intent_get("c1", "refund").has_value());
   // An expired intent goes too.
-  tx->intent_put("a", "c1", intent("old", "open", kT0 - 10 * kHour, kT0 - kHour));
-  CHECK(tx->intent_delete("a", "c1", "old"));
+  tx("a").intent_put("c1", intent("old", "open", kT0 - 10 * kHour, kT0 - kHour));
+  CHECK(tx("a").intent_delete("c1", "old"));
 
   // A call moves with its flag; feedback is recorded and cleared.
   CallRow k = call("k1", "c1", kT0, exp);
   k.identifiers_json = "{\"ani\":\"+14155551234\",\"x:crm\":\"C1\"}";
-  tx->call_insert("a", k);
-  CHECK(tx->call_get("a", "k1")->identifiers_json == k.identifiers_json);
-  CHECK(tx->call_get("a", "ac1-1")->identifiers_json == "{}");
-  CHECK(tx->call_get("a", "k1")->feedback_fingerprint == 0);
-  tx->call_move("a", "k1", "c2", true);
-  auto got = tx->call_get("a", "k1");
+  tx("a").call_insert(k);
+  CHECK(tx("a").call_get("k1")->identifiers_json == k.identifiers_json);
+  CHECK(tx("a").call_get("ac1-1")->identifiers_json == "{}");
+  CHECK(tx("a").call_get("k1")->feedback_fingerprint == 0);
+  tx("a").call_move("k1", "c2", true);
+  auto got = tx("a").call_get("k1");
   REQUIRE(got.has_value());
   CHECK(got->customer_ref == "c2");
   CHECK(got->created_customer);
-  CHECK(call_ids(tx->calls_of("a", "c2", kT0, std::nullopt, 10)) == std::vector<std::string>{"k1"});
+  CHECK(call_ids(tx("a").calls_of("c2", kT0, std::nullopt, 10)) == std::vector<std::string>{"k1"});
   got->feedback_fingerprint = 0xF000000000000001ULL;
   got->feedback_outcome = "rejected";
   got->feedback_response = "{\"outcome\":\"rejected\"}";
-  tx->call_feedback("a", *got);
-  got = tx->call_get("a", "k1");
+  tx("a").call_feedback(*got);
+  got = tx("a").call_get("k1");
   CHECK(got->feedback_fingerprint == 0xF000000000000001ULL);
   CHECK(got->feedback_outcome == "rejected");
   CHECK(got->feedback_response == "{\"outcome\":\"rejected\"}");
@@ -934,61 +974,61 @@ inline void feedback_rows(Store& store) {
   got->ended_at = kT0 + 1;
   got->end_fingerprint = 9;
   got->identifiers_json = "{\"x:acct\":\"9\"}";
-  tx->call_end("a", *got);
-  CHECK(tx->call_get("a", "k1")->identifiers_json == "{\"x:acct\":\"9\"}");
+  tx("a").call_end(*got);
+  CHECK(tx("a").call_get("k1")->identifiers_json == "{\"x:acct\":\"9\"}");
   got->feedback_fingerprint = 0;
   got->feedback_outcome.clear();
   got->feedback_response.clear();
-  tx->call_feedback("a", *got);
-  CHECK(tx->call_get("a", "k1")->feedback_fingerprint == 0);
-  CHECK(tx->call_get("a", "k1")->feedback_outcome.empty());
+  tx("a").call_feedback(*got);
+  CHECK(tx("a").call_get("k1")->feedback_fingerprint == 0);
+  CHECK(tx("a").call_get("k1")->feedback_outcome.empty());
 
   // customer_remove takes the customer row only.
-  CHECK(tx->customer_remove("a", "c1"));
-  CHECK_FALSE(tx->customer_remove("a", "c1"));
-  CHECK_FALSE(tx->customer_get("a", "c1", kT0).has_value());
-  CHECK(tx->variables_of("a", "c1", kT0).size() == 3);
-  CHECK(tx->customer_get("b", "c1", kT0).has_value());
-  tx->commit();
+  CHECK(tx("a").customer_remove("c1"));
+  CHECK_FALSE(tx("a").customer_remove("c1"));
+  CHECK_FALSE(tx("a").customer_get("c1", kT0).has_value());
+  CHECK(tx("a").variables_of("c1", kT0).size() == 3);
+  CHECK(tx("b").customer_get("c1", kT0).has_value());
+  tx.commit();
 }
 
 inline void aliases(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
-  auto tx = store.begin(true);
-  CHECK_FALSE(tx->alias_target("a", "y", kT0).has_value());
-  tx->alias_put("a", AliasRow{"y", "x", kT0, exp});
-  tx->alias_put("a", AliasRow{"z", "y", kT0, exp});
-  tx->alias_put("a", AliasRow{"w", "y", kT0, kT0 + kHour});
-  tx->alias_put("b", AliasRow{"y", "q", kT0, exp});
-  CHECK(tx->alias_target("a", "y", kT0) == std::optional<std::string>("x"));
-  CHECK(tx->alias_target("b", "y", kT0) == std::optional<std::string>("q"));
-  CHECK_FALSE(tx->alias_target("c", "y", kT0).has_value());
+  Serial tx(store, Access::write);
+  CHECK_FALSE(tx("a").alias_target("y", kT0).has_value());
+  tx("a").alias_put(AliasRow{"y", "x", kT0, exp});
+  tx("a").alias_put(AliasRow{"z", "y", kT0, exp});
+  tx("a").alias_put(AliasRow{"w", "y", kT0, kT0 + kHour});
+  tx("b").alias_put(AliasRow{"y", "q", kT0, exp});
+  CHECK(tx("a").alias_target("y", kT0) == std::optional<std::string>("x"));
+  CHECK(tx("b").alias_target("y", kT0) == std::optional<std::string>("q"));
+  CHECK_FALSE(tx("c").alias_target("y", kT0).has_value());
   // Expired aliases are not found (but still retargeted and deleted).
-  CHECK(tx->alias_target("a", "w", kT0).has_value());
-  CHECK_FALSE(tx->alias_target("a", "w", kT0 + kHour).has_value());
+  CHECK(tx("a").alias_target("w", kT0).has_value());
+  CHECK_FALSE(tx("a").alias_target("w", kT0 + kHour).has_value());
 
   // Retarget: every alias of y now names x; the refs moved, sorted.
-  CHECK(tx->aliases_retarget("a", "y", "x") == std::vector<std::string>{"w", "z"});
-  CHECK(tx->alias_target("a", "z", kT0) == std::optional<std::string>("x"));
-  CHECK(tx->aliases_retarget("a", "y", "x").empty());
-  CHECK(tx->aliases_retarget("b", "nobody", "x").empty());
+  CHECK(tx("a").aliases_retarget("y", "x") == std::vector<std::string>{"w", "z"});
+  CHECK(tx("a").alias_target("z", kT0) == std::optional<std::string>("x"));
+  CHECK(tx("a").aliases_retarget("y", "x").empty());
+  CHECK(tx("b").aliases_retarget("nobody", "x").empty());
   // Put replaces.
-  tx->alias_put("a", AliasRow{"z", "v", kT0, exp});
-  CHECK(tx->alias_target("a", "z", kT0) == std::optional<std::string>("v"));
+  tx("a").alias_put(AliasRow{"z", "v", kT0, exp});
+  CHECK(tx("a").alias_target("z", kT0) == std::optional<std::string>("v"));
 
-  CHECK(tx->alias_delete("a", "y"));
-  CHECK_FALSE(tx->alias_delete("a", "y"));
-  CHECK_FALSE(tx->alias_target("a", "y", kT0).has_value());
-  CHECK(tx->alias_target("b", "y", kT0).has_value());
+  CHECK(tx("a").alias_delete("y"));
+  CHECK_FALSE(tx("a").alias_delete("y"));
+  CHECK_FALSE(tx("a").alias_target("y", kT0).has_value());
+  CHECK(tx("b").alias_target("y", kT0).has_value());
 
   // A forget of the target removes the aliases that name it, counted.
-  tx->customer_insert("a", customer("x", kT0, exp));
-  Removed r = tx->customer_delete("a", "x");
+  tx("a").customer_insert(customer("x", kT0, exp));
+  Removed r = tx("a").customer_delete("x");
   CHECK(r.aliases == 1);  // w (z names v now)
-  CHECK_FALSE(tx->alias_target("a", "w", kT0).has_value());
-  CHECK(tx->alias_target("a", "z", kT0).has_value());
-  CHECK(tx->alias_target("b", "y", kT0).has_value());
-  tx->commit();
+  CHECK_FALSE(tx("a").alias_target("w", kT0).has_value());
+  CHECK(tx("a").alias_target("z", kT0).has_value());
+  CHECK(tx("b").alias_target("y", kT0).has_value());
+  tx.commit();
 }
 
 inline MergeLog sample_merge(const std::string& id, const std::string& alias, const std::string& target,
@@ -1018,12 +1058,12 @@ inline MergeLog sample_merge(const std::string& id, const std::string& alias, co
 
 inline void merges(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
-  auto tx = store.begin(true);
-  CHECK_FALSE(tx->merge_get("a", "m1").has_value());
+  Serial tx(store, Access::write);
+  CHECK_FALSE(tx("a").merge_get("m1").has_value());
   const MergeLog in = sample_merge("m1", "y", "x", exp);
-  tx->merge_insert("a", in);
-  tx->merge_insert("b", sample_merge("m1", "q", "p", exp));
-  auto got = tx->merge_get("a", "m1");
+  tx("a").merge_insert(in);
+  tx("b").merge_insert(sample_merge("m1", "q", "p", exp));
+  auto got = tx("a").merge_get("m1");
   REQUIRE(got.has_value());
   CHECK(got->alias_ref == "y");
   CHECK(got->target_ref == "x");
@@ -1068,39 +1108,39 @@ inline void merges(Store& store) {
   CHECK(got->target_variables[0].value_json == "\"X\"");
 
   // Undone: marked, and found still.
-  tx->merge_undone("a", "m1", kT0 + 5, "{\"undone\":true}");
-  got = tx->merge_get("a", "m1");
+  tx("a").merge_undone("m1", kT0 + 5, "{\"undone\":true}");
+  got = tx("a").merge_get("m1");
   CHECK(got->unmerged_at == kT0 + 5);
   CHECK(got->unmerge_response == "{\"undone\":true}");
   CHECK(got->moved_calls == in.moved_calls);
   // Tenant isolation.
-  got = tx->merge_get("b", "m1");
+  got = tx("b").merge_get("m1");
   REQUIRE(got.has_value());
   CHECK(got->alias_ref == "q");
   CHECK(got->unmerged_at == 0);
-  CHECK_FALSE(tx->merge_get("c", "m1").has_value());
+  CHECK_FALSE(tx("c").merge_get("m1").has_value());
 
   // A forget of either side removes the merge logs naming it.
-  tx->merge_insert("a", sample_merge("m2", "x", "w", exp));
-  tx->merge_insert("a", sample_merge("m3", "s", "t", exp));
-  Removed r = tx->customer_delete("a", "x");
+  tx("a").merge_insert(sample_merge("m2", "x", "w", exp));
+  tx("a").merge_insert(sample_merge("m3", "s", "t", exp));
+  Removed r = tx("a").customer_delete("x");
   CHECK(r.merges == 2);
-  CHECK_FALSE(tx->merge_get("a", "m1").has_value());
-  CHECK_FALSE(tx->merge_get("a", "m2").has_value());
-  CHECK(tx->merge_get("a", "m3").has_value());
-  CHECK(tx->merge_get("b", "m1").has_value());
-  tx->commit();
+  CHECK_FALSE(tx("a").merge_get("m1").has_value());
+  CHECK_FALSE(tx("a").merge_get("m2").has_value());
+  CHECK(tx("a").merge_get("m3").has_value());
+  CHECK(tx("b").merge_get("m1").has_value());
+  tx.commit();
 }
 
 inline void feedback_stats(Store& store) {
-  auto tx = store.begin(true);
-  CHECK(tx->feedback_stats("a").empty());
-  tx->feedback_stat_add("a", "ani:mobile", "confirmed", 0.5);
-  tx->feedback_stat_add("a", "ani:mobile", "confirmed", 0.25);
-  tx->feedback_stat_add("a", "ani:mobile", "rejected", 0.125);
-  tx->feedback_stat_add("a", "ani:landline", "rejected", 0.4);
-  tx->feedback_stat_add("b", "ani:mobile", "rejected", 0.3);
-  std::vector<FeedbackStat> a = tx->feedback_stats("a");
+  Serial tx(store, Access::write);
+  CHECK(tx("a").feedback_stats().empty());
+  tx("a").feedback_stat_add("ani:mobile", "confirmed", 0.5);
+  tx("a").feedback_stat_add("ani:mobile", "confirmed", 0.25);
+  tx("a").feedback_stat_add("ani:mobile", "rejected", 0.125);
+  tx("a").feedback_stat_add("ani:landline", "rejected", 0.4);
+  tx("b").feedback_stat_add("ani:mobile", "rejected", 0.3);
+  std::vector<FeedbackStat> a = tx("a").feedback_stats();
   REQUIRE(a.size() == 2);
   CHECK(a[0].signal == "ani:landline");  // by signal
   CHECK(a[0].confirmed == 0);
@@ -1110,80 +1150,80 @@ inline void feedback_stats(Store& store) {
   CHECK(a[1].rejected == 1);
   CHECK(a[1].predicted == doctest::Approx(0.875));
   CHECK(a[0].predicted == doctest::Approx(0.4));
-  std::vector<FeedbackStat> b = tx->feedback_stats("b");
+  std::vector<FeedbackStat> b = tx("b").feedback_stats();
   REQUIRE(b.size() == 1);
   CHECK(b[0].confirmed == 0);
   CHECK(b[0].rejected == 1);
-  CHECK(tx->feedback_stats("c").empty());
-  tx->commit();
+  CHECK(tx("c").feedback_stats().empty());
+  tx.commit();
 }
 
 // Aliases and merge logs expire with the tenant's ttl: purge and the ttl shift reach them.
 inline void purge_aliases_and_merges(Store& store) {
   const Millis past = kT0 + 10 * kHour;
   const Millis future = kT0 + 100 * kHour;
-  write(store, [&](Transaction& tx) {
-    tx.alias_put("a", AliasRow{"y1", "x", kT0, past});
-    tx.alias_put("a", AliasRow{"y2", "x", kT0, future});
-    tx.merge_insert("a", sample_merge("m1", "y1", "x", past));
-    tx.merge_insert("b", sample_merge("m2", "y2", "x", future));
-    tx.alias_put("b", AliasRow{"y3", "x", kT0, past});
-    tx.tenant_shift_expiry("b", kHour);
+  write(store, [&](Serial& tx) {
+    tx("a").alias_put(AliasRow{"y1", "x", kT0, past});
+    tx("a").alias_put(AliasRow{"y2", "x", kT0, future});
+    tx("a").merge_insert(sample_merge("m1", "y1", "x", past));
+    tx("b").merge_insert(sample_merge("m2", "y2", "x", future));
+    tx("b").alias_put(AliasRow{"y3", "x", kT0, past});
+    tx("b").tenant_shift_expiry(kHour);
   });
-  auto tx = store.begin(true);
-  CHECK(tx->merge_get("b", "m2")->expires_at == future + kHour);
-  CHECK(tx->merge_get("b", "m2")->alias_customer.expires_at == future - 5 + kHour);
-  CHECK(tx->merge_get("a", "m1")->expires_at == past);
+  Serial tx(store, Access::write);
+  CHECK(tx("b").merge_get("m2")->expires_at == future + kHour);
+  CHECK(tx("b").merge_get("m2")->alias_customer.expires_at == future - 5 + kHour);
+  CHECK(tx("a").merge_get("m1")->expires_at == past);
   const Millis now = kT0 + 20 * kHour;
-  Removed r = tx->purge(now, 1000);
+  Removed r = tx.all().purge(now, 1000);
   CHECK(r.aliases == 2);  // a/y1, b/y3
   CHECK(r.merges == 1);   // a/m1 with its rows
-  CHECK_FALSE(tx->merge_get("a", "m1").has_value());
-  CHECK(tx->merge_get("b", "m2").has_value());
-  CHECK(tx->merge_get("b", "m2")->moved_calls.size() == 2);
-  CHECK(tx->alias_target("a", "y2", now).has_value());
-  CHECK(tx->purge(now, 1000).total() == 0);
-  tx->commit();
+  CHECK_FALSE(tx("a").merge_get("m1").has_value());
+  CHECK(tx("b").merge_get("m2").has_value());
+  CHECK(tx("b").merge_get("m2")->moved_calls.size() == 2);
+  CHECK(tx("a").alias_target("y2", now).has_value());
+  CHECK(tx.all().purge(now, 1000).total() == 0);
+  tx.commit();
 }
 
 inline void rollback_and_commit(Store& store) {
   {
-    auto tx = store.begin(true);
-    tx->customer_insert("a", customer("c1", kT0, kT0 + kHour));
-    tx->variable_put("a", "c1", variable("name", "1", kT0, kT0 + kHour));
-    CHECK(tx->customer_get("a", "c1", kT0).has_value());  // a transaction sees its own writes
+    Serial tx(store, Access::write);
+    tx("a").customer_insert(customer("c1", kT0, kT0 + kHour));
+    tx("a").variable_put("c1", variable("name", "1", kT0, kT0 + kHour));
+    CHECK(tx("a").customer_get("c1", kT0).has_value());  // a transaction sees its own writes
     // destroyed without commit
   }
   {
-    auto tx = store.begin(false);
-    CHECK_FALSE(tx->customer_get("a", "c1", kT0).has_value());
-    CHECK(tx->variables_of("a", "c1", kT0).empty());
+    Serial tx(store, Access::read);
+    CHECK_FALSE(tx("a").customer_get("c1", kT0).has_value());
+    CHECK(tx("a").variables_of("c1", kT0).empty());
   }
   {
-    auto tx = store.begin(true);
-    tx->customer_insert("a", customer("c1", kT0, kT0 + kHour));
-    tx->commit();
+    Serial tx(store, Access::write);
+    tx("a").customer_insert(customer("c1", kT0, kT0 + kHour));
+    tx.commit();
   }
   {
-    auto tx = store.begin(false);
-    CHECK(tx->customer_get("a", "c1", kT0).has_value());
-    tx->commit();  // a read transaction commits too
+    Serial tx(store, Access::read);
+    CHECK(tx("a").customer_get("c1", kT0).has_value());
+    tx.commit();  // a read transaction commits too
   }
   // Many transactions in a row reuse what the store holds (no leak, no stuck lock).
   for (int i = 0; i < 50; ++i) {
-    auto tx = store.begin(i % 2 == 0);
-    CHECK(tx->customer_get("a", "c1", kT0).has_value());
-    if (i % 3 == 0) tx->commit();
+    Serial tx(store, i % 2 == 0 ? Access::write : Access::read);
+    CHECK(tx("a").customer_get("c1", kT0).has_value());
+    if (i % 3 == 0) tx.commit();
   }
 }
 
 // Two writers in two threads: the second waits for the first to commit and
 // then sees its write (a read-decide-write never interleaves).
 inline void writers_serialize(Store& store) {
-  write(store, [](Transaction& tx) {
+  write(store, [](Serial& tx) {
     TenantRow row;
     row.balance = 0;
-    tx.tenant_put("a", row);
+    tx("a").tenant_put(row);
   });
   constexpr int kThreads = 4;
   constexpr int kIncrements = 10;
@@ -1193,12 +1233,12 @@ inline void writers_serialize(Store& store) {
     threads.emplace_back([&] {
       for (int i = 0; i < kIncrements; ++i) {
         try {
-          auto tx = store.begin(true);
-          auto row = tx->tenant_get("a");
+          Serial tx(store, Access::write);
+          auto row = tx("a").tenant_get();
           std::this_thread::sleep_for(std::chrono::microseconds(200));
           row->balance += 1;
-          tx->tenant_put("a", *row);
-          tx->commit();
+          tx("a").tenant_put(*row);
+          tx.commit();
         } catch (const std::exception&) {
           ++failures;
         }
@@ -1207,8 +1247,8 @@ inline void writers_serialize(Store& store) {
   }
   for (std::thread& t : threads) t.join();
   CHECK(failures.load() == 0);
-  auto tx = store.begin(false);
-  CHECK(tx->tenant_get("a")->balance == kThreads * kIncrements);
+  Serial tx(store, Access::read);
+  CHECK(tx("a").tenant_get()->balance == kThreads * kIncrements);
 }
 
 }  // namespace callmem::store_suite

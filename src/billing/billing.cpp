@@ -24,10 +24,10 @@ void meter(const Context& c, TenantRow& row, const std::string& op, Millis at) {
             Status::insufficient_credits,
             fmt::format("insufficient credits: {} needs {}, the balance is {}", op, price, row.balance));
       row.balance -= price;
-      c.tx.tenant_put(c.tenant, row);
+      c.tx.tenant_put(row);
     }
   }
-  c.tx.usage_add(c.tenant, format_day(at), op, price);
+  c.tx.usage_add(format_day(at), op, price);
 }
 
 void check(const CreditGrant& grant) {
@@ -39,7 +39,7 @@ void check(const CreditGrant& grant) {
 std::int64_t grant(const Context& c, const CreditGrant& grant, bool& wrote) {
   wrote = false;
   TenantRow row = tenants::row_of(c);
-  if (auto earlier = c.tx.grant_get(c.tenant, grant.idempotency_key)) {
+  if (auto earlier = c.tx.grant_get(grant.idempotency_key)) {
     if (*earlier != grant.amount)
       throw Error(Status::conflict, fmt::format("idempotency_key {} was already used for {} credits",
                                                 grant.idempotency_key, *earlier));
@@ -48,8 +48,8 @@ std::int64_t grant(const Context& c, const CreditGrant& grant, bool& wrote) {
   if (row.balance > std::numeric_limits<std::int64_t>::max() - grant.amount)
     throw invalid_field({"amount"}, "the balance would overflow");
   row.balance += grant.amount;
-  c.tx.grant_insert(c.tenant, grant.idempotency_key, grant.amount, c.now());
-  c.tx.tenant_put(c.tenant, row);
+  c.tx.grant_insert(grant.idempotency_key, grant.amount, c.now());
+  c.tx.tenant_put(row);
   wrote = true;
   return row.balance;
 }
@@ -57,7 +57,7 @@ std::int64_t grant(const Context& c, const CreditGrant& grant, bool& wrote) {
 UsageReport usage(const Context& c, Millis from, Millis to) {
   UsageReport r;
   r.balance = tenants::row_of(c).balance;
-  r.days = c.tx.usage_between(c.tenant, format_day(from), format_day(to));
+  r.days = c.tx.usage_between(format_day(from), format_day(to));
   return r;
 }
 

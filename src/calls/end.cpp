@@ -32,13 +32,13 @@ void check_end(const EndRequest& req) {
 }
 
 Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndResponse* out) {
-  Prefetch what{c.tenant, req.call_id, {}, {}};
+  Prefetch what{req.call_id, {}, {}};
   if (req.identity_hints)
     what.ids = identifiers_of(*req.identity_hints, c.defaults.default_region, nullptr).ids;
   if (req.customer_ref) what.refs.push_back(*req.customer_ref);
   c.tx.prefetch(what);
   const Millis at = req.at ? req.at : c.now();  // holding the write lock, as in start
-  std::optional<CallRow> call = c.tx.call_get(c.tenant, req.call_id);
+  std::optional<CallRow> call = c.tx.call_get(req.call_id);
   if (call && call->end_fingerprint != 0) {
     if (call->end_fingerprint == fp) return {call->end_response, true};
     throw Error(Status::conflict, fmt::format("call {} already ended with a different request", req.call_id));
@@ -57,15 +57,14 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
   if (call) {
     // A ref merged into the call's customer names it too.
     if (req.customer_ref && *req.customer_ref != call->customer_ref &&
-        c.tx.alias_target(c.tenant, *req.customer_ref, 0) != call->customer_ref)
+        c.tx.alias_target(*req.customer_ref, 0) != call->customer_ref)
       throw Error(Status::conflict, fmt::format("call {} belongs to customer_ref {}, not {}", req.call_id,
                                                 call->customer_ref, *req.customer_ref));
     ref = call->customer_ref;
     started = call->started_at;
     call_data = json::read_string_map(call->call_data_json);
     call_ids = decode_ids(call->identifiers_json);
-    if (!c.tx.customer_get(c.tenant, ref, 0))
-      c.tx.customer_insert(c.tenant, CustomerRow{ref, started, at, at + ttl});
+    if (!c.tx.customer_get(ref, 0)) c.tx.customer_insert(CustomerRow{ref, started, at, at + ttl});
   } else if (req.identity_hints) {
     const CallIdentifiers ids = identifiers_of(*req.identity_hints, s.default_region, &call_data);
     const identity::Resolution r = identity::resolve(c, *req.identity_hints, ids, req.telco, s, at);
@@ -92,7 +91,7 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
   resp.duration_seconds = (at - started) / kSecond;
 
   for (const IntentUpdate& u : req.intents) {
-    std::optional<IntentRow> old = c.tx.intent_get(c.tenant, ref, u.intent);
+    std::optional<IntentRow> old = c.tx.intent_get(ref, u.intent);
     const bool live = old && old->expires_at > at;
     IntentRow next;
     next.intent = u.intent;
@@ -108,15 +107,14 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
       next.first_seen = at;
       next.attempt_count = 1;
     }
-    c.tx.intent_put(c.tenant, ref, next);
+    c.tx.intent_put(ref, next);
     ++resp.intents_updated;
   }
 
   // The customer's live variables when this end may change what keeps the
   // customer (a variable with its own ttl) or link it more identifiers.
   std::vector<VariableRow> vars;
-  if (!req.variables.empty() || !req.external_ids.empty() || !call)
-    vars = c.tx.variables_of(c.tenant, ref, at);
+  if (!req.variables.empty() || !req.external_ids.empty() || !call) vars = c.tx.variables_of(ref, at);
   const Millis kept_before = customers::kept_until(vars);
   if (!req.variables.empty()) {
     std::set<std::string> names;
@@ -126,7 +124,7 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
                                 [&name = name](const VariableRow& v) { return v.name == name; }),
                  vars.end());
       if (!value) {
-        if (c.tx.variable_delete(c.tenant, ref, name, at)) ++resp.variables_updated;
+        if (c.tx.variable_delete(ref, name, at)) ++resp.variables_updated;
         names.erase(name);
         continue;
       }
@@ -134,7 +132,7 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
       const std::int64_t own_ttl = own == req.variable_ttl_seconds.end() ? 0 : own->second;
       vars.push_back(
           VariableRow{name, value->text, req.call_id, at, own_ttl, at + (own_ttl ? own_ttl * kSecond : ttl)});
-      c.tx.variable_put(c.tenant, ref, vars.back());
+      c.tx.variable_put(ref, vars.back());
       names.insert(name);
       ++resp.variables_updated;
     }
@@ -152,14 +150,14 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
   }
   // Kept on the call either way: a later "confirmed" feedback links them.
   if (certain)
-    for (const Identifier& id : end_ids) c.tx.link_upsert(c.tenant, LinkRow{id, ref, "", at, at, at + ttl});
+    for (const Identifier& id : end_ids) c.tx.link_upsert(LinkRow{id, ref, "", at, at, at + ttl});
   add_ids(call_ids, end_ids);
-  c.tx.customer_touch(c.tenant, ref, at, at + ttl);
+  c.tx.customer_touch(ref, at, at + ttl);
   // A variable kept longer than the tenant's ttl keeps its customer, and
   // every link that leads to it (this end's too), as long; once it is gone
   // (deleted, or saved again without its own ttl) they follow the ttl.
   if (const Millis until = customers::kept_until(vars); std::max(until, kept_before) > at + ttl)
-    c.tx.customer_keep(c.tenant, ref, until, ttl, at);
+    c.tx.customer_keep(ref, until, ttl, at);
   billing::meter(c, row, "end", at);
 
   std::string text = json::write(resp);
@@ -172,13 +170,13 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
   done.end_response = text;
   done.identifiers_json = encode_ids(call_ids);
   if (call) {
-    c.tx.call_end(c.tenant, done);
+    c.tx.call_end(done);
   } else {
     done.started_at = at;
     done.channel = "voice";
     done.direction = "inbound";
     done.expires_at = at + ttl;
-    c.tx.call_insert(c.tenant, done);
+    c.tx.call_insert(done);
   }
   if (out) *out = resp;
   return {std::move(text), false};

@@ -59,7 +59,7 @@ void check_import(const ImportCall& call) {
   }
 }
 
-ImportSummary import(Store& store, const std::function<Context(Transaction&)>& on,
+ImportSummary import(Store& store, const std::string& tenant, const std::function<Context(Transaction&)>& on,
                      std::vector<ImportLine> lines, const ImportOptions& options,
                      const ImportProgress& progress) {
   std::vector<Prepared> calls;
@@ -130,7 +130,7 @@ ImportSummary import(Store& store, const std::function<Context(Transaction&)>& o
     for (;;) {
       wrote.clear();
       applied.clear();
-      auto tx = store.begin(true);
+      auto tx = store.begin(tenant, Access::write);
       const Context c = on(*tx);
       bool again = false;
       for (std::size_t k = first; k < past; ++k) {
@@ -143,7 +143,7 @@ ImportSummary import(Store& store, const std::function<Context(Transaction&)>& o
         try {
           // Already there: skipped when the same, refused when not, before
           // anything is written (so that no pass is needed again).
-          if (const std::optional<CallRow> stored = c.tx.call_get(c.tenant, call_id)) {
+          if (const std::optional<CallRow> stored = c.tx.call_get(call_id)) {
             const std::uint64_t was = ev.end ? stored->end_fingerprint : stored->start_fingerprint;
             if (was == fp) continue;
             if (!ev.end || was != 0) {

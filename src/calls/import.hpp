@@ -31,7 +31,7 @@ void check_import(const ImportCall& call);
 
 // Applies the lines' starts and ends sorted by `at` (stable: a tie keeps the
 // lines' order, a call's start before its end), options.batch calls' worth
-// (2 * batch starts and ends) per write transaction, each on the context
+// (2 * batch starts and ends) per write transaction on `tenant`, each on the context
 // `on` gives (metered or not, as it builds it); `progress`, when set, after
 // each commit. A start or end
 // already stored with the same request is skipped; a refused one refuses its
@@ -40,7 +40,7 @@ void check_import(const ImportCall& call);
 // is applied again without that call, so that what commits is exactly the
 // calls that were not refused (but the start of a call committed in an
 // earlier batch, whose end is then refused).
-ImportSummary import(Store& store, const std::function<Context(Transaction&)>& on,
+ImportSummary import(Store& store, const std::string& tenant, const std::function<Context(Transaction&)>& on,
                      std::vector<ImportLine> lines, const ImportOptions& options,
                      const ImportProgress& progress = {});
 

@@ -25,13 +25,13 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
   const std::string& guess = c.defaults.default_region;
   std::map<std::string, std::string> call_data;
   CallIdentifiers ids = identifiers_of(req.identity_hints, guess, &call_data);
-  Prefetch what{c.tenant, req.call_id, ids.ids, {}};
+  Prefetch what{req.call_id, ids.ids, {}};
   if (req.identity_hints.customer_ref) what.refs.push_back(*req.identity_hints.customer_ref);
   c.tx.prefetch(what);
   // "Now" is read holding the write lock, so that writers' times follow
   // their order: a racing writer's new customer is never in our future.
   const Millis at = req.at ? req.at : c.now();
-  if (auto call = c.tx.call_get(c.tenant, req.call_id)) {
+  if (auto call = c.tx.call_get(req.call_id)) {
     if (call->start_fingerprint == fp) return {call->start_response, true};
     throw Error(Status::conflict,
                 fmt::format("call_id {} was already used with a different request", req.call_id));
@@ -52,14 +52,14 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
   resp.identity = std::move(r.identity);
   // A low-confidence match never discloses another customer's data.
   if (!r.created && resp.identity.recommendation != "ignore") {
-    for (const IntentRow& i : c.tx.intents_of(c.tenant, r.customer_ref, at, true))
+    for (const IntentRow& i : c.tx.intents_of(r.customer_ref, at, true))
       resp.open_intents.push_back(customers::to_intent(i));
-    const std::vector<VariableRow> vars = c.tx.variables_of(c.tenant, r.customer_ref, at);
+    const std::vector<VariableRow> vars = c.tx.variables_of(r.customer_ref, at);
     resp.variables = customers::to_variables(vars, at);
     // What a reused match linked lives as long as the customer does.
     const Millis until = customers::kept_until(vars);
     if (resp.identity.recommendation == "reuse" && until > at + tenants::ttl_of(s))
-      c.tx.customer_keep(c.tenant, r.customer_ref, until, tenants::ttl_of(s), at);
+      c.tx.customer_keep(r.customer_ref, until, tenants::ttl_of(s), at);
   }
   std::string text = json::write(resp);
 
@@ -75,7 +75,7 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
   call.created_customer = r.created;
   call.expires_at = at + tenants::ttl_of(s);
   call.identifiers_json = encode_ids(CallIds{linkable(ids, req.telco), req.telco.line_type});
-  c.tx.call_insert(c.tenant, call);
+  c.tx.call_insert(call);
   if (out) *out = std::move(resp);
   return {std::move(text), false};
 }

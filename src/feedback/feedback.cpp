@@ -43,20 +43,19 @@ Answered answered(const CallRow& call) {
 
 // The customer row exists (a call's customer may have expired before a purge).
 void ensure_customer(const Context& c, const std::string& ref, Millis created, Millis at, Millis expires) {
-  if (!c.tx.customer_get(c.tenant, ref, 0))
-    c.tx.customer_insert(c.tenant, CustomerRow{ref, created, at, expires});
+  if (!c.tx.customer_get(ref, 0)) c.tx.customer_insert(CustomerRow{ref, created, at, expires});
 }
 
 // Links the identifiers to ref (refreshing the links it has); how many were new.
 std::int64_t link_to(const Context& c, const std::string& ref, const CallIds& ids, Millis at,
                      Millis expires) {
   std::set<Identifier> had;
-  for (const LinkRow& l : c.tx.links_of(c.tenant, ref, at)) had.insert(l.id);
+  for (const LinkRow& l : c.tx.links_of(ref, at)) had.insert(l.id);
   std::int64_t added = 0;
   for (const Identifier& id : ids.ids) {
     const bool on_file = had.count(id) > 0;
     const std::string line = id.type == "ani" ? calls::link_line(ids.line_type, on_file, id.value) : "";
-    c.tx.link_upsert(c.tenant, LinkRow{id, ref, line, at, at, expires});
+    c.tx.link_upsert(LinkRow{id, ref, line, at, at, expires});
     if (!on_file) ++added;
   }
   return added;
@@ -64,7 +63,7 @@ std::int64_t link_to(const Context& c, const std::string& ref, const CallIds& id
 
 std::int64_t unlink_from(const Context& c, const std::string& ref, const CallIds& ids) {
   std::int64_t removed = 0;
-  for (const Identifier& id : ids.ids) removed += c.tx.link_delete(c.tenant, id, ref) ? 1 : 0;
+  for (const Identifier& id : ids.ids) removed += c.tx.link_delete(id, ref) ? 1 : 0;
   return removed;
 }
 
@@ -73,20 +72,20 @@ std::int64_t unlink_from(const Context& c, const std::string& ref, const CallIds
 void move_call_data(const Context& c, const CallRow& call, const std::string& from, const std::string& to,
                     Millis at, FeedbackResponse& resp) {
   if (call.end_fingerprint == 0) return;
-  for (const IntentRow& i : c.tx.intents_of(c.tenant, from, 0, false)) {
+  for (const IntentRow& i : c.tx.intents_of(from, 0, false)) {
     if (i.last_call_id != call.call_id) continue;
-    const auto there = c.tx.intent_get(c.tenant, to, i.intent);
-    if (!there || there->last_seen < i.last_seen) c.tx.intent_put(c.tenant, to, i);
-    c.tx.intent_delete(c.tenant, from, i.intent);
+    const auto there = c.tx.intent_get(to, i.intent);
+    if (!there || there->last_seen < i.last_seen) c.tx.intent_put(to, i);
+    c.tx.intent_delete(from, i.intent);
     ++resp.intents_moved;
   }
   std::map<std::string, VariableRow> there;
-  for (VariableRow& v : c.tx.variables_of(c.tenant, to, 0)) there.emplace(v.name, std::move(v));
-  for (const VariableRow& v : c.tx.variables_of(c.tenant, from, 0)) {
+  for (VariableRow& v : c.tx.variables_of(to, 0)) there.emplace(v.name, std::move(v));
+  for (const VariableRow& v : c.tx.variables_of(from, 0)) {
     if (v.source != call.call_id) continue;
     auto t = there.find(v.name);
-    if (t == there.end() || t->second.updated_at < v.updated_at) c.tx.variable_put(c.tenant, to, v);
-    c.tx.variable_delete(c.tenant, from, v.name, 0);
+    if (t == there.end() || t->second.updated_at < v.updated_at) c.tx.variable_put(to, v);
+    c.tx.variable_delete(from, v.name, 0);
     ++resp.variables_moved;
   }
   customers::check_variable_count(c, to, at);
@@ -96,7 +95,7 @@ void move_call_data(const Context& c, const CallRow& call, const std::string& fr
 
 Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint64_t fp,
               FeedbackResponse* out) {
-  std::optional<CallRow> call = c.tx.call_get(c.tenant, req.call_id);
+  std::optional<CallRow> call = c.tx.call_get(req.call_id);
   if (!call) throw Error(Status::not_found, fmt::format("call {} not found", req.call_id));
   if (call->feedback_fingerprint != 0) {
     if (call->feedback_fingerprint == fp) return {call->feedback_response, true};
@@ -129,9 +128,9 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
     ensure_customer(c, y, call->started_at, at, expires);
     std::vector<LinkRow> before;  // the call's number's links, before they are refreshed
     for (const Identifier& id : ids.ids)
-      if (id.type == "ani" && s.identity_merge_duplicates) before = c.tx.links_find(c.tenant, {id}, at);
+      if (id.type == "ani" && s.identity_merge_duplicates) before = c.tx.links_find({id}, at);
     resp.links_added = link_to(c, y, ids, at, expires);
-    c.tx.customer_touch(c.tenant, y, at, expires);
+    c.tx.customer_touch(y, at, expires);
     counted = "confirmed";
     if (!before.empty()) log = absorb_duplicate(c, *call, y, ids, before, at, expires, resp);
   } else if (req.outcome == "rejected") {
@@ -139,15 +138,15 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
       throw Error(Status::conflict,
                   fmt::format("call {} created customer {}: there is no match to reject", req.call_id, y));
     const std::string z = uuid_v4();
-    c.tx.customer_insert(c.tenant, CustomerRow{z, call->started_at, at, expires});
+    c.tx.customer_insert(CustomerRow{z, call->started_at, at, expires});
     resp.links_removed = unlink_from(c, y, ids);
     resp.links_added = link_to(c, z, ids, at, expires);
     move_call_data(c, *call, y, z, at, resp);
-    c.tx.call_move(c.tenant, req.call_id, z, true);
+    c.tx.call_move(req.call_id, z, true);
     resp.customer_ref = z;
     resp.customer_created = true;
     counted = "rejected";
-  } else if (call->created_customer && c.tx.customer_get(c.tenant, y, 0)) {
+  } else if (call->created_customer && c.tx.customer_get(y, 0)) {
     log = merge(c, *call, y, x, at, expires, resp);
     resp.customer_ref = x;
   } else {
@@ -156,8 +155,8 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
     resp.links_removed = unlink_from(c, y, ids);
     resp.links_added = link_to(c, x, ids, at, expires);
     move_call_data(c, *call, y, x, at, resp);
-    c.tx.call_move(c.tenant, req.call_id, x, false);
-    c.tx.customer_touch(c.tenant, x, at, expires);
+    c.tx.call_move(req.call_id, x, false);
+    c.tx.customer_touch(x, at, expires);
     resp.customer_ref = x;
   }
   customers::keep_alive(c, resp.customer_ref, at, tenants::ttl_of(s));
@@ -166,19 +165,19 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
   // that made its own customer was no match to judge.
   if (!counted.empty() && !call->created_customer) {
     const Answered a = answered(*call);
-    c.tx.feedback_stat_add(c.tenant, a.signal, counted, a.confidence);
+    c.tx.feedback_stat_add(a.signal, counted, a.confidence);
   }
 
   std::string text = json::write(resp);
   if (log) {
     log->response = text;
-    c.tx.merge_insert(c.tenant, *log);
+    c.tx.merge_insert(*log);
   }
   CallRow done = *call;
   done.feedback_fingerprint = fp;
   done.feedback_outcome = req.outcome;
   done.feedback_response = text;
-  c.tx.call_feedback(c.tenant, done);
+  c.tx.call_feedback(done);
   if (out) *out = std::move(resp);
   return {std::move(text), false};
 }

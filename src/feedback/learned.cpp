@@ -3,8 +3,8 @@
 
 namespace callmem::feedback {
 
-std::shared_ptr<const LearnedFeedback> LearnedCache::get(Transaction& tx, const std::string& tenant,
-                                                         Millis now) {
+std::shared_ptr<const LearnedFeedback> LearnedCache::get(Transaction& tx, Millis now) {
+  const std::string& tenant = tx.tenant();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = by_tenant_.find(tenant);
@@ -12,7 +12,7 @@ std::shared_ptr<const LearnedFeedback> LearnedCache::get(Transaction& tx, const 
       return it->second.counts;
   }
   auto counts = std::make_shared<LearnedFeedback>();
-  for (const FeedbackStat& f : tx.feedback_stats(tenant))
+  for (const FeedbackStat& f : tx.feedback_stats())
     (*counts)[f.signal] = {f.confirmed, f.rejected, f.predicted};
   std::lock_guard<std::mutex> lock(mutex_);
   by_tenant_[tenant] = Entry{now, counts};

@@ -18,8 +18,9 @@ namespace callmem::feedback {
 
 class LearnedCache {
  public:
-  // The tenant's counts as of `now`, read through tx when not cached or stale.
-  std::shared_ptr<const LearnedFeedback> get(Transaction& tx, const std::string& tenant, Millis now);
+  // The counts of the transaction's tenant as of `now`, read through tx when
+  // not cached or stale.
+  std::shared_ptr<const LearnedFeedback> get(Transaction& tx, Millis now);
   // The tenant's next get reads the store again.
   void forget(const std::string& tenant);
 

@@ -32,7 +32,7 @@ MergeLog merge(const Context& c, const CallRow& call, const std::string& y, cons
   log.alias_ref = y;
   log.target_ref = x;
   log.call_id = call.call_id;
-  log.alias_customer = *c.tx.customer_get(c.tenant, y, 0);
+  log.alias_customer = *c.tx.customer_get(y, 0);
   log.merged_at = at;
   log.expires_at = expires;
   MergeSummary m;
@@ -41,8 +41,8 @@ MergeLog merge(const Context& c, const CallRow& call, const std::string& y, cons
   m.alias_of = x;
 
   std::map<Identifier, LinkRow> x_links;
-  for (LinkRow& l : c.tx.links_of(c.tenant, x, 0)) x_links.emplace(l.id, std::move(l));
-  for (const LinkRow& l : c.tx.links_of(c.tenant, y, 0)) {
+  for (LinkRow& l : c.tx.links_of(x, 0)) x_links.emplace(l.id, std::move(l));
+  for (const LinkRow& l : c.tx.links_of(y, 0)) {
     LinkRow moved = l;
     moved.customer_ref = x;
     auto had = x_links.find(l.id);
@@ -55,64 +55,63 @@ MergeLog merge(const Context& c, const CallRow& call, const std::string& y, cons
       moved.last_seen = std::max(o.last_seen, l.last_seen);
       moved.expires_at = std::max(o.expires_at, l.expires_at);
       if (o.last_seen >= l.last_seen && !o.line_type.empty()) moved.line_type = o.line_type;
-      c.tx.link_delete(c.tenant, l.id, x);
+      c.tx.link_delete(l.id, x);
     } else {
       log.moved_links.push_back(l.id);
       ++resp.links_added;
     }
-    c.tx.link_upsert(c.tenant, moved);
-    c.tx.link_delete(c.tenant, l.id, y);
+    c.tx.link_upsert(moved);
+    c.tx.link_delete(l.id, y);
     ++resp.links_removed;
     ++m.identities;
   }
 
-  for (const IntentRow& i : c.tx.intents_of(c.tenant, y, 0, false)) {
-    if (const auto o = c.tx.intent_get(c.tenant, x, i.intent)) {
+  for (const IntentRow& i : c.tx.intents_of(y, 0, false)) {
+    if (const auto o = c.tx.intent_get(x, i.intent)) {
       log.alias_intents.push_back(i);
       ++m.conflicts;
       if (i.last_seen > o->last_seen) {
         log.target_intents.push_back(*o);
-        c.tx.intent_put(c.tenant, x, i);
+        c.tx.intent_put(x, i);
       }
     } else {
       log.moved_intents.push_back(i.intent);
-      c.tx.intent_put(c.tenant, x, i);
+      c.tx.intent_put(x, i);
     }
-    c.tx.intent_delete(c.tenant, y, i.intent);
+    c.tx.intent_delete(y, i.intent);
     ++m.intents;
   }
 
   std::map<std::string, VariableRow> x_vars;
-  for (VariableRow& v : c.tx.variables_of(c.tenant, x, 0)) x_vars.emplace(v.name, std::move(v));
-  for (const VariableRow& v : c.tx.variables_of(c.tenant, y, 0)) {
+  for (VariableRow& v : c.tx.variables_of(x, 0)) x_vars.emplace(v.name, std::move(v));
+  for (const VariableRow& v : c.tx.variables_of(y, 0)) {
     auto o = x_vars.find(v.name);
     if (o != x_vars.end()) {
       log.alias_variables.push_back(v);
       ++m.conflicts;
       if (v.updated_at > o->second.updated_at) {
         log.target_variables.push_back(o->second);
-        c.tx.variable_put(c.tenant, x, v);
+        c.tx.variable_put(x, v);
       }
     } else {
       log.moved_variables.push_back(v.name);
-      c.tx.variable_put(c.tenant, x, v);
+      c.tx.variable_put(x, v);
     }
-    c.tx.variable_delete(c.tenant, y, v.name, 0);
+    c.tx.variable_delete(y, v.name, 0);
     ++m.variables;
   }
   customers::check_variable_count(c, x, at);
 
   // No call of x created x: the moved calls lose the flag (the log keeps it).
-  for (const CallRow& moved :
-       c.tx.calls_of(c.tenant, y, 0, std::nullopt, std::numeric_limits<std::int64_t>::max())) {
+  for (const CallRow& moved : c.tx.calls_of(y, 0, std::nullopt, std::numeric_limits<std::int64_t>::max())) {
     log.moved_calls.emplace_back(moved.call_id, moved.created_customer);
-    c.tx.call_move(c.tenant, moved.call_id, x, false);
+    c.tx.call_move(moved.call_id, x, false);
     ++m.calls;
   }
-  log.moved_aliases = c.tx.aliases_retarget(c.tenant, y, x);
-  c.tx.alias_put(c.tenant, AliasRow{y, x, at, expires});
-  c.tx.customer_remove(c.tenant, y);
-  c.tx.customer_touch(c.tenant, x, log.alias_customer.last_seen, log.alias_customer.expires_at);
+  log.moved_aliases = c.tx.aliases_retarget(y, x);
+  c.tx.alias_put(AliasRow{y, x, at, expires});
+  c.tx.customer_remove(y);
+  c.tx.customer_touch(x, log.alias_customer.last_seen, log.alias_customer.expires_at);
   resp.merge = std::move(m);
   return log;
 }
@@ -142,38 +141,38 @@ std::optional<MergeLog> absorb_duplicate(const Context& c, const CallRow& call, 
   if (!is_personal_type(line)) return std::nullopt;
   // An identity key on both with no value in common tells them apart.
   std::map<std::string, std::set<std::string>> keys;
-  for (const LinkRow& l : c.tx.links_of(c.tenant, x, at))
+  for (const LinkRow& l : c.tx.links_of(x, at))
     if (l.id.type == "external_id") keys[l.id.key].insert(l.id.value);
   std::map<std::string, bool> agree;
-  for (const LinkRow& l : c.tx.links_of(c.tenant, other->customer_ref, at)) {
+  for (const LinkRow& l : c.tx.links_of(other->customer_ref, at)) {
     if (l.id.type != "external_id" || !keys.count(l.id.key)) continue;
     agree[l.id.key] = agree[l.id.key] || keys[l.id.key].count(l.id.value) > 0;
   }
   for (const auto& [key, same] : agree)
     if (!same) return std::nullopt;
-  if (!c.tx.customer_get(c.tenant, other->customer_ref, 0)) return std::nullopt;
+  if (!c.tx.customer_get(other->customer_ref, 0)) return std::nullopt;
   // A merge that would hold too many variables is left undone: the
   // confirmation itself stands (a correction's merge is refused instead).
   std::set<std::string> names;
   for (const std::string& ref : {x, other->customer_ref})
-    for (const VariableRow& v : c.tx.variables_of(c.tenant, ref, 0)) names.insert(v.name);
+    for (const VariableRow& v : c.tx.variables_of(ref, 0)) names.insert(v.name);
   if (names.size() > json::kMaxVariablesPerCustomer) return std::nullopt;
   return merge(c, call, other->customer_ref, x, at, expires, resp);
 }
 
 Answer unmerge(const Context& c, const UnmergeRequest& req, Millis at, UnmergeResponse* out) {
-  std::optional<MergeLog> log = c.tx.merge_get(c.tenant, req.merge_id);
+  std::optional<MergeLog> log = c.tx.merge_get(req.merge_id);
   if (!log) throw Error(Status::not_found, fmt::format("merge_id {} not found", req.merge_id));
   if (log->unmerged_at != 0) return {log->unmerge_response, true};
   const std::string& x = log->target_ref;
   const std::string& y = log->alias_ref;
-  if (!c.tx.customer_get(c.tenant, x, 0))
+  if (!c.tx.customer_get(x, 0))
     throw Error(
         Status::conflict,
         fmt::format("customer {} that {} was merged into is no longer a customer (merged again?); undo "
                     "that first",
                     x, y));
-  c.tx.customer_insert(c.tenant, log->alias_customer);
+  c.tx.customer_insert(log->alias_customer);
   UnmergeResponse r;
   r.merge_id = log->merge_id;
   r.customer_ref = x;
@@ -181,77 +180,76 @@ Answer unmerge(const Context& c, const UnmergeRequest& req, Millis at, UnmergeRe
   r.unmerged_at = at;
 
   std::map<Identifier, LinkRow> x_links;
-  for (LinkRow& l : c.tx.links_of(c.tenant, x, 0)) x_links.emplace(l.id, std::move(l));
+  for (LinkRow& l : c.tx.links_of(x, 0)) x_links.emplace(l.id, std::move(l));
   for (const Identifier& id : log->moved_links) {
     auto cur = x_links.find(id);
     if (cur == x_links.end()) continue;
     LinkRow back = cur->second;
     back.customer_ref = y;
-    c.tx.link_delete(c.tenant, id, x);
-    c.tx.link_delete(c.tenant, id, y);
-    c.tx.link_upsert(c.tenant, back);
+    c.tx.link_delete(id, x);
+    c.tx.link_delete(id, y);
+    c.tx.link_upsert(back);
     ++r.identities;
   }
   for (const LinkRow& l : log->alias_links) {
-    c.tx.link_delete(c.tenant, l.id, y);
-    c.tx.link_upsert(c.tenant, l);
+    c.tx.link_delete(l.id, y);
+    c.tx.link_upsert(l);
     ++r.identities;
   }
   for (const LinkRow& l : log->target_links) {
-    c.tx.link_delete(c.tenant, l.id, x);
-    c.tx.link_upsert(c.tenant, l);
+    c.tx.link_delete(l.id, x);
+    c.tx.link_upsert(l);
   }
 
   for (const std::string& name : log->moved_intents) {
-    const auto cur = c.tx.intent_get(c.tenant, x, name);
+    const auto cur = c.tx.intent_get(x, name);
     if (!cur) continue;
-    c.tx.intent_put(c.tenant, y, *cur);
-    c.tx.intent_delete(c.tenant, x, name);
+    c.tx.intent_put(y, *cur);
+    c.tx.intent_delete(x, name);
     ++r.intents;
   }
   for (const IntentRow& i : log->alias_intents) {
-    c.tx.intent_put(c.tenant, y, i);
+    c.tx.intent_put(y, i);
     ++r.intents;
   }
-  for (const IntentRow& i : log->target_intents) c.tx.intent_put(c.tenant, x, i);
+  for (const IntentRow& i : log->target_intents) c.tx.intent_put(x, i);
 
   std::map<std::string, VariableRow> x_vars;
-  for (VariableRow& v : c.tx.variables_of(c.tenant, x, 0)) x_vars.emplace(v.name, std::move(v));
+  for (VariableRow& v : c.tx.variables_of(x, 0)) x_vars.emplace(v.name, std::move(v));
   for (const std::string& name : log->moved_variables) {
     auto cur = x_vars.find(name);
     if (cur == x_vars.end()) continue;
-    c.tx.variable_put(c.tenant, y, cur->second);
-    c.tx.variable_delete(c.tenant, x, name, 0);
+    c.tx.variable_put(y, cur->second);
+    c.tx.variable_delete(x, name, 0);
     ++r.variables;
   }
   for (const VariableRow& v : log->alias_variables) {
-    c.tx.variable_put(c.tenant, y, v);
+    c.tx.variable_put(y, v);
     ++r.variables;
   }
-  for (const VariableRow& v : log->target_variables) c.tx.variable_put(c.tenant, x, v);
+  for (const VariableRow& v : log->target_variables) c.tx.variable_put(x, v);
 
   for (const auto& [call_id, created] : log->moved_calls) {
-    const auto moved = c.tx.call_get(c.tenant, call_id);
+    const auto moved = c.tx.call_get(call_id);
     if (!moved || moved->customer_ref != x) continue;
-    c.tx.call_move(c.tenant, call_id, y, created);
+    c.tx.call_move(call_id, y, created);
     ++r.calls;
   }
   for (const std::string& a : log->moved_aliases)
-    if (c.tx.alias_target(c.tenant, a, 0) == x)
-      c.tx.alias_put(c.tenant, AliasRow{a, y, log->merged_at, log->expires_at});
-  c.tx.alias_delete(c.tenant, y);
+    if (c.tx.alias_target(a, 0) == x) c.tx.alias_put(AliasRow{a, y, log->merged_at, log->expires_at});
+  c.tx.alias_delete(y);
   const Millis ttl = tenants::ttl_of(tenants::row_of(c).settings);
   customers::keep_alive(c, x, at, ttl);
   customers::keep_alive(c, y, at, ttl);
   // The corrected feedback that merged is undone with it: the call takes feedback again.
-  if (auto call = c.tx.call_get(c.tenant, log->call_id)) {
+  if (auto call = c.tx.call_get(log->call_id)) {
     call->feedback_fingerprint = 0;
     call->feedback_outcome.clear();
     call->feedback_response.clear();
-    c.tx.call_feedback(c.tenant, *call);
+    c.tx.call_feedback(*call);
   }
   std::string text = json::write(r);
-  c.tx.merge_undone(c.tenant, r.merge_id, at, text);
+  c.tx.merge_undone(r.merge_id, at, text);
   if (out) *out = std::move(r);
   return {std::move(text), false};
 }

@@ -42,7 +42,7 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
   const Millis live_after = horizon.value_or(at);
   std::map<std::string, CandidateFacts> by_ref;
   if (!ids.ids.empty()) {
-    for (const LinkRow& link : c.tx.links_find(c.tenant, ids.ids, live_after)) {
+    for (const LinkRow& link : c.tx.links_find(ids.ids, live_after)) {
       CandidateFacts& f = by_ref[link.customer_ref];
       f.customer_ref = link.customer_ref;
       if (link.id.type == "ani") {
@@ -69,17 +69,17 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
   std::vector<CandidateFacts> facts;
   facts.reserve(by_ref.size());
   for (auto& [ref, f] : by_ref) {
-    auto customer = c.tx.customer_get(c.tenant, ref, live_after);
+    auto customer = c.tx.customer_get(ref, live_after);
     // Links outlived their customer: never resurrect it. A backfilled call
     // (`at` in the past) cannot be a customer created after it.
     if (!customer || customer->created_at > at) continue;
     f.last_seen = customer->last_seen;
-    f.open_intent = !c.tx.intents_of(c.tenant, ref, live_after, true).empty();
+    f.open_intent = !c.tx.intents_of(ref, live_after, true).empty();
     // Disagreement is evidence too: what is on file for what the call gave
     // and this candidate did not match.
     const bool ani_unmatched = has_number && !f.ani_match;
     if (ani_unmatched || f.matched_keys.size() < call_keys.size()) {
-      for (const LinkRow& l : c.tx.links_of(c.tenant, ref, live_after)) {
+      for (const LinkRow& l : c.tx.links_of(ref, live_after)) {
         if (l.id.type == "ani") {
           f.other_ani = f.other_ani || ani_unmatched;
         } else if (call_keys.count(l.id.key) &&
@@ -115,7 +115,7 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
   // Feedback re-estimates a number's evidence: looked up when a number matched.
   std::shared_ptr<const LearnedFeedback> counts;
   if (s.identity_profile == "probabilistic" && on_number > 0) {
-    counts = c.learned.get(c.tx, c.tenant, c.now());
+    counts = c.learned.get(c.tx, c.now());
     call.learned = counts.get();
   }
   std::vector<Assessment> assessed = scorer_for(c, s).assess(call, facts);
@@ -149,7 +149,7 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
   if (newcomer) {
     r.customer_ref = uuid_v4();
     r.created = true;
-    c.tx.customer_insert(c.tenant, CustomerRow{r.customer_ref, at, at, expires});
+    c.tx.customer_insert(CustomerRow{r.customer_ref, at, at, expires});
     r.identity.confidence = 0;
     for (const Scored& one : scored)
       r.identity.candidates.push_back({one.facts.customer_ref, one.assessment.confidence});
@@ -191,9 +191,9 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
                                    matched.matched_keys.end();
     if (!link_all && !on_file) continue;
     const std::string line = id.type == "ani" ? calls::link_line(telco.line_type, on_file, id.value) : "";
-    c.tx.link_upsert(c.tenant, LinkRow{id, r.customer_ref, line, at, at, expires});
+    c.tx.link_upsert(LinkRow{id, r.customer_ref, line, at, at, expires});
   }
-  if (!r.created) c.tx.customer_touch(c.tenant, r.customer_ref, at, expires);
+  if (!r.created) c.tx.customer_touch(r.customer_ref, at, expires);
   return r;
 }
 

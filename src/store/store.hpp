@@ -4,7 +4,9 @@
 // lists and row mapping they share are in store/columns.hpp); each passes
 // tests/store_suite.hpp unchanged.
 //
-// Every method takes the tenant and every query is scoped by it. Times are
+// A Transaction is bound to the tenant it was begun on, and every query it
+// makes is scoped by it; the work across tenants (purge, the operators'
+// reads, API keys) is an AcrossTenants, begun on its own. Times are
 // milliseconds since the epoch. Rows carry `expires_at`; readers that take a
 // `now` return only rows with expires_at > now (expired data is never
 // returned, even before a purge deletes it).
@@ -172,7 +174,6 @@ struct CallCursor {
 // (customer row, links, intents, variables) of the customers those links,
 // the call and `refs` name (a ref that is an alias: its target's too).
 struct Prefetch {
-  std::string tenant;
   std::string call_id;
   std::vector<Identifier> ids;
   std::vector<std::string> refs;
@@ -198,11 +199,16 @@ struct DatabaseInfo {
   std::int64_t size_bytes = 0;     // SQLite: the file's pages; PostgreSQL: the schema's tables and indexes
 };
 
-// One unit of work. Reads and writes made through it commit together or not
-// at all; destroying it without commit() rolls back. Used by one thread.
+enum class Access { read, write };
+
+// One unit of work on one tenant (Store::begin). Reads and writes made
+// through it commit together or not at all; destroying it without commit()
+// rolls back. Used by one thread.
 class Transaction {
  public:
   virtual ~Transaction() = default;
+  // The tenant it was begun on.
+  virtual const std::string& tenant() const = 0;
   virtual void commit() = 0;
 
   // A hint: later reads answer the same whether a store uses it or not. A
@@ -211,23 +217,21 @@ class Transaction {
   virtual void prefetch(const Prefetch& what) { (void)what; }
 
   // Tenants. A tenant never configured has no row.
-  virtual std::optional<TenantRow> tenant_get(const std::string& tenant) = 0;
-  virtual void tenant_put(const std::string& tenant, const TenantRow& row) = 0;
+  virtual std::optional<TenantRow> tenant_get() = 0;
+  virtual void tenant_put(const TenantRow& row) = 0;
   // Adds delta to every expires_at of the tenant's rows that follow the
   // tenant's ttl (not variables with their own ttl; aliases and merge logs
   // too): the ttl was changed. A customer, link or alias that lived at least
   // as long as the customer's variables with their own ttl (customer_keep)
   // still does: it moves by delta but never below the last of them.
-  virtual void tenant_shift_expiry(const std::string& tenant, Millis delta) = 0;
+  virtual void tenant_shift_expiry(Millis delta) = 0;
 
   // Customers.
-  virtual std::optional<CustomerRow> customer_get(const std::string& tenant, const std::string& ref,
-                                                  Millis now) = 0;
-  virtual void customer_insert(const std::string& tenant, const CustomerRow& row) = 0;
+  virtual std::optional<CustomerRow> customer_get(const std::string& ref, Millis now) = 0;
+  virtual void customer_insert(const CustomerRow& row) = 0;
   // Moves last_seen and expires_at forward, never back (a backfilled call
   // may be older than what is stored).
-  virtual void customer_touch(const std::string& tenant, const std::string& ref, Millis last_seen,
-                              Millis expires_at) = 0;
+  virtual void customer_touch(const std::string& ref, Millis last_seen, Millis expires_at) = 0;
   // A customer lives as long as anything of theirs: sets the expires_at of
   // the customer row, and of its links and the aliases that resolve to it
   // which are unexpired at `now`, to the later of `until` (the last expiry of
@@ -235,91 +239,97 @@ class Transaction {
   // the tenant's `ttl` (last_seen + ttl; an alias's created_at + ttl). The
   // façade calls it when such a variable outlives the customer or goes, and
   // when a customer so kept gains a link.
-  virtual void customer_keep(const std::string& tenant, const std::string& ref, Millis until, Millis ttl,
-                             Millis now) = 0;
+  virtual void customer_keep(const std::string& ref, Millis until, Millis ttl, Millis now) = 0;
   // Deletes the customer and all its rows (links, intents, variables, calls),
   // the aliases that resolve to it, and the merge logs naming it (as alias
   // or target).
-  virtual Removed customer_delete(const std::string& tenant, const std::string& ref) = 0;
+  virtual Removed customer_delete(const std::string& ref) = 0;
   // Deletes only the customer row (its rows were moved by a merge); true
   // when there was one.
-  virtual bool customer_remove(const std::string& tenant, const std::string& ref) = 0;
+  virtual bool customer_remove(const std::string& ref) = 0;
 
   // Identity links: which customers are linked to any of these identifiers.
-  virtual std::vector<LinkRow> links_find(const std::string& tenant, const std::vector<Identifier>& ids,
-                                          Millis now) = 0;
-  virtual std::vector<LinkRow> links_of(const std::string& tenant, const std::string& ref, Millis now) = 0;
+  virtual std::vector<LinkRow> links_find(const std::vector<Identifier>& ids, Millis now) = 0;
+  virtual std::vector<LinkRow> links_of(const std::string& ref, Millis now) = 0;
   // Inserts the link, or refreshes an existing one: last_seen and expires_at
   // move forward, never back; line_type is replaced when not empty;
   // first_seen is kept (unless the link had expired: then it starts afresh).
-  virtual void link_upsert(const std::string& tenant, const LinkRow& row) = 0;
+  virtual void link_upsert(const LinkRow& row) = 0;
   // Removes the identifier's link to the customer, expired or not; true when
   // there was one.
-  virtual bool link_delete(const std::string& tenant, const Identifier& id, const std::string& ref) = 0;
+  virtual bool link_delete(const Identifier& id, const std::string& ref) = 0;
 
   // Calls (found even when expired: idempotency needs them until purged).
-  virtual std::optional<CallRow> call_get(const std::string& tenant, const std::string& call_id) = 0;
-  virtual void call_insert(const std::string& tenant, const CallRow& row) = 0;
+  virtual std::optional<CallRow> call_get(const std::string& call_id) = 0;
+  virtual void call_insert(const CallRow& row) = 0;
   // Records the end: ended_at, end_fingerprint, end_response, call_data_json,
   // identifiers_json.
-  virtual void call_end(const std::string& tenant, const CallRow& row) = 0;
+  virtual void call_end(const CallRow& row) = 0;
   // Moves the call to another customer, with its created_customer flag.
-  virtual void call_move(const std::string& tenant, const std::string& call_id, const std::string& ref,
-                         bool created_customer) = 0;
+  virtual void call_move(const std::string& call_id, const std::string& ref, bool created_customer) = 0;
   // Records feedback: feedback_fingerprint, feedback_outcome and
   // feedback_response (a fingerprint of 0 and empty texts clear it).
-  virtual void call_feedback(const std::string& tenant, const CallRow& row) = 0;
+  virtual void call_feedback(const CallRow& row) = 0;
   // Newest first, unexpired, strictly older than `after` when given; at most limit.
-  virtual std::vector<CallRow> calls_of(const std::string& tenant, const std::string& ref, Millis now,
+  virtual std::vector<CallRow> calls_of(const std::string& ref, Millis now,
                                         const std::optional<CallCursor>& after, std::int64_t limit) = 0;
 
   // Intents: newest (last_seen) first, unexpired.
-  virtual std::vector<IntentRow> intents_of(const std::string& tenant, const std::string& ref, Millis now,
-                                            bool open_only) = 0;
+  virtual std::vector<IntentRow> intents_of(const std::string& ref, Millis now, bool open_only) = 0;
   // The row as stored, expired or not.
-  virtual std::optional<IntentRow> intent_get(const std::string& tenant, const std::string& ref,
-                                              const std::string& intent) = 0;
-  virtual void intent_put(const std::string& tenant, const std::string& ref, const IntentRow& row) = 0;
+  virtual std::optional<IntentRow> intent_get(const std::string& ref, const std::string& intent) = 0;
+  virtual void intent_put(const std::string& ref, const IntentRow& row) = 0;
   // Removes the row, expired or not; true when there was one.
-  virtual bool intent_delete(const std::string& tenant, const std::string& ref,
-                             const std::string& intent) = 0;
+  virtual bool intent_delete(const std::string& ref, const std::string& intent) = 0;
 
   // Variables: unexpired, by name.
-  virtual std::vector<VariableRow> variables_of(const std::string& tenant, const std::string& ref,
-                                                Millis now) = 0;
-  virtual void variable_put(const std::string& tenant, const std::string& ref, const VariableRow& row) = 0;
+  virtual std::vector<VariableRow> variables_of(const std::string& ref, Millis now) = 0;
+  virtual void variable_put(const std::string& ref, const VariableRow& row) = 0;
   // True when an unexpired variable was deleted.
-  virtual bool variable_delete(const std::string& tenant, const std::string& ref, const std::string& name,
-                               Millis now) = 0;
+  virtual bool variable_delete(const std::string& ref, const std::string& name, Millis now) = 0;
 
   // Aliases: refs merged into another customer. Found until they expire.
-  virtual std::optional<std::string> alias_target(const std::string& tenant, const std::string& alias_ref,
-                                                  Millis now) = 0;
+  virtual std::optional<std::string> alias_target(const std::string& alias_ref, Millis now) = 0;
   // Inserts or replaces the alias.
-  virtual void alias_put(const std::string& tenant, const AliasRow& row) = 0;
+  virtual void alias_put(const AliasRow& row) = 0;
   // True when the alias existed.
-  virtual bool alias_delete(const std::string& tenant, const std::string& alias_ref) = 0;
+  virtual bool alias_delete(const std::string& alias_ref) = 0;
   // Points every alias of `from` at `to`; the alias refs it moved, sorted.
-  virtual std::vector<std::string> aliases_retarget(const std::string& tenant, const std::string& from,
-                                                    const std::string& to) = 0;
+  virtual std::vector<std::string> aliases_retarget(const std::string& from, const std::string& to) = 0;
 
   // Merge logs, found until purged (expired or not).
-  virtual void merge_insert(const std::string& tenant, const MergeLog& log) = 0;
+  virtual void merge_insert(const MergeLog& log) = 0;
   // The log with every row, in the order inserted.
-  virtual std::optional<MergeLog> merge_get(const std::string& tenant, const std::string& merge_id) = 0;
+  virtual std::optional<MergeLog> merge_get(const std::string& merge_id) = 0;
   // Marks the merge undone: unmerged_at and unmerge_response.
-  virtual void merge_undone(const std::string& tenant, const std::string& merge_id, Millis at,
-                            const std::string& response) = 0;
+  virtual void merge_undone(const std::string& merge_id, Millis at, const std::string& response) = 0;
 
   // Feedback outcomes by signal class, which re-estimate the scorer's weights.
   // Adds one to `outcome` ("confirmed" or "rejected") of the signal, and the
   // probability the answer was given with to `predicted`.
-  virtual void feedback_stat_add(const std::string& tenant, const std::string& signal,
-                                 const std::string& outcome, double predicted) = 0;
+  virtual void feedback_stat_add(const std::string& signal, const std::string& outcome, double predicted) = 0;
   // By signal.
-  virtual std::vector<FeedbackStat> feedback_stats(const std::string& tenant) = 0;
+  virtual std::vector<FeedbackStat> feedback_stats() = 0;
 
-  // API keys (across tenants: a request names its key, not its tenant).
+  // Credits and usage.
+  // The amount of an earlier grant with this key, if any.
+  virtual std::optional<std::int64_t> grant_get(const std::string& key) = 0;
+  virtual void grant_insert(const std::string& key, std::int64_t amount, Millis at) = 0;
+  virtual void usage_add(const std::string& day, const std::string& operation, std::int64_t credits) = 0;
+  // Rows with from_day <= day <= to_day (YYYY-MM-DD), by day then operation.
+  virtual std::vector<UsageRow> usage_between(const std::string& from_day, const std::string& to_day) = 0;
+};
+
+// One unit of work across tenants (purge, the operators' reads, API keys),
+// begun on its own (Store::begin_all): it commits or rolls back as a
+// Transaction does. Used by one thread.
+class AcrossTenants {
+ public:
+  virtual ~AcrossTenants() = default;
+  virtual void commit() = 0;
+
+  // API keys: a request names its key, not its tenant. A write takes the
+  // lock of the key's tenant (PostgreSQL: its advisory lock).
   virtual void api_key_insert(const ApiKeyRow& row) = 0;
   virtual std::optional<ApiKeyRow> api_key_by_hash(const std::string& key_hash) = 0;
   virtual std::optional<ApiKeyRow> api_key_by_id(const std::string& key_id) = 0;
@@ -327,23 +337,12 @@ class Transaction {
   virtual std::vector<ApiKeyRow> api_keys_of(const std::string& tenant) = 0;
   virtual void api_key_revoke(const std::string& tenant, const std::string& key_id, Millis at) = 0;
 
-  // Credits and usage.
-  // The amount of an earlier grant with this key, if any.
-  virtual std::optional<std::int64_t> grant_get(const std::string& tenant, const std::string& key) = 0;
-  virtual void grant_insert(const std::string& tenant, const std::string& key, std::int64_t amount,
-                            Millis at) = 0;
-  virtual void usage_add(const std::string& tenant, const std::string& day, const std::string& operation,
-                         std::int64_t credits) = 0;
-  // Rows with from_day <= day <= to_day (YYYY-MM-DD), by day then operation.
-  virtual std::vector<UsageRow> usage_between(const std::string& tenant, const std::string& from_day,
-                                              const std::string& to_day) = 0;
-
   // Deletes at most `limit` expired rows (expires_at <= now) across all
   // tenants; customers go once nothing of theirs is left unexpired. Aliases
   // and merge logs (with their rows, counted as one) go at their own expiry.
   virtual Removed purge(Millis now, std::int64_t limit) = 0;
 
-  // For operators (docs/cli.md), in a read transaction, across tenants.
+  // For operators (docs/cli.md), in a read transaction.
   // Every tenant with settings, customers, calls or API keys, by name, with
   // what is live at `now`.
   virtual std::vector<TenantCounts> tenant_counts(Millis now) = 0;
@@ -359,12 +358,17 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
   virtual ~Store() = default;
-  // A write transaction holds the store's write lock before it reads (SQLite:
-  // BEGIN IMMEDIATE, for the file; PostgreSQL: the tenant's advisory lock,
-  // taken with the first statement on the tenant), so that a
+  // A transaction on `tenant`: every method reads and writes that tenant's
+  // rows only. A write transaction holds the store's write lock before it
+  // reads (SQLite: BEGIN IMMEDIATE, for the file; PostgreSQL: the tenant's
+  // advisory lock, taken with the first statement on the tenant), so that a
   // read-decide-write sequence cannot interleave with another writer's, in
   // this process or another, on this machine or another.
-  virtual std::unique_ptr<Transaction> begin(bool write) = 0;
+  virtual std::unique_ptr<Transaction> begin(const std::string& tenant, Access access) = 0;
+  // A transaction across tenants. A writer: SQLite, BEGIN IMMEDIATE;
+  // PostgreSQL, no lock but that of the tenant an API key write names
+  // (purge takes none: see PgStore).
+  virtual std::unique_ptr<AcrossTenants> begin_all(Access access) = 0;
 };
 
 }  // namespace callmem

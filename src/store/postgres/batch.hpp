@@ -32,6 +32,18 @@ class Batch {
 
   // Whether the transaction has ended (committed or aborted).
   bool ended() const { return !conn_; }
+  // Runs one method's statements: refused once the transaction has ended,
+  // and any failure aborts it.
+  template <typename F>
+  auto guarded(F&& body) -> decltype(body()) {
+    if (ended()) throw Error(Status::store, "postgres: the transaction has already ended");
+    try {
+      return body();
+    } catch (...) {
+      abort();
+      throw;
+    }
+  }
   Connection& connection() const { return *conn_; }
   const PgOptions& options() const { return pool_->options(); }
 

@@ -24,11 +24,9 @@ Answer<std::vector<Row>> kept_sorted(const RefCache* c, bool RefCache::*have,
 
 }  // namespace
 
-void Cache::fill(Batch& b, const Prefetch& p) {
-  b.lock(p.tenant);
+void Cache::fill(Batch& b, const std::string& tenant, const Prefetch& p) {
+  b.lock(tenant);
   clear();
-  active = true;
-  tenant = p.tenant;
   have_call = have_tenant = have_find = true;
   call_id = p.call_id;
   find_ids = p.ids;
@@ -36,20 +34,20 @@ void Cache::fill(Batch& b, const Prefetch& p) {
   const std::string &a_types = arrays[0], &a_keys = arrays[1], &a_values = arrays[2];
   const std::string a_refs = array_of(p.refs);
   WeightsMemo& memo = b.connection().weights;
-  b.send(kCallGet, {p.tenant, p.call_id}, rows([this](auto&& c) { call = read_row<CallRow>(c); }));
-  b.send(kTenantGet, {p.tenant}, rows([this, &memo](auto&& c) { tenant_row = read_tenant(c, memo); }));
-  b.send(kLinksFind, {p.tenant, a_types, a_keys, a_values}, rows([this](auto&& c) {
+  b.send(kCallGet, {tenant, p.call_id}, rows([this](auto&& c) { call = read_row<CallRow>(c); }));
+  b.send(kTenantGet, {tenant}, rows([this, &memo](auto&& c) { tenant_row = read_tenant(c, memo); }));
+  b.send(kLinksFind, {tenant, a_types, a_keys, a_values}, rows([this](auto&& c) {
            LinkRow l;
            read_fields(c, std::tuple_cat(fields(l.id), std::tie(l.customer_ref), fields(l)));
            find_rows.push_back(std::move(l));
          }));
   for (const std::string& r : p.refs) aliases[r] = std::nullopt;
-  b.send(kPrefetchAliases, {p.tenant, a_refs}, rows([this](auto&& c) {
+  b.send(kPrefetchAliases, {tenant, a_refs}, rows([this](auto&& c) {
            AliasRow a;
            read_fields(c, std::tie(a.alias_ref, a.target_ref, a.expires_at));
            aliases[a.alias_ref] = std::move(a);
          }));
-  const std::vector<std::string> all{p.tenant, a_types, a_keys, a_values, p.call_id, a_refs};
+  const std::vector<std::string> all{tenant, a_types, a_keys, a_values, p.call_id, a_refs};
   b.send(kPrefetchCustomers, all, rows([this](auto&& c) {
            CustomerRow row;
            read_fields(c, std::tuple_cat(std::tie(row.customer_ref), fields(row)));
@@ -86,33 +84,30 @@ void Cache::fill(Batch& b, const Prefetch& p) {
   }
 }
 
-Answer<std::optional<CustomerRow>> Cache::customer_get(const std::string& t, const std::string& ref,
-                                                       Millis now) {
-  const RefCache* c = ref_of(t, ref);
+Answer<std::optional<CustomerRow>> Cache::customer_get(const std::string& ref, Millis now) {
+  const RefCache* c = ref_of(ref);
   if (!c || !c->have_customer) return std::nullopt;
   if (c->customer && c->customer->expires_at > now) return c->customer;
   return std::optional<CustomerRow>();
 }
 
-Answer<std::vector<LinkRow>> Cache::links_find(const std::string& t, const std::vector<Identifier>& ids,
-                                               Millis now) const {
-  if (!covers(t) || !have_find) return std::nullopt;
+Answer<std::vector<LinkRow>> Cache::links_find(const std::vector<Identifier>& ids, Millis now) const {
+  if (!have_find) return std::nullopt;
   for (const Identifier& id : ids)
     if (std::find(find_ids.begin(), find_ids.end(), id) == find_ids.end()) return std::nullopt;
   return links_matching(find_rows, ids, now);
 }
 
-Answer<std::vector<LinkRow>> Cache::links_of(const std::string& t, const std::string& ref, Millis now) {
+Answer<std::vector<LinkRow>> Cache::links_of(const std::string& ref, Millis now) {
   return kept_sorted(
-      ref_of(t, ref), &RefCache::have_links, &RefCache::links,
+      ref_of(ref), &RefCache::have_links, &RefCache::links,
       [&](const LinkRow& l) { return l.expires_at > now; },
       [](const LinkRow& a, const LinkRow& b) { return a.id < b.id; });
 }
 
-Answer<std::vector<IntentRow>> Cache::intents_of(const std::string& t, const std::string& ref, Millis now,
-                                                 bool open_only) {
+Answer<std::vector<IntentRow>> Cache::intents_of(const std::string& ref, Millis now, bool open_only) {
   return kept_sorted(
-      ref_of(t, ref), &RefCache::have_intents, &RefCache::intents,
+      ref_of(ref), &RefCache::have_intents, &RefCache::intents,
       [&](const IntentRow& i) { return i.expires_at > now && (!open_only || i.status != "resolved"); },
       [](const IntentRow& a, const IntentRow& b) {
         if (a.last_seen != b.last_seen) return a.last_seen > b.last_seen;
@@ -120,26 +115,22 @@ Answer<std::vector<IntentRow>> Cache::intents_of(const std::string& t, const std
       });
 }
 
-Answer<std::optional<IntentRow>> Cache::intent_get(const std::string& t, const std::string& ref,
-                                                   const std::string& intent) {
-  const RefCache* c = ref_of(t, ref);
+Answer<std::optional<IntentRow>> Cache::intent_get(const std::string& ref, const std::string& intent) {
+  const RefCache* c = ref_of(ref);
   if (!c || !c->have_intents) return std::nullopt;
   for (const IntentRow& i : c->intents)
     if (i.intent == intent) return i;
   return std::optional<IntentRow>();
 }
 
-Answer<std::vector<VariableRow>> Cache::variables_of(const std::string& t, const std::string& ref,
-                                                     Millis now) {
+Answer<std::vector<VariableRow>> Cache::variables_of(const std::string& ref, Millis now) {
   return kept_sorted(
-      ref_of(t, ref), &RefCache::have_variables, &RefCache::variables,
+      ref_of(ref), &RefCache::have_variables, &RefCache::variables,
       [&](const VariableRow& v) { return v.expires_at > now; },
       [](const VariableRow& a, const VariableRow& b) { return a.name < b.name; });
 }
 
-Answer<std::optional<std::string>> Cache::alias_target(const std::string& t, const std::string& alias_ref,
-                                                       Millis now) const {
-  if (!covers(t)) return std::nullopt;
+Answer<std::optional<std::string>> Cache::alias_target(const std::string& alias_ref, Millis now) const {
   auto it = aliases.find(alias_ref);
   if (it == aliases.end()) return std::nullopt;
   if (it->second && it->second->expires_at > now) return it->second->target_ref;

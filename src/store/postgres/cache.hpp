@@ -28,9 +28,8 @@ struct RefCache {
   std::vector<VariableRow> variables;
 };
 
+// Of one transaction, and so of its one tenant.
 struct Cache {
-  bool active = false;
-  std::string tenant;
   bool have_call = false;
   std::string call_id;
   std::optional<CallRow> call;
@@ -43,28 +42,22 @@ struct Cache {
   std::map<std::string, RefCache> refs;
 
   void clear() noexcept { *this = Cache(); }
-  bool covers(const std::string& t) const { return active && t == tenant; }
-  RefCache* ref_of(const std::string& t, const std::string& r) {
-    if (!covers(t)) return nullptr;
+  RefCache* ref_of(const std::string& r) {
     auto it = refs.find(r);
     return it == refs.end() ? nullptr : &it->second;
   }
   // Reads, in one batch (after the tenant's lock), what `p` is about: the
   // call, the tenant's row, the links of the identifiers, and everything of
   // the customers they, the call and the refs name.
-  void fill(Batch& b, const Prefetch& p);
+  void fill(Batch& b, const std::string& tenant, const Prefetch& p);
 
-  Answer<std::optional<CustomerRow>> customer_get(const std::string& t, const std::string& ref, Millis now);
-  Answer<std::vector<LinkRow>> links_find(const std::string& t, const std::vector<Identifier>& ids,
-                                          Millis now) const;
-  Answer<std::vector<LinkRow>> links_of(const std::string& t, const std::string& ref, Millis now);
-  Answer<std::vector<IntentRow>> intents_of(const std::string& t, const std::string& ref, Millis now,
-                                            bool open_only);
-  Answer<std::optional<IntentRow>> intent_get(const std::string& t, const std::string& ref,
-                                              const std::string& intent);
-  Answer<std::vector<VariableRow>> variables_of(const std::string& t, const std::string& ref, Millis now);
-  Answer<std::optional<std::string>> alias_target(const std::string& t, const std::string& alias_ref,
-                                                  Millis now) const;
+  Answer<std::optional<CustomerRow>> customer_get(const std::string& ref, Millis now);
+  Answer<std::vector<LinkRow>> links_find(const std::vector<Identifier>& ids, Millis now) const;
+  Answer<std::vector<LinkRow>> links_of(const std::string& ref, Millis now);
+  Answer<std::vector<IntentRow>> intents_of(const std::string& ref, Millis now, bool open_only);
+  Answer<std::optional<IntentRow>> intent_get(const std::string& ref, const std::string& intent);
+  Answer<std::vector<VariableRow>> variables_of(const std::string& ref, Millis now);
+  Answer<std::optional<std::string>> alias_target(const std::string& alias_ref, Millis now) const;
 };
 
 // The links of `ids` among rows, unexpired at `now`, in the order of ids (each

@@ -16,10 +16,15 @@ int PgStore::schema_version() noexcept { return postgres::schema_version(); }
 
 std::uint64_t PgStore::round_trips() const noexcept { return pool_->round_trips(); }
 
-std::unique_ptr<Transaction> PgStore::begin(bool write) {
+std::unique_ptr<Transaction> PgStore::begin(const std::string& tenant, Access access) {
   // Should anything below throw, the lease gives its slot back.
   postgres::Lease c = Pool::acquire(pool_);
-  return postgres::begin_transaction(pool_, std::move(c), write);
+  return postgres::begin_transaction(pool_, std::move(c), access == Access::write, tenant);
+}
+
+std::unique_ptr<AcrossTenants> PgStore::begin_all(Access access) {
+  postgres::Lease c = Pool::acquire(pool_);
+  return postgres::begin_across(pool_, std::move(c), access == Access::write);
 }
 
 }  // namespace callmem

@@ -15,12 +15,13 @@
 // a start or an end needs. A start and an end each take two round trips (one
 // to read, one to write and commit): see docs/storage.md.
 //
-// Concurrency: a write transaction takes the tenant's advisory lock
-// (pg_advisory_xact_lock) before its first statement on that tenant, so the
-// writers of one tenant take turns on every node, as SQLite's BEGIN IMMEDIATE
-// makes them take turns on one file; writers of different tenants never wait
-// for each other. A read transaction is REPEATABLE READ, READ ONLY. Purge
-// takes no tenant lock: it skips rows other transactions hold (SKIP LOCKED)
+// Concurrency: a write transaction takes its tenant's advisory lock
+// (pg_advisory_xact_lock) with its first statement, so the writers of one
+// tenant take turns on every node, as SQLite's BEGIN IMMEDIATE makes them
+// take turns on one file; writers of different tenants never wait for each
+// other. A read transaction is REPEATABLE READ, READ ONLY. Across tenants
+// (begin_all), an API key's write takes the lock of the key's tenant; purge
+// takes none: it skips rows other transactions hold (SKIP LOCKED)
 // and only deletes a customer whose tenant's lock it can take at once, so
 // several nodes purge at once without double work or deadlock.
 //
@@ -61,7 +62,8 @@ class PgStore final : public Store {
 
   static int schema_version() noexcept;
 
-  std::unique_ptr<Transaction> begin(bool write) override;
+  std::unique_ptr<Transaction> begin(const std::string& tenant, Access access) override;
+  std::unique_ptr<AcrossTenants> begin_all(Access access) override;
 
   // Round trips to the server since the store opened (each pipeline sync
   // counts one), across all its connections: for tests and benchmarks.

@@ -43,7 +43,8 @@ class SqliteStore final : public Store {
   SqliteStore(std::string path, int busy_timeout_ms, int cache_mb = 0);
   ~SqliteStore() override;
 
-  std::unique_ptr<Transaction> begin(bool write) override;
+  std::unique_ptr<Transaction> begin(const std::string& tenant, Access access) override;
+  std::unique_ptr<AcrossTenants> begin_all(Access access) override;
 
   // The PRAGMA user_version this library's schema has.
   static int schema_version() noexcept;

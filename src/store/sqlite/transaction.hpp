@@ -1,20 +1,19 @@
-// A transaction of the SQLite store (transaction.cpp): one connection leased
-// from the pool, inside BEGIN (a reader) or BEGIN IMMEDIATE (a writer, in its
-// turn), and one prepared statement per method. Any failure rolls the whole
-// transaction back at once and gives the connection back; further calls are
-// refused with Status::store.
+// The SQLite store's two kinds of transaction, on a connection leased from
+// the pool that is inside BEGIN already (store/sqlite/work.hpp): on one
+// tenant (transaction.cpp) and across tenants (across.cpp).
 #ifndef CALLMEM_STORE_SQLITE_TRANSACTION_HPP
 #define CALLMEM_STORE_SQLITE_TRANSACTION_HPP
 
 #include <memory>
+#include <string>
 
 #include "store/sqlite/pool.hpp"
 #include "store/store.hpp"
 
 namespace callmem::sqlite {
 
-// A transaction on `conn`, which is inside BEGIN already.
-std::unique_ptr<Transaction> begin_transaction(Lease conn, WriterTurn turn);
+std::unique_ptr<Transaction> begin_transaction(Lease conn, WriterTurn turn, std::string tenant);
+std::unique_ptr<AcrossTenants> begin_across(Lease conn, WriterTurn turn);
 
 }  // namespace callmem::sqlite
 
