@@ -20,6 +20,7 @@ std::vector<std::string> refs, merges, calls;  // seen in answers, newest last
 
 void open_fresh() {
   if (db) callmem_close(db);
+  if (callmem_warm() != CALLMEM_OK) std::abort();
   if (callmem_open(&db, R"({"path": ":memory:"})") != CALLMEM_OK) std::abort();
   callmem_tenant_configure(db, "acme", R"({"billing": {"enabled": false}})", nullptr);
   refs.clear(), merges.clear(), calls.clear();
@@ -58,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const char* tenant = (pick & 0x80) ? "globex" : "acme";
   char* out = nullptr;
   int rc = CALLMEM_OK;
-  switch ((pick & 0x7f) % 14) {
+  switch ((pick & 0x7f) % 15) {
     case 0:
       rc = callmem_call_start(db, tenant, request.c_str(), &out);
       break;
@@ -103,6 +104,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       rc = callmem_import(db, tenant, lines.c_str(), options.c_str(), &out);
       break;
     }
+    case 13:
+      rc = callmem_api_key_tenant(db, request.c_str(), &out);
+      break;
     default:
       rc = callmem_call_start(db, tenant, request.c_str(), &out);
       break;

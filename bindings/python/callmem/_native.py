@@ -52,10 +52,12 @@ SIGNATURES = {
     "callmem_version": (_c_str, []),
     "callmem_status_http": (_c_int, [_c_int]),
     "callmem_warm": (_c_int, []),
+    # For servers in front of the library (the Node package's callmem-mcp); not used here.
+    "callmem_api_key_tenant": (_c_int, [_handle, _c_str, _out]),
 }
 
 #: Functions an older libcallmem may lack: declared when present.
-OPTIONAL = frozenset({"callmem_warm"})
+OPTIONAL = frozenset({"callmem_warm", "callmem_api_key_tenant"})
 
 _lock = threading.Lock()
 _lib: Optional[ctypes.CDLL] = None
