@@ -12,19 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "c_check.h"
 #include "callmem/callmem.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) {                                                                \
-      ++passed;                                                                \
-    } else {                                                                   \
-      ++failed;                                                                \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
 
 static int has(const char *json, const char *needle) { return json && strstr(json, needle) != NULL; }
 

@@ -12,19 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "c_check.h"
 #include "callmem/callmem.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) {                                                                \
-      ++passed;                                                                \
-    } else {                                                                   \
-      ++failed;                                                                \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
 
 /* The string value of "key" in a flat part of a JSON document (test helper). */
 static void field(const char *json, const char *key, char *buf, size_t size) {

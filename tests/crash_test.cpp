@@ -28,6 +28,7 @@
 
 #include "callmem/error.hpp"
 #include "engine.hpp"
+#include "env_count.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -111,12 +112,6 @@ struct Db {
   }
 };
 
-int kills() {
-  const char* s = std::getenv("CALLMEM_CRASH_KILLS");
-  const int n = s ? std::atoi(s) : 20;
-  return n > 0 ? n : 20;
-}
-
 }  // namespace
 
 TEST_CASE("crashes: a process killed at any moment loses nothing it acknowledged") {
@@ -124,7 +119,7 @@ TEST_CASE("crashes: a process killed at any moment loses nothing it acknowledged
   const std::string path = dir.file("calls.db");
   std::mt19937 rng(20261127);
   std::size_t acknowledged = 0;
-  const int rounds = kills();
+  const int rounds = static_cast<int>(env_count("CALLMEM_CRASH_KILLS", 20));
   for (int round = 0; round < rounds; ++round) {
     CAPTURE(round);
     int fds[2];

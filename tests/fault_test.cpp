@@ -27,6 +27,7 @@
 
 #include "callmem/error.hpp"
 #include "engine.hpp"
+#include "env_count.hpp"
 #include "fault_vfs.hpp"
 #include "import_history.hpp"
 #include "temp_dir.hpp"
@@ -267,12 +268,6 @@ Outcome run_once(fault_vfs::Kind kind, int code, bool persistent, long n,
   return out;
 }
 
-long stride() {
-  const char* s = std::getenv("CALLMEM_FAULT_STRIDE");
-  const long n = s ? std::atol(s) : 1;
-  return n > 0 ? n : 1;
-}
-
 }  // namespace
 
 TEST_CASE("faults: every read, write, sync and truncate failing in turn loses nothing acknowledged") {
@@ -290,7 +285,7 @@ TEST_CASE("faults: every read, write, sync and truncate failing in turn loses no
       {fault_vfs::kRead, SQLITE_IOERR_READ, "read"},
       {fault_vfs::kTruncate, SQLITE_IOERR_TRUNCATE, "truncate"},
   };
-  const long step = stride();
+  const long step = env_count("CALLMEM_FAULT_STRIDE", 1);
   long points = 0, failed_ops = 0;
   for (const Mode& m : modes) {
     for (const bool persistent : {false, true}) {
