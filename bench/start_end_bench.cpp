@@ -34,6 +34,8 @@
 
 #include "callmem/callmem.h"
 #include "engine.hpp"
+#include "population.hpp"
+#include "stats.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "time.hpp"
@@ -47,123 +49,7 @@ using callmem::kDay;
 using callmem::kSecond;
 using callmem::Millis;
 
-const std::string kTenant = "acme";
-constexpr Millis kTtl = 30 * kDay;  // the default tenant settings (never configured)
-
-Millis now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::uint64_t splitmix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// ------------------------------------------------------------ population --
-//
-// Customer i (0 <= i < N), deterministic from i:
-//   - a mobile ANI "+1" + (2012000000 + 7 i), linked with line_type mobile;
-//   - 40%: an external id crm_id = "CRM" + 8 digits, linked too;
-//   - one past call (its own first call: created_customer, a new-caller start
-//     response, an end response), started between 29 and 1 days ago;
-//   - 30%: an open intent (1-3 attempts); 15%: a resolved one;
-//   - variables name and order_id; 20% also a ~160-byte summary.
-// Everything expires 30 days after that call, so all of it is live.
-
-const std::array<const char*, 5> kIntents = {"refund_request", "billing_question", "address_change",
-                                             "technical_support", "cancel_subscription"};
-
-std::string ani_of(std::int64_t i) { return "+1" + std::to_string(2012000000LL + 7 * i); }
-bool has_crm(std::int64_t i) { return splitmix(static_cast<std::uint64_t>(i)) % 100 < 40; }
-std::string crm_of(std::int64_t i) { return fmt::format("CRM{:08d}", i); }
-
-struct Population {
-  Millis base = 0;  // the first customer's call
-  Millis span = 0;  // spread of the calls
-};
-
-std::string json_str(const std::string& s) { return "\"" + s + "\""; }
-
-double populate(const std::string& path, std::int64_t n, const Population& pop) {
-  const auto t0 = std::chrono::steady_clock::now();
-  callmem::SqliteStore store(path, 5000);
-  // Sorted refs, ANIs, crm ids, call ids and times: every insert appends to
-  // its B-trees, so a million customers take seconds, not hours.
-  std::vector<std::string> refs(static_cast<std::size_t>(n));
-  for (auto& r : refs) r = callmem::uuid_v4();
-  std::sort(refs.begin(), refs.end());
-  constexpr std::int64_t kBatch = 50000;
-  for (std::int64_t b = 0; b < n; b += kBatch) {
-    auto tx = store.begin(kTenant, callmem::Access::write);
-    const std::int64_t e = std::min(n, b + kBatch);
-    for (std::int64_t i = b; i < e; ++i) {
-      const std::uint64_t h = splitmix(static_cast<std::uint64_t>(i) ^ 0x5eedULL);
-      const std::string& ref = refs[static_cast<std::size_t>(i)];
-      const Millis t = pop.base + pop.span * i / n;
-      const Millis end = t + 60 * kSecond + static_cast<Millis>(h % 600) * kSecond;
-      const Millis exp = t + kTtl;
-      tx->customer_insert(callmem::CustomerRow{ref, t, end, exp});
-      tx->link_upsert(callmem::LinkRow{{"ani", "", ani_of(i)}, ref, "mobile", t, t, exp});
-      if (has_crm(i))
-        tx->link_upsert(callmem::LinkRow{{"external_id", "crm_id", crm_of(i)}, ref, "", t, t, exp});
-
-      callmem::CallRow call;
-      call.call_id = fmt::format("pop-{:08d}", i);
-      call.customer_ref = ref;
-      call.started_at = t;
-      call.ended_at = end;
-      call.channel = "voice";
-      call.direction = "inbound";
-      call.start_fingerprint = h | 1;
-      call.start_response = fmt::format(
-          R"({{"call_id":"{}","customer_ref":"{}","call_start":"{}","identity":{{"confidence":0,)"
-          R"("level":"low","sources":[],"recommendation":"ignore"}},"open_intents":[],"variables":{{}}}})",
-          call.call_id, ref, callmem::format_iso(t));
-      call.end_fingerprint = (h >> 1) | 1;
-      call.end_response = fmt::format(
-          R"({{"call_id":"{}","customer_ref":"{}","call_start":"{}","call_end":"{}",)"
-          R"("duration_seconds":{},"intents_updated":1,"variables_updated":2}})",
-          call.call_id, ref, callmem::format_iso(t), callmem::format_iso(end), (end - t) / kSecond);
-      call.created_customer = true;
-      call.expires_at = exp;
-      tx->call_insert(call);
-
-      const std::string intent = kIntents[(h >> 8) % kIntents.size()];
-      if ((h >> 16) % 100 < 30) {
-        tx->intent_put(ref, callmem::IntentRow{intent, "open", static_cast<std::int64_t>(1 + (h >> 24) % 3),
-                                               t - 3 * kDay, end, call.call_id, end + kTtl});
-      }
-      if ((h >> 32) % 100 < 15) {
-        const std::string other = kIntents[((h >> 8) + 1) % kIntents.size()];
-        tx->intent_put(ref, callmem::IntentRow{other, "resolved", 1, t, end, call.call_id, end + kTtl});
-      }
-      tx->variable_put(ref, callmem::VariableRow{"name", json_str(fmt::format("Customer {}", i)),
-                                                 call.call_id, end, 0, end + kTtl});
-      tx->variable_put(ref,
-                       callmem::VariableRow{"order_id", json_str(fmt::format("ORD-{:07d}", h % 10000000)),
-                                            call.call_id, end, 0, end + kTtl});
-      if ((h >> 40) % 100 < 20) {
-        tx->variable_put(
-            ref, callmem::VariableRow{"summary",
-                                      json_str(fmt::format("Called about order ORD-{:07d}: the parcel was "
-                                                           "late, a refund of {} USD was promised within "
-                                                           "five working days; call back if not received.",
-                                                           h % 10000000, 10 + h % 190)),
-                                      call.call_id, end, 0, end + kTtl});
-      }
-    }
-    tx->commit();
-  }
-  return seconds_since(t0);
-}
+using namespace bench;
 
 // ----------------------------------------------------------------- floor --
 //
@@ -820,31 +706,6 @@ enum Side { kLibrary, kFloor, kCAbi, kSides };
 enum Kind { kStartReturning, kEnd, kStartNew, kKinds };
 const std::array<const char*, kSides> kSideName = {"library", "floor", "C ABI"};
 const std::array<const char*, kKinds> kKindName = {"start (returning)", "end", "start (new)"};
-
-struct Stats {
-  std::size_t ops = 0;
-  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0, ops_per_s = 0;
-};
-
-Stats stats_of(std::vector<double> us) {
-  Stats s;
-  if (us.empty()) return s;
-  std::sort(us.begin(), us.end());
-  auto pct = [&](double p) {
-    std::size_t rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(us.size())));
-    return us[std::min(us.size() - 1, rank == 0 ? 0 : rank - 1)];
-  };
-  double sum = 0;
-  for (double v : us) sum += v;
-  s.ops = us.size();
-  s.p50 = pct(0.50);
-  s.p90 = pct(0.90);
-  s.p99 = pct(0.99);
-  s.max = us.back();
-  s.mean = sum / static_cast<double>(us.size());
-  s.ops_per_s = sum > 0 ? 1e6 * static_cast<double>(us.size()) / sum : 0;
-  return s;
-}
 
 struct Config {
   std::vector<std::int64_t> sizes = {100000, 1000000};

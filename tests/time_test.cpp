@@ -14,6 +14,23 @@ TEST_CASE("timestamps round trip with milliseconds and Z") {
   CHECK(format_iso(*parse_iso("2024-02-29T23:59:59.999Z")) == "2024-02-29T23:59:59.999Z");
 }
 
+TEST_CASE("timestamps: every field's edges, and each format read back to its time") {
+  CHECK(format_iso(253402300799999) == "9999-12-31T23:59:59.999Z");
+  CHECK(format_day(253402300799999) == "9999-12-31");
+  CHECK(format_iso(253402300800000) == "10000-01-01T00:00:00.000Z");
+  CHECK(format_iso(-1) == "1969-12-31T23:59:59.999Z");
+  CHECK(format_day(-1) == "1969-12-31");
+  CHECK(format_iso(951782400000 + 86399999) == "2000-02-29T23:59:59.999Z");
+  CHECK(format_iso(1000) == "1970-01-01T00:00:01.000Z");
+  CHECK(format_iso(3723004) == "1970-01-01T01:02:03.004Z");
+  // Every day of 2024 at a moment whose fields all differ, read back.
+  for (Millis t = 1704067200000 + 45296789; t < 1735689600000; t += kDay) {
+    const std::string iso = format_iso(t);
+    REQUIRE(parse_iso(iso) == t);
+    CHECK(format_day(t) == iso.substr(0, 10));
+  }
+}
+
 TEST_CASE("timestamps: fractions, offsets and no fraction") {
   CHECK(*parse_iso("2026-02-07T10:30:00Z") == *parse_iso("2026-02-07T10:30:00.000Z"));
   CHECK(*parse_iso("2026-02-07T10:30:00.5Z") == *parse_iso("2026-02-07T10:30:00.500Z"));

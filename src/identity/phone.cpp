@@ -242,7 +242,9 @@ bool is_business_type(std::string_view t) {
 
 bool is_personal_type(std::string_view t) { return t == "mobile" || t == "personal_number" || t == "pager"; }
 
-void warm_phone() {
+namespace {
+
+void warm_phone_now() {
   known_calling_code(1);
   is_known_region("US");
   // E.164, national and IDD forms, and the types of a few regions' numbers.
@@ -256,6 +258,17 @@ void warm_phone() {
     number_type(n);
     region_of(n);
   }
+}
+
+}  // namespace
+
+void warm_phone() {
+  // Once a process (and, warmed before a fork, once for its workers).
+  static const bool warmed = [] {
+    warm_phone_now();
+    return true;
+  }();
+  (void)warmed;
 }
 
 }  // namespace callmem

@@ -60,7 +60,8 @@ bool is_personal_type(std::string_view type);
 // use (its metadata, the calling codes and regions known, the regular
 // expressions of common national forms and number types): called before a
 // host forks, the workers share it instead of each paying it at its first
-// call (callmem_warm).
+// call (callmem_warm). Every Engine warms at its open, so that no call
+// pays for it; the work is done once a process.
 void warm_phone();
 
 }  // namespace callmem
