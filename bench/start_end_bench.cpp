@@ -101,8 +101,8 @@ const char* floor_sql(FloorSql id) {
       return "SELECT created_at, last_seen, expires_at FROM customers "
              "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3";
     case fCustomerInsert:
-      return "INSERT INTO customers(tenant, customer_ref, created_at, last_seen, expires_at) "
-             "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(tenant, customer_ref) DO UPDATE SET "
+      return "INSERT INTO customers(tenant, customer_ref, created_at, last_seen, expires_at, expiry_day) "
+             "VALUES(?1, ?2, ?3, ?4, ?5, ?5 / 86400000) ON CONFLICT(tenant, customer_ref) DO UPDATE SET "
              "created_at = excluded.created_at, last_seen = excluded.last_seen, "
              "expires_at = excluded.expires_at";
     case fCustomerTouch:
@@ -113,7 +113,7 @@ const char* floor_sql(FloorSql id) {
              "WHERE tenant = ?1 AND type = ?2 AND key = ?3 AND value = ?4 AND expires_at > ?5";
     case fLinkUpsert:
       return "INSERT INTO identities(tenant, type, key, value, customer_ref, line_type, first_seen, "
-             "last_seen, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+             "last_seen, expires_at, expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 / 86400000) "
              "ON CONFLICT(tenant, type, key, value, customer_ref) DO UPDATE SET "
              "first_seen = CASE WHEN identities.expires_at <= excluded.last_seen "
              "  THEN excluded.first_seen ELSE identities.first_seen END, "
@@ -139,7 +139,8 @@ const char* floor_sql(FloorSql id) {
              "FROM intents WHERE tenant = ?1 AND customer_ref = ?2 AND intent = ?3";
     case fIntentPut:
       return "INSERT INTO intents(tenant, customer_ref, intent, status, attempt_count, first_seen, "
-             "last_seen, last_call_id, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+             "last_seen, last_call_id, expires_at, expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+             "?9 / 86400000) "
              "ON CONFLICT(tenant, customer_ref, intent) DO UPDATE SET status = excluded.status, "
              "attempt_count = excluded.attempt_count, first_seen = excluded.first_seen, "
              "last_seen = excluded.last_seen, last_call_id = excluded.last_call_id, "
@@ -149,7 +150,7 @@ const char* floor_sql(FloorSql id) {
              "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 ORDER BY name";
     case fVariablePut:
       return "INSERT INTO variables(tenant, customer_ref, name, value, source, updated_at, "
-             "own_ttl_seconds, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+             "own_ttl_seconds, expires_at, expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 / 86400000) "
              "ON CONFLICT(tenant, customer_ref, name) DO UPDATE SET value = excluded.value, "
              "source = excluded.source, updated_at = excluded.updated_at, "
              "own_ttl_seconds = excluded.own_ttl_seconds, expires_at = excluded.expires_at";
@@ -610,13 +611,18 @@ int check_floor(callmem::Engine& lib, Floor& floor, Requests& req, std::int64_t 
       "WHERE tenant = 'acme' AND call_id = ?1";
   const char* usage_sql = "SELECT count FROM usage WHERE tenant = 'acme' AND day = ?1 AND operation = ?2";
   const char* links_sql =
-      "SELECT type, key, value, line_type, last_seen >= ?2, expires_at - last_seen = ?3 "
+      "SELECT type, key, value, line_type, last_seen >= ?2, expires_at - last_seen = ?3, "
+      "expiry_day = expires_at / 86400000 "
       "FROM identities WHERE tenant = 'acme' AND customer_ref = ?1 ORDER BY type, key, value";
   const char* intent_sql =
-      "SELECT status, attempt_count, last_call_id, expires_at - last_seen FROM intents "
+      "SELECT status, attempt_count, last_call_id, expires_at - last_seen, expiry_day = expires_at / "
+      "86400000 "
+      "FROM intents "
       "WHERE tenant = 'acme' AND customer_ref = ?1 AND intent = ?2";
   const char* vars_sql =
-      "SELECT name, value, source, own_ttl_seconds, expires_at - updated_at FROM variables "
+      "SELECT name, value, source, own_ttl_seconds, expires_at - updated_at, expiry_day = expires_at / "
+      "86400000 "
+      "FROM variables "
       "WHERE tenant = 'acme' AND customer_ref = ?1 AND name IN ('last_order', 'name') ORDER BY name";
   auto count = [&](const std::string& op) {
     Row r = query(db, usage_sql, {day, op});
@@ -668,7 +674,7 @@ int check_floor(callmem::Engine& lib, Floor& floor, Requests& req, std::int64_t 
       fl_intent[2] = a.call_id;
     }
     same(lib_intent, fl_intent, "end: intent");
-    for (std::size_t k = 2; k < fl_vars.size(); k += 6) fl_vars[k] = a.call_id;
+    for (std::size_t k = 2; k < fl_vars.size(); k += 7) fl_vars[k] = a.call_id;  // 6 columns and "|"
     same(lib_vars, fl_vars, "end: variables");
     same(query(db, call_sql, {a.call_id}), query(db, call_sql, {b.call_id}), "end: calls row");
     expect(count("end") == ends + 2, "end: usage end");

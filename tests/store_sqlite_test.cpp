@@ -235,6 +235,19 @@ TEST_CASE("sqlite store: a file that is not callmem's is refused and left as it 
   CHECK(exec_count(notes, "SELECT count(*) FROM notes") == "1");
 }
 
+// Takes a database back to before migration 8 (expiry_day), as version 7 made it.
+const char* const kUndoMigration8 =
+    "DROP TRIGGER customers_expiry_day; DROP TRIGGER identities_expiry_day; "
+    "DROP TRIGGER intents_expiry_day; DROP TRIGGER variables_expiry_day; "
+    "DROP INDEX customers_expiry; DROP INDEX identities_expiry; DROP INDEX intents_expiry; "
+    "DROP INDEX variables_expiry; "
+    "ALTER TABLE customers DROP COLUMN expiry_day; ALTER TABLE identities DROP COLUMN expiry_day; "
+    "ALTER TABLE intents DROP COLUMN expiry_day; ALTER TABLE variables DROP COLUMN expiry_day; "
+    "CREATE INDEX customers_expiry ON customers(expires_at); "
+    "CREATE INDEX identities_expiry ON identities(expires_at); "
+    "CREATE INDEX intents_expiry ON intents(expires_at); "
+    "CREATE INDEX variables_expiry ON variables(expires_at); ";
+
 TEST_CASE(
     "sqlite store: callmem's databases carry its application_id; older ones are recognised and stamped") {
   TempDir dir;
@@ -268,10 +281,9 @@ TEST_CASE(
   }
   CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
   // An older schema version of callmem's is migrated and stamped as well.
-  exec_sql(older,
-           "PRAGMA application_id = 0; PRAGMA user_version = 5; "
-           "ALTER TABLE tenants DROP COLUMN identity_merge_duplicates; "
-           "ALTER TABLE tenants DROP COLUMN rate_limit_per_minute; DROP TABLE api_keys");
+  exec_sql(older, std::string("PRAGMA application_id = 0; PRAGMA user_version = 5; ") + kUndoMigration8 +
+                      "ALTER TABLE tenants DROP COLUMN identity_merge_duplicates; "
+                      "ALTER TABLE tenants DROP COLUMN rate_limit_per_minute; DROP TABLE api_keys");
   { SqliteStore store(older, 1000); }
   CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
   CHECK(pragma(older, "user_version") == std::to_string(SqliteStore::schema_version()));
@@ -456,7 +468,8 @@ TEST_CASE("sqlite store: the hot lookups use their indexes") {
   CHECK_MESSAGE(calls_of.find("TEMP B-TREE") == std::string::npos, calls_of);
   const std::string purge = plan(
       "DELETE FROM variables WHERE (tenant, customer_ref, name) IN "
-      "(SELECT tenant, customer_ref, name FROM variables WHERE expires_at <= ?1 LIMIT ?2)");
+      "(SELECT tenant, customer_ref, name FROM variables "
+      " WHERE expiry_day <= ?1 / 86400000 AND expires_at <= ?1 LIMIT ?2)");
   CHECK_MESSAGE(purge.find("variables_expiry") != std::string::npos, purge);
   CHECK_MESSAGE(purge.find("SCAN variables") == std::string::npos, purge);
   const std::string links = plan(
@@ -564,4 +577,78 @@ TEST_CASE("sqlite store: cache_mb sets every connection's page cache") {
   // Without it, SQLite's default (-2000: about 2 MiB).
   const auto plain = std::make_shared<SqliteStore::Pool>(path, 5000);
   CHECK(cache_of(SqliteStore::Pool::acquire(plain)) == -2000);
+}
+
+TEST_CASE(
+    "sqlite store: purge finds rows by the day they expire, kept right by every write and by migration 8") {
+  TempDir dir;
+  const std::string path = dir.file("expiry.db");
+  constexpr callmem::Millis kDay = 86400000;
+  const callmem::Millis day0 = suite::kT0 / kDay * kDay;  // midnight of kT0's day
+  auto day_of = [&](const std::string& where) {
+    return exec_count(path, "SELECT expiry_day FROM customers WHERE " + where);
+  };
+  {
+    SqliteStore store(path, 1000);
+    auto tx = store.begin("a", Access::write);
+    tx->customer_insert(suite::customer("c1", day0, day0 + 3 * suite::kHour));
+    tx->customer_insert(suite::customer("c2", day0, day0 + 5 * suite::kHour));
+    tx->commit();
+  }
+  const std::string d0 = std::to_string(day0 / kDay);
+  const std::string d1 = std::to_string(day0 / kDay + 1);
+  CHECK(day_of("customer_ref = 'c1'") == d0);
+  {
+    // Within the day: expires_at moves, its day does not.
+    SqliteStore store(path, 1000);
+    auto tx = store.begin("a", Access::write);
+    tx->customer_touch("c1", day0 + suite::kHour, day0 + 20 * suite::kHour);
+    tx->commit();
+  }
+  CHECK(exec_count(path, "SELECT expires_at FROM customers WHERE customer_ref = 'c1'") ==
+        std::to_string(day0 + 20 * suite::kHour));
+  CHECK(day_of("customer_ref = 'c1'") == d0);
+  {
+    // Into the next day: the row's day stays (no index written); purge,
+    // finding c1 live on its day, moves it to the day c1 expires.
+    SqliteStore store(path, 1000);
+    auto tx = store.begin("a", Access::write);
+    tx->customer_touch("c1", day0 + 2 * suite::kHour, day0 + kDay + suite::kHour);
+    tx->commit();
+  }
+  CHECK(day_of("customer_ref = 'c1'") == d0);
+  {
+    // Purge is exact to the millisecond: c2 (expired) goes, c1 (tomorrow) stays.
+    SqliteStore store(path, 1000);
+    auto tx = store.begin_all(Access::write);
+    CHECK(tx->purge(day0 + 6 * suite::kHour, 100).customers == 1);
+    tx->commit();
+  }
+  CHECK(day_of("customer_ref = 'c1'") == d1);
+  {
+    // A shorter TTL brings expires_at back, and the day with it (the trigger).
+    SqliteStore store(path, 1000);
+    auto tx = store.begin("a", Access::write);
+    tx->tenant_shift_expiry(-kDay);
+    tx->commit();
+  }
+  CHECK(day_of("customer_ref = 'c1'") == d0);
+  CHECK(exec_count(path, "SELECT group_concat(customer_ref) FROM customers") == "c1");
+
+  // A database of version 7, its rows without expiry_day: migration 8 gives
+  // them their day, and purge finds them.
+  exec_sql(path, std::string("PRAGMA user_version = 7; ") + kUndoMigration8 +
+                     "INSERT INTO customers(tenant, customer_ref, created_at, last_seen, expires_at) "
+                     "VALUES('a', 'old', 0, 0, " +
+                     std::to_string(day0 + 10 * 60000) + ")");
+  {
+    SqliteStore store(path, 1000);
+    CHECK(day_of("customer_ref = 'old'") == d0);
+    CHECK(day_of("customer_ref = 'c1'") == d0);
+    auto tx = store.begin_all(Access::write);
+    CHECK(tx->purge(day0 + 30 * 60000, 100).customers == 1);
+    tx->commit();
+  }
+  CHECK(pragma(path, "user_version") == std::to_string(SqliteStore::schema_version()));
+  CHECK(exec_count(path, "SELECT group_concat(customer_ref) FROM customers") == "c1");
 }

@@ -100,6 +100,11 @@ enum Sql : int {
   kPurgeAliases,
   kPurgeMerges,
   kPurgeMergeRows,
+  // SQLite's purge: a live row found by its stale expiry_day gets its day.
+  kPurgeRepairVariables,
+  kPurgeRepairIntents,
+  kPurgeRepairIdentities,
+  kPurgeRepairCustomers,
   // PostgreSQL's prefetch.
   kPrefetchAliases,
   kPrefetchCustomers,

@@ -206,6 +206,16 @@ CREATE TABLE api_keys(
   PRIMARY KEY(tenant, key_id)
 );
 )sql",
+    // 5: the columns of SQLite's migration 8 (a day on or before the one a
+    // row expires, by which SQLite's purge finds it), so that both stores
+    // keep the same columns. PostgreSQL finds expired rows by expires_at
+    // still: the column stays 0, which is on or before any day.
+    R"sql(
+ALTER TABLE customers ADD COLUMN expiry_day bigint NOT NULL DEFAULT 0;
+ALTER TABLE identities ADD COLUMN expiry_day bigint NOT NULL DEFAULT 0;
+ALTER TABLE intents ADD COLUMN expiry_day bigint NOT NULL DEFAULT 0;
+ALTER TABLE variables ADD COLUMN expiry_day bigint NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

@@ -53,6 +53,10 @@ class SqliteAcross final : public AcrossTenants, Work {
     }
     // The rows of merges that are gone (merges are rare: a scan is fine).
     if (r.merges > 0) run(kPurgeMergeRows);
+    // Live rows whose expiry_day has come (a call extended them since) get
+    // their day, so that the next purge does not look at them again.
+    for (Sql id : {kPurgeRepairVariables, kPurgeRepairIntents, kPurgeRepairIdentities, kPurgeRepairCustomers})
+      run(id, now, limit);
     return r;
   }
 

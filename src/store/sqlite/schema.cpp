@@ -225,6 +225,48 @@ CREATE TABLE api_keys(
   PRIMARY KEY(tenant, key_id)
 ) WITHOUT ROWID;
 )sql",
+    // 8: fewer pages per call. The rows a start or an end extends (customers,
+    // identities, intents, variables) are found by purge through a day on
+    // or before the one they expire (expiry_day <= expires_at / 86400000),
+    // no longer through expires_at: a call that extends a row writes the
+    // row's page, not an index's. Inserts set expiry_day to the day; an
+    // update that brings expires_at before it (a tenant's shorter TTL)
+    // brings it back (the trigger); purge moves a live row's day forward
+    // when it finds it. Reads still compare expires_at, to the millisecond.
+    R"sql(
+ALTER TABLE customers ADD COLUMN expiry_day INTEGER NOT NULL DEFAULT 0;
+UPDATE customers SET expiry_day = expires_at / 86400000;
+DROP INDEX customers_expiry;
+CREATE INDEX customers_expiry ON customers(expiry_day);
+CREATE TRIGGER customers_expiry_day AFTER UPDATE OF expires_at ON customers
+WHEN NEW.expires_at / 86400000 < NEW.expiry_day BEGIN
+  UPDATE customers SET expiry_day = NEW.expires_at / 86400000 WHERE tenant = NEW.tenant AND customer_ref = NEW.customer_ref;
+END;
+ALTER TABLE identities ADD COLUMN expiry_day INTEGER NOT NULL DEFAULT 0;
+UPDATE identities SET expiry_day = expires_at / 86400000;
+DROP INDEX identities_expiry;
+CREATE INDEX identities_expiry ON identities(expiry_day);
+CREATE TRIGGER identities_expiry_day AFTER UPDATE OF expires_at ON identities
+WHEN NEW.expires_at / 86400000 < NEW.expiry_day BEGIN
+  UPDATE identities SET expiry_day = NEW.expires_at / 86400000 WHERE tenant = NEW.tenant AND type = NEW.type AND key = NEW.key AND value = NEW.value AND customer_ref = NEW.customer_ref;
+END;
+ALTER TABLE intents ADD COLUMN expiry_day INTEGER NOT NULL DEFAULT 0;
+UPDATE intents SET expiry_day = expires_at / 86400000;
+DROP INDEX intents_expiry;
+CREATE INDEX intents_expiry ON intents(expiry_day);
+CREATE TRIGGER intents_expiry_day AFTER UPDATE OF expires_at ON intents
+WHEN NEW.expires_at / 86400000 < NEW.expiry_day BEGIN
+  UPDATE intents SET expiry_day = NEW.expires_at / 86400000 WHERE tenant = NEW.tenant AND customer_ref = NEW.customer_ref AND intent = NEW.intent;
+END;
+ALTER TABLE variables ADD COLUMN expiry_day INTEGER NOT NULL DEFAULT 0;
+UPDATE variables SET expiry_day = expires_at / 86400000;
+DROP INDEX variables_expiry;
+CREATE INDEX variables_expiry ON variables(expiry_day);
+CREATE TRIGGER variables_expiry_day AFTER UPDATE OF expires_at ON variables
+WHEN NEW.expires_at / 86400000 < NEW.expiry_day BEGIN
+  UPDATE variables SET expiry_day = NEW.expires_at / 86400000 WHERE tenant = NEW.tenant AND customer_ref = NEW.customer_ref AND name = NEW.name;
+END;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

@@ -58,7 +58,8 @@ const char* sql_text(Sql id) {
     // hint coming back): the new customer replaces it.
     case kCustomerInsert:
       return "INSERT INTO customers(tenant, customer_ref, " CALLMEM_CUSTOMER_COLUMNS
-             ") VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(tenant, customer_ref) DO UPDATE SET "
+             ", expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?5 / 86400000) ON CONFLICT(tenant, customer_ref) DO "
+             "UPDATE SET "
              "created_at = excluded.created_at, last_seen = excluded.last_seen, "
              "expires_at = excluded.expires_at";
     case kCustomerTouch:
@@ -90,7 +91,7 @@ const char* sql_text(Sql id) {
     case kLinkUpsert:
       return "INSERT INTO identities(tenant, " CALLMEM_IDENTIFIER_COLUMNS
              ", customer_ref, " CALLMEM_LINK_COLUMNS
-             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+             ", expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 / 86400000) "
              "ON CONFLICT(tenant, type, key, value, customer_ref) DO UPDATE SET "
              "first_seen = CASE WHEN identities.expires_at <= excluded.last_seen "
              "  THEN excluded.first_seen ELSE identities.first_seen END, "
@@ -131,7 +132,7 @@ const char* sql_text(Sql id) {
              "FROM intents WHERE tenant = ?1 AND customer_ref = ?2 AND intent = ?3";
     case kIntentPut:
       return "INSERT INTO intents(tenant, customer_ref, intent, " CALLMEM_INTENT_COLUMNS
-             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+             ", expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 / 86400000) "
              "ON CONFLICT(tenant, customer_ref, intent) DO UPDATE SET status = excluded.status, "
              "attempt_count = excluded.attempt_count, first_seen = excluded.first_seen, "
              "last_seen = excluded.last_seen, last_call_id = excluded.last_call_id, "
@@ -143,7 +144,7 @@ const char* sql_text(Sql id) {
              "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 ORDER BY name";
     case kVariablePut:
       return "INSERT INTO variables(tenant, customer_ref, " CALLMEM_VARIABLE_COLUMNS
-             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+             ", expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 / 86400000) "
              "ON CONFLICT(tenant, customer_ref, name) DO UPDATE SET value = excluded.value, "
              "source = excluded.source, updated_at = excluded.updated_at, "
              "own_ttl_seconds = excluded.own_ttl_seconds, expires_at = excluded.expires_at";
@@ -181,20 +182,43 @@ const char* sql_text(Sql id) {
 
     case kPurgeVariables:
       return "DELETE FROM variables WHERE (tenant, customer_ref, name) IN "
-             "(SELECT tenant, customer_ref, name FROM variables WHERE expires_at <= ?1 LIMIT ?2)";
+             "(SELECT tenant, customer_ref, name FROM variables "
+             " WHERE expiry_day <= ?1 / 86400000 AND expires_at <= ?1 LIMIT ?2)";
     case kPurgeIntents:
       return "DELETE FROM intents WHERE (tenant, customer_ref, intent) IN "
-             "(SELECT tenant, customer_ref, intent FROM intents WHERE expires_at <= ?1 LIMIT ?2)";
+             "(SELECT tenant, customer_ref, intent FROM intents "
+             " WHERE expiry_day <= ?1 / 86400000 AND expires_at <= ?1 LIMIT ?2)";
     case kPurgeIdentities:
       return "DELETE FROM identities WHERE (tenant, type, key, value, customer_ref) IN "
              "(SELECT tenant, type, key, value, customer_ref FROM identities "
-             " WHERE expires_at <= ?1 LIMIT ?2)";
+             " WHERE expiry_day <= ?1 / 86400000 AND expires_at <= ?1 LIMIT ?2)";
+    // expiry_day is on or before the day a row expires (migration 8): purge
+    // finds the expired rows among those whose day has come, and moves the
+    // others' day to theirs.
+    case kPurgeRepairVariables:
+      return "UPDATE variables SET expiry_day = expires_at / 86400000 WHERE (tenant, customer_ref, name) IN "
+             "(SELECT tenant, customer_ref, name FROM variables "
+             " WHERE expiry_day <= ?1 / 86400000 AND expires_at > ?1 LIMIT ?2)";
+    case kPurgeRepairIntents:
+      return "UPDATE intents SET expiry_day = expires_at / 86400000 WHERE (tenant, customer_ref, intent) IN "
+             "(SELECT tenant, customer_ref, intent FROM intents "
+             " WHERE expiry_day <= ?1 / 86400000 AND expires_at > ?1 LIMIT ?2)";
+    case kPurgeRepairIdentities:
+      return "UPDATE identities SET expiry_day = expires_at / 86400000 "
+             "WHERE (tenant, type, key, value, customer_ref) IN "
+             "(SELECT tenant, type, key, value, customer_ref FROM identities "
+             " WHERE expiry_day <= ?1 / 86400000 AND expires_at > ?1 LIMIT ?2)";
+    case kPurgeRepairCustomers:
+      return "UPDATE customers SET expiry_day = expires_at / 86400000 WHERE (tenant, customer_ref) IN "
+             "(SELECT tenant, customer_ref FROM customers "
+             " WHERE expiry_day <= ?1 / 86400000 AND expires_at > ?1 LIMIT ?2)";
     case kPurgeCalls:
       return "DELETE FROM calls WHERE rowid IN "
              "(SELECT rowid FROM calls WHERE expires_at <= ?1 LIMIT ?2)";
     case kPurgeCustomers:
       return "DELETE FROM customers WHERE (tenant, customer_ref) IN "
-             "(SELECT c.tenant, c.customer_ref FROM customers c WHERE c.expires_at <= ?1 "
+             "(SELECT c.tenant, c.customer_ref FROM customers c "
+             " WHERE c.expiry_day <= ?1 / 86400000 AND c.expires_at <= ?1 "
              " AND NOT EXISTS (SELECT 1 FROM identities x "
              "                 WHERE x.tenant = c.tenant AND x.customer_ref = c.customer_ref) "
              " AND NOT EXISTS (SELECT 1 FROM intents x "
