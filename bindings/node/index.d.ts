@@ -410,8 +410,9 @@ export class StoreError extends CallmemError {}
 // ---- the call memory ----
 
 /**
- * A call memory over one database. Every operation runs on libuv's thread pool
- * and answers a Promise; many may be in flight at once.
+ * A call memory over one database. Every operation runs off the event loop
+ * (the binding's runner thread, or libuv's thread pool) and answers a
+ * Promise; many may be in flight at once.
  */
 export class CallMemory {
   /** Starts opening; operations wait for it. `ready()` reports a failed open. */

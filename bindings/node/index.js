@@ -1,6 +1,7 @@
 'use strict';
 // callmem for Node: call memory over libcallmem's C ABI. Every operation
-// returns a Promise and runs on libuv's thread pool (see src/callmem_node.c).
+// returns a Promise and runs off the event loop, on the binding's runner thread
+// or libuv's thread pool (see src/callmem_node.c).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -259,7 +260,8 @@ module.exports = {
   version: load,
   /**
    * How long, in microseconds, the event loop polls instead of sleeping while
-   * operations are in flight (default 1000; 0 turns polling off). See README.
+   * operations are in flight, and the runner thread waits for the next one
+   * before it sleeps (default 1000; 0 turns polling off). See README.
    */
   setPolling(microseconds) {
     native.setPolling(microseconds);

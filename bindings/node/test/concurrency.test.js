@@ -79,3 +79,34 @@ test('worker threads: each has its own event loop; terminating one with calls in
   assert.ok(customers >= 100, String(customers));
   await db.close();
 });
+
+test('calls one after another are answered in order; a process that never closes still exits on its own', async () => {
+  // One after another, each awaited: the binding's runner thread answers
+  // them (a call made while it is busy goes to libuv's pool instead).
+  const db = await callmem.open({ path: dbPath() });
+  for (let i = 0; i < 50; i++) {
+    const a = await db.startCall('acme', start(`seq-${i}`, '+14155557300'));
+    assert.equal(a.call_id, `seq-${i}`);
+    const e = await db.endCall('acme', { call_id: `seq-${i}`, variables: { i } });
+    assert.equal(e.call_id, `seq-${i}`);
+  }
+  assert.equal((await db.getCustomer('acme', { ani: '+14155557300' })).variables.i.value, 49);
+  await db.close();
+
+  // A child that makes calls and neither closes nor waits: nothing the
+  // binding holds (its runner thread, its answers' channel) keeps it alive.
+  const { spawnSync } = require('node:child_process');
+  const code = `
+    const callmem = require(${JSON.stringify(require.resolve('..'))});
+    (async () => {
+      const db = await callmem.open({ path: ${JSON.stringify(dbPath())} });
+      await db.startCall('acme', { call_id: 'c1', identity_hints: { ani: '+14155557301' } });
+      await Promise.all([1, 2, 3].map((i) =>
+        db.startCall('acme', { call_id: 'p' + i, identity_hints: { ani: '+14155557301' } })));
+      console.log('done');
+    })();`;
+  const child = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20000, env: process.env });
+  assert.equal(child.error, undefined, 'the child did not exit within 20 s');
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout.trim(), 'done');
+});
