@@ -557,3 +557,157 @@ TEST_CASE("postgres: processes as separate nodes hammering one database") {
   }
   CHECK(variables == kProcs * kCalls);  // every node's every end kept
 }
+
+// ---- what a writer locks (docs/storage.md, "Concurrency across nodes")
+
+namespace {
+
+// A write transaction holding what a start of `call_id` from `ani` contends on.
+std::unique_ptr<Transaction> holding(Store& store, const std::string& call_id, const std::string& ani) {
+  auto tx = store.begin("acme", Access::write);
+  tx->prefetch(Prefetch{call_id, {Identifier{"ani", "", ani}}, {}});
+  return tx;
+}
+
+// How many rows of `ref` are left in the schema's tables.
+std::string rows_of(const std::string& schema, const std::string& ref) {
+  return sql(
+      fmt::format("SELECT (SELECT count(*) FROM {0}.customers WHERE customer_ref = '{1}') + "
+                  "(SELECT count(*) FROM {0}.identities WHERE customer_ref = '{1}') + "
+                  "(SELECT count(*) FROM {0}.calls WHERE customer_ref = '{1}') + "
+                  "(SELECT count(*) FROM {0}.intents WHERE customer_ref = '{1}') + "
+                  "(SELECT count(*) FROM {0}.variables WHERE customer_ref = '{1}')",
+                  schema, ref));
+}
+
+}  // namespace
+
+TEST_CASE("postgres: writers of one tenant on other numbers and customers do not wait for each other") {
+  const std::string schema = fresh_schema();
+  PgOptions o = pg_options(schema);
+  o.busy_timeout_ms = 300;
+  Engine node(std::make_unique<PgStore>(o), EngineOptions{});
+  const std::string known = ref_of(node.start_call_json("acme", start_json("w-0", "+14155550160")));
+  node.start_call_json("acme", start_json("w-1", "+14155550161"));
+  PgStore other(o);
+  // Another node is in the middle of a start from +14155550162 (the number's
+  // lock and the call's are held until it commits).
+  auto held = holding(other, "w-2", "+14155550162");
+  // Writers of other numbers, calls and customers go on meanwhile.
+  CHECK(ref_of(node.start_call_json("acme", start_json("w-3", "+14155550160"))) == known);
+  node.start_call_json("acme", start_json("w-4", "+14155550163"));
+  node.end_call_json("acme", R"({"call_id": "w-1", "variables": {"name": "Bo"}})");
+  node.configure_tenant_json("globex", R"({"ttl_days": 10})");
+  // A start from the same number waits for it: past the busy timeout, busy.
+  try {
+    node.start_call_json("acme", start_json("w-5", "+14155550162"));
+    FAIL("took a held number");
+  } catch (const Error& e) {
+    CHECK(e.status() == Status::busy);
+  }
+  // So does a retry of the same call from any number,
+  CHECK_THROWS_AS(node.start_call_json("acme", start_json("w-2", "+14155550169")), Error);
+  // and what locks the whole tenant (its settings).
+  CHECK_THROWS_AS(node.configure_tenant_json("acme", R"({"ttl_days": 10})"), Error);
+  held->commit();
+  node.start_call_json("acme", start_json("w-5", "+14155550162"));
+
+  // With PgLock::tenant (as before), the tenant's writers take turns.
+  o.lock = PgLock::tenant;
+  PgStore whole(o);
+  auto turns = holding(whole, "w-6", "+14155550164");
+  Engine tenant_node(std::make_unique<PgStore>(o), EngineOptions{});
+  CHECK_THROWS_AS(tenant_node.start_call_json("acme", start_json("w-7", "+14155550165")), Error);
+  // A node locking finely waits for it too (the tenant's lock, held shared).
+  CHECK_THROWS_AS(node.start_call_json("acme", start_json("w-8", "+14155550166")), Error);
+  turns->commit();
+  tenant_node.start_call_json("acme", start_json("w-7", "+14155550165"));
+}
+
+TEST_CASE("postgres: a retried start on two nodes at once answers the same bytes") {
+  const std::string schema = fresh_schema();
+  Engine node_a(memory_options(schema));
+  Engine node_b(memory_options(schema));
+  Engine* nodes[] = {&node_a, &node_b};
+  for (int round = 0; round < 5; ++round) {
+    const std::string request =
+        start_json(fmt::format("same-{}", round), fmt::format("+1415554{:04}", round));
+    const std::vector<std::string> answers =
+        run_threads(6, [&](int t) { return nodes[t % 2]->start_call_json("acme", request); });
+    CHECK(std::set<std::string>(answers.begin(), answers.end()).size() == 1);
+  }
+}
+
+TEST_CASE("postgres: merges racing ends of both customers' calls lose nothing") {
+  const std::string schema = fresh_schema();
+  Engine node_a(memory_options(schema));
+  Engine node_b(memory_options(schema));
+  constexpr int kCalls = 8;
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    const std::string x_ani = fmt::format("+1415553{:04}", 2 * round),
+                      y_ani = fmt::format("+1415553{:04}", 2 * round + 1);
+    const std::string x =
+        ref_of(node_a.start_call_json("acme", start_json(fmt::format("m{}-x0", round), x_ani)));
+    const std::string y =
+        ref_of(node_a.start_call_json("acme", start_json(fmt::format("m{}-y0", round), y_ani)));
+    for (int i = 1; i <= kCalls; ++i) {
+      node_a.start_call_json("acme", start_json(fmt::format("m{}-x{}", round, i), x_ani));
+      node_a.start_call_json("acme", start_json(fmt::format("m{}-y{}", round, i), y_ani));
+    }
+    // The ends of both customers' calls on two nodes, and the correction
+    // that merges y into x, all at once.
+    run_threads(2 * kCalls + 1, [&](int t) {
+      if (t == 2 * kCalls) {
+        return node_b.identity_feedback_json(
+            "acme", fmt::format(R"({{"call_id": "m{}-y0", "outcome": "corrected", "customer_ref": "{}"}})",
+                                round, x));
+      }
+      const char who = t % 2 ? 'x' : 'y';
+      const std::string call = fmt::format("m{}-{}{}", round, who, t / 2 + 1);
+      return (t % 4 < 2 ? node_a : node_b)
+          .end_call_json(
+              "acme", fmt::format(R"({{"call_id": "{}", "intent": "topic_{}", "variables": {{"v_{}": 1}}}})",
+                                  call, who, call));
+    });
+    const CustomerView v = customer(node_b, x);
+    CHECK(v.variables.size() == 2 * kCalls);
+    REQUIRE(v.intents.size() == 2);
+    for (const auto& i : v.intents) CHECK(i.attempt_count == kCalls);
+    CHECK(v.identities.size() == 2);
+    CHECK(rows_of(schema, y) == "0");  // everything of y moved, nothing written to it after
+    GetRequest by_alias;
+    by_alias.who.customer_ref = y;
+    CHECK(node_a.get_customer("acme", by_alias).customer_ref == x);
+  }
+}
+
+TEST_CASE("postgres: a forget racing starts of the same customer leaves nothing of it") {
+  const std::string schema = fresh_schema();
+  Engine node_a(memory_options(schema));
+  Engine node_b(memory_options(schema));
+  for (int round = 0; round < 8; ++round) {
+    CAPTURE(round);
+    const std::string ani = fmt::format("+1415552{:04}", round);
+    const std::string a =
+        ref_of(node_a.start_call_json("acme", start_json(fmt::format("g{}-0", round), ani)));
+    node_a.end_call_json(
+        "acme",
+        fmt::format(R"({{"call_id": "g{}-0", "intent": "refund", "variables": {{"name": "Ann"}}}})", round));
+    const std::vector<std::string> refs = run_threads(5, [&](int t) {
+      if (t == 0) {
+        node_b.forget_customer_json("acme", fmt::format(R"({{"customer_ref": "{}"}})", a));
+        return std::string();
+      }
+      return ref_of((t % 2 ? node_a : node_b)
+                        .start_call_json("acme", start_json(fmt::format("g{}-{}", round, t), ani)));
+    });
+    CHECK(rows_of(schema, a) ==
+          "0");  // a start before the forget: its call went with it; after: a new customer
+    std::set<std::string> after;
+    for (const std::string& r : refs)
+      if (!r.empty() && r != a) after.insert(r);
+    CHECK(after.size() <= 1);  // one new customer for the number, whichever start made it
+    for (const std::string& b : after) CHECK(customer(node_a, b).identities.size() == 1);
+  }
+}

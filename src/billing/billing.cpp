@@ -23,8 +23,10 @@ void meter(const Context& c, TenantRow& row, const std::string& op, Millis at) {
         throw Error(
             Status::insufficient_credits,
             fmt::format("insufficient credits: {} needs {}, the balance is {}", op, price, row.balance));
+      // One conditional statement, not the row written back: writers of
+      // one tenant may run at once (docs/storage.md).
       row.balance -= price;
-      c.tx.tenant_put(row);
+      c.tx.balance_debit(op, price);
     }
   }
   c.tx.usage_add(format_day(at), op, price);

@@ -13,8 +13,9 @@
 namespace callmem::billing {
 
 // Takes the price of `op` ("start_new", "start_returning" or "end") from
-// row.balance when billing is on, and stores the row; throws
-// insufficient_credits when the balance is short. Writes usage either way.
+// row.balance when billing is on, and from the stored balance
+// (Transaction::balance_debit); throws insufficient_credits when the balance
+// is short. Writes usage either way.
 // Does nothing when the context is not metered (an import of history).
 void meter(const Context& c, TenantRow& row, const std::string& op, Millis at);
 

@@ -95,6 +95,7 @@ void move_call_data(const Context& c, const CallRow& call, const std::string& fr
 
 Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint64_t fp,
               FeedbackResponse* out) {
+  c.tx.prefetch_call(req.call_id);
   std::optional<CallRow> call = c.tx.call_get(req.call_id);
   if (!call) throw Error(Status::not_found, fmt::format("call {} not found", req.call_id));
   if (call->feedback_fingerprint != 0) {
@@ -104,10 +105,18 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
                                               req.call_id, call->feedback_outcome));
   }
   if (at < call->started_at) throw invalid_field({"at"}, "feedback cannot come before the call started");
+  // What the feedback contends on: the call's identifiers, its customer and
+  // the one named. The call is read again once they are held: a merge may
+  // have moved it, or a forget removed it, meanwhile.
+  const CallIds ids = calls::decode_ids(call->identifiers_json);
+  Prefetch what{req.call_id, ids.ids, {call->customer_ref}};
+  if (req.customer_ref) what.refs.push_back(*req.customer_ref);
+  c.tx.prefetch(what);
+  call = c.tx.call_get(req.call_id);
+  if (!call) throw Error(Status::not_found, fmt::format("call {} not found", req.call_id));
   const TenantSettings s = tenants::row_of(c).settings;
   const Millis expires = at + tenants::ttl_of(s);
   const std::string y = call->customer_ref;
-  const CallIds ids = calls::decode_ids(call->identifiers_json);
 
   FeedbackResponse resp;
   resp.call_id = req.call_id;

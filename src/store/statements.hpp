@@ -89,6 +89,7 @@ enum Sql : int {
   kApiKeyRevoke,
   kGrantGet,
   kGrantInsert,
+  kBalanceDebit,
   kUsageAdd,
   kUsageBetween,
   // Purge.
@@ -105,7 +106,11 @@ enum Sql : int {
   kPurgeRepairIntents,
   kPurgeRepairIdentities,
   kPurgeRepairCustomers,
-  // PostgreSQL's prefetch.
+  // PostgreSQL's prefetch, and its finer locks: the tenant's shared, a list
+  // of keys, the customers a prefetch is about.
+  kLockShared,
+  kLockKeys,
+  kLockCustomers,
   kPrefetchAliases,
   kPrefetchCustomers,
   kPrefetchLinks,

@@ -214,11 +214,25 @@ class Transaction {
   // A hint: later reads answer the same whether a store uses it or not. A
   // store over the network reads it all in one round trip and takes its
   // write lock there, so the caller reads the clock after this returns.
+  // It also says what the operation contends on: PostgreSQL then locks the
+  // call, the identifiers and the customers they lead to, not the tenant.
   virtual void prefetch(const Prefetch& what) { (void)what; }
+  // The same hint about the call alone, for an operation that learns from
+  // the call what else it is about (identity feedback: its identifiers), and
+  // prefetches that next: a store that locks finely takes the call's lock
+  // now, and the identifiers' before any customer's.
+  virtual void prefetch_call(const std::string& call_id) { (void)call_id; }
 
   // Tenants. A tenant never configured has no row.
   virtual std::optional<TenantRow> tenant_get() = 0;
   virtual void tenant_put(const TenantRow& row) = 0;
+  // Takes `amount` from the balance in one statement (never below zero,
+  // whatever other writers of the tenant do meanwhile): the meter of a call
+  // that has checked the balance it read. Should another writer have taken
+  // it since, the transaction fails with Status::insufficient_credits ("`op`
+  // needs `amount`"): here, or at the latest at commit() (PostgreSQL sends it
+  // with the commit, in the same round trip).
+  virtual void balance_debit(const std::string& op, std::int64_t amount) = 0;
   // Adds delta to every expires_at of the tenant's rows that follow the
   // tenant's ttl (not variables with their own ttl; aliases and merge logs
   // too): the ttl was changed. A customer, link or alias that lived at least
@@ -360,10 +374,11 @@ class Store {
   virtual ~Store() = default;
   // A transaction on `tenant`: every method reads and writes that tenant's
   // rows only. A write transaction holds the store's write lock before it
-  // reads (SQLite: BEGIN IMMEDIATE, for the file; PostgreSQL: the tenant's
-  // advisory lock, taken with the first statement on the tenant), so that a
-  // read-decide-write sequence cannot interleave with another writer's, in
-  // this process or another, on this machine or another.
+  // reads (SQLite: BEGIN IMMEDIATE, for the file; PostgreSQL: advisory locks
+  // taken with the first statement on the tenant: those of what a prefetch
+  // names, else the tenant's), so that a read-decide-write sequence cannot
+  // interleave with another writer's on the same rows, in this process or
+  // another, on this machine or another.
   virtual std::unique_ptr<Transaction> begin(const std::string& tenant, Access access) = 0;
   // A transaction across tenants. A writer: SQLite, BEGIN IMMEDIATE;
   // PostgreSQL, no lock but that of the tenant an API key write names

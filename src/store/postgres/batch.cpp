@@ -11,7 +11,7 @@ Batch::Batch(std::shared_ptr<PgStore::Pool> pool, Lease conn, bool write)
   queue_.push_back(std::move(begin));
 }
 
-void Batch::send(Sql id, std::vector<std::string> params, Handler on_result) {
+void Batch::send(Sql id, std::vector<std::string> params, Handler on_result, std::optional<Error> refusal) {
   Pending p;
   if (id < kUnprepared)
     p.sql = id;
@@ -19,6 +19,7 @@ void Batch::send(Sql id, std::vector<std::string> params, Handler on_result) {
     p.text = sql_text(id);
   p.params = std::move(params);
   p.on_result = std::move(on_result);
+  p.refusal = std::move(refusal);
   queue_.push_back(std::move(p));
 }
 

@@ -9,6 +9,7 @@
 #define CALLMEM_STORE_POSTGRES_BATCH_HPP
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -48,8 +49,9 @@ class Batch {
   const PgOptions& options() const { return pool_->options(); }
 
   // Queues a statement (prepared, but for the operators' reads);
-  // `on_result` reads its result.
-  void send(Sql id, std::vector<std::string> params, Handler on_result = nullptr);
+  // `on_result` reads its result; a division by zero in it is `refusal`.
+  void send(Sql id, std::vector<std::string> params, Handler on_result = nullptr,
+            std::optional<Error> refusal = std::nullopt);
   // Sends one read now and answers what `read` made of its rows.
   template <typename Out, typename Read>
   Out read(Sql id, std::vector<std::string> params, Read&& reader) {
@@ -58,7 +60,8 @@ class Batch {
     flush(true);
     return out;
   }
-  // A write transaction takes the tenant's lock before its first statement on it.
+  // A write transaction across tenants takes the tenant's lock before its
+  // first statement on it (a transaction on one tenant: locks.hpp).
   void lock(const std::string& tenant);
 
   // Sends what is queued and reads the results (one round trip). A batch

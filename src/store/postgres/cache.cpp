@@ -24,8 +24,22 @@ Answer<std::vector<Row>> kept_sorted(const RefCache* c, bool RefCache::*have,
 
 }  // namespace
 
+void Cache::fill_call(Batch& b, const std::string& tenant, const std::string& call_id) {
+  clear();
+  have_call = have_tenant = true;
+  this->call_id = call_id;
+  WeightsMemo& memo = b.connection().weights;
+  b.send(kCallGet, {tenant, call_id}, rows([this](auto&& c) { call = read_row<CallRow>(c); }));
+  b.send(kTenantGet, {tenant}, rows([this, &memo](auto&& c) { tenant_row = read_tenant(c, memo); }));
+  try {
+    b.flush(true);
+  } catch (...) {
+    clear();
+    throw;
+  }
+}
+
 void Cache::fill(Batch& b, const std::string& tenant, const Prefetch& p) {
-  b.lock(tenant);
   clear();
   have_call = have_tenant = have_find = true;
   call_id = p.call_id;
@@ -73,7 +87,7 @@ void Cache::fill(Batch& b, const std::string& tenant, const Prefetch& p) {
     throw;
   }
   // Every customer the batch was about is known now, present or not.
-  std::set<std::string> about(p.refs.begin(), p.refs.end());
+  about.insert(p.refs.begin(), p.refs.end());
   for (const LinkRow& l : find_rows) about.insert(l.customer_ref);
   if (call) about.insert(call->customer_ref);
   for (const auto& [alias, row] : aliases)

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,16 +41,19 @@ struct Cache {
   std::vector<LinkRow> find_rows;
   std::map<std::string, std::optional<AliasRow>> aliases;
   std::map<std::string, RefCache> refs;
+  std::set<std::string> about;  // the customers the last fill was about
 
   void clear() noexcept { *this = Cache(); }
   RefCache* ref_of(const std::string& r) {
     auto it = refs.find(r);
     return it == refs.end() ? nullptr : &it->second;
   }
-  // Reads, in one batch (after the tenant's lock), what `p` is about: the
-  // call, the tenant's row, the links of the identifiers, and everything of
-  // the customers they, the call and the refs name.
+  // Reads, in one batch (after the locks queued before it), what `p` is
+  // about: the call, the tenant's row, the links of the identifiers, and
+  // everything of the customers they, the call and the refs name (`about`).
   void fill(Batch& b, const std::string& tenant, const Prefetch& p);
+  // The same for the call and the tenant's row alone.
+  void fill_call(Batch& b, const std::string& tenant, const std::string& call_id);
 
   Answer<std::optional<CustomerRow>> customer_get(const std::string& ref, Millis now);
   Answer<std::vector<LinkRow>> links_find(const std::vector<Identifier>& ids, Millis now) const;

@@ -90,10 +90,12 @@ void exec(PGconn* pg, const std::string& sql) {
 
 void run_pipeline(PGconn* pg, std::vector<Pending>& queue) {
   std::string state, message;
-  auto note = [&](const std::string& st, const std::string& m) {
+  std::optional<Error> refused;
+  auto note = [&](const std::string& st, const std::string& m, const Pending* p = nullptr) {
     if (message.empty()) {
       state = st;
       message = m;
+      if (p && p->refusal && st == "22012") refused = p->refusal;
     }
   };
   for (const Pending& p : queue) {
@@ -126,7 +128,7 @@ void run_pipeline(PGconn* pg, std::vector<Pending>& queue) {
       }
     } else if (st == PGRES_FATAL_ERROR) {
       const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      note(code ? code : "08006", trimmed(PQresultErrorMessage(r)));
+      note(code ? code : "08006", trimmed(PQresultErrorMessage(r)), &p);
     } else if (st != PGRES_PIPELINE_ABORTED) {
       note("", std::string("unexpected result ") + PQresStatus(st));
     }
@@ -138,6 +140,7 @@ void run_pipeline(PGconn* pg, std::vector<Pending>& queue) {
   const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
   PQclear(sync);
   if (!synced && message.empty()) note("08006", "lost the connection: " + conn_error(pg));
+  if (refused) throw *refused;
   if (!message.empty()) fail(state, message);
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,9 @@ struct Pending {
   const char* text = nullptr;
   std::vector<std::string> params;
   Handler on_result;  // null: nothing to read but success
+  // Its division by zero (SQLSTATE 22012) is this error instead
+  // (kBalanceDebit's refusal).
+  std::optional<Error> refusal;
 };
 
 struct Connection {
@@ -138,7 +142,7 @@ std::string conn_error(PGconn* pg);
 void exec(PGconn* pg, const std::string& sql);
 
 // Sends the queue and a sync, and reads every result (one round trip). The
-// first error is thrown once all results are read, the connection left in
+// first error (or its statement's refusal) is thrown once all results are read, the connection left in
 // pipeline mode and usable (its transaction, if any, aborted). A lost
 // connection is reported with the state "08006".
 void run_pipeline(PGconn* pg, std::vector<Pending>& queue);

@@ -45,11 +45,18 @@
 
 namespace callmem {
 
+// What a write transaction on one tenant locks (docs/storage.md): `fine`,
+// what it contends on (a start and an end: the call, its identifiers, their
+// customers); `tenant`, the whole tenant, one writer at a time (as earlier
+// versions did; kept for comparison: bench/pg_bench.cpp).
+enum class PgLock { fine, tenant };
+
 struct PgOptions {
   std::string dsn;                 // a libpq connection string or postgresql:// URI
   std::string schema = "callmem";  // where the tables live; created when missing
   int pool_size = 16;              // connections at most
-  int busy_timeout_ms = 5000;      // how long a writer waits for its tenant's lock
+  int busy_timeout_ms = 5000;      // how long a writer waits for a lock
+  PgLock lock = PgLock::fine;
 };
 
 class PgStore final : public Store {

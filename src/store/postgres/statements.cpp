@@ -28,9 +28,21 @@ namespace callmem::postgres {
 
 const char* sql_text(Sql id) {
   switch (id) {
-    // The tenant's write lock ($1: the schema and the tenant).
+    // The locks (store/postgres/locks.hpp). The tenant's ($1: the schema
+    // and the tenant), exclusive or shared.
     case kLock:
       return "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+    case kLockShared:
+      return "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))";
+    // $1 keys, sorted: unnest gives them in order.
+    case kLockKeys:
+      return "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k";
+    // The customers a prefetch is about, in the order of their refs ($7: the
+    // keys' prefix); each one's ref.
+    case kLockCustomers:
+      return "SELECT customer_ref, pg_advisory_xact_lock(hashtextextended($7 || customer_ref, 0)) "
+             "FROM (SELECT customer_ref FROM " CALLMEM_PREFETCH_REFS
+             " AS r ORDER BY customer_ref COLLATE \"C\") AS s";
 
     case kTenantGet:
       return "SELECT " CALLMEM_TENANT_COLUMNS " FROM tenants WHERE tenant = $1";
@@ -229,6 +241,11 @@ const char* sql_text(Sql id) {
       return "SELECT amount FROM credit_grants WHERE tenant = $1 AND idempotency_key = $2";
     case kGrantInsert:
       return "INSERT INTO credit_grants(tenant, idempotency_key, amount, granted_at) VALUES($1, $2, $3, $4)";
+    // A division by zero when the balance is short: the transaction fails
+    // (Transaction::balance_debit), in the batch that commits it.
+    case kBalanceDebit:
+      return "WITH d AS (UPDATE tenants SET balance = balance - $2 WHERE tenant = $1 AND balance >= $2 "
+             "RETURNING 1) SELECT 1 / count(*) FROM d";
     case kUsageAdd:
       return "INSERT INTO usage AS u(tenant, day, operation, count, credits) VALUES($1, $2, $3, 1, $4) "
              "ON CONFLICT(tenant, day, operation) DO UPDATE SET count = u.count + 1, "
@@ -248,8 +265,10 @@ const char* sql_text(Sql id) {
       return CALLMEM_PURGE("calls");
     case kPurgeAliases:
       return CALLMEM_PURGE("aliases");
-    // A customer goes once nothing of its is left, and only when its tenant's
-    // lock is free at once: no writer of the tenant can be about to use it.
+    // A customer goes once nothing of its is left, and only when its lock,
+    // and its tenant's shared, are free at once: no writer of the tenant can
+    // be about to use it ($3: the schema and ':'; the keys of
+    // store/postgres/locks.hpp).
     case kPurgeCustomers:
       return "DELETE FROM customers c WHERE ctid = ANY(ARRAY(SELECT ctid FROM customers x "
              " WHERE x.expires_at <= $1 "
@@ -262,8 +281,10 @@ const char* sql_text(Sql id) {
              " AND NOT EXISTS (SELECT 1 FROM calls i WHERE i.tenant = x.tenant AND i.customer_ref = "
              "x.customer_ref) "
              " LIMIT $2 FOR UPDATE SKIP LOCKED)) "
-             "AND c.expires_at <= $1 AND pg_try_advisory_xact_lock(hashtextextended($3::text || c.tenant, "
-             "0))";
+             "AND c.expires_at <= $1 AND pg_try_advisory_xact_lock_shared(hashtextextended($3::text || "
+             "c.tenant, "
+             "0)) AND pg_try_advisory_xact_lock(hashtextextended($3::text || c.tenant || chr(31) || 'c' || "
+             "c.customer_ref, 0))";
     // A merge log goes with its rows (counted as one).
     case kPurgeMerges:
       return "WITH gone AS (" CALLMEM_PURGE("merges") " RETURNING tenant, merge_id), "

@@ -12,6 +12,7 @@
 #include "json/codec.hpp"
 #include "store/postgres/batch.hpp"
 #include "store/postgres/cache.hpp"
+#include "store/postgres/locks.hpp"
 
 namespace callmem::postgres {
 namespace {
@@ -19,7 +20,9 @@ namespace {
 class PgTransaction final : public Transaction {
  public:
   PgTransaction(std::shared_ptr<PgStore::Pool> pool, Lease conn, bool write, std::string tenant)
-      : batch_(std::move(pool), std::move(conn), write), tenant_(std::move(tenant)) {}
+      : batch_(std::move(pool), std::move(conn), write),
+        tenant_(std::move(tenant)),
+        locks_(batch_.options(), tenant_, write) {}
   ~PgTransaction() override {
     if (!batch_.ended()) batch_.abort();
   }
@@ -30,29 +33,64 @@ class PgTransaction final : public Transaction {
     guarded([&] { batch_.commit(); });
   }
 
+  // The locks, then the reads, in one round trip. A customer the reads
+  // found that the locks did not cover (a merge or a start committed in
+  // between) is locked, and everything read again, holding it.
   void prefetch(const Prefetch& p) override {
-    guarded([&] { cache_.fill(batch_, tenant_, p); });
+    guarded([&] {
+      locks_.prefetch(batch_, p);
+      cache_.fill(batch_, tenant_, p);
+      for (int tries = 0;; ++tries) {
+        const std::vector<std::string> missing = locks_.missing(cache_.about);
+        if (missing.empty()) break;
+        if (tries == 3)
+          throw Error(Status::busy, "postgres: the customers of this call kept changing; retry");
+        std::vector<std::string> keys;
+        for (const std::string& r : missing) keys.push_back(locks_.customer(r));
+        locks_.keys(batch_, std::move(keys));
+        cache_.fill(batch_, tenant_, p);
+      }
+    });
+  }
+
+  void prefetch_call(const std::string& call_id) override {
+    guarded([&] {
+      locks_.prefetch_call(batch_, call_id);
+      cache_.fill_call(batch_, tenant_, call_id);
+    });
   }
 
   // ---- tenants
 
   std::optional<TenantRow> tenant_get() override {
     if (cache_.have_tenant) return cache_.tenant_row;
-    return query<std::optional<TenantRow>>(kTenantGet, params(tenant_), [this](auto& out, auto&& c) {
+    return query<std::optional<TenantRow>>({}, kTenantGet, params(tenant_), [this](auto& out, auto&& c) {
       out = read_tenant(c, batch_.connection().weights);
     });
   }
 
   void tenant_put(const TenantRow& row) override {
     write(kTenantPut, [&](Params& b) {
+      locks_.whole(batch_);
       cache_.have_tenant = false;
       bind_tenant(b, tenant_, row, json::write_identity_weights(row.settings.identity_weights));
     });
   }
 
+  void balance_debit(const std::string& op, std::int64_t amount) override {
+    guarded([&] {
+      locks_.keys(batch_, {});
+      cache_.have_tenant = false;
+      batch_.send(
+          kBalanceDebit, params(tenant_, amount), nullptr,
+          Error(Status::insufficient_credits, "insufficient credits: " + op + " needs " + text_of(amount) +
+                                                  ", and another operation took the balance first"));
+    });
+  }
+
   void tenant_shift_expiry(Millis delta) override {
     guarded([&] {
-      wrote();
+      locks_.whole(batch_);
       cache_.clear();
       for (Sql id : kShiftExpiry) batch_.send(id, params(tenant_, delta));
     });
@@ -63,7 +101,7 @@ class PgTransaction final : public Transaction {
   std::optional<CustomerRow> customer_get(const std::string& ref, Millis now) override {
     if (auto cached = cache_.customer_get(ref, now)) return std::move(*cached);
     return query<std::optional<CustomerRow>>(
-        kCustomerGet, params(tenant_, ref, now),
+        {locks_.customer(ref)}, kCustomerGet, params(tenant_, ref, now),
         [&](auto& found, auto&& c) { found = read_row(c, &CustomerRow::customer_ref, ref); });
   }
 
@@ -95,7 +133,7 @@ class PgTransaction final : public Transaction {
 
   Removed customer_delete(const std::string& ref) override {
     return guarded([&] {
-      wrote();
+      locks_.keys(batch_, {locks_.customer(ref)});
       cache_.clear();
       Removed r;
       std::int64_t ignored = 0;
@@ -107,17 +145,18 @@ class PgTransaction final : public Transaction {
   }
 
   bool customer_remove(const std::string& ref) override {
-    return removed(kCustomerRemove, params(tenant_, ref), [&] { forget(ref, &RefCache::have_customer); });
+    return removed({}, kCustomerRemove, params(tenant_, ref), [&] { forget(ref, &RefCache::have_customer); });
   }
 
   // ---- identity links
 
   std::vector<LinkRow> links_find(const std::vector<Identifier>& ids, Millis now) override {
     if (auto cached = cache_.links_find(ids, now)) return std::move(*cached);
-    std::vector<std::string> p = arrays_of(ids);
+    std::vector<std::string> p = arrays_of(ids), keys;
     p.insert(p.begin(), tenant_);
+    for (const Identifier& id : ids) keys.push_back(locks_.identifier(id));
     std::vector<LinkRow> found =
-        query<std::vector<LinkRow>>(kLinksFind, std::move(p), [](auto& out, auto&& c) {
+        query<std::vector<LinkRow>>(std::move(keys), kLinksFind, std::move(p), [](auto& out, auto&& c) {
           LinkRow l;
           read_fields(c, std::tuple_cat(fields(l.id), std::tie(l.customer_ref), fields(l)));
           out.push_back(std::move(l));
@@ -127,12 +166,13 @@ class PgTransaction final : public Transaction {
 
   std::vector<LinkRow> links_of(const std::string& ref, Millis now) override {
     if (auto cached = cache_.links_of(ref, now)) return std::move(*cached);
-    return query<std::vector<LinkRow>>(kLinksOf, params(tenant_, ref, now), [&](auto& found, auto&& c) {
-      LinkRow l;
-      read_fields(c, std::tuple_cat(fields(l.id), fields(l)));
-      l.customer_ref = ref;
-      found.push_back(std::move(l));
-    });
+    return query<std::vector<LinkRow>>({locks_.customer(ref)}, kLinksOf, params(tenant_, ref, now),
+                                       [&](auto& found, auto&& c) {
+                                         LinkRow l;
+                                         read_fields(c, std::tuple_cat(fields(l.id), fields(l)));
+                                         l.customer_ref = ref;
+                                         found.push_back(std::move(l));
+                                       });
   }
 
   void link_upsert(const LinkRow& row) override {
@@ -144,7 +184,7 @@ class PgTransaction final : public Transaction {
   }
 
   bool link_delete(const Identifier& id, const std::string& ref) override {
-    return removed(kLinkDelete, params(tenant_, id.type, id.key, id.value, ref), [&] {
+    return removed({}, kLinkDelete, params(tenant_, id.type, id.key, id.value, ref), [&] {
       forget(ref, &RefCache::have_links);
       cache_.have_find = false;
     });
@@ -154,47 +194,56 @@ class PgTransaction final : public Transaction {
 
   std::optional<CallRow> call_get(const std::string& call_id) override {
     if (cache_.have_call && cache_.call_id == call_id) return cache_.call;
-    return query<std::optional<CallRow>>(kCallGet, params(tenant_, call_id),
+    return query<std::optional<CallRow>>({locks_.call(call_id)}, kCallGet, params(tenant_, call_id),
                                          [](auto& out, auto&& c) { out = read_row<CallRow>(c); });
   }
 
   void call_insert(const CallRow& row) override {
-    call_write(kCallInsert, [&](Params& b) { bind_row(b, row, tenant_); });
+    call_write({locks_.call(row.call_id), locks_.customer(row.customer_ref)}, kCallInsert,
+               [&](Params& b) { bind_row(b, row, tenant_); });
   }
 
   void call_end(const CallRow& row) override {
-    call_write(kCallEnd, [&](Params& b) { bind_call_end(b, tenant_, row); });
+    call_write({locks_.call(row.call_id), locks_.customer(row.customer_ref)}, kCallEnd,
+               [&](Params& b) { bind_call_end(b, tenant_, row); });
   }
 
   void call_move(const std::string& call_id, const std::string& ref, bool created_customer) override {
-    call_write(kCallMove, [&](Params& b) { put_all(b, tenant_, call_id, ref, created_customer); });
+    // The call's customer before, whose calls these are, is held already.
+    call_write({locks_.customer(ref)}, kCallMove,
+               [&](Params& b) { put_all(b, tenant_, call_id, ref, created_customer); });
   }
 
   void call_feedback(const CallRow& row) override {
-    call_write(kCallFeedback, [&](Params& b) { bind_call_feedback(b, tenant_, row); });
+    call_write({locks_.call(row.call_id)}, kCallFeedback,
+               [&](Params& b) { bind_call_feedback(b, tenant_, row); });
   }
 
   std::vector<CallRow> calls_of(const std::string& ref, Millis now, const std::optional<CallCursor>& after,
                                 std::int64_t limit) override {
     if (limit <= 0) return guarded([] { return std::vector<CallRow>(); });
     auto read = [](auto& out, auto&& c) { out.push_back(read_row<CallRow>(c)); };
-    if (!after) return query<std::vector<CallRow>>(kCallsOf, params(tenant_, ref, now, limit), read);
-    return query<std::vector<CallRow>>(
-        kCallsOfAfter, params(tenant_, ref, now, limit, after->started_at, after->call_id), read);
+    if (!after)
+      return query<std::vector<CallRow>>({locks_.customer(ref)}, kCallsOf, params(tenant_, ref, now, limit),
+                                         read);
+    return query<std::vector<CallRow>>({locks_.customer(ref)}, kCallsOfAfter,
+                                       params(tenant_, ref, now, limit, after->started_at, after->call_id),
+                                       read);
   }
 
   // ---- intents
 
   std::vector<IntentRow> intents_of(const std::string& ref, Millis now, bool open_only) override {
     if (auto cached = cache_.intents_of(ref, now, open_only)) return std::move(*cached);
-    return query<std::vector<IntentRow>>(kIntentsOf, {tenant_, ref, text_of(now), open_only ? "1" : "0"},
+    return query<std::vector<IntentRow>>({locks_.customer(ref)}, kIntentsOf,
+                                         {tenant_, ref, text_of(now), open_only ? "1" : "0"},
                                          [](auto& found, auto&& c) { found.push_back(read_intent(c)); });
   }
 
   std::optional<IntentRow> intent_get(const std::string& ref, const std::string& intent) override {
     if (auto cached = cache_.intent_get(ref, intent)) return std::move(*cached);
     return query<std::optional<IntentRow>>(
-        kIntentGet, params(tenant_, ref, intent),
+        {locks_.customer(ref)}, kIntentGet, params(tenant_, ref, intent),
         [&](auto& out, auto&& c) { out = read_row(c, &IntentRow::intent, intent); });
   }
 
@@ -206,7 +255,7 @@ class PgTransaction final : public Transaction {
   }
 
   bool intent_delete(const std::string& ref, const std::string& intent) override {
-    return removed(kIntentDelete, params(tenant_, ref, intent),
+    return removed({}, kIntentDelete, params(tenant_, ref, intent),
                    [&] { forget(ref, &RefCache::have_intents); });
   }
 
@@ -215,7 +264,7 @@ class PgTransaction final : public Transaction {
   std::vector<VariableRow> variables_of(const std::string& ref, Millis now) override {
     if (auto cached = cache_.variables_of(ref, now)) return std::move(*cached);
     return query<std::vector<VariableRow>>(
-        kVariablesOf, params(tenant_, ref, now),
+        {locks_.customer(ref)}, kVariablesOf, params(tenant_, ref, now),
         [](auto& found, auto&& c) { found.push_back(read_row<VariableRow>(c)); });
   }
 
@@ -241,24 +290,27 @@ class PgTransaction final : public Transaction {
 
   std::optional<std::string> alias_target(const std::string& alias_ref, Millis now) override {
     if (auto cached = cache_.alias_target(alias_ref, now)) return std::move(*cached);
-    return query<std::optional<std::string>>(kAliasGet, params(tenant_, alias_ref, now),
+    return query<std::optional<std::string>>({locks_.customer(alias_ref)}, kAliasGet,
+                                             params(tenant_, alias_ref, now),
                                              [](auto& found, auto&& c) { found = c.text(); });
   }
 
   void alias_put(const AliasRow& row) override {
     write(kAliasPut, [&](Params& b) {
+      locks_.keys(batch_, {locks_.customer(row.alias_ref), locks_.customer(row.target_ref)});
       cache_.aliases.clear();
       bind_row(b, row, tenant_);
     });
   }
 
   bool alias_delete(const std::string& alias_ref) override {
-    return removed(kAliasDelete, params(tenant_, alias_ref), [&] { cache_.aliases.clear(); });
+    return removed({locks_.customer(alias_ref)}, kAliasDelete, params(tenant_, alias_ref),
+                   [&] { cache_.aliases.clear(); });
   }
 
   std::vector<std::string> aliases_retarget(const std::string& from, const std::string& to) override {
     return guarded([&] {
-      wrote();
+      locks_.keys(batch_, {locks_.customer(from), locks_.customer(to)});
       cache_.aliases.clear();
       std::vector<std::string> out;
       batch_.send(kAliasesRetarget, params(tenant_, from, to),
@@ -272,7 +324,7 @@ class PgTransaction final : public Transaction {
   // merge_rows: one row per thing moved or replaced (store/merge_rows.hpp).
   void merge_insert(const MergeLog& log) override {
     guarded([&] {
-      wrote();
+      locks_.keys(batch_, {});  // a new log: its customers are held
       Params m;
       bind_row(m, log, tenant_, log.merge_id);
       batch_.send(kMergeInsert, std::move(m.values));
@@ -287,7 +339,7 @@ class PgTransaction final : public Transaction {
 
   std::optional<MergeLog> merge_get(const std::string& merge_id) override {
     return guarded([&]() -> std::optional<MergeLog> {
-      batch_.lock(tenant_);
+      locks_.whole(batch_);
       std::optional<MergeLog> log;
       std::vector<MergeRow> merge_rows;
       batch_.send(kMergeGet, params(tenant_, merge_id), rows([&](auto&& c) { log = read_row<MergeLog>(c); }));
@@ -303,7 +355,10 @@ class PgTransaction final : public Transaction {
   }
 
   void merge_undone(const std::string& merge_id, Millis at, const std::string& response) override {
-    write(kMergeUndone, [&](Params& b) { put_all(b, tenant_, merge_id, at, response); });
+    write(kMergeUndone, [&](Params& b) {
+      locks_.whole(batch_);
+      put_all(b, tenant_, merge_id, at, response);
+    });
   }
 
   // ---- feedback outcomes
@@ -319,7 +374,7 @@ class PgTransaction final : public Transaction {
   }
 
   std::vector<FeedbackStat> feedback_stats() override {
-    return query<std::vector<FeedbackStat>>(kFeedbackStats, params(tenant_), [](auto& out, auto&& c) {
+    return query<std::vector<FeedbackStat>>({}, kFeedbackStats, params(tenant_), [](auto& out, auto&& c) {
       out.push_back(read_row<FeedbackStat>(c));
     });
   }
@@ -327,12 +382,18 @@ class PgTransaction final : public Transaction {
   // ---- credits and usage
 
   std::optional<std::int64_t> grant_get(const std::string& key) override {
-    return query<std::optional<std::int64_t>>(kGrantGet, params(tenant_, key),
-                                              [](auto& out, auto&& c) { out = c.i64(); });
+    return guarded([&] {
+      locks_.whole(batch_);
+      return batch_.read<std::optional<std::int64_t>>(kGrantGet, params(tenant_, key),
+                                                      [](auto& out, auto&& c) { out = c.i64(); });
+    });
   }
 
   void grant_insert(const std::string& key, std::int64_t amount, Millis at) override {
-    write(kGrantInsert, [&](Params& b) { put_all(b, tenant_, key, amount, at); });
+    write(kGrantInsert, [&](Params& b) {
+      locks_.whole(batch_);
+      put_all(b, tenant_, key, amount, at);
+    });
   }
 
   void usage_add(const std::string& day, const std::string& operation, std::int64_t credits) override {
@@ -340,7 +401,7 @@ class PgTransaction final : public Transaction {
   }
 
   std::vector<UsageRow> usage_between(const std::string& from_day, const std::string& to_day) override {
-    return query<std::vector<UsageRow>>(kUsageBetween, params(tenant_, from_day, to_day),
+    return query<std::vector<UsageRow>>({}, kUsageBetween, params(tenant_, from_day, to_day),
                                         [](auto& out, auto&& c) { out.push_back(read_row<UsageRow>(c)); });
   }
 
@@ -359,40 +420,41 @@ class PgTransaction final : public Transaction {
     });
   }
 
-  // Before a write: the tenant's lock.
-  void wrote() { batch_.lock(tenant_); }
-  // Before a write about one customer: what the cache holds of it goes.
+  // Before a write about one customer: its lock, and what the cache holds
+  // of it goes.
   void forget(const std::string& ref, bool RefCache::*what) {
-    wrote();
+    locks_.keys(batch_, {locks_.customer(ref)});
     if (RefCache* c = cache_.ref_of(ref)) c->*what = false;
   }
 
-  // Queues a write that returns nothing; `bind` tells the cache, and binds
-  // its parameters.
+  // Queues a write that returns nothing; `bind` takes its locks, tells the
+  // cache, and binds its parameters.
   template <typename Bind>
   void write(Sql id, Bind&& bind) {
     guarded([&] {
-      wrote();
+      locks_.keys(batch_, {});  // the first statement: the tenant's lock
       Params p;
       bind(p);
       batch_.send(id, std::move(p.values));
     });
   }
 
-  // A write to the call the cache may hold.
+  // A write to the call the cache may hold, holding `keys`.
   template <typename Bind>
-  void call_write(Sql id, Bind&& bind) {
+  void call_write(std::vector<std::string> keys, Sql id, Bind&& bind) {
     write(id, [&](Params& b) {
+      locks_.keys(batch_, std::move(keys));
       cache_.have_call = false;
       bind(b);
     });
   }
 
-  // Sends a delete now (`tell` tells the cache first); whether it removed a row.
+  // Sends a delete now, holding `keys` (`tell` tells the cache first, and
+  // may take more); whether it removed a row.
   template <typename Tell>
-  bool removed(Sql id, std::vector<std::string> p, Tell&& tell) {
+  bool removed(std::vector<std::string> keys, Sql id, std::vector<std::string> p, Tell&& tell) {
     return guarded([&] {
-      wrote();
+      locks_.keys(batch_, std::move(keys));
       tell();
       std::int64_t n = 0;
       batch_.send(id, std::move(p), changed(n));
@@ -401,18 +463,19 @@ class PgTransaction final : public Transaction {
     });
   }
 
-  // Sends one read (after the tenant's lock) and answers what `read` made of
-  // its rows.
+  // Sends one read, holding `keys` (in a write transaction), and answers
+  // what `read` made of its rows.
   template <typename Out, typename Read>
-  Out query(Sql id, std::vector<std::string> p, Read&& read) {
+  Out query(std::vector<std::string> keys, Sql id, std::vector<std::string> p, Read&& read) {
     return guarded([&] {
-      batch_.lock(tenant_);
+      locks_.keys(batch_, std::move(keys));
       return batch_.read<Out>(id, std::move(p), read);
     });
   }
 
   Batch batch_;
   const std::string tenant_;
+  Locks locks_;
   Cache cache_;  // of tenant_ only
 };
 

@@ -171,6 +171,8 @@ const char* sql_text(Sql id) {
     case kGrantInsert:
       return "INSERT INTO credit_grants(tenant, idempotency_key, amount, granted_at) "
              "VALUES(?1, ?2, ?3, ?4)";
+    case kBalanceDebit:
+      return "UPDATE tenants SET balance = balance - ?2 WHERE tenant = ?1 AND balance >= ?2";
     case kUsageAdd:
       return "INSERT INTO usage(tenant, day, operation, count, credits) VALUES(?1, ?2, ?3, 1, ?4) "
              "ON CONFLICT(tenant, day, operation) DO UPDATE SET count = count + 1, "
@@ -353,6 +355,9 @@ const char* sql_text(Sql id) {
     case kSchemaVersions:
     case kInvalidIndexes:
     case kLock:
+    case kLockShared:
+    case kLockKeys:
+    case kLockCustomers:
     case kPrefetchAliases:
     case kPrefetchCustomers:
     case kPrefetchLinks:

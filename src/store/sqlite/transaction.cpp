@@ -39,6 +39,14 @@ class SqliteTransaction final : public Transaction, Work {
     });
   }
 
+  // Under BEGIN IMMEDIATE nothing takes the balance between the meter's
+  // check and this.
+  void balance_debit(const std::string& op, std::int64_t amount) override {
+    if (run(kBalanceDebit, tenant_, amount) == 0)
+      throw Error(Status::insufficient_credits,
+                  "insufficient credits: " + op + " needs " + std::to_string(amount));
+  }
+
   void tenant_shift_expiry(Millis delta) override {
     for (Sql id : kShiftExpiry) run(id, tenant_, delta);
   }
