@@ -13,7 +13,8 @@ namespace callmem {
 
 enum Sql : int {
   // Transactions. SQLite: BEGIN, BEGIN IMMEDIATE, COMMIT, ROLLBACK;
-  // PostgreSQL: the tenant's advisory lock (its BEGIN and COMMIT are texts).
+  // PostgreSQL: the tenant's advisory lock (its BEGIN and COMMIT are texts;
+  // its finer locks below).
   kBeginRead,
   kBeginWrite,
   kCommit,

@@ -1,7 +1,7 @@
 // A PostgreSQL transaction's statements on its leased connection: queued,
 // and sent in pipelined batches (writes that return nothing wait for the
-// next read or COMMIT), with BEGIN first and the tenant's advisory lock
-// before a writer's first statement on it; a failed first batch is sent
+// next read or COMMIT), with BEGIN first and the locks before a writer's
+// first statement on what they cover (locks.hpp); a failed first batch is sent
 // again once on a revived connection; an abort rolls back what reached the
 // server, and the connection goes back to the pool, or is forgotten when it
 // cannot be trusted.

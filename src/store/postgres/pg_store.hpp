@@ -11,18 +11,20 @@
 //
 // Round trips: every statement runs in libpq's pipeline mode. Writes that
 // return nothing are queued and sent with the next read or with COMMIT;
-// prefetch() reads, in one batch with BEGIN and the tenant's lock, what
-// a start or an end needs. A start and an end each take two round trips (one
+// prefetch() reads, in one batch with BEGIN and the locks, what a start or
+// an end needs. A start and an end each take two round trips (one
 // to read, one to write and commit): see docs/storage.md.
 //
-// Concurrency: a write transaction takes its tenant's advisory lock
-// (pg_advisory_xact_lock) with its first statement, so the writers of one
-// tenant take turns on every node, as SQLite's BEGIN IMMEDIATE makes them
-// take turns on one file; writers of different tenants never wait for each
-// other. A read transaction is REPEATABLE READ, READ ONLY. Across tenants
-// (begin_all), an API key's write takes the lock of the key's tenant; purge
-// takes none: it skips rows other transactions hold (SKIP LOCKED)
-// and only deletes a customer whose tenant's lock it can take at once, so
+// Concurrency: a write transaction takes advisory locks (pg_advisory_xact_lock)
+// with its first statement: a start or an end those of what it contends on
+// (its call, its identifiers, their customers; the tenant's shared), so
+// that writers of one tenant take turns only where they meet; an operation
+// on the tenant as a whole its tenant's, exclusive (store/postgres/locks.hpp).
+// Writers of different tenants never wait for each other. A read
+// transaction is REPEATABLE READ, READ ONLY. Across tenants (begin_all), an
+// API key's write takes the lock of the key's tenant; purge takes none: it
+// skips rows other transactions hold (SKIP LOCKED) and only deletes a
+// customer whose lock (and its tenant's, shared) it can take at once, so
 // several nodes purge at once without double work or deadlock.
 //
 // Errors: a lock not granted within busy_timeout_ms (lock_timeout), a
