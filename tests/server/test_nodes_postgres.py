@@ -56,3 +56,42 @@ def test_two_nodes_are_one_service(pg_store, tmp_path):
     finally:
         a.stop()
         b.stop()
+
+
+def test_two_nodes_ending_one_customers_calls_at_once_lose_nothing(pg_store, tmp_path):
+    a = Server(pg_store, tmp_path / "a.log")
+    b = Server(pg_store, tmp_path / "b.log")
+    try:
+        k = create_key(pg_store, "acme")["key"]
+        ani = "+14155550177"
+        calls = [f"e_{i}" for i in range(12)]
+        refs = set()
+        for call in calls:
+            status, _, r = a.request("POST", "/v1/calls/start", {
+                "call_id": call, "identity_hints": {"ani": ani}, "telco": {"line_type": "mobile"}}, key=k)
+            assert status == 200, r
+            refs.add(r["customer_ref"])
+        assert len(refs) == 1
+
+        failures = []
+
+        def end(node, i):
+            status, _, r = node.request("POST", "/v1/calls/end", {
+                "call_id": calls[i], "intent": "refund_request", "variables": {f"v{i}": i}}, key=k)
+            if status != 200:
+                failures.append(r)
+
+        threads = [threading.Thread(target=end, args=(a if i % 2 else b, i)) for i in range(len(calls))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        status, _, again = b.request("POST", "/v1/calls/start", {
+            "call_id": "e_last", "identity_hints": {"ani": ani}, "telco": {"line_type": "mobile"}}, key=k)
+        assert status == 200
+        assert sorted(again["variables"]) == sorted(f"v{i}" for i in range(len(calls)))
+        assert again["open_intents"][0]["attempt_count"] == len(calls)
+    finally:
+        a.stop()
+        b.stop()
