@@ -1,10 +1,14 @@
 // callmem_pg_bench: call start and call end on the PostgreSQL store, beside
 // its floor (the very statements the store sends, written by hand over libpq
 // in the same two pipelined round trips, with no scoring, JSON or cache), and
-// beside the SQLite store, at 1 and 8 client threads. See bench/README.md.
+// beside the SQLite store, at 1 and 8 client threads; the PostgreSQL sides
+// with the store's fine locks (PgLock::fine) and with the tenant's lock
+// (PgLock::tenant), with how many sessions wait for a lock meanwhile
+// (pg_stat_activity, sampled every 2 ms). See bench/README.md.
 //
 //   callmem_pg_bench --dsn postgresql://... [--customers 100000] [--ops 4000]
-//                    [--threads 1,8] [--rounds 3] [--dir DIR] [--quick]
+//                    [--threads 1,8] [--processes 2,4] [--process-threads 4]
+//                    [--rounds 3] [--one-tenant] [--dir DIR] [--quick]
 //
 // Population (the same in both stores): customer i has the mobile ANI
 // "+1" + (2012000000 + 7 i), one past call, variables name and order_id, and
@@ -12,13 +16,16 @@
 // end ends that call with an intent and a variable. Each thread works for a
 // tenant of its own ("acme-<t>", one population each would be large: the
 // tenants share customer numbers but not rows), as several contact centers
-// on one database do; `--one-tenant` puts every thread on one tenant, whose
-// writers then take turns (docs/storage.md).
+// on one database do; `--one-tenant` puts every thread on one tenant (one
+// large contact center). `--processes` adds rows of that many forked
+// processes as nodes on the first tenant, each a store of its own with
+// `--process-threads` threads (the library's sides only).
 //
 // Each measurement runs the sides in turn, `--rounds` times, and quotes the
 // median of all per-operation latencies of each side and its throughput.
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,6 +41,7 @@
 #include <vector>
 
 #include "engine.hpp"
+#include "store/postgres/pg_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace {
@@ -93,9 +101,10 @@ void populate_pg(const std::string& dsn, const std::string& schema, const std::s
 // ----------------------------------------------------------------- floor --
 //
 // The statements PgStore sends for a returning start and for an end (texts
-// from src/store/postgres/statements.cpp), in the same batches: BEGIN, the tenant's
-// lock and the prefetch's reads in one round trip; the writes and COMMIT in
-// the second.
+// from src/store/postgres/statements.cpp), in the same batches: BEGIN, the locks
+// (the tenant's; or, fine, the tenant's shared, the call's and the number's,
+// then its customers') and the prefetch's reads in one round trip; the writes
+// and COMMIT in the second.
 
 const char* const kRefs =
     "(SELECT customer_ref FROM identities WHERE tenant = $1 AND (type, key, value) IN "
@@ -108,7 +117,9 @@ struct Floor {
   PGconn* c = nullptr;
   std::vector<std::string> texts;
 
-  Floor(const std::string& dsn, const std::string& schema) {
+  bool fine;
+
+  Floor(const std::string& dsn, const std::string& schema, bool fine_locks) : fine(fine_locks) {
     c = PQconnectdb(dsn.c_str());
     if (PQstatus(c) != CONNECTION_OK) die(PQerrorMessage(c));
     exec(c, fmt::format("SET search_path TO {}", schema));
@@ -184,6 +195,12 @@ struct Floor {
         "UPDATE calls SET ended_at = $3, end_fingerprint = $4, end_response = $5, call_data = $6, "
         "identifiers = $7 "
         "WHERE tenant = $1 AND call_id = $2",
+        // 16-18: the fine locks: the tenant's shared, keys, the customers.
+        "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))",
+        "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k",
+        "SELECT customer_ref, pg_advisory_xact_lock(hashtextextended($7 || customer_ref, 0)) "
+        "FROM (SELECT customer_ref FROM " +
+            refs + " AS r ORDER BY customer_ref COLLATE \"C\") AS s",
     };
     for (std::size_t i = 0; i < texts.size(); ++i) {
       PGresult* r = PQprepare(c, fmt::format("f{}", i).c_str(), texts[i].c_str(), 0, nullptr);
@@ -227,13 +244,25 @@ struct Floor {
     const std::string types = ani.empty() ? "{}" : "{\"ani\"}", keys = ani.empty() ? "{}" : "{\"\"}",
                       values = ani.empty() ? "{}" : "{\"" + ani + "\"}";
     text("BEGIN ISOLATION LEVEL READ COMMITTED");
-    send(0, {schema + ":" + tenant});
+    const std::string key = schema + ":" + tenant, sep = "\x1f";
+    int statements = 10;
+    if (fine) {
+      // The keys sorted: the number's ("i...") before the call's ("k...").
+      const std::string call_key = "\"" + key + sep + "k" + call_id + "\"";
+      send(16, {key});
+      send(17, {ani.empty() ? "{" + call_key + "}"
+                            : "{\"" + key + sep + "iani" + sep + sep + ani + "\"," + call_key + "}"});
+      send(18, {tenant, types, keys, values, call_id, "{}", key + sep + "c"});
+      statements += 2;
+    } else {
+      send(0, {key});
+    }
     send(1, {tenant, call_id});
     send(2, {tenant});
     send(3, {tenant, types, keys, values});
     send(4, {tenant, "{}"});
     for (int q = 5; q <= 8; ++q) send(q, {tenant, types, keys, values, call_id, "{}"});
-    sync(10);
+    sync(statements);
   }
 
   void start(const std::string& schema, const std::string& tenant, const std::string& call_id, long customer,
@@ -299,6 +328,49 @@ Result run(int threads, long per_thread, const std::function<void(int, long, std
   return res;
 }
 
+// How many sessions wait for a lock (pg_locks not granted), sampled every
+// 2 ms on a connection of its own while it lives: their mean, for advisory
+// locks and for rows (a row another transaction is writing: the day's usage
+// counters, which every start and end adds to).
+class LockWaits {
+ public:
+  explicit LockWaits(const std::string& dsn) : c_(PQconnectdb(dsn.c_str())) {
+    if (PQstatus(c_) != CONNECTION_OK) die(PQerrorMessage(c_));
+    thread_ = std::thread([this] {
+      while (!stop_.load()) {
+        PGresult* r =
+            PQexec(c_,
+                   "SELECT count(*) FILTER (WHERE locktype = 'advisory'), "
+                   "count(*) FILTER (WHERE locktype <> 'advisory') FROM pg_locks WHERE NOT granted");
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+          advisory_ += std::atol(PQgetvalue(r, 0, 0));
+          rows_ += std::atol(PQgetvalue(r, 0, 1));
+          ++samples_;
+        }
+        PQclear(r);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+  }
+  LockWaits(const LockWaits&) = delete;
+  LockWaits& operator=(const LockWaits&) = delete;
+  ~LockWaits() {
+    stop_ = true;
+    thread_.join();
+    PQfinish(c_);
+  }
+  std::pair<double, double> mean() const {
+    const double n = samples_ ? static_cast<double>(samples_) : 1;
+    return {static_cast<double>(advisory_) / n, static_cast<double>(rows_) / n};
+  }
+
+ private:
+  PGconn* c_;
+  std::atomic<bool> stop_{false};
+  long advisory_ = 0, rows_ = 0, samples_ = 0;
+  std::thread thread_;
+};
+
 template <typename F>
 double timed(F&& f) {
   const auto t0 = Clock::now();
@@ -313,7 +385,17 @@ int main(int argc, char** argv) {
   long customers = 100000, ops = 4000;
   int rounds = 3;
   bool one_tenant = false;
-  std::vector<int> thread_counts{1, 8};
+  std::vector<int> thread_counts{1, 8}, process_counts;
+  int process_threads = 4;
+  auto counts = [](const std::string& s) {
+    std::vector<int> out;
+    for (std::size_t p = 0; p <= s.size();) {
+      const std::size_t q = std::min(s.find(',', p), s.size());
+      out.push_back(std::stoi(s.substr(p, q - p)));
+      p = q + 1;
+    }
+    return out;
+  };
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] {
@@ -332,19 +414,19 @@ int main(int argc, char** argv) {
       dir = next();
     else if (a == "--one-tenant")
       one_tenant = true;
-    else if (a == "--threads") {
-      thread_counts.clear();
-      std::string s = next();
-      for (std::size_t p = 0; p <= s.size();) {
-        const std::size_t q = std::min(s.find(',', p), s.size());
-        thread_counts.push_back(std::stoi(s.substr(p, q - p)));
-        p = q + 1;
-      }
-    } else if (a == "--quick") {
+    else if (a == "--threads")
+      thread_counts = counts(next());
+    else if (a == "--processes")
+      process_counts = counts(next());
+    else if (a == "--process-threads")
+      process_threads = std::stoi(next());
+    else if (a == "--quick") {
       customers = 2000;
       ops = 200;
       rounds = 1;
       thread_counts = {1, 4};
+      process_counts = {2};
+      process_threads = 2;
     } else
       die("unknown option " + a);
   }
@@ -367,7 +449,7 @@ int main(int argc, char** argv) {
   pg_opt.store = "postgres";
   pg_opt.dsn = dsn;
   pg_opt.schema = schema;
-  pg_opt.pool_size = max_threads + 2;
+  pg_opt.pool_size = std::max(max_threads, process_threads) + 2;
   pg_opt.busy_timeout_ms = 60000;
   callmem::EngineOptions sq_opt;
   sq_opt.path = sqlite_path;
@@ -418,72 +500,186 @@ int main(int argc, char** argv) {
     }
   }
 
-  callmem::Engine pg(pg_opt);
+  // The library with each lock (docs/storage.md): PgStore directly, for its PgLock.
+  auto engine_with = [&](callmem::PgLock lock) {
+    callmem::PgOptions o;
+    o.dsn = dsn;
+    o.schema = schema;
+    o.pool_size = pg_opt.pool_size;
+    o.busy_timeout_ms = pg_opt.busy_timeout_ms;
+    o.lock = lock;
+    return std::make_unique<callmem::Engine>(std::make_unique<callmem::PgStore>(o), callmem::EngineOptions{});
+  };
+  std::unique_ptr<callmem::Engine> pg_fine = engine_with(callmem::PgLock::fine);
+  std::unique_ptr<callmem::Engine> pg_tenant = engine_with(callmem::PgLock::tenant);
   callmem::Engine sq(sq_opt);
   std::atomic<long> seq{0};
   const std::string response(700, 'x');  // about a start response's size
 
+  // One start and its end of a random customer of tenant t (acme-0 for one tenant).
+  auto pair_on = [&](const char* which, int t, long i, std::vector<double>& lat, callmem::Engine* lib,
+                     Floor* floor) {
+    thread_local std::mt19937_64 rng(static_cast<unsigned long>(t) * 7919 + static_cast<unsigned long>(i) +
+                                     static_cast<unsigned long>(getpid()));
+    const long c = static_cast<long>(rng() % static_cast<unsigned long>(customers));
+    const std::string tenant = fmt::format("acme-{}", one_tenant ? 0 : t);
+    const std::string call_id = fmt::format("b-{}-{}-{}", which, getpid(), seq.fetch_add(1));
+    const long at = at0 + i;
+    if (floor) {
+      lat.push_back(timed([&] { floor->start(schema, tenant, call_id, c, at, response); }));
+      lat.push_back(timed([&] { floor->end(schema, tenant, call_id, c, at, response); }));
+      return;
+    }
+    const std::string start = fmt::format(
+        R"({{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "mobile"}}}})",
+        call_id, ani_of(c));
+    const std::string end = fmt::format(
+        R"({{"call_id": "{}", "intent": "refund", "variables": {{"last_topic": "refund"}}}})", call_id);
+    lat.push_back(timed([&] { lib->start_call_json(tenant, start); }));
+    lat.push_back(timed([&] { lib->end_call_json(tenant, end); }));
+  };
+
+  struct Side {
+    std::string name;
+    Result all;
+    std::pair<double, double> waits;  // mean sessions waiting: advisory locks, rows
+  };
+  // Latencies alternate: a start, then its end.
+  auto med = [](const Result& r, int parity) {
+    std::vector<double> v;
+    for (std::size_t k = static_cast<std::size_t>(parity); k < r.us.size(); k += 2) v.push_back(r.us[k]);
+    return median(v);
+  };
+  auto print = [&](const std::string& row, const std::vector<Side>& sides) {
+    for (const Side& side : sides) {
+      // Each library side beside its floor (the side that follows it), when measured.
+      const Side* floor = nullptr;
+      for (const Side& f : sides)
+        if (f.name == "floor, " + side.name.substr(side.name.find(", ") + 2) &&
+            side.name.rfind("callmem, PostgreSQL", 0) == 0)
+          floor = &f;
+      if (side.name.rfind("floor", 0) == 0) floor = &side;
+      const Result& r = side.all;
+      fmt::print("| {} | {} | {:.0f} | {:.0f} | {:.0f} | {} | {} | {} |\n", row, side.name, med(r, 0),
+                 med(r, 1), static_cast<double>(r.ops) / 2.0 / r.seconds,
+                 floor ? fmt::format("{:.2f}", med(r, 0) / med(floor->all, 0)) : std::string("-"),
+                 floor ? fmt::format("{:.2f}", med(r, 1) / med(floor->all, 1)) : std::string("-"),
+                 side.name.find("SQLite") == std::string::npos
+                     ? fmt::format("{:.2f} / {:.2f}", side.waits.first, side.waits.second)
+                     : "-");
+    }
+  };
+  auto add = [&](Side& side, const Result& r, std::pair<double, double> waits) {
+    side.all.us.insert(side.all.us.end(), r.us.begin(), r.us.end());
+    side.all.seconds += r.seconds;
+    side.all.ops += r.ops;
+    side.waits.first += waits.first / rounds;
+    side.waits.second += waits.second / rounds;
+  };
+
   fmt::print(
       "\n| threads | side | start median (µs) | end median (µs) | start+end pairs/s | start / floor | end / "
-      "floor |\n"
-      "|---:|---|---:|---:|---:|---:|---:|\n");
+      "floor | waiting: advisory / rows |\n"
+      "|---:|---|---:|---:|---:|---:|---:|---:|\n");
   for (int threads : thread_counts) {
     const long per_thread = std::max(1L, ops / threads / rounds);
-    std::vector<std::unique_ptr<Floor>> floors;
-    for (int t = 0; t < threads; ++t) floors.push_back(std::make_unique<Floor>(dsn, schema));
-    Result lib_all, floor_all, sqlite_all;
+    std::vector<std::unique_ptr<Floor>> floors_fine, floors_tenant;
+    for (int t = 0; t < threads; ++t) {
+      floors_fine.push_back(std::make_unique<Floor>(dsn, schema, true));
+      floors_tenant.push_back(std::make_unique<Floor>(dsn, schema, false));
+    }
+    std::vector<Side> sides{{"callmem, PostgreSQL, fine locks", {}, {}},
+                            {"floor, PostgreSQL, fine locks", {}, {}},
+                            {"callmem, PostgreSQL, tenant's lock", {}, {}},
+                            {"floor, PostgreSQL, tenant's lock", {}, {}},
+                            {"callmem, SQLite", {}, {}}};
     for (int round = 0; round < rounds; ++round) {
-      auto side = [&](const char* which) {
-        return run(threads, per_thread, [&, which](int t, long i, std::vector<double>& lat) {
-          thread_local std::mt19937_64 rng(static_cast<unsigned long>(t) * 7919 +
-                                           static_cast<unsigned long>(i));
-          const long c = static_cast<long>(rng() % static_cast<unsigned long>(customers));
-          const std::string tenant = fmt::format("acme-{}", one_tenant ? 0 : t);
-          const std::string call_id = fmt::format("b-{}-{}", which, seq.fetch_add(1));
-          const long at = at0 + i;
-          const std::string start = fmt::format(
-              R"({{"call_id": "{}", "identity_hints": {{"ani": "{}"}}, "telco": {{"line_type": "mobile"}}}})",
-              call_id, ani_of(c));
-          const std::string end = fmt::format(
-              R"({{"call_id": "{}", "intent": "refund", "variables": {{"last_topic": "refund"}}}})", call_id);
-          std::string w(which);
-          if (w == "lib") {
-            lat.push_back(timed([&] { pg.start_call_json(tenant, start); }));
-            lat.push_back(timed([&] { pg.end_call_json(tenant, end); }));
-          } else if (w == "floor") {
-            Floor& f = *floors[static_cast<std::size_t>(t)];
-            lat.push_back(timed([&] { f.start(schema, tenant, call_id, c, at, response); }));
-            lat.push_back(timed([&] { f.end(schema, tenant, call_id, c, at, response); }));
-          } else {
-            lat.push_back(timed([&] { sq.start_call_json(tenant, start); }));
-            lat.push_back(timed([&] { sq.end_call_json(tenant, end); }));
+      for (std::size_t k = 0; k < sides.size(); ++k) {
+        LockWaits waits(dsn);
+        const Result r = run(threads, per_thread, [&](int t, long i, std::vector<double>& lat) {
+          const auto u = static_cast<std::size_t>(t);
+          switch (k) {
+            case 0:
+              return pair_on("lf", t, i, lat, pg_fine.get(), nullptr);
+            case 1:
+              return pair_on("ff", t, i, lat, nullptr, floors_fine[u].get());
+            case 2:
+              return pair_on("lt", t, i, lat, pg_tenant.get(), nullptr);
+            case 3:
+              return pair_on("ft", t, i, lat, nullptr, floors_tenant[u].get());
+            default:
+              return pair_on("sq", t, i, lat, &sq, nullptr);
           }
         });
-      };
-      for (const char* which : {"lib", "floor", "sqlite"}) {
-        Result r = side(which);
-        Result& all = std::string(which) == "lib"     ? lib_all
-                      : std::string(which) == "floor" ? floor_all
-                                                      : sqlite_all;
-        all.us.insert(all.us.end(), r.us.begin(), r.us.end());
-        all.seconds += r.seconds;
-        all.ops += r.ops;
+        add(sides[k], r, waits.mean());
       }
     }
-    // Latencies alternate: a start, then its end.
-    auto med = [](const Result& r, int parity) {
-      std::vector<double> v;
-      for (std::size_t k = static_cast<std::size_t>(parity); k < r.us.size(); k += 2) v.push_back(r.us[k]);
-      return median(v);
-    };
-    const double floor_start = med(floor_all, 0), floor_end = med(floor_all, 1);
-    for (auto [name, r] : {std::pair<const char*, Result*>{"callmem, PostgreSQL", &lib_all},
-                           {"floor, PostgreSQL", &floor_all},
-                           {"callmem, SQLite", &sqlite_all}}) {
-      fmt::print("| {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.2f} | {:.2f} |\n", threads, name, med(*r, 0),
-                 med(*r, 1), static_cast<double>(r->ops) / 2.0 / r->seconds, med(*r, 0) / floor_start,
-                 med(*r, 1) / floor_end);
+    print(std::to_string(threads), sides);
+  }
+
+  // Processes as nodes: each forks, opens a store of its own (after the
+  // fork), and from one instant makes its pairs; it writes its latencies to a
+  // pipe, and its end time.
+  for (int procs : process_counts) {
+    const long per_thread = std::max(1L, ops / (procs * process_threads) / rounds);
+    std::vector<Side> sides{{"callmem, PostgreSQL, fine locks", {}, {}},
+                            {"callmem, PostgreSQL, tenant's lock", {}, {}}};
+    for (int round = 0; round < rounds; ++round) {
+      for (std::size_t k = 0; k < sides.size(); ++k) {
+        LockWaits waits(dsn);
+        const auto go = Clock::now() + std::chrono::milliseconds(300 + 50 * procs);
+        std::vector<std::pair<pid_t, int>> children;
+        for (int p = 0; p < procs; ++p) {
+          int fds[2];
+          if (pipe(fds) != 0) die("pipe");
+          const pid_t pid = fork();
+          if (pid < 0) die("fork");
+          if (pid == 0) {
+            close(fds[0]);
+            std::unique_ptr<callmem::Engine> node =
+                engine_with(k == 0 ? callmem::PgLock::fine : callmem::PgLock::tenant);
+            std::this_thread::sleep_until(go);
+            const Result r = run(process_threads, per_thread, [&](int t, long i, std::vector<double>& lat) {
+              pair_on(k == 0 ? "pf" : "pt", p * process_threads + t, i, lat, node.get(), nullptr);
+            });
+            const double ended = std::chrono::duration<double>(Clock::now() - go).count();
+            const auto n = static_cast<long>(r.us.size());
+            bool ok = write(fds[1], &ended, sizeof ended) == sizeof ended &&
+                      write(fds[1], &n, sizeof n) == sizeof n;
+            ok = ok && write(fds[1], r.us.data(), r.us.size() * sizeof(double)) ==
+                           static_cast<ssize_t>(r.us.size() * sizeof(double));
+            _exit(ok ? 0 : 1);
+          }
+          close(fds[1]);
+          children.emplace_back(pid, fds[0]);
+        }
+        Result r;
+        for (auto [pid, fd] : children) {
+          double ended = 0;
+          long n = 0;
+          auto read_all = [fd = fd](void* to, std::size_t size) {
+            for (std::size_t got = 0; got < size;) {
+              const ssize_t m = read(fd, static_cast<char*>(to) + got, size - got);
+              if (m <= 0) die("a node failed");
+              got += static_cast<std::size_t>(m);
+            }
+          };
+          read_all(&ended, sizeof ended);
+          read_all(&n, sizeof n);
+          std::vector<double> us(static_cast<std::size_t>(n));
+          read_all(us.data(), us.size() * sizeof(double));
+          close(fd);
+          int status = 0;
+          waitpid(pid, &status, 0);
+          if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("a node failed");
+          r.seconds = std::max(r.seconds, ended);
+          r.us.insert(r.us.end(), us.begin(), us.end());
+        }
+        r.ops = static_cast<long>(r.us.size());
+        add(sides[k], r, waits.mean());
+      }
     }
+    print(fmt::format("{} processes x {}", procs, process_threads), sides);
   }
   std::filesystem::remove(sqlite_path);
   std::filesystem::remove(sqlite_path + "-wal");
