@@ -371,6 +371,11 @@ const char* sql_text(Sql id) {
     case kRollback:
     case kAliasesOfTarget:
     case kPurgeMergeRows:
+    // SQLite's (expiry_day): PostgreSQL purges by expires_at.
+    case kPurgeRepairVariables:
+    case kPurgeRepairIntents:
+    case kPurgeRepairIdentities:
+    case kPurgeRepairCustomers:
     case kSqlCount:
       break;
   }
