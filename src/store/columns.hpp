@@ -105,6 +105,10 @@ auto fields(R& r) {
     return std::tie(r.signal, r.confirmed, r.rejected, r.predicted);
   else if constexpr (std::is_same_v<T, UsageRow>)
     return std::tie(r.day, r.operation, r.count, r.credits);
+  else if constexpr (std::is_same_v<T, CallOutcome>)
+    return std::tie(r.started_at, r.ended_at, r.recommendation, r.confidence, r.feedback, r.merged);
+  else if constexpr (std::is_same_v<T, MergeCounts>)
+    return std::tie(r.merged, r.unmerged);
   else if constexpr (std::is_same_v<T, TenantCounts>)
     return std::tie(r.tenant, r.configured, r.customers, r.identifiers, r.calls, r.open_intents, r.keys);
 }

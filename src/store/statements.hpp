@@ -93,6 +93,9 @@ enum Sql : int {
   kBalanceDebit,
   kUsageAdd,
   kUsageBetween,
+  // The web console's reads.
+  kCallsBetween,
+  kMergesBetween,
   // Purge.
   kPurgeVariables,
   kPurgeIntents,

@@ -163,6 +163,23 @@ struct FeedbackStat {
   double predicted = 0;  // the sum of the answers' probabilities when they were given
 };
 
+// A call as the web console counts it (Transaction::calls_between): when,
+// what its start answered, and the hosts' feedback on that answer.
+struct CallOutcome {
+  Millis started_at = 0;
+  Millis ended_at = 0;         // 0: not ended
+  std::string recommendation;  // reuse | confirm | ignore; "" for a standalone end
+  double confidence = -1;      // of the start's answer; < 0 for a standalone end
+  std::string feedback;        // confirmed | rejected | corrected | "" (none)
+  bool merged = false;         // the feedback merged the call's customer into another (in effect)
+};
+
+// Merge logs made and undone in a period (Transaction::merges_between).
+struct MergeCounts {
+  std::int64_t merged = 0;
+  std::int64_t unmerged = 0;
+};
+
 // Where a page of call history starts: strictly older than this call.
 struct CallCursor {
   Millis started_at = 0;
@@ -332,6 +349,12 @@ class Transaction {
   virtual void usage_add(const std::string& day, const std::string& operation, std::int64_t credits) = 0;
   // Rows with from_day <= day <= to_day (YYYY-MM-DD), by day then operation.
   virtual std::vector<UsageRow> usage_between(const std::string& from_day, const std::string& to_day) = 0;
+
+  // For the web console (server/console.cpp), in a read transaction: the
+  // calls started in [from, to), expired or not, newest first, at most limit;
+  // and the merges made and undone in [from, to).
+  virtual std::vector<CallOutcome> calls_between(Millis from, Millis to, std::int64_t limit) = 0;
+  virtual MergeCounts merges_between(Millis from, Millis to) = 0;
 };
 
 // One unit of work across tenants (purge, the operators' reads, API keys),

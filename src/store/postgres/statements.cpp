@@ -254,6 +254,22 @@ const char* sql_text(Sql id) {
       return "SELECT " CALLMEM_USAGE_COLUMNS
              " FROM usage "
              "WHERE tenant = $1 AND day >= $2 AND day <= $3 ORDER BY day, operation";
+    case kCallsBetween:  // a standalone end has no start answer: '' is not JSON
+      return "SELECT started_at, ended_at, "
+             "CASE WHEN start_response <> '' THEN "
+             "coalesce(start_response::jsonb #>> '{identity,recommendation}', '') ELSE '' END, "
+             "CASE WHEN start_response <> '' THEN "
+             "coalesce((start_response::jsonb #>> '{identity,confidence}')::float8, -1) ELSE -1 END, "
+             "feedback_outcome, "
+             "CASE WHEN feedback_response <> '' THEN jsonb_typeof(feedback_response::jsonb -> 'merge') = "
+             "'object' "
+             "ELSE false END "
+             "FROM calls WHERE tenant = $1 AND started_at >= $2 AND started_at < $3 "
+             "ORDER BY started_at DESC LIMIT $4";
+    case kMergesBetween:
+      return "SELECT count(*) FILTER (WHERE merged_at >= $2 AND merged_at < $3), "
+             "count(*) FILTER (WHERE unmerged_at >= $2 AND unmerged_at < $3) "
+             "FROM merges WHERE tenant = $1 AND (merged_at >= $2 OR unmerged_at >= $2)";
 
     case kPurgeVariables:
       return CALLMEM_PURGE("variables");

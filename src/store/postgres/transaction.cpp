@@ -405,6 +405,17 @@ class PgTransaction final : public Transaction {
                                         [](auto& out, auto&& c) { out.push_back(read_row<UsageRow>(c)); });
   }
 
+  std::vector<CallOutcome> calls_between(Millis from, Millis to, std::int64_t limit) override {
+    return query<std::vector<CallOutcome>>(
+        kCallsBetween, params(tenant_, from, to, limit),
+        [](auto& out, auto&& c) { out.push_back(read_row<CallOutcome>(c)); });
+  }
+
+  MergeCounts merges_between(Millis from, Millis to) override {
+    return query<MergeCounts>(kMergesBetween, params(tenant_, from, to),
+                              [](auto& out, auto&& c) { out = read_row<MergeCounts>(c); });
+  }
+
  private:
   // Runs one method's statements (Batch::guarded); on a failure the cache
   // goes too, so that nothing answers from it after the end.

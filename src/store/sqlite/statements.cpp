@@ -181,6 +181,22 @@ const char* sql_text(Sql id) {
       return "SELECT " CALLMEM_USAGE_COLUMNS
              " FROM usage "
              "WHERE tenant = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, operation";
+    case kCallsBetween:  // a standalone end has no start answer: '' is not JSON
+      return "SELECT started_at, ended_at, "
+             "CASE WHEN json_valid(start_response) THEN "
+             "coalesce(json_extract(start_response, '$.identity.recommendation'), '') ELSE '' END, "
+             "CASE WHEN json_valid(start_response) THEN "
+             "coalesce(json_extract(start_response, '$.identity.confidence'), -1) ELSE -1 END, "
+             "feedback_outcome, "
+             "CASE WHEN json_valid(feedback_response) THEN json_type(feedback_response, '$.merge') = "
+             "'object' "
+             "ELSE 0 END "
+             "FROM calls WHERE tenant = ?1 AND started_at >= ?2 AND started_at < ?3 "
+             "ORDER BY started_at DESC LIMIT ?4";
+    case kMergesBetween:
+      return "SELECT coalesce(sum(merged_at >= ?2 AND merged_at < ?3), 0), "
+             "coalesce(sum(unmerged_at >= ?2 AND unmerged_at < ?3), 0) "
+             "FROM merges WHERE tenant = ?1 AND (merged_at >= ?2 OR unmerged_at >= ?2)";
 
     case kPurgeVariables:
       return "DELETE FROM variables WHERE (tenant, customer_ref, name) IN "

@@ -267,6 +267,15 @@ class SqliteTransaction final : public Transaction, Work {
     return all<UsageRow>(kUsageBetween, RowReader<UsageRow>(), tenant_, from_day, to_day);
   }
 
+  std::vector<CallOutcome> calls_between(Millis from, Millis to, std::int64_t limit) override {
+    return all<CallOutcome>(kCallsBetween, RowReader<CallOutcome>(), tenant_, from, to, limit);
+  }
+
+  MergeCounts merges_between(Millis from, Millis to) override {
+    return first<MergeCounts>(kMergesBetween, RowReader<MergeCounts>(), tenant_, from, to)
+        .value_or(MergeCounts{});
+  }
+
  private:
   const std::string tenant_;
 };
