@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -40,8 +41,21 @@ void parse_listen(const std::string& listen, server::ServerOptions& o) {
   }
 }
 
+// The web console's pages (docs/console.md) when --console-dir is not given:
+// installed beside the program (PREFIX/share/callmem/console), or in the build tree.
+std::string console_dir() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  for (const auto& dir : {exe.parent_path().parent_path() / "share" / "callmem" / "console",
+                          exe.parent_path().parent_path() / "console"})
+    if (std::filesystem::is_regular_file(dir / "index.html", ec)) return dir.string();
+  return "";
+}
+
 void serve(ServeOptions& o) {
   parse_listen(o.listen, o.server);
+  if (o.server.console_dir.empty()) o.server.console_dir = console_dir();
   // SIGTERM and SIGINT go to one thread, which stops the server: blocked here,
   // before any thread starts, so that every thread inherits the mask.
   sigset_t signals;
@@ -51,7 +65,10 @@ void serve(ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::unique_ptr<Engine> engine = open_engine(o.store);
-  server::Server server(*engine, o.server);
+  // The console's reads on a store of their own (one connection on
+  // PostgreSQL), so that they never wait for, or hold, a connection of the calls'.
+  const std::unique_ptr<Store> console_store = open_store(o.store);
+  server::Server server(*engine, o.server, console_store.get());
   server.bind();
   std::fprintf(stderr, "callmem serve: listening on %s://%s:%d\n",
                o.server.tls_cert.empty() ? "http" : "https", o.server.host.c_str(), server.bound_port());
@@ -120,6 +137,9 @@ void add_serve(CLI::App& app) {
                   "After SIGTERM, how long requests in flight may take before the process exits 1")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
+  cmd->add_option("--console-dir", o->server.console_dir,
+                  "The web console's built pages (default: share/callmem/console beside the program)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-access-log{false}", o->server.access_log, "No JSON line per request on stderr");
   cmd->footer(
       "Example:\n"

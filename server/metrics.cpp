@@ -24,6 +24,31 @@ void Metrics::busy() {
   ++busy_;
 }
 
+double Metrics::quantile_ms(const std::string& route, double q) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = latency_.find(route);
+  if (it == latency_.end() || it->second.count == 0) return -1;
+  const Histogram& h = it->second;
+  const double rank = q * static_cast<double>(h.count);
+  for (std::size_t i = 0; i < kBuckets.size(); ++i)
+    if (static_cast<double>(h.buckets[i]) >= rank) return static_cast<double>(kBuckets[i]) / 1000.0;
+  return static_cast<double>(kBuckets.back()) / 1000.0;  // past the last bucket: at least that
+}
+
+std::int64_t Metrics::count(const std::string& route) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = latency_.find(route);
+  return it == latency_.end() ? 0 : it->second.count;
+}
+
+std::int64_t Metrics::store_errors() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  std::int64_t n = 0;
+  for (const auto& [key, count] : requests_)
+    if (key.second == 500 || key.second == 503) n += count;
+  return n;
+}
+
 std::string Metrics::render() const {
   const std::lock_guard<std::mutex> lock(mutex_);
   std::string out;

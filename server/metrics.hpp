@@ -20,6 +20,14 @@ class Metrics {
   void busy();
   std::string render() const;
 
+  // For the web console: a route's latency quantile (0 < q < 1) in
+  // milliseconds, the upper bound of the bucket it falls in (-1 when the
+  // route has no request yet), its request count, and the requests answered
+  // 500 or 503 (the store failed or was busy) on any route.
+  double quantile_ms(const std::string& route, double q) const;
+  std::int64_t count(const std::string& route) const;
+  std::int64_t store_errors() const;
+
  private:
   // Upper bounds of the latency buckets, in microseconds.
   static constexpr std::array<std::int64_t, 14> kBuckets = {

@@ -17,6 +17,7 @@
 
 #include "api_keys.hpp"
 #include "callmem/detail/wire.hpp"
+#include "console.hpp"
 #include "engine.hpp"
 #include "json/codec.hpp"
 #include "metrics.hpp"
@@ -203,9 +204,12 @@ struct Server::Impl {
   PlainServer* plain = nullptr;  // http, when without TLS
   RateLimiter limiter;
   Metrics metrics;
+  std::unique_ptr<Console> console;
   std::atomic<int> port{0};
 
-  Impl(Engine& e, ServerOptions o) : engine(e), options(std::move(o)) {
+  Impl(Engine& e, ServerOptions o, Store* console_store) : engine(e), options(std::move(o)) {
+    console = std::make_unique<Console>(engine, console_store, metrics,
+                                        ConsoleOptions{options.console_dir, !options.tls_cert.empty()});
     if (options.tls_cert.empty() != options.tls_key.empty())
       throw std::runtime_error("--tls-cert and --tls-key go together");
     if (!options.tls_cert.empty()) {
@@ -240,6 +244,13 @@ struct Server::Impl {
     });
 
     for (const Route& route : kRoutes) add(route);
+    // The web console (docs/console.md): its pages and its JSON, behind its own sign-in.
+    const auto console_handler = [this](const httplib::Request& req, httplib::Response& res) {
+      console->serve(req, res, context.route, context.tenant);
+    };
+    http->Get("/console(/.*)?", console_handler);
+    http->Post("/console/api/.*", console_handler);
+    http->Delete("/console/api/.*", console_handler);
 
     // Answers httplib makes itself (an unknown path, a body too large, a
     // request it cannot read) in the API's JSON error shape.
@@ -456,8 +467,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(Engine& engine, ServerOptions options)
-    : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
+Server::Server(Engine& engine, ServerOptions options, Store* console_store)
+    : impl_(std::make_unique<Impl>(engine, std::move(options), console_store)) {}
 
 Server::~Server() = default;
 

@@ -11,7 +11,8 @@
 
 namespace callmem {
 class Engine;
-}
+class Store;
+}  // namespace callmem
 
 namespace callmem::server {
 
@@ -25,11 +26,14 @@ struct ServerOptions {
   int idle_timeout_ms = 5000;      // a keep-alive connection with no request
   std::size_t max_body = 1 << 20;  // bytes; larger is 413
   bool access_log = true;          // one JSON line per request on stderr
+  std::string console_dir;         // the web console's built pages (docs/console.md); "": none
 };
 
 class Server {
  public:
-  Server(Engine& engine, ServerOptions options);
+  // console_store: a store of the web console's own, for its reads (null:
+  // its data endpoints answer 503).
+  Server(Engine& engine, ServerOptions options, Store* console_store = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
