@@ -1251,6 +1251,80 @@ inline void writers_serialize(Store& store) {
   CHECK(tx("a").tenant_get()->balance == kThreads * kIncrements);
 }
 
+// The web console's reads: a period's calls with what their start answered
+// and the feedback on it, and its merges made and undone.
+inline void console_reads(Store& store) {
+  const Millis day = 24 * kHour, exp = kT0 + 90 * day;
+  {
+    Serial tx(store, Access::write);
+    tx("a").customer_insert(customer("p", kT0, exp));
+    CallRow c1 = call("c1", "p", kT0, exp);
+    c1.start_response = R"({"call_id":"c1","identity":{"confidence":0.9,"recommendation":"reuse"}})";
+    tx("a").call_insert(c1);
+    c1.ended_at = kT0 + 60000;
+    c1.end_fingerprint = 7;
+    c1.end_response = "{}";
+    tx("a").call_end(c1);
+    c1.feedback_fingerprint = 9;
+    c1.feedback_outcome = "confirmed";
+    c1.feedback_response = R"({"call_id":"c1","merge":null})";
+    tx("a").call_feedback(c1);
+    CallRow c2 = call("c2", "p", kT0 + kHour, exp);
+    c2.start_response = R"({"call_id":"c2","identity":{"confidence":0.55,"recommendation":"confirm"}})";
+    tx("a").call_insert(c2);
+    c2.feedback_fingerprint = 9;
+    c2.feedback_outcome = "corrected";
+    c2.feedback_response = R"({"call_id":"c2","merge":{"merge_id":"m1"}})";
+    tx("a").call_feedback(c2);
+    CallRow c3 = call("c3", "p", kT0 + 2 * kHour, exp);  // a standalone end: no start answer
+    c3.start_fingerprint = 0;
+    c3.start_response = "";
+    tx("a").call_insert(c3);
+    tx("a").call_insert(call("before", "p", kT0 - 1, exp));
+    tx("a").call_insert(call("after", "p", kT0 + day, exp));
+    tx("b").call_insert(call("other", "p", kT0 + kHour, exp));
+
+    MergeLog m1 = sample_merge("m1", "q1", "p", exp);
+    MergeLog m2 = sample_merge("m2", "q2", "p", exp);
+    m2.merged_at = kT0 - day;
+    MergeLog m3 = sample_merge("m3", "q3", "p", exp);
+    m3.merged_at = kT0 + day;
+    tx("a").merge_insert(m1);
+    tx("a").merge_insert(m2);
+    tx("a").merge_insert(m3);
+    tx("a").merge_undone("m2", kT0 + kHour, "{}");
+    tx("b").merge_insert(sample_merge("m4", "q4", "p", exp));
+    tx.commit();
+  }
+  Serial tx(store, Access::read);
+  const std::vector<CallOutcome> calls = tx("a").calls_between(kT0, kT0 + day, 10);
+  REQUIRE(calls.size() == 3);  // newest first; [from, to)
+  CHECK(calls[0].started_at == kT0 + 2 * kHour);
+  CHECK(calls[0].recommendation.empty());
+  CHECK(calls[0].confidence < 0);
+  CHECK(calls[0].feedback.empty());
+  CHECK(calls[1].recommendation == "confirm");
+  CHECK(calls[1].confidence == doctest::Approx(0.55));
+  CHECK(calls[1].feedback == "corrected");
+  CHECK(calls[1].merged);
+  CHECK(calls[1].ended_at == 0);
+  CHECK(calls[2].recommendation == "reuse");
+  CHECK(calls[2].confidence == doctest::Approx(0.9));
+  CHECK(calls[2].feedback == "confirmed");
+  CHECK_FALSE(calls[2].merged);
+  CHECK(calls[2].ended_at == kT0 + 60000);
+  CHECK(tx("a").calls_between(kT0, kT0 + day, 2).size() == 2);
+  CHECK(tx("b").calls_between(kT0, kT0 + day, 10).size() == 1);
+  CHECK(tx("c").calls_between(0, kT0 + 10 * day, 10).empty());
+
+  const MergeCounts m = tx("a").merges_between(kT0, kT0 + day);
+  CHECK(m.merged == 1);    // m1; m2 before, m3 after
+  CHECK(m.unmerged == 1);  // m2, undone in the period
+  CHECK(tx("a").merges_between(kT0 - day, kT0 + 2 * day).merged == 3);
+  CHECK(tx("c").merges_between(0, kT0 + day).merged == 0);
+  tx.commit();
+}
+
 }  // namespace callmem::store_suite
 
 namespace callmem::store_suite {
@@ -1292,6 +1366,7 @@ struct NoScope {};
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, merges)                   \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, feedback_stats)           \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, purge_aliases_and_merges) \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, console_reads)            \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, rollback_and_commit)      \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, writers_serialize)
 

@@ -181,12 +181,15 @@ const char* sql_text(Sql id) {
       return "SELECT " CALLMEM_USAGE_COLUMNS
              " FROM usage "
              "WHERE tenant = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, operation";
-    case kCallsBetween:  // a standalone end has no start answer: '' is not JSON
+    // A standalone end has no start answer ('' is not JSON). The confidence is
+    // read as JSON text and cast by SQLite (json_extract's number reader is
+    // strtod, which follows the C locale: 0 for 0.55 in de_DE).
+    case kCallsBetween:
       return "SELECT started_at, ended_at, "
              "CASE WHEN json_valid(start_response) THEN "
              "coalesce(json_extract(start_response, '$.identity.recommendation'), '') ELSE '' END, "
              "CASE WHEN json_valid(start_response) THEN "
-             "coalesce(json_extract(start_response, '$.identity.confidence'), -1) ELSE -1 END, "
+             "coalesce(CAST(start_response -> '$.identity.confidence' AS REAL), -1) ELSE -1 END, "
              "feedback_outcome, "
              "CASE WHEN json_valid(feedback_response) THEN json_type(feedback_response, '$.merge') = "
              "'object' "
