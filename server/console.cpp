@@ -101,9 +101,7 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
   reply(res, status, w.take());
 }
 
-std::string day_of(Millis t) {
-  return detail::format_time(t).substr(0, 10);
-}
+std::string day_of(Millis t) { return detail::format_time(t).substr(0, 10); }
 
 // "YYYY-MM-DD" as the day number since 1970-01-01, or nullopt.
 std::optional<std::int64_t> parse_day(const std::string& s) {
@@ -129,7 +127,8 @@ std::optional<Period> period_of(const httplib::Request& req, httplib::Response& 
   Period p;
   p.last_day = now_ms() / kDayMs;
   p.first_day = p.last_day - 29;
-  for (const auto& [name, day] : {std::pair<const char*, std::int64_t*>{"from", &p.first_day}, {"to", &p.last_day}}) {
+  for (const auto& [name, day] :
+       {std::pair<const char*, std::int64_t*>{"from", &p.first_day}, {"to", &p.last_day}}) {
     if (!req.has_param(name)) continue;
     const auto d = parse_day(req.get_param_value(name));
     if (!d) {
@@ -193,9 +192,7 @@ bool is_file(const std::string& path) {
   return std::filesystem::is_regular_file(path, ec);
 }
 
-double round4(double v) {
-  return std::round(v * 10000) / 10000;
-}
+double round4(double v) { return std::round(v * 10000) / 10000; }
 
 }  // namespace
 
@@ -218,15 +215,16 @@ struct Console::Impl {
     for (std::size_t at = 0; at < header.size();) {
       while (at < header.size() && (header[at] == ' ' || header[at] == ';')) ++at;
       const std::size_t end = std::min(header.find(';', at), header.size());
-      if (header.compare(at, name.size(), name) == 0) return header.substr(at + name.size(), end - at - name.size());
+      if (header.compare(at, name.size(), name) == 0)
+        return header.substr(at + name.size(), end - at - name.size());
       at = end;
     }
     return "";
   }
 
   std::string cookie(const std::string& id, std::int64_t max_age_s) const {
-    return fmt::format("{}={}; Path=/console; Max-Age={}; HttpOnly; SameSite=Strict{}", kCookie, id, max_age_s,
-                       options.secure_cookie ? "; Secure" : "");
+    return fmt::format("{}={}; Path=/console; Max-Age={}; HttpOnly; SameSite=Strict{}", kCookie, id,
+                       max_age_s, options.secure_cookie ? "; Secure" : "");
   }
 
   // The request's live session, or an answer saying why there is none.
@@ -309,8 +307,9 @@ struct Console::Impl {
     {
       const std::lock_guard<std::mutex> lock(mutex);
       for (auto it = sessions.begin(); it != sessions.end();)  // the ended ones
-        it = s.used - it->second.used > kIdleMs || s.used - it->second.created > kLifetimeMs ? sessions.erase(it)
-                                                                                              : std::next(it);
+        it = s.used - it->second.used > kIdleMs || s.used - it->second.created > kLifetimeMs
+                 ? sessions.erase(it)
+                 : std::next(it);
       while (sessions.size() >= kMaxSessions)
         sessions.erase(std::min_element(sessions.begin(), sessions.end(), [](const auto& a, const auto& b) {
           return a.second.used < b.second.used;
@@ -390,8 +389,8 @@ struct Console::Impl {
     w.end_object();
     // This process's figures since it started, every tenant's together.
     w.key("server").begin_object();
-    for (const auto& [name, route] : {std::pair<const char*, const char*>{"start", "/v1/calls/start"},
-                                      {"end", "/v1/calls/end"}}) {
+    for (const auto& [name, route] :
+         {std::pair<const char*, const char*>{"start", "/v1/calls/start"}, {"end", "/v1/calls/end"}}) {
       w.key(name).begin_object();
       w.key("requests").i64(metrics.count(route));
       for (const auto& [q, label] : {std::pair<double, const char*>{0.5, "p50_ms"}, {0.99, "p99_ms"}}) {
@@ -526,7 +525,9 @@ struct Console::Impl {
       return;
     }
     detail::Writer w;
-    reply(res, 200, engine.forget_customer_json(tenant, w.begin_object().key("customer_ref").str(ref).end_object().take()));
+    reply(res, 200,
+          engine.forget_customer_json(tenant,
+                                      w.begin_object().key("customer_ref").str(ref).end_object().take()));
   }
 
   void write_key(detail::Writer& w, const ApiKey& k) {
@@ -588,7 +589,8 @@ struct Console::Impl {
     std::string file = path.size() <= 9 ? "index.html" : path.substr(9);  // after "/console/"
     bool safe = file.find("..") == std::string::npos && file.front() != '/';
     for (const char c : file)
-      safe = safe && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '/');
+      safe = safe &&
+             (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '/');
     const std::string full = options.static_dir + "/" + file;
     if (!safe || !is_file(full)) {
       reply_error(res, 404, "no page " + path);
@@ -634,7 +636,8 @@ struct Console::Impl {
       page(path, route, res);
       return;
     }
-    if (m != "GET" && req.target.find('?') != std::string::npos) {  // a key or a number in a URL is logged by proxies
+    if (m != "GET" &&
+        req.target.find('?') != std::string::npos) {  // a key or a number in a URL is logged by proxies
       route = "-";
       reply_error(res, 400, "a change takes its fields in the body (a form), never in the URL");
       return;
@@ -672,14 +675,15 @@ struct Console::Impl {
         }
         return;
       }
-      const bool is_key = api.rfind("/keys/", 0) == 0 && api.size() > 6 && api.find('/', 6) == std::string::npos;
-      const char* pattern = api == "/overview"            ? "/overview"
-                            : api == "/identity"          ? "/identity"
-                            : api == "/customers/lookup"  ? "/customers/lookup"
-                            : api == "/customers/forget"  ? "/customers/forget"
-                            : api == "/keys"              ? "/keys"
-                            : is_key                      ? "/keys/{key_id}"
-                                                          : nullptr;
+      const bool is_key =
+          api.rfind("/keys/", 0) == 0 && api.size() > 6 && api.find('/', 6) == std::string::npos;
+      const char* pattern = api == "/overview"           ? "/overview"
+                            : api == "/identity"         ? "/identity"
+                            : api == "/customers/lookup" ? "/customers/lookup"
+                            : api == "/customers/forget" ? "/customers/forget"
+                            : api == "/keys"             ? "/keys"
+                            : is_key                     ? "/keys/{key_id}"
+                                                         : nullptr;
       if (pattern == nullptr) {
         route = "-";
         reply_error(res, 404, "no route " + path);
@@ -738,7 +742,8 @@ Console::Console(Engine& engine, Store* store, const Metrics& metrics, ConsoleOp
 
 Console::~Console() = default;
 
-void Console::serve(const httplib::Request& req, httplib::Response& res, std::string& route, std::string& tenant) {
+void Console::serve(const httplib::Request& req, httplib::Response& res, std::string& route,
+                    std::string& tenant) {
   impl_->serve(req, res, route, tenant);
 }
 

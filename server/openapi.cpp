@@ -1,5 +1,6 @@
 #include "openapi.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -16,7 +17,7 @@ using rapidjson::Value;
 
 struct Param {
   const char* name;
-  const char* in;  // "path" | "query"
+  const char* in;  // "path" | "query" | "form" (a field of an application/x-www-form-urlencoded body)
   const char* type;
   const char* description;
 };
@@ -31,6 +32,8 @@ struct Operation {
   std::vector<Param> params;
   bool authenticated = true;
   bool billable = false;
+  bool console =
+      false;  // the web console's (docs/console.md): its session cookie, and a CSRF token on changes
 };
 
 const Param kRef{"ref", "path", "string",
@@ -133,6 +136,116 @@ const std::vector<Operation>& operations() {
       {"get", "/readyz", "ready", "The store answers.", nullptr, nullptr, {}, false},
       {"get", "/metrics", "metrics", "Prometheus metrics (text format 0.0.4).", nullptr, nullptr, {}, false},
       {"get", "/openapi.json", "openapi", "This description.", nullptr, nullptr, {}, false},
+      // The web console (docs/console.md, server/console.cpp).
+      {"post",
+       "/console/api/session",
+       "consoleSignIn",
+       "Sign in to the web console with a tenant's API key: sets the session cookie, answers the tenant, "
+       "key_id, csrf_token and expires_at.",
+       nullptr,
+       nullptr,
+       {{"key", "form", "string", "An API key of the tenant (cmk_...)."}},
+       false,
+       false,
+       true},
+      {"get",
+       "/console/api/session",
+       "consoleSession",
+       "The session: tenant, key_id, csrf_token, expires_at.",
+       nullptr,
+       nullptr,
+       {},
+       false,
+       false,
+       true},
+      {"delete",
+       "/console/api/session",
+       "consoleSignOut",
+       "Sign out: the session ends.",
+       nullptr,
+       nullptr,
+       {},
+       false,
+       false,
+       true},
+      {"get",
+       "/console/api/overview",
+       "consoleOverview",
+       "Per day of the period: calls started and ended, recommendations (reuse, confirm, ignore), credits "
+       "spent; "
+       "their totals, the credit balance, and this node's start and end latency (p50, p99) and store errors.",
+       nullptr,
+       nullptr,
+       {{"from", "query", "string", "First day, YYYY-MM-DD (UTC; default: 29 days before to)."},
+        {"to", "query", "string", "Last day, YYYY-MM-DD (default: today). A period is at most 90 days."}},
+       false,
+       false,
+       true},
+      {"get",
+       "/console/api/identity",
+       "consoleIdentity",
+       "Calibration from the hosts' feedback: confidence bins against the share confirmed, the expected "
+       "calibration error and its sample size, feedback and merge counts, ECE per week and a drift warning.",
+       nullptr,
+       nullptr,
+       {{"from", "query", "string", "First day, YYYY-MM-DD (UTC; default: 29 days before to)."},
+        {"to", "query", "string", "Last day, YYYY-MM-DD (default: today). A period is at most 90 days."},
+        {"threshold", "query", "number", "The ECE past which the last week drifts (default 0.1)."}},
+       false,
+       false,
+       true},
+      {"post",
+       "/console/api/customers/lookup",
+       "consoleLookup",
+       "A customer by number, external id or ref: the customer-view of GET /v1/customers/{ref}.",
+       nullptr,
+       "customer-view.json",
+       {{"by", "form", "string", "number | external_id | ref"},
+        {"value", "form", "string", "The number, the external id, or the customer_ref."},
+        {"id_key", "form", "string", "With by=external_id: the id's name (e.g. crm_id)."}},
+       false,
+       false,
+       true},
+      {"post",
+       "/console/api/customers/forget",
+       "consoleForget",
+       "Erase a customer (as DELETE /v1/customers/{ref}): the receipt.",
+       nullptr,
+       "forget-receipt.json",
+       {{"customer_ref", "form", "string", "The customer to erase."}},
+       false,
+       false,
+       true},
+      {"get",
+       "/console/api/keys",
+       "consoleKeys",
+       "The tenant's API keys (key_id, name, created_at, revoked_at).",
+       nullptr,
+       nullptr,
+       {},
+       false,
+       false,
+       true},
+      {"post",
+       "/console/api/keys",
+       "consoleCreateKey",
+       "Make an API key for the tenant: the key, shown once, and its key_id.",
+       nullptr,
+       nullptr,
+       {{"name", "form", "string", "What the key is for."}},
+       false,
+       false,
+       true},
+      {"delete",
+       "/console/api/keys/{key_id}",
+       "consoleRevokeKey",
+       "Revoke one of the tenant's keys.",
+       nullptr,
+       nullptr,
+       {{"key_id", "path", "string", "The key's id (key_...)."}},
+       false,
+       false,
+       true},
   };
   return ops;
 }
@@ -172,9 +285,32 @@ class Builder {
     Value o(rapidjson::kObjectType);
     o.AddMember("operationId", str(op.id), a_);
     o.AddMember("summary", str(op.summary), a_);
-    if (!op.params.empty()) {
+    Value form(rapidjson::kObjectType);
+    for (const Param& p : op.params) {
+      if (std::string_view(p.in) != "form") continue;
+      Value v(rapidjson::kObjectType);
+      v.AddMember("type", str(p.type), a_);
+      v.AddMember("description", str(p.description), a_);
+      form.AddMember(str(p.name), v, a_);
+    }
+    if (form.MemberCount() > 0) {
+      Value schema(rapidjson::kObjectType);
+      schema.AddMember("type", "object", a_);
+      schema.AddMember("properties", form, a_);
+      Value media(rapidjson::kObjectType);
+      media.AddMember("schema", schema, a_);
+      Value content(rapidjson::kObjectType);
+      content.AddMember("application/x-www-form-urlencoded", media, a_);
+      Value body(rapidjson::kObjectType);
+      body.AddMember("required", true, a_);
+      body.AddMember("content", content, a_);
+      o.AddMember("requestBody", body, a_);
+    }
+    if (std::any_of(op.params.begin(), op.params.end(),
+                    [](const Param& p) { return std::string_view(p.in) != "form"; })) {
       Value params(rapidjson::kArrayType);
       for (const Param& p : op.params) {
+        if (std::string_view(p.in) == "form") continue;
         Value v(rapidjson::kObjectType);
         v.AddMember("name", str(p.name), a_);
         v.AddMember("in", str(p.in), a_);
@@ -199,7 +335,21 @@ class Builder {
     } else {
       responses.AddMember("200", response("OK", Value()), a_);
     }
-    if (op.authenticated) {
+    if (op.console) {
+      responses.AddMember(
+          "400", error("A field or the period is invalid, or a change's fields are in the URL."), a_);
+      responses.AddMember("401", error("Not signed in, the session ended, or its key was revoked."), a_);
+      responses.AddMember("403",
+                          error("A change without the session's X-CSRF-Token, or from another origin."), a_);
+      responses.AddMember("404", error("Unknown customer or key."), a_);
+      Value security(rapidjson::kArrayType);
+      if (std::string_view(op.path) != "/console/api/session" || std::string_view(op.method) != "post") {
+        Value session(rapidjson::kObjectType);
+        session.AddMember("consoleSession", Value(rapidjson::kArrayType), a_);
+        security.PushBack(session, a_);
+      }
+      o.AddMember("security", security, a_);
+    } else if (op.authenticated) {
       responses.AddMember("400", error("Invalid request: details.issues name each field and its problem."),
                           a_);
       responses.AddMember(
@@ -264,6 +414,15 @@ class Builder {
     api_key.AddMember("scheme", "bearer", a_);
     api_key.AddMember("description", "A key from `callmem keys create` (cmk_...).", a_);
     schemes.AddMember("apiKey", api_key, a_);
+    Value session(rapidjson::kObjectType);
+    session.AddMember("type", "apiKey", a_);
+    session.AddMember("in", "cookie", a_);
+    session.AddMember("name", "callmem_console", a_);
+    session.AddMember("description",
+                      "The web console's session (POST /console/api/session); every change also sends its "
+                      "csrf_token as X-CSRF-Token.",
+                      a_);
+    schemes.AddMember("consoleSession", session, a_);
     components.AddMember("securitySchemes", schemes, a_);
     doc_.AddMember("components", components, a_);
 

@@ -2,6 +2,8 @@
 // session's CSRF token goes with every change; fields go in form bodies,
 // never in a URL.
 let csrf = '';
+// The signed-in session: { tenant, key_id, ... }.
+export let current = null;
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -24,12 +26,14 @@ async function call(method, path, fields) {
 export async function signIn(key) {
   const s = await call('POST', '/session', { key });
   csrf = s.csrf_token;
+  current = s;
   return s;
 }
 
 export async function session() {
   const s = await call('GET', '/session');
   csrf = s.csrf_token;
+  current = s;
   return s;
 }
 

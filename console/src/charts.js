@@ -16,7 +16,7 @@ function mount(name, target, opts, data) {
 }
 
 // Series per day: days are "YYYY-MM-DD", series {label: [values]}.
-export function daily(name, target, title, days, series, { bars = false } = {}) {
+export function daily(name, target, title, days, series, { bars = false, unit = 'per day' } = {}) {
   const xs = days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000);
   const opts = {
     title,
@@ -27,7 +27,7 @@ export function daily(name, target, title, days, series, { bars = false } = {}) 
       paths: bars ? uPlot.paths.bars({ size: [0.8, 40] }) : undefined,
       points: { show: true, size: 5 },
     }))],
-    axes: [{}, { label: 'per day' }],
+    axes: [{}, { label: unit }],
   };
   return mount(name, target, opts, [xs, ...Object.values(series)]);
 }

@@ -30,12 +30,11 @@ export function customers(main) {
   });
 
   function show(c) {
-    const now = Date.now();
     const ids = c.identities.map((i) => [i.type, i.type === 'ani' ? i.value : `${i.key}: ${i.value}`,
       i.line_type || '', when(Date.parse(i.last_seen))]);
     const open = c.intents.filter((i) => i.status === 'open');
     const vars = Object.entries(c.variables || {}).map(([name, v]) => [name, JSON.stringify(v.value), v.source || '',
-      v.expires_at ? duration(Date.parse(v.expires_at) - now) : '–']);
+      duration(v.ttl_seconds * 1000)]);
     const erase = el('button', { type: 'button', class: 'danger', id: 'erase', text: 'Erase this customer…' });
     const confirmBox = el('div', { class: 'confirm', hidden: true },
       el('p', { text: `Erase customer ${c.customer_ref} and everything kept about them (identities, intents, variables, calls)? This cannot be undone.` }),

@@ -13,7 +13,7 @@ export function el(tag, attrs = {}, ...children) {
 
 export function tile(label, value, note) {
   return el('div', { class: 'tile' }, el('div', { class: 'label', text: label }),
-    el('div', { class: 'value', text: value }), note ? el('div', { class: 'note', text: note }) : null);
+    el('div', { class: String(value).length > 12 ? 'value long' : 'value', text: value }), note ? el('div', { class: 'note', text: note }) : null);
 }
 
 export function table(headers, rows) {

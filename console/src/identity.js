@@ -46,7 +46,7 @@ export function identity(main) {
     reliability('reliability', diagram, q.bins);
     counts('bins', spread, 'Answers per confidence bin', q.bins.map((b) => b.from.toFixed(1)), q.bins.map((b) => b.count));
     daily('ece', weekly, 'ECE per week (to its last day)', q.weeks.map((w) => w.to),
-      { ECE: q.weeks.map((w) => w.ece), threshold: q.weeks.map(() => d.threshold) });
+      { ECE: q.weeks.map((w) => w.ece), threshold: q.weeks.map(() => d.threshold) }, { unit: 'ECE' });
     main.dataset.ready = 'identity';
   }
   draw(period.from(), period.to());

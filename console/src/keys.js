@@ -34,7 +34,9 @@ export function keys(main) {
       return;
     }
     list.replaceChildren(table(['key id', 'name', 'created', 'revoked', ''], r.keys.map((k) => [
-      el('code', { text: k.key_id }), k.name, when(k.created_at), when(k.revoked_at),
+      el('span', {}, el('code', { text: k.key_id }),
+        api.current && api.current.key_id === k.key_id ? el('span', { class: 'muted', text: ' (this session)' }) : null),
+      k.name, when(k.created_at), when(k.revoked_at),
       k.revoked_at ? '' : el('button', { type: 'button', class: 'danger', 'data-key-id': k.key_id, text: 'Revoke',
         onclick: async () => {
           if (!window.confirm(`Revoke ${k.key_id}? Every request with it is refused from now on.`)) return;

@@ -37,7 +37,7 @@ export function overview(main) {
         tile('End p50 / p99', `${ms(o.server.end.p50_ms)} / ${ms(o.server.end.p99_ms)}`,
           `${o.server.end.requests} ends on this node`),
         tile('Store errors', o.server.store_errors, '500 and 503 answers since the node started')),
-      o.truncated ? el('p', { class: 'warning', text: 'The period has more calls than the charts count: choose a shorter one.' }) : null,
+      ...(o.truncated ? [el('p', { class: 'warning', text: 'The period has more calls than the charts count: choose a shorter one.' })] : []),
       calls, recs, credits);
     daily('calls', calls, 'Calls per day', days,
       { starts: o.days.map((d) => d.starts), ends: o.days.map((d) => d.ends) });
