@@ -1,10 +1,13 @@
 // callmem keys: the API keys of `callmem serve`, one tenant each.
+#include <chrono>
 #include <cstdio>
 
 #include "callmem/detail/wire.hpp"
 #include "commands.hpp"
 #include "engine.hpp"
+#include "output.hpp"
 #include "server/api_keys.hpp"
+#include "store/store.hpp"
 
 namespace callmem::cli {
 namespace {
@@ -15,6 +18,7 @@ struct KeysOptions {
   std::string name;
   std::string key_id;
   bool json = false;
+  bool admin = false;
 };
 
 void write_key(detail::Writer& w, const ApiKey& k) {
@@ -31,15 +35,31 @@ void write_key(detail::Writer& w, const ApiKey& k) {
   w.end_object();
 }
 
+// An admin key's tenant is not a tenant name, which the engine refuses: it
+// goes to the store as it is (after the engine has opened or migrated it).
+ApiKey create_admin(const KeysOptions& o, ApiKey k) {
+  if (o.name.size() > 64) throw invalid_field({"name"}, "name must be at most 64 characters");
+  open_engine(o.store);
+  const std::unique_ptr<Store> store = open_store(o.store);
+  auto tx = store->begin_all(Access::write);
+  k.tenant = std::string(server::kAdminTenant);
+  k.created_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  tx->api_key_insert(k);
+  tx->commit();
+  return k;
+}
+
 void create(const KeysOptions& o) {
-  const std::unique_ptr<Engine> engine = open_engine(o.store);
+  if (o.admin != o.tenant.empty()) throw Failure{exit_usage, "give --tenant T, or --admin"};
   const server::NewKey made = server::make_key();
   ApiKey k;
   k.key_id = made.key_id;
   k.tenant = o.tenant;
   k.name = o.name;
   k.key_hash = made.hash;
-  const ApiKey stored = engine->api_key_create(k);
+  const ApiKey stored = o.admin ? create_admin(o, k) : open_engine(o.store)->api_key_create(k);
   if (o.json) {
     detail::Writer w;
     w.begin_object()
@@ -52,16 +72,26 @@ void create(const KeysOptions& o) {
     w.key("name").str(stored.name).end_object();
     std::printf("%s\n", w.take().c_str());
   } else {
-    std::printf("Created %s for tenant %s%s. The key is shown once, here; callmem keeps only its hash.\n",
-                stored.key_id.c_str(), stored.tenant.c_str(),
-                stored.name.empty() ? "" : (" (" + stored.name + ")").c_str());
+    std::printf(
+        "Created %s for %s%s. The key is shown once, here; callmem keeps only its hash.\n",
+        stored.key_id.c_str(),
+        o.admin ? "the web console, as an admin of every tenant" : ("tenant " + stored.tenant).c_str(),
+        stored.name.empty() ? "" : (" (" + stored.name + ")").c_str());
     std::printf("%s\n", made.key.c_str());
   }
 }
 
 void list(const KeysOptions& o) {
-  const std::unique_ptr<Engine> engine = open_engine(o.store);
-  const std::vector<ApiKey> keys = engine->api_keys(o.tenant);
+  if (o.admin != o.tenant.empty()) throw Failure{exit_usage, "give --tenant T, or --admin"};
+  std::vector<ApiKey> keys;
+  if (o.admin) {
+    const std::unique_ptr<Store> store = open_store(o.store);
+    auto tx = store->begin_all(Access::read);
+    keys = tx->api_keys_of(std::string(server::kAdminTenant));
+    tx->commit();
+  } else {
+    keys = open_engine(o.store)->api_keys(o.tenant);
+  }
   if (o.json) {
     detail::Writer w;
     w.begin_array();
@@ -99,15 +129,22 @@ void add_keys(CLI::App& app) {
   CLI::App* c = keys->add_subcommand(
       "create", "Make a key for a tenant and print it once: the last line of the output is the key alone");
   add_store_options(*c, o->store);
-  c->add_option("--tenant", o->tenant, "The tenant whose requests the key authenticates")->required();
+  c->add_option("--tenant", o->tenant, "The tenant whose requests the key authenticates");
+  c->add_flag(
+      "--admin", o->admin,
+      "An admin key instead: it signs in to the web console (docs/console.md) and may switch tenants; "
+      "no /v1 request takes it");
   c->add_option("--name", o->name, "What the key is for (shown in lists)");
   c->add_flag("--json", o->json, R"(Print {"key", "key_id", "tenant", "name"} instead)");
-  c->footer("Example:\n  callmem keys create --db calls.db --tenant acme --name ivr");
+  c->footer(
+      "Example:\n  callmem keys create --db calls.db --tenant acme --name ivr\n"
+      "  callmem keys create --db calls.db --admin --name operations");
   c->callback([o] { create(*o); });
 
   CLI::App* l = keys->add_subcommand("list", "List a tenant's keys (never the keys themselves)");
   add_store_options(*l, o->store);
-  l->add_option("--tenant", o->tenant, "The tenant")->required();
+  l->add_option("--tenant", o->tenant, "The tenant");
+  l->add_flag("--admin", o->admin, "The admin keys (of the web console) instead");
   l->add_flag("--json", o->json, "Print a JSON array");
   l->footer("Example:\n  callmem keys list --db calls.db --tenant acme");
   l->callback([o] { list(*o); });

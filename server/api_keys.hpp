@@ -11,6 +11,11 @@ namespace callmem::server {
 // A readable prefix, then 256 random bits in lowercase base32 (52 characters).
 inline constexpr std::string_view kKeyPrefix = "cmk_";
 
+// The tenant of an admin key (`callmem keys create --admin`): not a tenant
+// name (those are A-Za-z0-9._-), so no /v1 request can run with it. An admin
+// key signs in to the web console only, where it may switch tenants.
+inline constexpr std::string_view kAdminTenant = "*";
+
 struct NewKey {
   std::string key;     // shown to the operator once
   std::string key_id;  // "key_" and 16 hex digits: names the key in lists, logs and revoke

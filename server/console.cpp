@@ -150,7 +150,8 @@ std::optional<Period> period_of(const httplib::Request& req, httplib::Response& 
 }
 
 struct Session {
-  std::string tenant;
+  bool admin = false;  // an admin key's: may switch tenants
+  std::string tenant;  // the key's; an admin's chosen one ("" before the choice)
   std::string key_id;
   std::string key_hash;  // checked on every request: a revoked key ends its sessions
   std::string csrf;
@@ -249,7 +250,7 @@ struct Console::Impl {
       return std::nullopt;
     }
     const std::optional<ApiCaller> caller = engine.authenticate(s->key_hash);
-    if (!caller) {
+    if (!caller || (caller->tenant == kAdminTenant) != s->admin) {
       end_session(id);
       reply_error(res, 401, "the session's API key was revoked: sign in again");
       return std::nullopt;
@@ -284,6 +285,7 @@ struct Console::Impl {
   void write_session(detail::Writer& w, const Session& s) {
     w.begin_object();
     w.key("tenant").str(s.tenant);
+    w.key("admin").boolean(s.admin);
     w.key("key_id").str(s.key_id);
     w.key("csrf_token").str(s.csrf);
     w.key("expires_at").time(std::min(s.used + kIdleMs, s.created + kLifetimeMs));
@@ -302,7 +304,8 @@ struct Console::Impl {
       reply_error(res, 401, "invalid API key: unknown or revoked");
       return;
     }
-    Session s{caller->tenant, caller->key_id, hash, random_hex(), now_ms(), now_ms()};
+    const bool admin = caller->tenant == kAdminTenant;
+    Session s{admin, admin ? "" : caller->tenant, caller->key_id, hash, random_hex(), now_ms(), now_ms()};
     const std::string id = random_hex();
     {
       const std::lock_guard<std::mutex> lock(mutex);
@@ -576,6 +579,49 @@ struct Console::Impl {
     reply(res, 200, w.take());
   }
 
+  // ---- an admin's tenants
+
+  void tenants(httplib::Response& res) {
+    if (store == nullptr) throw Error(Status::busy, "the console has no store of its own");
+    auto tx = store->begin_all(Access::read);
+    const std::vector<TenantCounts> counts = tx->tenant_counts(now_ms());
+    tx->commit();
+    detail::Writer w;
+    w.begin_object().key("tenants").begin_array();
+    for (const TenantCounts& t : counts) {
+      if (t.tenant == kAdminTenant) continue;  // the admin keys' own row
+      w.begin_object()
+          .key("tenant")
+          .str(t.tenant)
+          .key("customers")
+          .i64(t.customers)
+          .key("calls")
+          .i64(t.calls);
+      w.key("keys").i64(t.keys).end_object();
+    }
+    w.end_array().end_object();
+    reply(res, 200, w.take());
+  }
+
+  void switch_tenant(const std::string& id, const httplib::Request& req, httplib::Response& res) {
+    const std::string tenant = req.get_param_value("tenant");
+    engine.tenant_settings(tenant);  // refuses a name that is not a tenant's
+    Session s;
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      const auto it = sessions.find(id);
+      if (it == sessions.end()) {
+        reply_error(res, 401, "not signed in: sign in with an API key");
+        return;
+      }
+      it->second.tenant = tenant;
+      s = it->second;
+    }
+    detail::Writer w;
+    write_session(w, s);
+    reply(res, 200, w.take());
+  }
+
   // ---- pages
 
   void page(const std::string& path, std::string& route, httplib::Response& res) {
@@ -677,28 +723,40 @@ struct Console::Impl {
       }
       const bool is_key =
           api.rfind("/keys/", 0) == 0 && api.size() > 6 && api.find('/', 6) == std::string::npos;
-      const char* pattern = api == "/overview"           ? "/overview"
-                            : api == "/identity"         ? "/identity"
-                            : api == "/customers/lookup" ? "/customers/lookup"
-                            : api == "/customers/forget" ? "/customers/forget"
-                            : api == "/keys"             ? "/keys"
-                            : is_key                     ? "/keys/{key_id}"
-                                                         : nullptr;
+      const char* pattern = is_key ? "/keys/{key_id}" : nullptr;
+      for (const char* fixed : {"/overview", "/identity", "/customers/lookup", "/customers/forget", "/keys",
+                                "/tenants", "/tenant"})
+        if (api == fixed) pattern = fixed;
       if (pattern == nullptr) {
         route = "-";
         reply_error(res, 404, "no route " + path);
         return;
       }
       const std::string p = pattern;
-      const bool allowed = p == "/overview" || p == "/identity" ? method(pattern, {"GET"})
-                           : p == "/keys"                       ? method(pattern, {"GET", "POST"})
-                           : p == "/keys/{key_id}"              ? method(pattern, {"DELETE"})
-                                                                : method(pattern, {"POST"});
+      const bool allowed = p == "/overview" || p == "/identity" || p == "/tenants" ? method(pattern, {"GET"})
+                           : p == "/keys"          ? method(pattern, {"GET", "POST"})
+                           : p == "/keys/{key_id}" ? method(pattern, {"DELETE"})
+                                                   : method(pattern, {"POST"});
       if (!allowed) return;
-      const auto s = session(req, res, nullptr);
+      std::string id;
+      const auto s = session(req, res, &id);
       if (!s) return;
       tenant = s->tenant;
       if (m != "GET" && !csrf_ok(req, res, *s)) return;
+      if (p == "/tenants" || p == "/tenant") {
+        if (!s->admin) {
+          reply_error(res, 403, "only an admin key (callmem keys create --admin) switches tenants");
+        } else if (p == "/tenants") {
+          tenants(res);
+        } else {
+          switch_tenant(id, req, res);
+        }
+        return;
+      }
+      if (s->tenant.empty()) {
+        reply_error(res, 400, "choose a tenant first (POST /console/api/tenant)");
+        return;
+      }
       if (p == "/overview" || p == "/identity") {
         const auto period = period_of(req, res);
         if (!period) return;

@@ -340,6 +340,10 @@ struct Server::Impl {
     try {
       std::optional<ApiCaller> caller = engine.authenticate(hash_key(key));
       if (!caller) reply_error(res, 401, "invalid API key: unknown or revoked");
+      if (caller && caller->tenant == kAdminTenant) {
+        reply_error(res, 401, "an admin key signs in to the web console (/console/) only");
+        return std::nullopt;
+      }
       return caller;
     } catch (const Error& e) {
       answer_error(res, e);

@@ -38,6 +38,12 @@ export async function session() {
 }
 
 export const signOut = () => call('DELETE', '/session');
+// An admin key's session: every tenant, and the one to look at.
+export const tenants = () => call('GET', '/tenants');
+export async function switchTenant(tenant) {
+  current = await call('POST', '/tenant', { tenant });
+  return current;
+}
 export const overview = (from, to) => call('GET', `/overview?from=${from}&to=${to}`);
 export const identity = (from, to) => call('GET', `/identity?from=${from}&to=${to}`);
 export const lookup = (fields) => call('POST', '/customers/lookup', fields);

@@ -43,10 +43,26 @@ function route() {
   views[view](main);
 }
 
-function start(s) {
+async function start(s) {
   bar.hidden = false;
-  document.getElementById('who').textContent = `tenant ${s.tenant} · ${s.key_id}`;
-  route();
+  const who = document.getElementById('who');
+  if (!s.admin) {
+    who.textContent = `tenant ${s.tenant} · ${s.key_id}`;
+    route();
+    return;
+  }
+  // An admin key: any tenant, chosen here.
+  const { tenants } = await api.tenants();
+  if (!s.tenant && tenants.length) s = await api.switchTenant(tenants[0].tenant);
+  const pick = el('select', { id: 'tenant-select', 'aria-label': 'tenant' },
+    tenants.map((t) => el('option', { value: t.tenant, text: `${t.tenant} (${t.customers} customers)`, selected: t.tenant === s.tenant })));
+  pick.addEventListener('change', async () => {
+    await api.switchTenant(pick.value);
+    route();
+  });
+  who.replaceChildren('admin · ', pick);
+  if (s.tenant) route();
+  else main.replaceChildren(el('p', { class: 'muted', text: 'No tenant yet.' }));
 }
 
 window.addEventListener('hashchange', () => { if (!bar.hidden) route(); });

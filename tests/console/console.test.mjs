@@ -29,6 +29,7 @@ const cli = (...args) => execFileSync(CALLMEM, [...args, '--db', db], { encoding
 let server;
 let base;
 let key;
+let adminKey;
 const expected = { starts: 0, ends: 0, feedback: 0, merges: 0, unmerges: 0 };
 
 // A small deterministic generator, so that every run draws the same traffic.
@@ -72,6 +73,7 @@ before(async () => {
   expected.ends += lines.length;
   key = JSON.parse(cli('keys', 'create', '--tenant', 'acme', '--name', 'console-test', '--json')).key;
   cli('keys', 'create', '--tenant', 'globex', '--name', 'other-tenant', '--json');
+  adminKey = JSON.parse(cli('keys', 'create', '--admin', '--name', 'operations', '--json')).key;
 
   const log = (await import('node:fs')).openSync(logPath, 'w');
   server = spawn(CALLMEM, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--console-dir', CONSOLE_DIR],
@@ -242,6 +244,22 @@ test('the console in Chromium', async (t) => {
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in');
     assert.equal((await page.request.get(`${base}/console/api/keys`)).status(), 401);
+  });
+
+  await t.test('an admin key switches tenants', async () => {
+    await page.fill('#key', adminKey);
+    await page.click('#sign-in button[type=submit]');
+    await page.waitForSelector('#tenant-select');
+    await page.click('nav a[data-view=overview]');
+    await page.waitForSelector('main[data-ready=overview]');
+    assert.equal(await page.$eval('#tenant-select', (s) => s.value), 'acme');
+    await page.selectOption('#tenant-select', 'globex');
+    await page.click('nav a[data-view=keys]');
+    await page.waitForSelector('#key-list >> text=other-tenant');
+    assert.doesNotMatch(await page.textContent('#key-list'), /console-test/);
+    await shot('admin-keys');
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in');
   });
 
   assert.deepEqual(pageErrors, []);

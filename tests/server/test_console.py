@@ -192,3 +192,34 @@ def test_openapi_describes_the_console(server):
     assert doc["components"]["securitySchemes"]["consoleSession"]["in"] == "cookie"
     body = doc["paths"]["/console/api/session"]["post"]["requestBody"]["content"]
     assert "key" in body["application/x-www-form-urlencoded"]["schema"]["properties"]
+
+
+def test_an_admin_key_switches_tenants_in_the_console_only(sqlite_store, tmp_path):
+    from conftest import run_cli
+    acme = create_key(sqlite_store, "acme", "ivr")
+    create_key(sqlite_store, "globex", "agent")
+    admin = json.loads(run_cli("keys", "create", *sqlite_store, "--admin", "--name", "ops", "--json").stdout)
+    assert admin["key"].startswith("cmk_")
+    assert run_cli("keys", "create", *sqlite_store, "--json", check=False).returncode == 2  # neither --tenant nor --admin
+    listed = json.loads(run_cli("keys", "list", *sqlite_store, "--admin", "--json").stdout)
+    assert [k["key_id"] for k in listed] == [admin["key_id"]]
+    server = Server(sqlite_store, tmp_path / "server.log")
+    try:
+        status, _, body = server.request("GET", "/v1/settings", key=admin["key"])
+        assert status == 401 and "admin key" in body["message"]
+        status, _, s, cookie = sign_in(server, admin["key"])
+        assert status == 200 and s["admin"] and s["tenant"] == ""
+        assert server.request("GET", "/console/api/keys", headers={"Cookie": cookie})[0] == 400  # no tenant chosen
+        status, _, t = server.request("GET", "/console/api/tenants", headers={"Cookie": cookie})
+        assert status == 200 and [x["tenant"] for x in t["tenants"]] == ["acme", "globex"]
+        status, _, switched = change(server, "POST", "/console/api/tenant", cookie, s["csrf_token"], {"tenant": "globex"})
+        assert status == 200 and switched["tenant"] == "globex"
+        status, _, keys = server.request("GET", "/console/api/keys", headers={"Cookie": cookie})
+        assert status == 200 and [k["name"] for k in keys["keys"]] == ["agent"]
+        assert change(server, "POST", "/console/api/tenant", cookie, s["csrf_token"], {"tenant": "no such/tenant"})[0] == 400
+        # A tenant's key does not switch.
+        _, _, s2, cookie2 = sign_in(server, acme["key"])
+        assert server.request("GET", "/console/api/tenants", headers={"Cookie": cookie2})[0] == 403
+        assert change(server, "POST", "/console/api/tenant", cookie2, s2["csrf_token"], {"tenant": "globex"})[0] == 403
+    finally:
+        server.stop()
