@@ -11,11 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -38,6 +40,8 @@ constexpr std::int64_t kMaxDays = 90;                   // a period's longest
 constexpr std::int64_t kMaxCalls = 200000;              // calls a period's charts count at most
 constexpr int kBins = 10;                               // of the reliability diagram
 constexpr std::int64_t kDriftMinSamples = 30;           // a week's ECE is judged from this many answers on
+constexpr std::int64_t kCacheMs = 60000;                // a period's calls are read again after this
+constexpr std::size_t kCacheEntries = 4;                // periods kept; each at most kMaxCalls calls (~20 MB)
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -204,6 +208,14 @@ struct Console::Impl {
   ConsoleOptions options;
   std::mutex mutex;
   std::unordered_map<std::string, Session> sessions;
+  // A period's calls, kept a minute: the overview and identity pages, and a
+  // page reloaded, read the tenant's calls once (docs/console.md).
+  struct CachedCalls {
+    Millis at = 0;
+    std::shared_ptr<const std::vector<CallOutcome>> calls;
+  };
+  std::mutex cache_mutex;
+  std::map<std::tuple<std::string, std::int64_t, std::int64_t>, CachedCalls> cache;
 
   Impl(Engine& e, Store* s, const Metrics& m, ConsoleOptions o)
       : engine(e), store(s), metrics(m), options(std::move(o)) {}
@@ -332,9 +344,30 @@ struct Console::Impl {
     return store->begin(tenant, Access::read);
   }
 
+  std::shared_ptr<const std::vector<CallOutcome>> calls_of(Transaction& tx, const Period& p) {
+    const auto key = std::make_tuple(tx.tenant(), p.first_day, p.last_day);
+    const Millis now = now_ms();
+    {
+      const std::lock_guard<std::mutex> lock(cache_mutex);
+      const auto it = cache.find(key);
+      if (it != cache.end() && now - it->second.at < kCacheMs) return it->second.calls;
+    }
+    auto calls =
+        std::make_shared<const std::vector<CallOutcome>>(tx.calls_between(p.from(), p.to(), kMaxCalls));
+    const std::lock_guard<std::mutex> lock(cache_mutex);
+    for (auto it = cache.begin(); it != cache.end();)
+      it = now - it->second.at >= kCacheMs ? cache.erase(it) : std::next(it);
+    if (cache.size() >= kCacheEntries)
+      cache.erase(std::min_element(cache.begin(), cache.end(),
+                                   [](const auto& a, const auto& b) { return a.second.at < b.second.at; }));
+    cache[key] = CachedCalls{now, calls};
+    return calls;
+  }
+
   void overview(const std::string& tenant, const Period& p, httplib::Response& res) {
     auto tx = read(tenant);
-    const std::vector<CallOutcome> calls = tx->calls_between(p.from(), p.to(), kMaxCalls);
+    const std::shared_ptr<const std::vector<CallOutcome>> read_calls = calls_of(*tx, p);
+    const std::vector<CallOutcome>& calls = *read_calls;
     const std::vector<UsageRow> usage = tx->usage_between(day_of(p.from()), day_of(p.to() - 1));
     const std::optional<TenantRow> row = tx->tenant_get();
     tx->commit();
@@ -414,7 +447,8 @@ struct Console::Impl {
 
   void identity(const std::string& tenant, const Period& p, double threshold, httplib::Response& res) {
     auto tx = read(tenant);
-    const std::vector<CallOutcome> calls = tx->calls_between(p.from(), p.to(), kMaxCalls);
+    const std::shared_ptr<const std::vector<CallOutcome>> read_calls = calls_of(*tx, p);
+    const std::vector<CallOutcome>& calls = *read_calls;
     const MergeCounts merges = tx->merges_between(p.from(), p.to());
     tx->commit();
 
