@@ -149,6 +149,7 @@ test('the console in Chromium', async (t) => {
     await page.click('#sign-in button[type=submit]');
     await page.waitForSelector('#sign-in .error');
     assert.match(await page.textContent('#sign-in .error'), /invalid API key/);
+    assert.equal(await page.isVisible('#bar'), false);  // no navigation before signing in
     await shot('sign-in-refused');
   });
 
