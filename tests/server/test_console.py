@@ -223,3 +223,22 @@ def test_an_admin_key_switches_tenants_in_the_console_only(sqlite_store, tmp_pat
         assert change(server, "POST", "/console/api/tenant", cookie2, s2["csrf_token"], {"tenant": "globex"})[0] == 403
     finally:
         server.stop()
+
+
+def test_the_console_on_postgresql(pg_store, tmp_path):
+    key = create_key(pg_store, "acme", "ivr")["key"]
+    server = Server(pg_store, tmp_path / "server.log")
+    try:
+        for i in range(2):
+            server.request("POST", "/v1/calls/start", {"call_id": f"c{i}", "identity_hints": {"ani": "+14155551234"}},
+                           key=key)
+        assert server.request("POST", "/v1/identity/feedback", {"call_id": "c1", "outcome": "rejected"},
+                              key=key)[0] == 200
+        _, _, _, cookie = sign_in(server, key)
+        status, _, o = server.request("GET", "/console/api/overview", headers={"Cookie": cookie})
+        assert status == 200 and o["totals"]["starts"] == 2 and o["totals"]["ends"] == 0
+        status, _, q = server.request("GET", "/console/api/identity", headers={"Cookie": cookie})
+        assert status == 200 and q["samples"] == 1 and q["feedback"]["rejected"] == 1
+        assert sum(b["count"] for b in q["bins"]) == 1 and sum(b["confirmed"] for b in q["bins"]) == 0
+    finally:
+        server.stop()
