@@ -407,12 +407,12 @@ class PgTransaction final : public Transaction {
 
   std::vector<CallOutcome> calls_between(Millis from, Millis to, std::int64_t limit) override {
     return query<std::vector<CallOutcome>>(
-        kCallsBetween, params(tenant_, from, to, limit),
+        {}, kCallsBetween, params(tenant_, from, to, limit),
         [](auto& out, auto&& c) { out.push_back(read_row<CallOutcome>(c)); });
   }
 
   MergeCounts merges_between(Millis from, Millis to) override {
-    return query<MergeCounts>(kMergesBetween, params(tenant_, from, to),
+    return query<MergeCounts>({}, kMergesBetween, params(tenant_, from, to),
                               [](auto& out, auto&& c) { out = read_row<MergeCounts>(c); });
   }
 
