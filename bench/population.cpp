@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
@@ -32,6 +33,20 @@ std::uint64_t splitmix(std::uint64_t x) {
 }
 
 std::string json_str(const std::string& s) { return "\"" + s + "\""; }
+
+std::int64_t parse_count(const std::string& s) {
+  std::size_t pos = 0;
+  double v = std::stod(s, &pos);
+  const std::string suffix = s.substr(pos);
+  if (suffix == "k" || suffix == "K")
+    v *= 1e3;
+  else if (suffix == "m" || suffix == "M")
+    v *= 1e6;
+  else if (!suffix.empty())
+    throw std::invalid_argument("bad count: " + s);
+  if (v < 1) throw std::invalid_argument("bad count: " + s);
+  return static_cast<std::int64_t>(v);
+}
 
 std::string ani_of(std::int64_t i) { return "+1" + std::to_string(2012000000LL + 7 * i); }
 bool has_crm(std::int64_t i) { return splitmix(static_cast<std::uint64_t>(i)) % 100 < 40; }

@@ -32,6 +32,8 @@ Millis now_ms();
 double seconds_since(std::chrono::steady_clock::time_point t0);
 std::uint64_t splitmix(std::uint64_t x);
 std::string json_str(const std::string& s);
+// A count given on a command line: 1000, 100k, 1m; throws std::invalid_argument.
+std::int64_t parse_count(const std::string& s);
 
 std::string ani_of(std::int64_t i);
 bool has_crm(std::int64_t i);

@@ -942,20 +942,6 @@ void print_results(const std::vector<SizeResult>& results) {
   }
 }
 
-std::int64_t parse_count(const std::string& s) {
-  std::size_t pos = 0;
-  double v = std::stod(s, &pos);
-  const std::string suffix = s.substr(pos);
-  if (suffix == "k" || suffix == "K")
-    v *= 1e3;
-  else if (suffix == "m" || suffix == "M")
-    v *= 1e6;
-  else if (!suffix.empty())
-    throw std::invalid_argument("bad count: " + s);
-  if (v < 1) throw std::invalid_argument("bad count: " + s);
-  return static_cast<std::int64_t>(v);
-}
-
 const char* kUsage =
     "usage: callmem_bench [options]\n"
     "  --customers LIST     sizes, comma-separated (100k, 1m accepted); default 100000,1000000\n"

@@ -26,6 +26,7 @@
 #include "engine.hpp"
 #include "json/codec.hpp"
 #include "metrics.hpp"
+#include "reason.hpp"
 #include "store/store.hpp"
 
 namespace callmem::server {
@@ -72,25 +73,6 @@ bool same_secret(const std::string& a, const std::string& b) {
   unsigned char diff = 0;
   for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
-}
-
-const char* reason(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return status < 500 ? "Bad Request" : "Internal Server Error";
-  }
 }
 
 void reply(httplib::Response& res, int status, const std::string& body) {

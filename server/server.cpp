@@ -23,6 +23,7 @@
 #include "metrics.hpp"
 #include "openapi.hpp"
 #include "rate_limiter.hpp"
+#include "reason.hpp"
 
 namespace callmem::server {
 namespace {
@@ -52,40 +53,6 @@ std::string request_id(const httplib::Request& req) {
   }
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return fmt::format("{:016x}", rng());
-}
-
-// The reason phrase of an error status (RFC 9110), as the error body's "error".
-const char* reason(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 402:
-      return "Payment Required";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Payload Too Large";
-    case 414:
-      return "URI Too Long";
-    case 415:
-      return "Unsupported Media Type";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return status < 500 ? "Bad Request" : "Internal Server Error";
-  }
 }
 
 std::string error_body(int status, const std::string& message) {

@@ -329,20 +329,6 @@ void run_size(const Config& cfg, std::int64_t n) {
   std::fflush(stdout);
 }
 
-std::int64_t parse_count(const std::string& s) {
-  std::size_t pos = 0;
-  double v = std::stod(s, &pos);
-  const std::string suffix = s.substr(pos);
-  if (suffix == "k" || suffix == "K")
-    v *= 1e3;
-  else if (suffix == "m" || suffix == "M")
-    v *= 1e6;
-  else if (!suffix.empty())
-    throw std::invalid_argument("bad count: " + s);
-  if (v < 1) throw std::invalid_argument("bad count: " + s);
-  return static_cast<std::int64_t>(v);
-}
-
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
   std::size_t at = 0;
@@ -383,11 +369,11 @@ int main(int argc, char** argv) {
       };
       if (a == "--customers") {
         cfg.sizes.clear();
-        for (const std::string& s : split(value())) cfg.sizes.push_back(parse_count(s));
+        for (const std::string& s : split(value())) cfg.sizes.push_back(bench::parse_count(s));
       } else if (a == "--ops") {
-        cfg.ops = static_cast<std::size_t>(parse_count(value()));
+        cfg.ops = static_cast<std::size_t>(bench::parse_count(value()));
       } else if (a == "--block") {
-        cfg.block = static_cast<std::size_t>(parse_count(value()));
+        cfg.block = static_cast<std::size_t>(bench::parse_count(value()));
       } else if (a == "--warmup-rounds") {
         cfg.warmup_rounds = std::stoi(value());
       } else if (a == "--rate") {
