@@ -15,19 +15,20 @@
 namespace {
 
 void usage() {
-  std::cout
-      << "usage: callmem_accuracy [--seed N] [--people N] [--weeks N] [--warmup-weeks N] [--ttl-days N]\n"
-         "                        [--svg PATH] [--report PATH] [--dir DIR] [--keep] [--quiet]\n"
-         "  --seed N       generator seed (default 42)\n"
-         "  --people N     people at the start (default 5000)\n"
-         "  --weeks N      weeks scored (default 8)\n"
-         "  --warmup-weeks N  weeks simulated first, driven but not scored (default 4)\n"
-         "  --ttl-days N   the tenants' TTL and the 'recognisable' window (default 30)\n"
-         "  --svg PATH     reliability diagram (default accuracy.svg; '' for none)\n"
-         "  --report PATH  Markdown report (default: none)\n"
-         "  --dir DIR      where the SQLite file goes (kept); default a temp dir, removed\n"
-         "  --keep         keep the temp dir\n"
-         "  --quiet        no progress on stderr\n";
+  std::cout << "usage: callmem_accuracy [--config NAME] [--seed N] [--people N] [--weeks N] [--warmup-weeks "
+               "N] [--ttl-days N]\n"
+               "                        [--svg PATH] [--report PATH] [--dir DIR] [--keep] [--quiet]\n"
+               "  --config NAME  default, carrier-poor or household-heavy (default: default)\n"
+               "  --seed N       generator seed (default 42)\n"
+               "  --people N     people at the start (default 5000)\n"
+               "  --weeks N      weeks scored (default 8)\n"
+               "  --warmup-weeks N  weeks simulated first, driven but not scored (default 4)\n"
+               "  --ttl-days N   the tenants' TTL and the 'recognisable' window (default 30)\n"
+               "  --svg PATH     reliability diagram (default accuracy.svg; '' for none)\n"
+               "  --report PATH  Markdown report (default: none)\n"
+               "  --dir DIR      where the SQLite file goes (kept); default a temp dir, removed\n"
+               "  --keep         keep the temp dir\n"
+               "  --quiet        no progress on stderr\n";
 }
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -58,7 +59,12 @@ int main(int argc, char** argv) {
               fmt::format("{}: expected an integer in [{}, {}], got '{}'", a, lo, hi, v));
         return n;
       };
-      if (a == "--seed") {
+      if (a == "--config") {
+        // A preset of the mix; the other flags apply on top, in any order.
+        callmem::sim::Config preset = callmem::sim::configuration(value());
+        config.name = preset.name;
+        config.mix = preset.mix;
+      } else if (a == "--seed") {
         const std::string v = value();
         config.seed = std::stoull(v);
       } else if (a == "--people") {
@@ -90,8 +96,9 @@ int main(int argc, char** argv) {
     }
     const callmem::sim::RunResult r = callmem::sim::run(config);
     std::cout << fmt::format(
-        "seed {}, {} people, {} warm-up + {} scored weeks: {} calls, {} scored (generated in {:.1f} s)\n\n",
-        config.seed, config.people, config.warmup_weeks, config.weeks, r.world.calls.size(),
+        "{} configuration, seed {}, {} people, {} warm-up + {} scored weeks: {} calls, {} scored (generated "
+        "in {:.1f} s)\n\n",
+        config.name, config.seed, config.people, config.warmup_weeks, config.weeks, r.world.calls.size(),
         r.systems.at(0).metrics.calls, r.generate_seconds);
     std::cout << callmem::sim::table(r);
     const callmem::sim::Metrics& m = r.systems.at(0).metrics;

@@ -44,8 +44,8 @@ constexpr double kMobileShare = 0.92;
 constexpr double kSecondNumberShare = 0.15;
 // Share of personal mobiles that are international (+44 or +33) rather than +1.
 constexpr double kInternationalShare = 0.04;
-// Share of people living in a household that shares a landline, and its size.
-constexpr double kHouseholdShare = 0.30;
+// Share of people living in a household that shares a landline
+// (Mix::household_share, 30 %), and its size.
 constexpr int kHouseholdMin = 2, kHouseholdMax = 4;
 // Share of people who also call from their office, whose calls show the PBX
 // main number, shared by the office's 10-50 callers.
@@ -71,6 +71,9 @@ constexpr double kMeanCallsPerWeek = 0.73;
 // Which line a person calls from, relative weights of the lines they have.
 constexpr double kWeightMainMobile = 1.0, kWeightSecondNumber = 0.35, kWeightHousehold = 0.5,
                  kWeightOffice = 0.8;
+// In a household with a family mobile (Mix::family_mobile), the first
+// member's main mobile, which the others call from with this weight.
+constexpr double kWeightFamilyMobile = 0.1;
 // Share of calls with the caller ID withheld ("anonymous", a placeholder number...).
 constexpr double kWithheldShare = 0.05;
 // Share of calls presenting another person's number (spoofing). Each carries
@@ -80,10 +83,9 @@ constexpr double kSpoofShare = 0.01;
 constexpr double kExternalIdAtStart = 0.30;
 // Share of calls where the host saves at end an identity key it learned in the call.
 constexpr double kExternalIdAtEnd = 0.10;
-// Share of calls with telco.line_type from the host (the carrier's truth).
-constexpr double kLineTypeGiven = 0.70;
-// Share of +1 calls with STIR/SHAKEN data (attestation and verstat).
-constexpr double kStirGiven = 0.40;
+// Shares of calls with telco.line_type from the host (the carrier's truth),
+// and of +1 calls with STIR/SHAKEN data (attestation and verstat): the
+// configuration's (Mix; 70 % and 40 % by default).
 // Of legitimate +1 calls with STIR/SHAKEN data, share arriving through a
 // gateway: attestation C, No-TN-Validation (so C alone is not proof of a spoof).
 constexpr double kGatewayC = 0.05;
@@ -237,17 +239,23 @@ class Generator {
 
   void population() {
     const int n = w_.config.people;
-    int household_left = 0, household = -1;
+    const Mix& mix = w_.config.mix;
+    int household_left = 0, household = -1, family_mobile = -1;
     for (int i = 0; i < n; ++i) {
       Person p = new_person(w_.t0);
       give_mobiles(p);
       if (household_left > 0) {
         p.household = household;
+        if (family_mobile >= 0 && (p.numbers.empty() || p.numbers.front() != family_mobile))
+          p.family_mobile = family_mobile;
         --household_left;
-      } else if (chance(rng_, kHouseholdShare / ((kHouseholdMin + kHouseholdMax) / 2.0))) {
+      } else if (chance(rng_, mix.household_share / ((kHouseholdMin + kHouseholdMax) / 2.0))) {
         household = new_number(LineKind::household_landline, false);
         household_left = uniform_int(rng_, kHouseholdMin, kHouseholdMax) - 1;
         p.household = household;
+        family_mobile = !p.numbers.empty() && mix.family_mobile > 0 && chance(rng_, mix.family_mobile)
+                            ? p.numbers.front()
+                            : -1;
       }
       if (p.household >= 0) w_.numbers[static_cast<std::size_t>(p.household)].owners.push_back(p.id);
       join_office(p);
@@ -347,6 +355,7 @@ class Generator {
     for (std::size_t i = 0; i < p.numbers.size(); ++i)
       lines.emplace_back(i == 0 ? kWeightMainMobile : kWeightSecondNumber, p.numbers[i]);
     if (p.household >= 0) lines.emplace_back(kWeightHousehold, p.household);
+    if (p.family_mobile >= 0) lines.emplace_back(kWeightFamilyMobile, p.family_mobile);
     if (p.office >= 0) lines.emplace_back(kWeightOffice, p.office);
     double total = 0;
     for (auto& l : lines) total += l.first;
@@ -412,12 +421,12 @@ class Generator {
       if (c.number >= 0) {
         const Number& n = w_.numbers[static_cast<std::size_t>(c.number)];
         c.ani = format_ani(n);
-        if (chance(rng_, kLineTypeGiven)) c.line_type = n.line_type;
+        if (chance(rng_, w_.config.mix.line_type_given)) c.line_type = n.line_type;
         if (c.kind == CallKind::spoofed) {
           const int s = uniform_int(rng_, 0, 2);  // C, failed, both
           if (s != 1) c.attestation = "C";
           if (s != 0) c.verstat = "TN-Validation-Failed";
-        } else if (!n.international && chance(rng_, kStirGiven)) {
+        } else if (!n.international && chance(rng_, w_.config.mix.stir_given)) {
           if (chance(rng_, kGatewayC)) {
             c.attestation = "C";
             c.verstat = "No-TN-Validation";
@@ -428,7 +437,9 @@ class Generator {
         }
         if (c.kind == CallKind::own) {
           const auto& owners = n.owners;
-          c.recycled_number = n.kind == LineKind::mobile && !owners.empty() && owners.front() != p.id;
+          c.borrowed = c.number == p.family_mobile;
+          c.recycled_number =
+              !c.borrowed && n.kind == LineKind::mobile && !owners.empty() && owners.front() != p.id;
         }
       }
       // External ids: an identity key the caller gives (not a spoofer), and per-interaction ids.
@@ -539,6 +550,26 @@ std::string object(const std::map<std::string, std::string>& m) {
 }  // namespace
 
 World generate(const Config& config) { return Generator(config).run(); }
+
+Config configuration(const std::string& name) {
+  Config c;
+  c.name = name;
+  if (name == "default") return c;
+  if (name == "carrier-poor") {
+    // Hosts without a carrier lookup: line type and STIR/SHAKEN on few calls.
+    c.mix.line_type_given = 0.30;
+    c.mix.stir_given = 0.10;
+    return c;
+  }
+  if (name == "household-heavy") {
+    // Families: more shared landlines, and some share a mobile too.
+    c.mix.household_share = 0.60;
+    c.mix.family_mobile = 0.25;
+    return c;
+  }
+  throw std::invalid_argument("unknown configuration '" + name +
+                              "': default, carrier-poor or household-heavy");
+}
 
 std::string start_json(const Call& c) {
   std::string hints = "\"ani\": \"" + esc(c.ani) + "\", \"dnis\": \"" + kDnis + "\"";
@@ -651,6 +682,13 @@ Metrics score(const std::vector<StartRecord>& records) {
         ++m.wrong_reuse_by_cause[cause];
       }
     }
+    if (r.learned && r.rec == Rec::reuse) {
+      ++m.learned_reuse;
+      if (r.owner >= 0 && r.owner != r.person) {
+        ++m.learned_wrong_reuse;
+        if (r.cause == Cause::shared_line) ++m.learned_wrong_shared;
+      }
+    }
     if (r.merged >= 0) {
       ++m.merges;
       if (r.merged == 0) ++m.wrong_merges;
@@ -715,7 +753,9 @@ class Callmem final : public System {
   Answer start(const Call& c) override {
     clock_->set(c.start);
     const StartResponse r = json::read_start_response(mem_.start_call_json(tenant_, start_json(c)));
-    return Answer{r.customer_ref, r.identity.confidence, rec_of(r.identity.recommendation)};
+    Answer a{r.customer_ref, r.identity.confidence, rec_of(r.identity.recommendation)};
+    for (const Evidence& e : r.identity.evidence) a.learned |= e.signal == "confirmed_number" && e.weight > 0;
+    return a;
   }
   void end(const Call& c) override {
     clock_->set(c.end);
@@ -790,13 +830,14 @@ std::vector<StartRecord> drive(System& system, const World& world) {
     r.cause = c.kind == CallKind::withheld  ? Cause::withheld
               : c.kind == CallKind::spoofed ? Cause::spoofed
               : c.recycled_number           ? Cause::recycled
-              : world.numbers[static_cast<std::size_t>(c.number)].kind != LineKind::mobile
+              : c.borrowed || world.numbers[static_cast<std::size_t>(c.number)].kind != LineKind::mobile
                   ? Cause::shared_line
                   : Cause::own_mobile;
     const Answer a = system.start(c);
     r.ref = a.ref;
     r.confidence = a.confidence;
     r.rec = a.rec;
+    r.learned = a.learned;
     auto it = owner.find(a.ref);
     if (it == owner.end()) {
       owner.emplace(a.ref, c.person);
@@ -805,11 +846,14 @@ std::vector<StartRecord> drive(System& system, const World& world) {
     } else {
       r.owner = it->second;
     }
-    // The host acts on the answer: on reuse it uses the ref; on confirm it
-    // asks the caller and learns the truth; on ignore nothing.
-    if (a.rec == Rec::confirm) {
+    // The host acts on the answer: on reuse it uses the ref, greeting the
+    // caller by the customer's name, and a caller who is someone else says
+    // so; on confirm it asks the caller and learns the truth; on ignore
+    // nothing. Either way it tells the system what it learned.
+    const bool wrong_greeting = a.rec == Rec::reuse && r.owner >= 0 && r.owner != c.person;
+    if (a.rec == Rec::confirm || wrong_greeting) {
       const bool right = (r.owner < 0 ? c.person : r.owner) == c.person;
-      r.confirmed = right ? 1 : 0;
+      if (a.rec == Rec::confirm) r.confirmed = right ? 1 : 0;
       auto mine = ref_of.find(c.person);
       const Learned l = system.feedback(c, a, right, mine == ref_of.end() ? std::string() : mine->second);
       if (!l.made.empty()) {
@@ -956,6 +1000,10 @@ std::vector<Row> rows() {
        }},
       {"people given >1 new ref (split)",
        [](const Metrics& m) { return fmt::format("{} of {}", m.people_split, m.people_seen); }},
+      {"reuse on confirmed numbers (wrong; shared line)",
+       [](const Metrics& m) {
+         return fmt::format("{} ({}; {})", m.learned_reuse, m.learned_wrong_reuse, m.learned_wrong_shared);
+       }},
       {"merges by feedback (two people's)",
        [](const Metrics& m) { return fmt::format("{} ({})", m.merges, m.wrong_merges); }},
   };
@@ -1089,8 +1137,8 @@ std::string markdown_report(const RunResult& r) {
     withheld += c.kind == CallKind::withheld;
     spoofed += c.kind == CallKind::spoofed;
     recycled += c.recycled_number;
-    shared +=
-        c.number >= 0 && c.kind == CallKind::own && w.numbers[std::size_t(c.number)].kind != LineKind::mobile;
+    shared += c.number >= 0 && c.kind == CallKind::own &&
+              (c.borrowed || w.numbers[std::size_t(c.number)].kind != LineKind::mobile);
     bool id = false;
     for (const auto& kv : c.external_ids)
       id |= kv.first == "crm_id" || kv.first == "account_number" || kv.first == "email";
@@ -1100,12 +1148,14 @@ std::string markdown_report(const RunResult& r) {
   }
   std::string o = "# callmem_accuracy report\n\n";
   o += fmt::format(
-      "Seed {}, {} people at the start ({} over the run, churn included), {} warm-up weeks (driven, "
+      "Configuration {}, seed {}, {} people at the start ({} over the run, churn included), {} warm-up weeks "
+      "(driven, "
       "not scored) then {} scored weeks, TTL {} days; {} numbers; {} calls, {} of them scored.\n\n",
-      w.config.seed, w.config.people, w.people.size(), w.config.warmup_weeks, w.config.weeks,
+      w.config.name, w.config.seed, w.config.people, w.people.size(), w.config.warmup_weeks, w.config.weeks,
       w.config.ttl_days, w.numbers.size(), w.calls.size(), n);
   o += fmt::format(
-      "Scored calls: withheld {} ({}), spoofed {} ({}), from a shared line (household or PBX) {} ({}), from "
+      "Scored calls: withheld {} ({}), spoofed {} ({}), from a shared line (household, PBX or another's "
+      "mobile) {} ({}), from "
       "a "
       "recycled number {} ({}), with an identity key {} ({}); an identifier used by the caller within "
       "the TTL: {} ({}), of which only a number another person also called from within the TTL: {} "

@@ -25,7 +25,18 @@ namespace callmem::sim {
 // ---------------------------------------------------------------------------
 // Configuration
 
+// What kind of contact center: how much carrier data its hosts send, and how
+// much its callers share lines. Configurations name presets of it.
+struct Mix {
+  double line_type_given = 0.70;  // share of calls with telco.line_type (the carrier's truth)
+  double stir_given = 0.40;       // share of +1 calls with STIR/SHAKEN data
+  double household_share = 0.30;  // share of people in a household that shares a landline
+  double family_mobile = 0;       // share of households whose members also call from one member's mobile
+};
+
 struct Config {
+  std::string name = "default";  // the configuration (configuration() below)
+  Mix mix;
   std::uint64_t seed = 42;
   int people = 5000;  // people alive at the start; churn replaces leavers
   int weeks = 8;      // weeks scored
@@ -38,6 +49,14 @@ struct Config {
   bool keep_db = false;  // keep the temp dir
   bool verbose = false;  // progress on stderr
 };
+
+// The named configurations (bench/README.md, "Configurations"): "default";
+// "carrier-poor" (line type on 30 % of calls, STIR/SHAKEN on 10 %: hosts
+// without a carrier lookup); "household-heavy" (60 % of people on a family
+// landline, and in a quarter of the households the others call from one
+// member's mobile too). Throws std::invalid_argument on another name.
+Config configuration(const std::string& name);
+inline constexpr const char* kConfigurations[] = {"default", "carrier-poor", "household-heavy"};
 
 // ---------------------------------------------------------------------------
 // The generated world
@@ -59,6 +78,7 @@ struct Person {
   std::vector<int> numbers;    // personal numbers (mobiles), first is the main one
   int household = -1;          // index of the household landline number, or -1
   int office = -1;             // index of the office PBX number, or -1
+  int family_mobile = -1;      // another household member's mobile this person also calls from, or -1
   std::string crm_id;          // empty: not in the CRM
   std::string account_number;  // empty: none
   std::string email;           // empty: none
@@ -93,6 +113,7 @@ struct Call {
   // nothing else to tell them apart, the answer is confirm" applies.
   bool shared_number_only = false;
   bool recycled_number = false;  // the presented number had an earlier owner
+  bool borrowed = false;         // the caller's own call from another person's mobile (a family mobile)
   bool scored = true;            // in the scored weeks (not the warm-up)
 };
 
@@ -145,6 +166,9 @@ struct StartRecord {
   // A merge the host's feedback made: 1 of two refs of the same person, 0 of
   // two people's (a wrong merge), -1 none.
   int merged = -1;
+  // The answer counted a number the hosts had confirmed as the customer's on
+  // distinct days (evidence confirmed_number with a weight).
+  bool learned = false;
 };
 
 inline constexpr int kBins = 10;
@@ -173,6 +197,10 @@ struct Metrics {
   std::int64_t recognised_apart = 0;
   std::int64_t merges = 0;        // merges made by feedback (StartRecord::merged)
   std::int64_t wrong_merges = 0;  // of them, two people's refs
+  // reuse answers that counted a number the hosts confirmed (StartRecord::learned),
+  // of them another person's, and of those on a shared line (a household's,
+  // an office's, a family mobile: its other members)
+  std::int64_t learned_reuse = 0, learned_wrong_reuse = 0, learned_wrong_shared = 0;
   std::int64_t people_split = 0;  // people owning more than one ref
   std::int64_t people_seen = 0;   // people owning at least one ref
   std::array<std::int64_t, kCauses> calls_by_cause{};
@@ -218,6 +246,7 @@ struct Answer {
   std::string ref;
   double confidence = 0;
   Rec rec = Rec::ignore;
+  bool learned = false;  // StartRecord::learned
 };
 
 // What identity feedback did besides judging the answer.
