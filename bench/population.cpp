@@ -97,9 +97,9 @@ double populate(const std::string& path, std::int64_t n, const Population& pop) 
       const Millis end = d.call_end;
       const Millis exp = t + kTtl;
       tx->customer_insert(callmem::CustomerRow{ref, t, end, exp});
-      tx->link_upsert(callmem::LinkRow{{"ani", "", ani_of(i)}, ref, "mobile", t, t, exp});
+      tx->link_upsert(callmem::LinkRow{{"ani", "", ani_of(i)}, ref, "mobile", t, t, exp, "", 0, 0});
       if (has_crm(i))
-        tx->link_upsert(callmem::LinkRow{{"external_id", "crm_id", crm_of(i)}, ref, "", t, t, exp});
+        tx->link_upsert(callmem::LinkRow{{"external_id", "crm_id", crm_of(i)}, ref, "", t, t, exp, "", 0, 0});
 
       callmem::CallRow call;
       call.call_id = fmt::format("pop-{:08d}", i);

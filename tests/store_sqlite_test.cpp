@@ -236,6 +236,9 @@ TEST_CASE("sqlite store: a file that is not callmem's is refused and left as it 
 }
 
 // Takes a database back to before migration 8 (expiry_day), as version 7 made it.
+const char* const kUndoMigration9 =
+    "ALTER TABLE identities DROP COLUMN line_reports; ALTER TABLE identities DROP COLUMN confirmed_days; "
+    "ALTER TABLE identities DROP COLUMN confirmed_on; ";
 const char* const kUndoMigration8 =
     "DROP TRIGGER customers_expiry_day; DROP TRIGGER identities_expiry_day; "
     "DROP TRIGGER intents_expiry_day; DROP TRIGGER variables_expiry_day; "
@@ -281,7 +284,8 @@ TEST_CASE(
   }
   CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
   // An older schema version of callmem's is migrated and stamped as well.
-  exec_sql(older, std::string("PRAGMA application_id = 0; PRAGMA user_version = 5; ") + kUndoMigration8 +
+  exec_sql(older, std::string("PRAGMA application_id = 0; PRAGMA user_version = 5; ") + kUndoMigration9 +
+                      kUndoMigration8 +
                       "ALTER TABLE tenants DROP COLUMN identity_merge_duplicates; "
                       "ALTER TABLE tenants DROP COLUMN rate_limit_per_minute; DROP TABLE api_keys");
   { SqliteStore store(older, 1000); }
@@ -637,7 +641,7 @@ TEST_CASE(
 
   // A database of version 7, its rows without expiry_day: migration 8 gives
   // them their day, and purge finds them.
-  exec_sql(path, std::string("PRAGMA user_version = 7; ") + kUndoMigration8 +
+  exec_sql(path, std::string("PRAGMA user_version = 7; ") + kUndoMigration9 + kUndoMigration8 +
                      "INSERT INTO customers(tenant, customer_ref, created_at, last_seen, expires_at) "
                      "VALUES('a', 'old', 0, 0, " +
                      std::to_string(day0 + 10 * 60000) + ")");

@@ -372,6 +372,50 @@ inline void links(Store& store) {
   tx.commit();
 }
 
+// What the identity code learns of a number rides on its links: the line
+// reports are replaced when given, the confirmations when confirmed_on is
+// not 0 (-1 clears them), and both start afresh on an expired link.
+inline void link_learning(Store& store) {
+  const Millis exp = kT0 + 100 * kHour;
+  Serial tx(store, Access::write);
+  LinkRow l = link(ani("+14155551234"), "c1", kT0, exp, "mobile");
+  l.line_reports = "mobile=1";
+  tx("a").link_upsert(l);
+  LinkRow confirmed = l;
+  confirmed.confirmed_days = 2;
+  confirmed.confirmed_on = 20500;
+  tx("a").link_upsert(confirmed);
+  // A plain refresh keeps both.
+  tx("a").link_upsert(link(ani("+14155551234"), "c1", kT0 + kHour, exp, ""));
+  std::vector<LinkRow> found = tx("a").links_find({ani("+14155551234")}, kT0);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].line_reports == "mobile=1");
+  CHECK(found[0].confirmed_days == 2);
+  CHECK(found[0].confirmed_on == 20500);
+  CHECK(tx("a").links_of("c1", kT0).at(0).confirmed_days == 2);
+  LinkRow more = link(ani("+14155551234"), "c1", kT0 + 2 * kHour, exp, "mobile");
+  more.line_reports = "landline=1,mobile=1";
+  more.confirmed_on = -1;  // cleared
+  tx("a").link_upsert(more);
+  found = tx("a").links_find({ani("+14155551234")}, kT0);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].line_reports == "landline=1,mobile=1");
+  CHECK(found[0].confirmed_days == 0);
+  CHECK(found[0].confirmed_on == 0);
+  // An expired link seen again starts afresh.
+  LinkRow old = link(ani("+15550000001"), "c2", kT0, kT0 + kHour, "voip");
+  old.line_reports = "voip=3";
+  old.confirmed_days = 4;
+  old.confirmed_on = 20400;
+  tx("a").link_upsert(old);
+  tx("a").link_upsert(link(ani("+15550000001"), "c2", kT0 + 2 * kHour, exp, ""));
+  found = tx("a").links_find({ani("+15550000001")}, kT0 + 2 * kHour);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].line_reports == "");
+  CHECK(found[0].confirmed_days == 0);
+  tx.commit();
+}
+
 inline void calls(Store& store) {
   const Millis exp = kT0 + 100 * kHour;
   Serial tx(store, Access::write);
@@ -1351,6 +1395,7 @@ struct NoScope {};
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, tenants)                  \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, customers)                \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, links)                    \
+  CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, link_learning)            \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, calls)                    \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, call_history)             \
   CALLMEM_STORE_SUITE_CASE_(LABEL, FACTORY, SCOPE, intents)                  \

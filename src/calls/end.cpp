@@ -150,7 +150,7 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
   }
   // Kept on the call either way: a later "confirmed" feedback links them.
   if (certain)
-    for (const Identifier& id : end_ids) c.tx.link_upsert(LinkRow{id, ref, "", at, at, at + ttl});
+    for (const Identifier& id : end_ids) c.tx.link_upsert(LinkRow{id, ref, "", at, at, at + ttl, "", 0, 0});
   add_ids(call_ids, end_ids);
   c.tx.customer_touch(ref, at, at + ttl);
   // A variable kept longer than the tenant's ttl keeps its customer, and

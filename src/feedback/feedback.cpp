@@ -16,6 +16,7 @@
 #include "calls/call_ids.hpp"
 #include "customers.hpp"
 #include "feedback/merge.hpp"
+#include "identity/number_learning.hpp"
 #include "json/codec.hpp"
 #include "tenant.hpp"
 #include "uuid.hpp"
@@ -27,10 +28,13 @@ using calls::CallIds;
 
 // What a feedback is counted under: the first `sources` token of the start's
 // answer ("ani:mobile", "external_id", ...; "none" without one), and the
-// probability the answer was given with.
+// probability the answer was given with; and whether the answer was on a
+// number the hosts had confirmed before (evidence confirmed_number), which
+// is counted under ani:confirmed too.
 struct Answered {
   std::string signal = "none";
   double confidence = 0;
+  bool confirmed_number = false;
 };
 Answered answered(const CallRow& call) {
   Answered a;
@@ -38,7 +42,15 @@ Answered answered(const CallRow& call) {
   const StartResponse r = json::read_start_response(call.start_response);
   if (!r.identity.sources.empty()) a.signal = r.identity.sources.front();
   a.confidence = r.identity.confidence;
+  for (const Evidence& e : r.identity.evidence) a.confirmed_number |= e.signal == "confirmed_number";
   return a;
+}
+
+// The call's number, if it has one that may be linked.
+const Identifier* number_of(const CallIds& ids) {
+  for (const Identifier& id : ids.ids)
+    if (id.type == "ani") return &id;
+  return nullptr;
 }
 
 // The customer row exists (a call's customer may have expired before a purge).
@@ -46,7 +58,9 @@ void ensure_customer(const Context& c, const std::string& ref, Millis created, M
   if (!c.tx.customer_get(ref, 0)) c.tx.customer_insert(CustomerRow{ref, created, at, expires});
 }
 
-// Links the identifiers to ref (refreshing the links it has); how many were new.
+// Links the identifiers to ref (refreshing the links it has); how many were
+// new. A number new to ref takes the call's carrier report; one it had keeps
+// its type and reports (the call's start counted them).
 std::int64_t link_to(const Context& c, const std::string& ref, const CallIds& ids, Millis at,
                      Millis expires) {
   std::set<Identifier> had;
@@ -54,8 +68,13 @@ std::int64_t link_to(const Context& c, const std::string& ref, const CallIds& id
   std::int64_t added = 0;
   for (const Identifier& id : ids.ids) {
     const bool on_file = had.count(id) > 0;
-    const std::string line = id.type == "ani" ? calls::link_line(ids.line_type, on_file, id.value) : "";
-    c.tx.link_upsert(LinkRow{id, ref, line, at, at, expires});
+    LinkRow row{id, ref, "", at, at, expires, "", 0, 0};
+    if (id.type == "ani" && !on_file) {
+      row.line_type = calls::link_line(ids.line_type, false, id.value);
+      if (identity::reports_type(ids.line_type))
+        row.line_reports = identity::write_reports({{ids.line_type, 1}});
+    }
+    c.tx.link_upsert(row);
     if (!on_file) ++added;
   }
   return added;
@@ -142,6 +161,8 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
     c.tx.customer_touch(y, at, expires);
     counted = "confirmed";
     if (!before.empty()) log = absorb_duplicate(c, *call, y, ids, before, at, expires, resp);
+    if (const Identifier* number = number_of(ids))
+      identity::count_confirmation(c, *number, y, call->started_at, at);
   } else if (req.outcome == "rejected") {
     if (call->created_customer)
       throw Error(Status::conflict,
@@ -168,6 +189,10 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
     c.tx.customer_touch(x, at, expires);
     resp.customer_ref = x;
   }
+  // An answer on the number was wrong: what the hosts confirmed on it before
+  // is no evidence any more.
+  if (req.outcome != "confirmed" && y != resp.customer_ref)
+    if (const Identifier* number = number_of(ids)) identity::forget_confirmations(c, *number, at);
   customers::keep_alive(c, resp.customer_ref, at, tenants::ttl_of(s));
   if (y != resp.customer_ref) customers::keep_alive(c, y, at, tenants::ttl_of(s));
   // An answer that named an existing customer was right or wrong; a call
@@ -175,6 +200,7 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
   if (!counted.empty() && !call->created_customer) {
     const Answered a = answered(*call);
     c.tx.feedback_stat_add(a.signal, counted, a.confidence);
+    if (a.confirmed_number) c.tx.feedback_stat_add("ani:confirmed", counted, a.confidence);
   }
 
   std::string text = json::write(resp);

@@ -56,6 +56,21 @@ constexpr double kRecyclePer30Days = 1.0;
 constexpr double kFeedbackPrior = 20;
 constexpr double kFeedbackMaxBits = 3;
 
+// A number of unknown type (North America's fixed-or-mobile, until carrier
+// data types it) that the hosts confirmed as the candidate's on this many
+// distinct days, never rejected or corrected since, with no one else linked
+// to it (identity/number_learning.hpp), is evidence that it is the
+// candidate's own line: m = P(such a history | the caller is the candidate),
+// u = P(such a history | the caller is someone else, a household member on
+// a line one of them confirmed). Each tenant's outcomes on such numbers
+// re-estimate it (signal ani:confirmed, as ani:<type> above). Where it makes
+// the number as personal as a mobile (its weight at least log2 of the
+// tenant's u.unknown / u.mobile), the number alone is no longer held; it
+// never counts for more than that.
+constexpr std::int64_t kConfirmedDays = 2;
+constexpr double kConfirmedM = 0.95;
+constexpr double kConfirmedU = 0.1;
+
 // The weight in bits that a tenant's outcomes add to the evidence they were on.
 double learned_bits(const FeedbackCounts& n) {
   const double answers = static_cast<double>(n.confirmed + n.rejected);
@@ -87,9 +102,10 @@ class ProbabilisticScorer final : public Scorer {
     std::vector<Assessment> out(candidates.size());
     std::vector<double> weight(candidates.size());
     std::vector<char> ani_only(candidates.size());  // not vector<bool>: its elements are bound by reference
+    std::vector<char> learned(candidates.size());   // the hosts' confirmations made the number personal
     std::string number_line;                        // the number's own type, looked up once, when needed
     for (std::size_t i = 0; i < candidates.size(); ++i) {
-      weight[i] = signals(call, candidates[i], out[i], number_line, ani_only[i]);
+      weight[i] = signals(call, candidates[i], out[i], number_line, ani_only[i], learned[i]);
     }
     // P(c) = LR_c / (1 + sum LR_j). Weights stay within a few hundred bits,
     // far from a double's range.
@@ -110,7 +126,7 @@ class ProbabilisticScorer final : public Scorer {
       // shared by people not known yet (a household, an office, a gateway).
       if (ani_only[i] && distrust)
         out[i].hold = "failed validation or C attestation: confirm identity before using the context";
-      else if (ani_only[i] && !is_personal_type(out[i].line))
+      else if (ani_only[i] && !is_personal_type(out[i].line) && !learned[i])
         out[i].hold = out[i].line + " numbers are often shared: confirm identity before using the context";
       else if (ani_only[i] && candidates[i].ani_customers > 1)
         out[i].hold = "the number is shared by several customers: confirm identity before using the context";
@@ -120,9 +136,48 @@ class ProbabilisticScorer final : public Scorer {
   }
 
  private:
+  // The evidence of a number the hosts confirmed as the candidate's on
+  // `days` distinct days: its weight; `learned` when it is enough to reuse.
+  static double confirmed_number(const CallEvidence& call, const IdentityWeights& wt, std::int64_t days,
+                                 Assessment& a, char& learned) {
+    if (days < kConfirmedDays) {
+      a.evidence.push_back(
+          {"confirmed_number", 0,
+           fmt::format("the hosts confirmed this number as this customer's on {} day; from {} "
+                       "distinct days it counts",
+                       days, kConfirmedDays)});
+      return 0;
+    }
+    double w = bits(kConfirmedM, kConfirmedU);
+    std::string outcomes;
+    if (call.learned) {
+      auto it = call.learned->find("ani:confirmed");
+      if (it != call.learned->end()) {
+        const double lw = learned_bits(it->second);
+        w += lw;
+        if (std::abs(lw) > 1e-9)
+          outcomes = fmt::format(
+              "; this tenant's hosts confirmed {} and rejected {} answers on such numbers "
+              "({:+.1f} bits)",
+              it->second.confirmed, it->second.rejected, lw);
+      }
+    }
+    // Never more than a mobile's evidence: a household member who gives
+    // another id than the one on file is a newcomer, as on a mobile.
+    const double as_mobile = bits(wt.ani_u_unknown, wt.ani_u_mobile);
+    learned = w >= as_mobile;
+    w = std::min(w, as_mobile);
+    a.evidence.push_back(
+        {"confirmed_number", w,
+         fmt::format("the hosts confirmed this number as this customer's on {} distinct days, never rejected "
+                     "since, no one else on it{}: {}",
+                     days, outcomes, learned ? "as personal as a mobile" : "not enough to reuse on")});
+    return w;
+  }
+
   // The candidate's summed weight in bits; fills sources and evidence.
   static double signals(const CallEvidence& call, const CandidateFacts& c, Assessment& a,
-                        std::string& number_line, char& ani_only) {
+                        std::string& number_line, char& ani_only, char& learned) {
     double sum = 0;
     bool positive_other_than_ani = false;
     bool identified = false;  // some identifier agrees and counts for the candidate
@@ -131,8 +186,9 @@ class ProbabilisticScorer final : public Scorer {
     const Telco& telco = *call.telco;
     const bool has_number = ids.ani.kind == ParsedPhone::Kind::number;
     if (has_number && c.ani_match) {
-      std::string line =
-          !telco.line_type.empty() && telco.line_type != "unknown" ? telco.line_type : c.ani_line_type;
+      std::string line = !c.number_line.empty()                                     ? c.number_line
+                         : !telco.line_type.empty() && telco.line_type != "unknown" ? telco.line_type
+                                                                                    : c.ani_line_type;
       if (line.empty()) {
         if (number_line.empty()) number_line = number_type(ids.ani.e164);
         line = number_line;
@@ -159,9 +215,6 @@ class ProbabilisticScorer final : public Scorer {
       const double w = bits(wt.ani_m, u);
       sum += w;
       a.line = line;
-      // Recency and an open intent say "this customer calls"; they count
-      // only where the number points to one person.
-      identified = w > 0 && is_personal_type(line) && k == 1;
       const std::string token = line == "mobile" || line == "landline" || line == "voip" ? line : "unknown";
       a.sources.push_back("ani:" + token);
       if (call.learned) {
@@ -182,6 +235,12 @@ class ProbabilisticScorer final : public Scorer {
           {"ani", w,
            fmt::format("{}, last seen {}{}{}", line, format_ago(call.at - c.ani_last_seen),
                        k > 1 ? fmt::format(", shared by {} customers", k) : std::string(), trust)});
+      if (token == "unknown" && !is_personal_type(line) && !is_business_type(line) && k == 1 &&
+          c.ani_confirmed_days > 0 && !spoofable(telco) && unseen_days <= kRecycleAfterDays)
+        sum += confirmed_number(call, wt, c.ani_confirmed_days, a, learned);
+      // Recency and an open intent say "this customer calls"; they count
+      // only where the number points to one person.
+      identified = w > 0 && (is_personal_type(line) || learned) && k == 1;
     } else if (has_number && c.other_ani) {
       const double w = against(wt.ani_m, wt.ani_u_unknown);
       sum += w;

@@ -9,6 +9,7 @@
 #include "calls/call_ids.hpp"
 #include "customers.hpp"
 #include "feedback/learned.hpp"
+#include "identity/number_learning.hpp"
 #include "identity/phone.hpp"
 #include "store/store.hpp"
 #include "tenant.hpp"
@@ -48,6 +49,8 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
       if (link.id.type == "ani") {
         f.ani_match = true;
         f.ani_line_type = link.line_type;
+        f.ani_line_reports = link.line_reports;
+        f.ani_confirmed_days = link.confirmed_days;
         f.ani_last_seen = link.last_seen;
       } else {
         f.matched_keys.push_back(link.id.key);
@@ -94,20 +97,28 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
     facts.push_back(std::move(f));
   }
   // What is known of the number from all its customers' links: how many
-  // share it, and its line type where some call's carrier data told it.
+  // share it, its line type where some call's carrier data told it, and
+  // what every call's carrier data said, this one's too: the type reported
+  // most wins, and a single contradicting report does not flip it.
   int on_number = 0;
   std::string number_line;
+  LineReports reports;
   for (const CandidateFacts& f : facts) {
     if (!f.ani_match) continue;
     ++on_number;
+    for (const auto& [type, n] : read_reports(f.ani_line_reports)) reports[type] += n;
     if (number_line.empty() && !f.ani_line_type.empty() && f.ani_line_type != "unknown" &&
         f.ani_line_type != "fixed_line_or_mobile")
       number_line = f.ani_line_type;
   }
+  const std::string given = reports_type(telco.line_type) ? telco.line_type : "";
+  if (!given.empty()) ++reports[given];
+  const std::string decided = on_number > 0 ? decide_line(reports, number_line, given) : "";
   for (CandidateFacts& f : facts) {
     if (!f.ani_match) continue;
     f.ani_customers = on_number;
     if (!number_line.empty()) f.ani_line_type = number_line;
+    f.number_line = decided;
   }
 
   CallEvidence call{&ids, &telco, hints.customer_ref.has_value(), at};
@@ -184,14 +195,34 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
     r.identity.evidence.push_back({"ani", 0, ids.ani.reason + ": not used as an identifier"});
 
   const bool link_all = r.created || r.identity.recommendation == "reuse";
+  // The number's type as decided from every call's reports, and whether it
+  // is (or becomes) someone else's too: then what the hosts confirmed on it
+  // is forgotten (identity/number_learning.hpp).
+  std::string number_line;
+  bool others_on_number = false, confirmed_on_number = false;
+  for (const Scored& one : scored) {
+    if (!one.facts.ani_match) continue;
+    if (number_line.empty()) number_line = one.facts.number_line;
+    others_on_number = others_on_number || one.facts.customer_ref != r.customer_ref;
+    confirmed_on_number = confirmed_on_number || one.facts.ani_confirmed_days > 0;
+  }
   for (const Identifier& id : calls::linkable(ids, telco)) {
     const bool on_file = id.type == "ani"
                              ? matched.ani_match
                              : std::find(matched.matched_keys.begin(), matched.matched_keys.end(), id.key) !=
                                    matched.matched_keys.end();
     if (!link_all && !on_file) continue;
-    const std::string line = id.type == "ani" ? calls::link_line(telco.line_type, on_file, id.value) : "";
-    c.tx.link_upsert(LinkRow{id, r.customer_ref, line, at, at, expires});
+    LinkRow row{id, r.customer_ref, "", at, at, expires, "", 0, 0};
+    if (id.type == "ani") {
+      if (others_on_number && confirmed_on_number) forget_confirmations(c, id, at);
+      const std::string given = reports_type(telco.line_type) ? telco.line_type : "";
+      LineReports mine = on_file ? read_reports(matched.ani_line_reports) : LineReports{};
+      if (!given.empty()) ++mine[given];
+      row.line_reports = write_reports(mine);
+      row.line_type =
+          !number_line.empty() ? number_line : calls::link_line(telco.line_type, on_file, id.value);
+    }
+    c.tx.link_upsert(row);
   }
   if (!r.created) c.tx.customer_touch(r.customer_ref, at, expires);
   return r;

@@ -38,6 +38,15 @@ struct CandidateFacts {
   std::string customer_ref;
   bool ani_match = false;
   std::string ani_line_type;  // the line type stored with the matching link
+  // The number's type decided from every call's carrier data, this call's
+  // included (identity/number_learning.hpp); "" when undecided: then the
+  // call's telco.line_type, else ani_line_type.
+  std::string number_line;
+  std::string ani_line_reports;  // the matching link's own reports of the type (stored form)
+  // Distinct days on which the hosts confirmed the number as this customer's,
+  // since an answer on it was last rejected or corrected or another customer
+  // was linked to it.
+  std::int64_t ani_confirmed_days = 0;
   Millis ani_last_seen = 0;
   int ani_customers = 0;   // live customers linked to the call's number, this one included
   bool other_ani = false;  // linked to some number, not this call's (known only when looked up)

@@ -33,7 +33,8 @@
 
 // identities: the identifier, and what is known of its link to a customer.
 #define CALLMEM_IDENTIFIER_COLUMNS "type, key, value"
-#define CALLMEM_LINK_COLUMNS "line_type, first_seen, last_seen, expires_at"
+#define CALLMEM_LINK_COLUMNS \
+  "line_type, first_seen, last_seen, expires_at, line_reports, confirmed_days, confirmed_on"
 
 // calls, after `tenant`.
 #define CALLMEM_CALL_COLUMNS                                                                         \
@@ -81,7 +82,8 @@ auto fields(R& r) {
   else if constexpr (std::is_same_v<T, Identifier>)
     return std::tie(r.type, r.key, r.value);
   else if constexpr (std::is_same_v<T, LinkRow>)
-    return std::tie(r.line_type, r.first_seen, r.last_seen, r.expires_at);
+    return std::tie(r.line_type, r.first_seen, r.last_seen, r.expires_at, r.line_reports, r.confirmed_days,
+                    r.confirmed_on);
   else if constexpr (std::is_same_v<T, CallRow>)
     return std::tie(r.call_id, r.customer_ref, r.started_at, r.ended_at, r.channel, r.direction,
                     r.call_data_json, r.start_fingerprint, r.start_response, r.end_fingerprint,

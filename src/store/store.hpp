@@ -54,10 +54,17 @@ struct Identifier {
 struct LinkRow {
   Identifier id;
   std::string customer_ref;
-  std::string line_type;  // ani only; last known
+  std::string line_type;  // ani only: the number's type as decided from its calls (docs/identity.md)
   Millis first_seen = 0;
   Millis last_seen = 0;
   Millis expires_at = 0;
+  // ani only, what the identity code learns of the number (docs/identity.md):
+  // the carrier's reports of its type ("landline=1,mobile=3"; "" none), and
+  // the distinct days on which the hosts confirmed it as this customer's,
+  // with the last of them (a day number; -1 asks link_upsert to clear both).
+  std::string line_reports;
+  std::int64_t confirmed_days = 0;
+  std::int64_t confirmed_on = 0;
 };
 
 struct CustomerRow {
@@ -283,7 +290,8 @@ class Transaction {
   virtual std::vector<LinkRow> links_find(const std::vector<Identifier>& ids, Millis now) = 0;
   virtual std::vector<LinkRow> links_of(const std::string& ref, Millis now) = 0;
   // Inserts the link, or refreshes an existing one: last_seen and expires_at
-  // move forward, never back; line_type is replaced when not empty;
+  // move forward, never back; line_type and line_reports are replaced when
+  // not empty; confirmed_days and confirmed_on when confirmed_on is not 0;
   // first_seen is kept (unless the link had expired: then it starts afresh).
   virtual void link_upsert(const LinkRow& row) = 0;
   // Removes the identifier's link to the customer, expired or not; true when

@@ -216,6 +216,12 @@ ALTER TABLE identities ADD COLUMN expiry_day bigint NOT NULL DEFAULT 0;
 ALTER TABLE intents ADD COLUMN expiry_day bigint NOT NULL DEFAULT 0;
 ALTER TABLE variables ADD COLUMN expiry_day bigint NOT NULL DEFAULT 0;
 )sql",
+    // 6: what the identity code learns of a number (SQLite's 9).
+    R"sql(
+ALTER TABLE identities ADD COLUMN line_reports text NOT NULL DEFAULT '';
+ALTER TABLE identities ADD COLUMN confirmed_days bigint NOT NULL DEFAULT 0;
+ALTER TABLE identities ADD COLUMN confirmed_on bigint NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

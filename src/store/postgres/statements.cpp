@@ -119,12 +119,18 @@ const char* sql_text(Sql id) {
     case kLinkUpsert:
       return "INSERT INTO identities AS i(tenant, " CALLMEM_IDENTIFIER_COLUMNS
              ", customer_ref, " CALLMEM_LINK_COLUMNS
-             ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+             ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
              "ON CONFLICT(tenant, type, key, value, customer_ref) DO UPDATE SET "
              "first_seen = CASE WHEN i.expires_at <= excluded.last_seen "
              "  THEN excluded.first_seen ELSE i.first_seen END, "
              "line_type = CASE WHEN excluded.line_type <> '' OR i.expires_at <= excluded.last_seen "
              "  THEN excluded.line_type ELSE i.line_type END, "
+             "line_reports = CASE WHEN excluded.line_reports <> '' OR i.expires_at <= excluded.last_seen "
+             "  THEN excluded.line_reports ELSE i.line_reports END, "
+             "confirmed_days = CASE WHEN excluded.confirmed_on <> 0 OR i.expires_at <= excluded.last_seen "
+             "  THEN GREATEST(excluded.confirmed_days, 0) ELSE i.confirmed_days END, "
+             "confirmed_on = CASE WHEN excluded.confirmed_on <> 0 OR i.expires_at <= excluded.last_seen "
+             "  THEN GREATEST(excluded.confirmed_on, 0) ELSE i.confirmed_on END, "
              "last_seen = GREATEST(i.last_seen, excluded.last_seen), "
              "expires_at = GREATEST(i.expires_at, excluded.expires_at)";
     case kLinkDelete:

@@ -267,6 +267,14 @@ WHEN NEW.expires_at / 86400000 < NEW.expiry_day BEGIN
   UPDATE variables SET expiry_day = NEW.expires_at / 86400000 WHERE tenant = NEW.tenant AND customer_ref = NEW.customer_ref AND name = NEW.name;
 END;
 )sql",
+    // 9: what the identity code learns of a number (docs/identity.md): the
+    // carrier's reports of its type over the calls, and the distinct days
+    // the hosts confirmed it as the linked customer's.
+    R"sql(
+ALTER TABLE identities ADD COLUMN line_reports TEXT NOT NULL DEFAULT '';
+ALTER TABLE identities ADD COLUMN confirmed_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE identities ADD COLUMN confirmed_on INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

@@ -87,17 +87,27 @@ const char* sql_text(Sql id) {
              "INDEXED BY identities_customer "
              "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 ORDER BY type, key, value";
     // A link that had expired before this sighting starts afresh: its old
-    // first_seen and line_type were data that is no longer kept.
+    // first_seen, line_type and what was learned of it were data that is no
+    // longer kept.
     case kLinkUpsert:
       return "INSERT INTO identities(tenant, " CALLMEM_IDENTIFIER_COLUMNS
              ", customer_ref, " CALLMEM_LINK_COLUMNS
-             ", expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 / 86400000) "
+             ", expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?9 / 86400000) "
              "ON CONFLICT(tenant, type, key, value, customer_ref) DO UPDATE SET "
              "first_seen = CASE WHEN identities.expires_at <= excluded.last_seen "
              "  THEN excluded.first_seen ELSE identities.first_seen END, "
              "line_type = CASE WHEN excluded.line_type <> '' "
              "  OR identities.expires_at <= excluded.last_seen "
              "  THEN excluded.line_type ELSE identities.line_type END, "
+             "line_reports = CASE WHEN excluded.line_reports <> '' "
+             "  OR identities.expires_at <= excluded.last_seen "
+             "  THEN excluded.line_reports ELSE identities.line_reports END, "
+             "confirmed_days = CASE WHEN excluded.confirmed_on <> 0 "
+             "  OR identities.expires_at <= excluded.last_seen "
+             "  THEN MAX(excluded.confirmed_days, 0) ELSE identities.confirmed_days END, "
+             "confirmed_on = CASE WHEN excluded.confirmed_on <> 0 "
+             "  OR identities.expires_at <= excluded.last_seen "
+             "  THEN MAX(excluded.confirmed_on, 0) ELSE identities.confirmed_on END, "
              "last_seen = MAX(identities.last_seen, excluded.last_seen), "
              "expires_at = MAX(identities.expires_at, excluded.expires_at)";
 

@@ -1,0 +1,49 @@
+// What the identity code learns of a number from its calls, kept with its
+// links (LinkRow): its type from every call's carrier data, not the last
+// call's; and the distinct days on which the hosts confirmed it as one
+// customer's, forgotten at once when an answer on it is rejected or
+// corrected, or another customer is linked to it (docs/identity.md).
+#ifndef CALLMEM_IDENTITY_NUMBER_LEARNING_HPP
+#define CALLMEM_IDENTITY_NUMBER_LEARNING_HPP
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+#include "store/store.hpp"
+
+namespace callmem::identity {
+
+// The carrier's reports of a number's type, by type: "landline=1,mobile=3".
+using LineReports = std::map<std::string, std::int64_t>;
+LineReports read_reports(const std::string& text);
+std::string write_reports(const LineReports& reports);
+
+// Whether a host's telco.line_type reports a type ("" and "unknown" do not).
+bool reports_type(const std::string& line_type);
+
+// The number's type from the reports of all its calls: the type reported
+// most; on a tie, `previous` (the type decided before, which counts as one
+// report when none backs it: a single contradicting report never flips it),
+// else `latest` (this call's report). "" when there is nothing to go by.
+std::string decide_line(const LineReports& reports, const std::string& previous, const std::string& latest);
+
+// The day a confirmation counts on: the UTC day of the call's start (at
+// least 1: 0 is "unchanged" to the store).
+std::int64_t confirmation_day(Millis call_start);
+
+// The live links of `number` forget their confirmations: an answer on the
+// number was rejected or corrected, or another customer is on it.
+void forget_confirmations(const Context& c, const Identifier& number, Millis at);
+
+// The hosts confirmed that the caller of a call from `number` started at
+// `call_start` is `ref`: a new day counts, unless another customer is on the
+// number (then every link forgets instead).
+void count_confirmation(const Context& c, const Identifier& number, const std::string& ref, Millis call_start,
+                        Millis at);
+
+}  // namespace callmem::identity
+
+#endif

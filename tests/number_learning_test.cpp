@@ -1,0 +1,245 @@
+// What the identity code learns of a number from its calls
+// (identity/number_learning.hpp): a number the hosts confirmed as one
+// customer's on distinct days is reused, until a rejection, a correction or
+// another customer on it; a number's type comes from all its calls' carrier
+// data, not the last call's.
+#include "identity/number_learning.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "engine.hpp"
+#include "json/codec.hpp"
+#include "scorer_fixture.hpp"
+#include "temp_dir.hpp"
+#include "time.hpp"
+
+using namespace callmem;
+using namespace callmem::scorer_fixture;
+
+namespace {
+
+struct Memory {
+  TempDir dir;
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kNow);
+  Engine mem{make_options()};
+  int calls = 0;
+
+  EngineOptions make_options() {
+    EngineOptions o;
+    o.path = dir.file("calls.db");
+    o.clock = clock;
+    return o;
+  }
+  StartResponse start(const std::string& hints, const std::string& extra = "") {
+    const std::string id = fmt::format("call{}", ++calls);
+    return json::read_start_response(mem.start_call_json(
+        "acme", fmt::format(R"({{"call_id": "{}", "identity_hints": {{{}}}{}}})", id, hints, extra)));
+  }
+  // Feedback on the last call.
+  FeedbackResponse feedback(const std::string& outcome) {
+    return json::read_feedback_response(mem.identity_feedback_json(
+        "acme", fmt::format(R"({{"call_id": "call{}", "outcome": "{}"}})", calls, outcome)));
+  }
+};
+
+const Evidence* find(const StartResponse& r, const std::string& signal) {
+  for (const Evidence& e : r.identity.evidence)
+    if (e.signal == signal) return &e;
+  return nullptr;
+}
+
+constexpr Millis kHour = 3600 * kSecond;
+
+// A North American number, no carrier data: libphonenumber says "fixed line or mobile".
+const std::string kUntyped = R"("ani": "+14155551234")";
+
+}  // namespace
+
+TEST_CASE("learning: an untyped number confirmed on two days is reused on the third call") {
+  Memory m;
+  const auto first = m.start(kUntyped);
+  CHECK(first.identity.recommendation == "ignore");  // a new customer
+  m.feedback("confirmed");                           // the host checked who called
+  m.clock->advance(kDay);
+  const auto second = m.start(kUntyped);
+  CHECK(second.customer_ref == first.customer_ref);
+  CHECK(second.identity.recommendation == "confirm");  // held: the number may be a household's landline
+  const Evidence* once = find(second, "confirmed_number");
+  REQUIRE(once != nullptr);
+  CHECK(once->weight == 0);
+  CHECK(once->detail.find("on 1 day") != std::string::npos);
+  m.feedback("confirmed");
+  m.clock->advance(kDay);
+  const auto third = m.start(kUntyped);
+  CHECK(third.customer_ref == first.customer_ref);
+  CHECK(third.identity.recommendation == "reuse");
+  CHECK(third.identity.confidence > second.identity.confidence);
+  const Evidence* learned = find(third, "confirmed_number");
+  REQUIRE(learned != nullptr);
+  CHECK(learned->weight > 2);
+  CHECK(learned->detail.find("2 distinct days") != std::string::npos);
+  CHECK(find(third, "hold") == nullptr);
+}
+
+TEST_CASE("learning: confirmations on one day count once") {
+  Memory m;
+  m.start(kUntyped);
+  m.feedback("confirmed");
+  m.clock->advance(kHour);
+  const auto again = m.start(kUntyped);
+  REQUIRE(again.identity.recommendation == "confirm");
+  m.feedback("confirmed");
+  m.clock->advance(kHour);
+  const auto third = m.start(kUntyped);
+  CHECK(third.identity.recommendation == "confirm");
+  REQUIRE(find(third, "confirmed_number") != nullptr);
+  CHECK(find(third, "confirmed_number")->weight == 0);
+}
+
+TEST_CASE("learning: a rejection undoes what the confirmations taught, at once") {
+  Memory m;
+  const auto first = m.start(kUntyped);
+  m.feedback("confirmed");
+  m.clock->advance(kDay);
+  m.start(kUntyped);
+  m.feedback("confirmed");
+  m.clock->advance(kDay);
+  const auto learned = m.start(kUntyped);
+  REQUIRE(learned.identity.recommendation == "reuse");
+  // Someone else: the host says so.
+  const FeedbackResponse r = m.feedback("rejected");
+  CHECK(r.customer_created);
+  m.clock->advance(kHour);
+  const auto next = m.start(kUntyped);
+  CHECK(next.identity.recommendation != "reuse");
+  const Evidence* e = find(next, "confirmed_number");
+  CHECK((e == nullptr || e->weight == 0));
+  // The first customer confirmed again on the number later starts over.
+  m.mem.identity_feedback_json(
+      "acme", fmt::format(R"({{"call_id": "call{}", "outcome": "corrected", "customer_ref": "{}"}})", m.calls,
+                          first.customer_ref));
+  m.clock->advance(kDay);
+  const auto after = m.start(kUntyped);
+  CHECK(after.customer_ref == first.customer_ref);
+  CHECK(after.identity.recommendation == "confirm");
+}
+
+TEST_CASE("learning: a household line confirmed by one member does not reuse for the others") {
+  Memory m;
+  const std::string line = R"("ani": "+14155550000")";  // untyped: no carrier data
+  // Ann, confirmed on the line on two days: the line is hers as far as anyone knows.
+  const auto ann = m.start(line + R"(, "external_ids": {"crm_id": "ANN"})");
+  m.feedback("confirmed");
+  m.clock->advance(kDay);
+  REQUIRE(m.start(line).identity.recommendation == "confirm");
+  m.feedback("confirmed");
+  m.clock->advance(kDay);
+  REQUIRE(m.start(line).identity.recommendation == "reuse");
+  // Bob calls from it with his own id: a new customer on the number.
+  const auto bob = m.start(line + R"(, "external_ids": {"crm_id": "BOB"})");
+  CHECK(bob.customer_ref != ann.customer_ref);
+  CHECK(bob.identity.recommendation != "reuse");
+  // From now on a call from the line alone is asked about, whoever it is,
+  // and Ann's confirmations on it, even new ones, no longer count.
+  for (int day = 1; day <= 3; ++day) {
+    m.clock->advance(kDay);
+    const auto who = m.start(line);
+    CAPTURE(day);
+    CHECK(who.identity.recommendation == "confirm");
+    CHECK(find(who, "confirmed_number") == nullptr);
+    if (who.customer_ref == ann.customer_ref) m.feedback("confirmed");
+  }
+}
+
+TEST_CASE("learning: members known on a shared line are never reused on the line alone") {
+  Memory m;
+  const std::string line = R"("ani": "+14155550000")";
+  const auto ann = m.start(line + R"(, "external_ids": {"crm_id": "ANN"})");
+  const auto bob = m.start(line + R"(, "external_ids": {"crm_id": "BOB"})");
+  REQUIRE(ann.customer_ref != bob.customer_ref);
+  for (int day = 1; day <= 4; ++day) {
+    m.clock->advance(kDay);
+    m.start(line + R"(, "external_ids": {"crm_id": "ANN"})");
+    m.feedback("confirmed");
+    const auto alone = m.start(line);
+    CAPTURE(day);
+    CHECK(alone.identity.recommendation == "confirm");
+  }
+}
+
+TEST_CASE("learning: a typed landline is still held however often it was confirmed") {
+  Memory m;
+  const std::string typed = R"(, "telco": {"line_type": "landline"})";
+  m.start(kUntyped, typed);
+  m.feedback("confirmed");
+  for (int day = 1; day <= 3; ++day) {
+    m.clock->advance(kDay);
+    const auto again = m.start(kUntyped, typed);
+    CHECK(again.identity.recommendation == "confirm");
+    m.feedback("confirmed");
+  }
+}
+
+TEST_CASE("learning: a tenant whose confirmed numbers turn out wrong stops reusing on them") {
+  const Call call;  // untyped
+  CandidateFacts f = on_number("a", "fixed_line_or_mobile");
+  f.ani_confirmed_days = 3;
+  const auto assess = [&](const LearnedFeedback* learned) {
+    CallEvidence e = call.evidence();
+    e.learned = learned;
+    return make_probabilistic_scorer()->assess(e, {f}).at(0);
+  };
+  const Assessment plain = assess(nullptr);
+  CHECK(plain.hold.empty());
+  LearnedFeedback learned;
+  learned["ani:confirmed"] = {0, 6, 6 * 0.999};
+  const Assessment wrong = assess(&learned);
+  CHECK(wrong.probability < plain.probability);
+  CHECK_FALSE(wrong.hold.empty());
+  bool explained = false;
+  for (const Evidence& ev : wrong.evidence)
+    explained |= ev.signal == "confirmed_number" && ev.detail.find("rejected 6") != std::string::npos;
+  CHECK(explained);
+  // Another customer on the number, or a spoofable call: no such evidence.
+  f.ani_customers = 2;
+  CHECK_FALSE(assess(nullptr).hold.empty());
+  f.ani_customers = 1;
+  Call gateway;
+  gateway.telco.attestation = "C";
+  CHECK_FALSE(make_probabilistic_scorer()->assess(gateway.evidence(), {f}).at(0).hold.empty());
+}
+
+TEST_CASE("line type: decided by every call's carrier data; one contradicting report does not flip it") {
+  using identity::decide_line;
+  using identity::read_reports;
+  using identity::write_reports;
+  CHECK(write_reports(read_reports("mobile=3,landline=1")) == "landline=1,mobile=3");
+  CHECK(read_reports("").empty());
+  CHECK(read_reports("junk,=2,voip=x,mobile=2").at("mobile") == 2);
+  CHECK(decide_line({{"mobile", 3}, {"landline", 1}}, "mobile", "landline") == "mobile");
+  CHECK(decide_line({{"mobile", 1}, {"landline", 1}}, "mobile", "landline") == "mobile");  // a tie keeps it
+  CHECK(decide_line({{"mobile", 1}, {"landline", 2}}, "mobile", "landline") == "landline");
+  CHECK(decide_line({{"landline", 1}}, "mobile", "landline") == "mobile");  // what was known counts once
+  CHECK(decide_line({{"voip", 1}}, "", "voip") == "voip");
+  CHECK(decide_line({}, "", "") == "");
+
+  Memory m;
+  const std::string mobile = R"(, "telco": {"line_type": "mobile"})";
+  const std::string landline = R"(, "telco": {"line_type": "landline"})";
+  const auto first = m.start(kUntyped, mobile);
+  m.start(kUntyped, mobile);
+  const auto odd = m.start(kUntyped, landline);  // one report against two
+  CHECK(odd.customer_ref == first.customer_ref);
+  CHECK(odd.identity.recommendation == "reuse");
+  CHECK(odd.identity.sources.at(0) == "ani:mobile");
+  const auto later = m.start(kUntyped);  // no carrier data: still a mobile
+  CHECK(later.identity.recommendation == "reuse");
+  m.start(kUntyped, landline);          // two against two: still a mobile
+  const auto now = m.start(kUntyped, landline);  // three against two: a landline
+  CHECK(now.identity.sources.at(0) == "ani:landline");
+  CHECK(now.identity.recommendation == "confirm");
+  const std::string view =
+      m.mem.get_customer_json("acme", R"({"customer_ref": ")" + first.customer_ref + R"("})");
+  CHECK(view.find(R"("line_type":"landline")") != std::string::npos);
+}
