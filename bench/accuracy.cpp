@@ -15,20 +15,22 @@
 namespace {
 
 void usage() {
-  std::cout << "usage: callmem_accuracy [--config NAME] [--seed N] [--people N] [--weeks N] [--warmup-weeks "
-               "N] [--ttl-days N]\n"
-               "                        [--svg PATH] [--report PATH] [--dir DIR] [--keep] [--quiet]\n"
-               "  --config NAME  default, carrier-poor or household-heavy (default: default)\n"
-               "  --seed N       generator seed (default 42)\n"
-               "  --people N     people at the start (default 5000)\n"
-               "  --weeks N      weeks scored (default 8)\n"
-               "  --warmup-weeks N  weeks simulated first, driven but not scored (default 4)\n"
-               "  --ttl-days N   the tenants' TTL and the 'recognisable' window (default 30)\n"
-               "  --svg PATH     reliability diagram (default accuracy.svg; '' for none)\n"
-               "  --report PATH  Markdown report (default: none)\n"
-               "  --dir DIR      where the SQLite file goes (kept); default a temp dir, removed\n"
-               "  --keep         keep the temp dir\n"
-               "  --quiet        no progress on stderr\n";
+  std::cout
+      << "usage: callmem_accuracy [--config NAME] [--seed N] [--people N] [--weeks N] [--warmup-weeks "
+         "N] [--ttl-days N]\n"
+         "                        [--svg PATH] [--report PATH] [--dir DIR] [--no-hosted] [--keep] [--quiet]\n"
+         "  --config NAME  default, carrier-poor or household-heavy (default: default)\n"
+         "  --seed N       generator seed (default 42)\n"
+         "  --people N     people at the start (default 5000)\n"
+         "  --weeks N      weeks scored (default 8)\n"
+         "  --warmup-weeks N  weeks simulated first, driven but not scored (default 4)\n"
+         "  --ttl-days N   the tenants' TTL and the 'recognisable' window (default 30)\n"
+         "  --svg PATH     reliability diagram (default accuracy.svg; '' for none)\n"
+         "  --report PATH  Markdown report (default: none)\n"
+         "  --dir DIR      where the SQLite file goes (kept); default a temp dir, removed\n"
+         "  --no-hosted    leave out callmem's hosted profile (half the time)\n"
+         "  --keep         keep the temp dir\n"
+         "  --quiet        no progress on stderr\n";
 }
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -81,6 +83,8 @@ int main(int argc, char** argv) {
         report = value();
       } else if (a == "--dir") {
         config.dir = value();
+      } else if (a == "--no-hosted") {
+        config.hosted = false;
       } else if (a == "--keep") {
         config.keep_db = true;
       } else if (a == "--quiet") {

@@ -235,7 +235,7 @@ TEST_CASE("line type: decided by every call's carrier data; one contradicting re
   CHECK(odd.identity.sources.at(0) == "ani:mobile");
   const auto later = m.start(kUntyped);  // no carrier data: still a mobile
   CHECK(later.identity.recommendation == "reuse");
-  m.start(kUntyped, landline);          // two against two: still a mobile
+  m.start(kUntyped, landline);                   // two against two: still a mobile
   const auto now = m.start(kUntyped, landline);  // three against two: a landline
   CHECK(now.identity.sources.at(0) == "ani:landline");
   CHECK(now.identity.recommendation == "confirm");

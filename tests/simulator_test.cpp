@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <set>
+#include <stdexcept>
 
 using namespace callmem::sim;
 
@@ -265,4 +266,47 @@ TEST_CASE("simulator: callmem's default beats both baselines on wrong-person reu
   // Confirmations merged people made twice, and never two people.
   CHECK(def.merges > 0);
   CHECK(def.wrong_merges == 0);
+}
+
+TEST_CASE("simulator configurations: carrier-poor hosts send less carrier data; households share more") {
+  CHECK_THROWS_AS(configuration("nowhere"), std::invalid_argument);
+  Config poor = configuration("carrier-poor");
+  Config homes = configuration("household-heavy");
+  for (Config* c : {&poor, &homes}) {
+    c->seed = 7;
+    c->people = 500;
+    c->weeks = 4;
+    c->warmup_weeks = 2;
+  }
+  const auto typed_share = [](const World& w) {
+    double typed = 0, numbered = 0;
+    for (const Call& c : w.calls) {
+      if (c.number < 0) continue;
+      ++numbered;
+      typed += !c.line_type.empty();
+    }
+    return typed / numbered;
+  };
+  const World def = generate(small());
+  const World few = generate(poor);
+  CHECK(typed_share(def) == doctest::Approx(0.70).epsilon(0.1));
+  CHECK(typed_share(few) == doctest::Approx(0.30).epsilon(0.15));
+  const World families = generate(homes);
+  const auto in_households = [](const World& w) {
+    double n = 0;
+    for (const Person& p : w.people) n += p.household >= 0;
+    return n / static_cast<double>(w.people.size());
+  };
+  CHECK(in_households(families) > in_households(def) + 0.15);
+  int borrowed = 0;
+  for (const Call& c : families.calls) {
+    if (!c.borrowed) continue;
+    ++borrowed;
+    const Number& n = families.numbers[static_cast<std::size_t>(c.number)];
+    CHECK(n.kind == LineKind::mobile);  // another member's mobile
+    CHECK(n.owners.front() != c.person);
+    CHECK_FALSE(c.recycled_number);
+  }
+  CHECK(borrowed > 0);
+  for (const Call& c : def.calls) CHECK_FALSE(c.borrowed);
 }

@@ -48,6 +48,7 @@ struct Config {
   std::string dir;       // where the SQLite file goes; empty: a new temp dir, removed after
   bool keep_db = false;  // keep the temp dir
   bool verbose = false;  // progress on stderr
+  bool hosted = true;    // also run callmem's hosted profile (half the run's time)
 };
 
 // The named configurations (bench/README.md, "Configurations"): "default";
