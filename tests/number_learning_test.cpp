@@ -82,6 +82,21 @@ TEST_CASE("learning: an untyped number confirmed on two days is reused on the th
   CHECK(find(third, "hold") == nullptr);
 }
 
+TEST_CASE(
+    "learning: the day a number was first seen with the customer counts once a later call is confirmed") {
+  Memory m;
+  const auto first = m.start(kUntyped);  // not confirmed: the host did not ask
+  m.clock->advance(kDay);
+  const auto second = m.start(kUntyped);
+  REQUIRE(second.identity.recommendation == "confirm");
+  CHECK(find(second, "confirmed_number") == nullptr);  // nothing confirmed yet
+  m.feedback("confirmed");  // the caller of the second call is the customer the first made
+  m.clock->advance(kDay);
+  const auto third = m.start(kUntyped);
+  CHECK(third.customer_ref == first.customer_ref);
+  CHECK(third.identity.recommendation == "reuse");
+}
+
 TEST_CASE("learning: confirmations on one day count once") {
   Memory m;
   m.start(kUntyped);

@@ -59,18 +59,20 @@ std::int64_t confirmation_day(Millis call_start) { return std::max<std::int64_t>
 
 namespace {
 
-// The link as it is, with its confirmations set (days 0: cleared).
+// The link as it is, with its confirmations set: `days` counted, the last
+// on `on` (days 0: forgotten on `on`).
 void set_confirmations(const Context& c, LinkRow l, std::int64_t days, std::int64_t on) {
   l.confirmed_days = days;
-  l.confirmed_on = days > 0 ? on : -1;
+  l.confirmed_on = on;
   c.tx.link_upsert(l);
 }
 
 }  // namespace
 
 void forget_confirmations(const Context& c, const Identifier& number, Millis at) {
+  const std::int64_t today = confirmation_day(at);
   for (const LinkRow& l : c.tx.links_find({number}, at))
-    if (l.confirmed_days > 0) set_confirmations(c, l, 0, 0);
+    if (l.confirmed_days > 0 || l.confirmed_on == 0) set_confirmations(c, l, 0, today);
 }
 
 void count_confirmation(const Context& c, const Identifier& number, const std::string& ref, Millis call_start,
@@ -90,7 +92,13 @@ void count_confirmation(const Context& c, const Identifier& number, const std::s
   }
   const std::int64_t day = confirmation_day(call_start);
   if (!mine || mine->confirmed_on == day) return;
-  set_confirmations(c, *mine, mine->confirmed_days + 1, day);
+  std::int64_t days = mine->confirmed_days + 1;
+  // A link never counted nor forgotten: the day it was made, by a call
+  // whose caller was taken for the customer, was theirs too (the host now
+  // confirms that this caller is the customer that call made or found).
+  if (mine->confirmed_days == 0 && mine->confirmed_on == 0 && confirmation_day(mine->first_seen) != day)
+    days = 2;
+  set_confirmations(c, *mine, days, day);
 }
 
 }  // namespace callmem::identity

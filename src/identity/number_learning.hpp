@@ -34,13 +34,15 @@ std::string decide_line(const LineReports& reports, const std::string& previous,
 // least 1: 0 is "unchanged" to the store).
 std::int64_t confirmation_day(Millis call_start);
 
-// The live links of `number` forget their confirmations: an answer on the
-// number was rejected or corrected, or another customer is on it.
+// The live links of `number` forget their confirmations (on the day of
+// `at`; the days are counted afresh from the next confirmation): an answer
+// on the number was rejected or corrected, or another customer is on it.
 void forget_confirmations(const Context& c, const Identifier& number, Millis at);
 
 // The hosts confirmed that the caller of a call from `number` started at
-// `call_start` is `ref`: a new day counts, unless another customer is on the
-// number (then every link forgets instead).
+// `call_start` is `ref`: a new day counts (and, the first time, the day the
+// link was made), unless another customer is on the number (then every
+// link forgets instead).
 void count_confirmation(const Context& c, const Identifier& number, const std::string& ref, Millis call_start,
                         Millis at);
 

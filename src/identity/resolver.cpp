@@ -51,6 +51,7 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
         f.ani_line_type = link.line_type;
         f.ani_line_reports = link.line_reports;
         f.ani_confirmed_days = link.confirmed_days;
+        f.ani_confirmed_on = link.confirmed_on;
         f.ani_last_seen = link.last_seen;
       } else {
         f.matched_keys.push_back(link.id.key);
@@ -204,7 +205,8 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
     if (!one.facts.ani_match) continue;
     if (number_line.empty()) number_line = one.facts.number_line;
     others_on_number = others_on_number || one.facts.customer_ref != r.customer_ref;
-    confirmed_on_number = confirmed_on_number || one.facts.ani_confirmed_days > 0;
+    confirmed_on_number =
+        confirmed_on_number || one.facts.ani_confirmed_days > 0 || one.facts.ani_confirmed_on == 0;
   }
   for (const Identifier& id : calls::linkable(ids, telco)) {
     const bool on_file = id.type == "ani"
@@ -221,6 +223,7 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
       row.line_reports = write_reports(mine);
       row.line_type =
           !number_line.empty() ? number_line : calls::link_line(telco.line_type, on_file, id.value);
+      if (others_on_number) row.confirmed_on = confirmation_day(at);  // shared: nothing to count from
     }
     c.tx.link_upsert(row);
   }

@@ -47,6 +47,7 @@ struct CandidateFacts {
   // since an answer on it was last rejected or corrected or another customer
   // was linked to it.
   std::int64_t ani_confirmed_days = 0;
+  std::int64_t ani_confirmed_on = 0;  // the day of the last one counted or forgotten; 0: never
   Millis ani_last_seen = 0;
   int ani_customers = 0;   // live customers linked to the call's number, this one included
   bool other_ani = false;  // linked to some number, not this call's (known only when looked up)

@@ -61,7 +61,7 @@ struct LinkRow {
   // ani only, what the identity code learns of the number (docs/identity.md):
   // the carrier's reports of its type ("landline=1,mobile=3"; "" none), and
   // the distinct days on which the hosts confirmed it as this customer's,
-  // with the last of them (a day number; -1 asks link_upsert to clear both).
+  // with the last of them or of their forgetting (a day number; 0: never).
   std::string line_reports;
   std::int64_t confirmed_days = 0;
   std::int64_t confirmed_on = 0;
