@@ -28,9 +28,9 @@ using calls::CallIds;
 
 // What a feedback is counted under: the first `sources` token of the start's
 // answer ("ani:mobile", "external_id", ...; "none" without one), and the
-// probability the answer was given with; and whether the answer was on a
-// number the hosts had confirmed before (evidence confirmed_number), which
-// is counted under ani:confirmed too.
+// probability the answer was given with; and whether the answer counted a
+// number the hosts had confirmed before (evidence confirmed_number with a
+// weight), which is counted under ani:confirmed too.
 struct Answered {
   std::string signal = "none";
   double confidence = 0;
@@ -42,7 +42,10 @@ Answered answered(const CallRow& call) {
   const StartResponse r = json::read_start_response(call.start_response);
   if (!r.identity.sources.empty()) a.signal = r.identity.sources.front();
   a.confidence = r.identity.confidence;
-  for (const Evidence& e : r.identity.evidence) a.confirmed_number |= e.signal == "confirmed_number";
+  // Only where it counted: the answers it did not weigh on (a number
+  // confirmed on one day) are the numbers where it failed before.
+  for (const Evidence& e : r.identity.evidence)
+    a.confirmed_number |= e.signal == "confirmed_number" && e.weight > 0;
   return a;
 }
 
