@@ -34,6 +34,7 @@
 
 #include "callmem/callmem.h"
 #include "engine.hpp"
+#include "identity/number_learning.hpp"
 #include "population.hpp"
 #include "stats.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -109,17 +110,29 @@ const char* floor_sql(FloorSql id) {
       return "UPDATE customers SET last_seen = MAX(last_seen, ?3), expires_at = MAX(expires_at, ?4) "
              "WHERE tenant = ?1 AND customer_ref = ?2";
     case fLinkFind:
-      return "SELECT customer_ref, line_type, first_seen, last_seen, expires_at FROM identities "
+      return "SELECT customer_ref, line_type, first_seen, last_seen, expires_at, line_reports, "
+             "confirmed_days, "
+             "confirmed_on FROM identities "
              "WHERE tenant = ?1 AND type = ?2 AND key = ?3 AND value = ?4 AND expires_at > ?5";
     case fLinkUpsert:
       return "INSERT INTO identities(tenant, type, key, value, customer_ref, line_type, first_seen, "
-             "last_seen, expires_at, expiry_day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 / 86400000) "
+             "last_seen, expires_at, line_reports, confirmed_days, confirmed_on, expiry_day) "
+             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?9 / 86400000) "
              "ON CONFLICT(tenant, type, key, value, customer_ref) DO UPDATE SET "
              "first_seen = CASE WHEN identities.expires_at <= excluded.last_seen "
              "  THEN excluded.first_seen ELSE identities.first_seen END, "
              "line_type = CASE WHEN excluded.line_type <> '' "
              "  OR identities.expires_at <= excluded.last_seen "
              "  THEN excluded.line_type ELSE identities.line_type END, "
+             "line_reports = CASE WHEN excluded.line_reports <> '' "
+             "  OR identities.expires_at <= excluded.last_seen "
+             "  THEN excluded.line_reports ELSE identities.line_reports END, "
+             "confirmed_days = CASE WHEN excluded.confirmed_on <> 0 "
+             "  OR identities.expires_at <= excluded.last_seen "
+             "  THEN MAX(excluded.confirmed_days, 0) ELSE identities.confirmed_days END, "
+             "confirmed_on = CASE WHEN excluded.confirmed_on <> 0 "
+             "  OR identities.expires_at <= excluded.last_seen "
+             "  THEN MAX(excluded.confirmed_on, 0) ELSE identities.confirmed_on END, "
              "last_seen = MAX(identities.last_seen, excluded.last_seen), "
              "expires_at = MAX(identities.expires_at, excluded.expires_at)";
     case fCallGet:
@@ -240,12 +253,14 @@ class Floor {
       while (q.row()) q.consume();
     }
     ref_.clear();
+    ani_reports_.clear();
     for (const Ident& id : op.ids) {
       Q q(*this, fLinkFind);
       q.text(1, kTenant).text(2, id.type).text(3, id.key).text(4, id.value).i64(5, at);
       while (q.row()) {
         q.consume();
         if (ref_.empty()) ref_ = q.col_text(0);
+        if (id.type == "ani") ani_reports_ = q.col_text(5);
       }
     }
     const bool created = ref_.empty();
@@ -271,6 +286,15 @@ class Floor {
       Q q(*this, fLinkUpsert);
       q.text(1, kTenant).text(2, id.type).text(3, id.key).text(4, id.value).text(5, ref_);
       q.text(6, id.line_type).i64(7, at).i64(8, at).i64(9, expires);
+      // The number's tally of its calls' carrier reports, this one's added
+      // (the library's stored form, identity/number_learning.hpp).
+      std::string reports;
+      if (id.type == "ani") {
+        callmem::identity::LineReports mine = callmem::identity::read_reports(ani_reports_);
+        ++mine[id.line_type];
+        reports = callmem::identity::write_reports(mine);
+      }
+      q.text(10, reports).i64(11, 0).i64(12, 0);
       q.done();
     }
     if (!created) {
@@ -472,6 +496,7 @@ class Floor {
   sqlite3* db_ = nullptr;
   std::array<sqlite3_stmt*, fCount> stmts_{};
   std::string ref_;
+  std::string ani_reports_;  // the ani link's line_reports, as found
   std::string call_data_;
 };
 
@@ -611,7 +636,8 @@ int check_floor(callmem::Engine& lib, Floor& floor, Requests& req, std::int64_t 
       "WHERE tenant = 'acme' AND call_id = ?1";
   const char* usage_sql = "SELECT count FROM usage WHERE tenant = 'acme' AND day = ?1 AND operation = ?2";
   const char* links_sql =
-      "SELECT type, key, value, line_type, last_seen >= ?2, expires_at - last_seen = ?3, "
+      "SELECT type, key, value, line_type, line_reports, confirmed_days, confirmed_on, last_seen >= ?2, "
+      "expires_at - last_seen = ?3, "
       "expiry_day = expires_at / 86400000 "
       "FROM identities WHERE tenant = 'acme' AND customer_ref = ?1 ORDER BY type, key, value";
   const char* intent_sql =
@@ -650,7 +676,15 @@ int check_floor(callmem::Engine& lib, Floor& floor, Requests& req, std::int64_t 
     const Row ra = query(db, call_sql, {a.call_id});
     const Row rb = query(db, call_sql, {b.call_id});
     same(ra, rb, "start: calls row");
-    same(lib_links, query(db, links_sql, {rb.at(0), std::to_string(t1), ttl}), "start: identities");
+    // The floor's start is one more call from the number: one more report of its type.
+    Row expected = lib_links;
+    for (std::size_t k = 0; k + 4 < expected.size(); k += 11) {  // 10 columns and "|"
+      if (expected[k] != "ani") continue;
+      callmem::identity::LineReports reports = callmem::identity::read_reports(expected[k + 4]);
+      ++reports[expected[k + 3]];
+      expected[k + 4] = callmem::identity::write_reports(reports);
+    }
+    same(expected, query(db, links_sql, {rb.at(0), std::to_string(t1), ttl}), "start: identities");
     expect(count("start_returning") == before + 2, "start: usage start_returning");
 
     EndOp ea = req.end_of(a.call_id);
