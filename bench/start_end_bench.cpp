@@ -283,9 +283,6 @@ class Floor {
       }
     }
     for (const Ident& id : op.ids) {
-      Q q(*this, fLinkUpsert);
-      q.text(1, kTenant).text(2, id.type).text(3, id.key).text(4, id.value).text(5, ref_);
-      q.text(6, id.line_type).i64(7, at).i64(8, at).i64(9, expires);
       // The number's tally of its calls' carrier reports, this one's added
       // (the library's stored form, identity/number_learning.hpp).
       std::string reports;
@@ -294,6 +291,9 @@ class Floor {
         ++mine[id.line_type];
         reports = callmem::identity::write_reports(mine);
       }
+      Q q(*this, fLinkUpsert);
+      q.text(1, kTenant).text(2, id.type).text(3, id.key).text(4, id.value).text(5, ref_);
+      q.text(6, id.line_type).i64(7, at).i64(8, at).i64(9, expires);
       q.text(10, reports).i64(11, 0).i64(12, 0);
       q.done();
     }
@@ -308,16 +308,10 @@ class Floor {
       q.done();
     }
     if (!created) {
-      {
-        Q q(*this, fIntentsOf);
-        q.text(1, kTenant).text(2, ref_).i64(3, at).i64(4, 1);
-        while (q.row()) q.consume();
-      }
-      {
-        Q q(*this, fVariablesOf);
-        q.text(1, kTenant).text(2, ref_).i64(3, at);
-        while (q.row()) q.consume();
-      }
+      // The answer's open intents are the ones candidates() read.
+      Q q(*this, fVariablesOf);
+      q.text(1, kTenant).text(2, ref_).i64(3, at);
+      while (q.row()) q.consume();
     }
     {
       Q q(*this, fCallInsert);

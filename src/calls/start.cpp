@@ -52,8 +52,8 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
   resp.identity = std::move(r.identity);
   // A low-confidence match never discloses another customer's data.
   if (!r.created && resp.identity.recommendation != "ignore") {
-    for (const IntentRow& i : c.tx.intents_of(r.customer_ref, at, true))
-      resp.open_intents.push_back(customers::to_intent(i));
+    // Read while scoring the customer (identity::Resolution), at `at`.
+    for (const IntentRow& i : r.open_intents) resp.open_intents.push_back(customers::to_intent(i));
     const std::vector<VariableRow> vars = c.tx.variables_of(r.customer_ref, at);
     resp.variables = customers::to_variables(vars, at);
     // What a reused match linked lives as long as the customer does.

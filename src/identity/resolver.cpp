@@ -71,6 +71,7 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
   const bool has_number = ids.ani.kind == ParsedPhone::Kind::number;
 
   std::vector<CandidateFacts> facts;
+  std::vector<std::vector<IntentRow>> open_intents;  // each fact's candidate's
   facts.reserve(by_ref.size());
   for (auto& [ref, f] : by_ref) {
     auto customer = c.tx.customer_get(ref, live_after);
@@ -78,7 +79,8 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
     // (`at` in the past) cannot be a customer created after it.
     if (!customer || customer->created_at > at) continue;
     f.last_seen = customer->last_seen;
-    f.open_intent = !c.tx.intents_of(ref, live_after, true).empty();
+    std::vector<IntentRow> open = c.tx.intents_of(ref, live_after, true);
+    f.open_intent = !open.empty();
     // Disagreement is evidence too: what is on file for what the call gave
     // and this candidate did not match.
     const bool ani_unmatched = has_number && !f.ani_match;
@@ -96,6 +98,7 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
       }
     }
     facts.push_back(std::move(f));
+    open_intents.push_back(std::move(open));
   }
   // What is known of the number from all its customers' links: how many
   // share it, its line type where some call's carrier data told it, and
@@ -133,7 +136,8 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
   std::vector<Assessment> assessed = scorer_for(c, s).assess(call, facts);
   std::vector<Scored> out;
   out.reserve(facts.size());
-  for (std::size_t i = 0; i < facts.size(); ++i) out.push_back({std::move(facts[i]), std::move(assessed[i])});
+  for (std::size_t i = 0; i < facts.size(); ++i)
+    out.push_back({std::move(facts[i]), std::move(assessed[i]), std::move(open_intents[i])});
   // Best first; among equals the most recently seen, then the oldest ref.
   std::sort(out.begin(), out.end(), [](const Scored& a, const Scored& b) {
     if (a.assessment.probability != b.assessment.probability)
@@ -178,6 +182,7 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
     r.identity.confidence = best.assessment.confidence;
     r.identity.sources = best.assessment.sources;
     r.identity.evidence = best.assessment.evidence;
+    r.open_intents = best.open_intents;
     for (std::size_t i = 1; i < scored.size(); ++i)
       r.identity.candidates.push_back({scored[i].facts.customer_ref, scored[i].assessment.confidence});
   }

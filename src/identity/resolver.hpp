@@ -19,6 +19,7 @@ namespace callmem::identity {
 struct Scored {
   CandidateFacts facts;
   Assessment assessment;
+  std::vector<IntentRow> open_intents;  // the candidate's, live after the horizon (read for the facts)
 };
 
 // Every customer linked to the call's identifiers (or named by its
@@ -33,6 +34,9 @@ struct Resolution {
   std::string customer_ref;
   bool created = false;
   Identity identity;
+  // The chosen customer's open intents, live at the call's time: read while
+  // scoring, so that the start's answer does not read them again.
+  std::vector<IntentRow> open_intents;
 };
 
 // Decides who the call is, creating a customer when nothing matched, and
