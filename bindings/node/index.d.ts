@@ -36,7 +36,8 @@ export type EvidenceSignal =
   | 'feedback'
   | 'alternatives'
   | 'new_customer'
-  | 'hold';
+  | 'hold'
+  | 'confirmed_number';
 
 // ---- configuration ----
 
