@@ -19,23 +19,7 @@ using namespace callmem::scorer_fixture;
 
 namespace {
 
-struct Memory {
-  TempDir dir;
-  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kNow);
-  Engine mem{make_options()};
-  int calls = 0;
-
-  EngineOptions make_options() {
-    EngineOptions o;
-    o.path = dir.file("calls.db");
-    o.clock = clock;
-    return o;
-  }
-  StartResponse start(const std::string& hints, const std::string& extra = "") {
-    const std::string id = fmt::format("call{}", ++calls);
-    return json::read_start_response(mem.start_call_json(
-        "acme", fmt::format(R"({{"call_id": "{}", "identity_hints": {{{}}}{}}})", id, hints, extra)));
-  }
+struct Memory : Calls {
   // Feedback on the last call.
   FeedbackResponse feedback(const std::string& outcome) {
     return json::read_feedback_response(mem.identity_feedback_json(

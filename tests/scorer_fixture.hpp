@@ -1,12 +1,16 @@
 // A call and candidates for the scorer's tests: a fixed "now", a call from a
-// number, and a candidate linked to that number.
+// number, and a candidate linked to that number; and an engine to call.
 #ifndef CALLMEM_TESTS_SCORER_FIXTURE_HPP
 #define CALLMEM_TESTS_SCORER_FIXTURE_HPP
 
+#include <fmt/format.h>
+
 #include <string>
 
+#include "engine_on_file.hpp"
 #include "identity/identifiers.hpp"
 #include "identity/scorer.hpp"
+#include "json/codec.hpp"
 #include "time.hpp"
 
 namespace callmem::scorer_fixture {
@@ -40,6 +44,18 @@ inline CandidateFacts on_number(const std::string& ref, const std::string& line 
   f.last_seen = kNow - days_ago * kDay;
   return f;
 }
+
+// An engine on a file whose clock starts at kNow, and starts of calls
+// numbered call1, call2, ... with the given identity hints (JSON members).
+struct Calls : test::EngineOnFile {
+  int calls = 0;
+
+  StartResponse start(const std::string& hints, const std::string& extra = "") {
+    const std::string id = fmt::format("call{}", ++calls);
+    return json::read_start_response(mem.start_call_json(
+        "acme", fmt::format(R"({{"call_id": "{}", "identity_hints": {{{}}}{}}})", id, hints, extra)));
+  }
+};
 
 }  // namespace callmem::scorer_fixture
 
