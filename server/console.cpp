@@ -109,6 +109,16 @@ struct Period {
   Millis to() const { return (last_day + 1) * kDayMs; }  // excluded
 };
 
+// Opens a period's answer: its tenant, its days, and whether its calls were
+// cut at kMaxCalls.
+void begin_period(detail::Writer& w, const std::string& tenant, const Period& p, std::size_t calls) {
+  w.begin_object();
+  w.key("tenant").str(tenant);
+  w.key("from").str(day_of(p.from()));
+  w.key("to").str(day_of(p.to() - 1));
+  w.key("truncated").boolean(static_cast<std::int64_t>(calls) >= kMaxCalls);
+}
+
 std::optional<Period> period_of(const httplib::Request& req, httplib::Response& res) {
   Period p;
   p.last_day = now_ms() / kDayMs;
@@ -381,11 +391,7 @@ struct Console::Impl {
       }
 
     detail::Writer w;
-    w.begin_object();
-    w.key("tenant").str(tenant);
-    w.key("from").str(day_of(p.from()));
-    w.key("to").str(day_of(p.to() - 1));
-    w.key("truncated").boolean(static_cast<std::int64_t>(calls.size()) >= kMaxCalls);
+    begin_period(w, tenant, p, calls.size());
     auto counts = [&](const Day& d) {
       w.key("starts").i64(d.starts).key("ends").i64(d.ends);
       w.key("reuse").i64(d.reuse).key("confirm").i64(d.confirm).key("ignore").i64(d.ignore);
@@ -451,11 +457,7 @@ struct Console::Impl {
     }
 
     detail::Writer w;
-    w.begin_object();
-    w.key("tenant").str(tenant);
-    w.key("from").str(day_of(p.from()));
-    w.key("to").str(day_of(p.to() - 1));
-    w.key("truncated").boolean(static_cast<std::int64_t>(calls.size()) >= kMaxCalls);
+    begin_period(w, tenant, p, calls.size());
     w.key("samples").i64(all.samples);
     w.key("ece").num(round4(all.ece()), "ece");
     w.key("bins").begin_array();
