@@ -16,7 +16,7 @@ set(_callmem_root "${CMAKE_CURRENT_LIST_DIR}/..")
 # the C ABI. The core's private dependencies become the archive's link
 # dependencies; keep them in step with callmem_core's in the root CMakeLists.txt,
 # with Requires / Libs in callmem-static.pc.in and with the find_dependency
-# lines of callmemConfig.cmake.in. libpq only with CALLMEM_WITH_POSTGRES.
+# lines of callmemConfig.cmake.in.
 add_library(callmem_static STATIC ${_callmem_root}/capi/callmem.cpp ${_callmem_root}/capi/json.cpp ${_callmem_root}/capi/last_error.cpp $<TARGET_OBJECTS:callmem_core>)
 target_include_directories(callmem_static
   PUBLIC
@@ -34,12 +34,11 @@ target_link_libraries(callmem_static PRIVATE
   Threads::Threads
   # A C program links with the C driver, which does not add the C++ runtime.
   $<$<LINK_LANGUAGE:C>:stdc++> $<$<LINK_LANGUAGE:C>:m>)
+# The PostgreSQL store loads libpq.so.5 itself when it first opens
+# (src/store/postgres/libpq.hpp): nothing to link but the loader (in glibc's
+# libc since 2.34).
 if(CALLMEM_WITH_POSTGRES)
-  target_link_libraries(callmem_static PRIVATE
-    $<BUILD_INTERFACE:PkgConfig::PQ> $<INSTALL_INTERFACE:PostgreSQL::PostgreSQL>)
-  set(CALLMEM_PC_LIBPQ "-lpq ")
-else()
-  set(CALLMEM_PC_LIBPQ "")
+  target_link_libraries(callmem_static PRIVATE ${CMAKE_DL_LIBS})
 endif()
 set_target_properties(callmem_static PROPERTIES OUTPUT_NAME callmem EXPORT_NAME callmem_static)
 callmem_warnings(callmem_static)

@@ -1,5 +1,6 @@
-# Fails if LIB loads libpq, directly or through another library (a build with
-# CALLMEM_WITH_POSTGRES=OFF must not).
+# Fails if LIB loads libpq, directly or through another library: the
+# PostgreSQL store loads it only when it first opens, and a build with
+# CALLMEM_WITH_POSTGRES=OFF never.
 execute_process(COMMAND ldd ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "ldd failed on ${LIB}")

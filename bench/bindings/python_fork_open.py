@@ -70,6 +70,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--imports", type=int, default=15)
     a = ap.parse_args()
+    a.build = str(Path(a.build).resolve())  # the runs below start in a temporary folder
     lib = Path(a.build) / "libcallmem.so.0"
     if not lib.exists():
         print(f"{lib} not built (cmake --build {a.build} --target callmem)", file=sys.stderr)

@@ -262,13 +262,20 @@ void warm_phone_now() {
 
 }  // namespace
 
+namespace {
+std::atomic<bool> warmed{false};
+}  // namespace
+
 void warm_phone() {
   // Once a process (and, warmed before a fork, once for its workers).
-  static const bool warmed = [] {
+  static const bool done = [] {
     warm_phone_now();
     return true;
   }();
-  (void)warmed;
+  (void)done;
+  warmed.store(true, std::memory_order_release);
 }
+
+bool phone_warm() noexcept { return warmed.load(std::memory_order_acquire); }
 
 }  // namespace callmem

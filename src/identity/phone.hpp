@@ -64,6 +64,9 @@ bool is_personal_type(std::string_view type);
 // pays for it; the work is done once a process.
 void warm_phone();
 
+// Whether warm_phone() has finished in this process (or before its fork).
+bool phone_warm() noexcept;
+
 }  // namespace callmem
 
 #endif

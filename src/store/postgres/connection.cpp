@@ -67,24 +67,24 @@ std::vector<std::string> arrays_of(const std::vector<Identifier>& ids) {
 
 Handler changed(std::int64_t& out) {
   return [&out](const PGresult* r) {
-    const char* n = PQcmdTuples(const_cast<PGresult*>(r));
+    const char* n = pq().PQcmdTuples(const_cast<PGresult*>(r));
     out = *n ? number_of<std::int64_t>(n, std::strlen(n)) : 0;
   };
 }
 
-std::string conn_error(PGconn* pg) { return trimmed(pg ? PQerrorMessage(pg) : "out of memory"); }
+std::string conn_error(PGconn* pg) { return trimmed(pg ? pq().PQerrorMessage(pg) : "out of memory"); }
 
 void exec(PGconn* pg, const std::string& sql) {
-  PGresult* r = PQexec(pg, sql.c_str());
-  const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  PGresult* r = pq().PQexec(pg, sql.c_str());
+  const ExecStatusType st = r ? pq().PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-    PQclear(r);
+    pq().PQclear(r);
     return;
   }
-  const char* code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  const std::string state = code ? code : (PQstatus(pg) == CONNECTION_OK ? "" : "08000");
-  const std::string message = r ? trimmed(PQresultErrorMessage(r)) : conn_error(pg);
-  PQclear(r);
+  const char* code = r ? pq().PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string state = code ? code : (pq().PQstatus(pg) == CONNECTION_OK ? "" : "08000");
+  const std::string message = r ? trimmed(pq().PQresultErrorMessage(r)) : conn_error(pg);
+  pq().PQclear(r);
   fail(state, message);
 }
 
@@ -105,19 +105,19 @@ void run_pipeline(PGconn* pg, std::vector<Pending>& queue) {
     int sent;
     if (p.sql >= 0) {
       const std::string name = "s" + std::to_string(p.sql);
-      sent = PQsendQueryPrepared(pg, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+      sent = pq().PQsendQueryPrepared(pg, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                  nullptr, 0);
     } else {
-      sent = PQsendQueryParams(pg, p.text, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+      sent = pq().PQsendQueryParams(pg, p.text, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                nullptr, 0);
     }
     if (!sent) fail("08006", "lost the connection: " + conn_error(pg));
   }
-  if (!PQpipelineSync(pg)) fail("08006", "lost the connection: " + conn_error(pg));
+  if (!pq().PQpipelineSync(pg)) fail("08006", "lost the connection: " + conn_error(pg));
   for (Pending& p : queue) {
-    PGresult* r = PQgetResult(pg);
+    PGresult* r = pq().PQgetResult(pg);
     if (r == nullptr) fail("08006", "lost the connection: " + conn_error(pg));
-    const ExecStatusType st = PQresultStatus(r);
+    const ExecStatusType st = pq().PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
       if (p.on_result && message.empty()) {
         try {
@@ -127,61 +127,62 @@ void run_pipeline(PGconn* pg, std::vector<Pending>& queue) {
         }
       }
     } else if (st == PGRES_FATAL_ERROR) {
-      const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      note(code ? code : "08006", trimmed(PQresultErrorMessage(r)), &p);
+      const char* code = pq().PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      note(code ? code : "08006", trimmed(pq().PQresultErrorMessage(r)), &p);
     } else if (st != PGRES_PIPELINE_ABORTED) {
-      note("", std::string("unexpected result ") + PQresStatus(st));
+      note("", std::string("unexpected result ") + pq().PQresStatus(st));
     }
-    PQclear(r);
+    pq().PQclear(r);
     // Each statement's results end with a null.
-    while ((r = PQgetResult(pg)) != nullptr) PQclear(r);
+    while ((r = pq().PQgetResult(pg)) != nullptr) pq().PQclear(r);
   }
-  PGresult* sync = PQgetResult(pg);
-  const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
-  PQclear(sync);
+  PGresult* sync = pq().PQgetResult(pg);
+  const bool synced = sync && pq().PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  pq().PQclear(sync);
   if (!synced && message.empty()) note("08006", "lost the connection: " + conn_error(pg));
   if (refused) throw *refused;
   if (!message.empty()) fail(state, message);
 }
 
 void set_up(PGconn* pg, const PgOptions& o) {
-  char* schema = PQescapeIdentifier(pg, o.schema.c_str(), o.schema.size());
+  char* schema = pq().PQescapeIdentifier(pg, o.schema.c_str(), o.schema.size());
   if (!schema) fail("", "cannot quote the schema name: " + conn_error(pg));
   const std::string quoted = schema;
-  PQfreemem(schema);
+  pq().PQfreemem(schema);
   exec(pg, "SET search_path TO " + quoted + "; SET lock_timeout = " + std::to_string(o.busy_timeout_ms) +
                "; SET application_name = 'callmem'; SET client_min_messages = warning");
-  if (!PQenterPipelineMode(pg)) fail("08006", "cannot enter pipeline mode: " + conn_error(pg));
+  if (!pq().PQenterPipelineMode(pg)) fail("08006", "cannot enter pipeline mode: " + conn_error(pg));
   std::vector<int> prepared;  // the ids this store has a text for
   for (int id = 0; id < kUnprepared; ++id) {
     const char* text = sql_text(static_cast<Sql>(id));
     if (text == nullptr) continue;
     const std::string name = "s" + std::to_string(id);
-    if (!PQsendPrepare(pg, name.c_str(), text, 0, nullptr))
+    if (!pq().PQsendPrepare(pg, name.c_str(), text, 0, nullptr))
       fail("08006", "lost the connection: " + conn_error(pg));
     prepared.push_back(id);
   }
-  if (!PQpipelineSync(pg)) fail("08006", "lost the connection: " + conn_error(pg));
+  if (!pq().PQpipelineSync(pg)) fail("08006", "lost the connection: " + conn_error(pg));
   std::string state, message;
   for (int id : prepared) {
-    PGresult* r = PQgetResult(pg);
+    PGresult* r = pq().PQgetResult(pg);
     if (!r) fail("08006", "lost the connection: " + conn_error(pg));
-    if (PQresultStatus(r) == PGRES_FATAL_ERROR && message.empty()) {
-      const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (pq().PQresultStatus(r) == PGRES_FATAL_ERROR && message.empty()) {
+      const char* code = pq().PQresultErrorField(r, PG_DIAG_SQLSTATE);
       state = code ? code : "";
-      message = "prepare s" + std::to_string(id) + ": " + trimmed(PQresultErrorMessage(r));
+      message = "prepare s" + std::to_string(id) + ": " + trimmed(pq().PQresultErrorMessage(r));
     }
-    PQclear(r);
-    while ((r = PQgetResult(pg)) != nullptr) PQclear(r);
+    pq().PQclear(r);
+    while ((r = pq().PQgetResult(pg)) != nullptr) pq().PQclear(r);
   }
-  PGresult* sync = PQgetResult(pg);
-  PQclear(sync);
+  PGresult* sync = pq().PQgetResult(pg);
+  pq().PQclear(sync);
   if (!message.empty()) fail(state, message);
 }
 
 void dial(Connection& c, const std::string& dsn, const char* verb) {
-  if (c.pg) PQfinish(std::exchange(c.pg, nullptr));
-  c.pg = PQconnectdb(dsn.c_str());
+  const Libpq& lib = load_libpq();
+  if (c.pg) lib.PQfinish(std::exchange(c.pg, nullptr));
+  c.pg = lib.PQconnectdb(dsn.c_str());
   if (!c.ok()) fail("08001", std::string("cannot ") + verb + ": " + conn_error(c.pg));
 }
 

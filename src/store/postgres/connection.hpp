@@ -5,8 +5,6 @@
 #ifndef CALLMEM_STORE_POSTGRES_CONNECTION_HPP
 #define CALLMEM_STORE_POSTGRES_CONNECTION_HPP
 
-#include <libpq-fe.h>
-
 #include <charconv>
 #include <cstdint>
 #include <functional>
@@ -17,6 +15,7 @@
 
 #include "callmem/error.hpp"
 #include "store/columns.hpp"
+#include "store/postgres/libpq.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/statements.hpp"
 
@@ -80,14 +79,14 @@ class Row {
  public:
   Row(const PGresult* r, int i) : r_(r), i_(i) {}
   std::string col_text(int c) const {
-    return std::string(PQgetvalue(r_, i_, c), static_cast<std::size_t>(PQgetlength(r_, i_, c)));
+    return std::string(pq().PQgetvalue(r_, i_, c), static_cast<std::size_t>(pq().PQgetlength(r_, i_, c)));
   }
-  std::int64_t col_i64(int c) const { return number_of<std::int64_t>(PQgetvalue(r_, i_, c), length(c)); }
-  double col_real(int c) const { return number_of<double>(PQgetvalue(r_, i_, c), length(c)); }
-  bool col_bool(int c) const { return PQgetvalue(r_, i_, c)[0] == 't'; }
+  std::int64_t col_i64(int c) const { return number_of<std::int64_t>(pq().PQgetvalue(r_, i_, c), length(c)); }
+  double col_real(int c) const { return number_of<double>(pq().PQgetvalue(r_, i_, c), length(c)); }
+  bool col_bool(int c) const { return pq().PQgetvalue(r_, i_, c)[0] == 't'; }
 
  private:
-  std::size_t length(int c) const { return static_cast<std::size_t>(PQgetlength(r_, i_, c)); }
+  std::size_t length(int c) const { return static_cast<std::size_t>(pq().PQgetlength(r_, i_, c)); }
   const PGresult* r_;
   int i_;
 };
@@ -99,7 +98,7 @@ using Handler = std::function<void(const PGresult*)>;
 template <typename F>
 Handler rows(F f) {
   return [f](const PGresult* r) {
-    for (int i = 0, n = PQntuples(r); i < n; ++i) {
+    for (int i = 0, n = pq().PQntuples(r); i < n; ++i) {
       const Row row(r, i);
       f(Cursor<Row>(row));
     }
@@ -127,9 +126,9 @@ struct Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection() {
-    if (pg) PQfinish(pg);
+    if (pg) pq().PQfinish(pg);
   }
-  bool ok() const { return pg && PQstatus(pg) == CONNECTION_OK; }
+  bool ok() const { return pg && pq().PQstatus(pg) == CONNECTION_OK; }
 };
 
 // A message without its trailing newline.

@@ -234,16 +234,16 @@ int schema_version() noexcept { return kSchemaVersion; }
 // one fresh database at once take turns.
 void migrate(PGconn* pg, const PgOptions& o) {
   const std::string migrate_key = "callmem.migrate:" + o.schema;
-  char* schema = PQescapeIdentifier(pg, o.schema.c_str(), o.schema.size());
-  char* key = PQescapeLiteral(pg, migrate_key.c_str(), migrate_key.size());
+  char* schema = pq().PQescapeIdentifier(pg, o.schema.c_str(), o.schema.size());
+  char* key = pq().PQescapeLiteral(pg, migrate_key.c_str(), migrate_key.size());
   if (!schema || !key) {
-    PQfreemem(schema);
-    PQfreemem(key);
+    pq().PQfreemem(schema);
+    pq().PQfreemem(key);
     fail("", "cannot quote the schema name: " + conn_error(pg));
   }
   const std::string quoted = schema, lock_key = key;
-  PQfreemem(schema);
-  PQfreemem(key);
+  pq().PQfreemem(schema);
+  pq().PQfreemem(key);
   exec(pg, "SET client_min_messages = warning");  // not "schema already exists, skipping"
   exec(pg, "BEGIN");
   try {
@@ -251,21 +251,21 @@ void migrate(PGconn* pg, const PgOptions& o) {
     exec(pg, "CREATE SCHEMA IF NOT EXISTS " + quoted);
     exec(pg, "SET LOCAL search_path TO " + quoted);
     exec(pg, "CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL)");
-    PGresult* r = PQexec(pg, "SELECT max(version) FROM schema_version");
-    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-      const std::string m = r ? trimmed(PQresultErrorMessage(r)) : conn_error(pg);
-      PQclear(r);
+    PGresult* r = pq().PQexec(pg, "SELECT max(version) FROM schema_version");
+    if (!r || pq().PQresultStatus(r) != PGRES_TUPLES_OK) {
+      const std::string m = r ? trimmed(pq().PQresultErrorMessage(r)) : conn_error(pg);
+      pq().PQclear(r);
       fail("", "read the schema version: " + m);
     }
     int version = 0;
     try {
-      if (!PQgetisnull(r, 0, 0))
-        version = number_of<int>(PQgetvalue(r, 0, 0), std::strlen(PQgetvalue(r, 0, 0)));
+      if (!pq().PQgetisnull(r, 0, 0))
+        version = number_of<int>(pq().PQgetvalue(r, 0, 0), std::strlen(pq().PQgetvalue(r, 0, 0)));
     } catch (...) {
-      PQclear(r);
+      pq().PQclear(r);
       throw;
     }
-    PQclear(r);
+    pq().PQclear(r);
     if (version > kSchemaVersion)
       fail("", "the database's schema version " + std::to_string(version) + " is newer than this library's " +
                    std::to_string(kSchemaVersion));
@@ -276,7 +276,7 @@ void migrate(PGconn* pg, const PgOptions& o) {
     }
     exec(pg, "COMMIT");
   } catch (...) {
-    PQclear(PQexec(pg, "ROLLBACK"));
+    pq().PQclear(pq().PQexec(pg, "ROLLBACK"));
     throw;
   }
 }
