@@ -69,6 +69,7 @@ enum FloorSql : int {
   fCustomerInsert,
   fCustomerTouch,
   fLinkFind,
+  fLinkUpdate,
   fLinkUpsert,
   fCallGet,
   fCallInsert,
@@ -76,8 +77,10 @@ enum FloorSql : int {
   fIntentsOf,
   fIntentGet,
   fIntentPut,
+  fIntentExpiryDay,
   fVariablesOf,
   fVariablePut,
+  fVariableExpiryDay,
   fUsageAdd,
   fCount
 };
@@ -114,6 +117,16 @@ const char* floor_sql(FloorSql id) {
              "confirmed_days, "
              "confirmed_on FROM identities "
              "WHERE tenant = ?1 AND type = ?2 AND key = ?3 AND value = ?4 AND expires_at > ?5";
+    case fLinkUpdate:
+      return "UPDATE identities SET "
+             "first_seen = CASE WHEN expires_at <= ?8 THEN ?7 ELSE first_seen END, "
+             "line_type = CASE WHEN ?6 <> '' OR expires_at <= ?8 THEN ?6 ELSE line_type END, "
+             "line_reports = CASE WHEN ?10 <> '' OR expires_at <= ?8 THEN ?10 ELSE line_reports END, "
+             "confirmed_days = CASE WHEN ?12 <> 0 OR expires_at <= ?8 THEN MAX(?11, 0) ELSE confirmed_days "
+             "END, "
+             "confirmed_on = CASE WHEN ?12 <> 0 OR expires_at <= ?8 THEN MAX(?12, 0) ELSE confirmed_on END, "
+             "last_seen = MAX(last_seen, ?8), expires_at = MAX(expires_at, ?9) "
+             "WHERE tenant = ?1 AND type = ?2 AND key = ?3 AND value = ?4 AND +customer_ref = ?5";
     case fLinkUpsert:
       return "INSERT INTO identities(tenant, type, key, value, customer_ref, line_type, first_seen, "
              "last_seen, expires_at, line_reports, confirmed_days, confirmed_on, expiry_day) "
@@ -158,6 +171,9 @@ const char* floor_sql(FloorSql id) {
              "attempt_count = excluded.attempt_count, first_seen = excluded.first_seen, "
              "last_seen = excluded.last_seen, last_call_id = excluded.last_call_id, "
              "expires_at = excluded.expires_at";
+    case fIntentExpiryDay:
+      return "UPDATE intents SET expiry_day = ?4 / 86400000 "
+             "WHERE tenant = ?1 AND customer_ref = ?2 AND intent = ?3 AND expiry_day > ?4 / 86400000";
     case fVariablesOf:
       return "SELECT name, value, source, updated_at, own_ttl_seconds, expires_at FROM variables "
              "WHERE tenant = ?1 AND customer_ref = ?2 AND expires_at > ?3 ORDER BY name";
@@ -167,6 +183,9 @@ const char* floor_sql(FloorSql id) {
              "ON CONFLICT(tenant, customer_ref, name) DO UPDATE SET value = excluded.value, "
              "source = excluded.source, updated_at = excluded.updated_at, "
              "own_ttl_seconds = excluded.own_ttl_seconds, expires_at = excluded.expires_at";
+    case fVariableExpiryDay:
+      return "UPDATE variables SET expiry_day = ?4 / 86400000 "
+             "WHERE tenant = ?1 AND customer_ref = ?2 AND name = ?3 AND expiry_day > ?4 / 86400000";
     case fUsageAdd:
       return "INSERT INTO usage(tenant, day, operation, count, credits) VALUES(?1, ?2, ?3, 1, ?4) "
              "ON CONFLICT(tenant, day, operation) DO UPDATE SET count = count + 1, "
@@ -291,11 +310,15 @@ class Floor {
         ++mine[id.line_type];
         reports = callmem::identity::write_reports(mine);
       }
-      Q q(*this, fLinkUpsert);
-      q.text(1, kTenant).text(2, id.type).text(3, id.key).text(4, id.value).text(5, ref_);
-      q.text(6, id.line_type).i64(7, at).i64(8, at).i64(9, expires);
-      q.text(10, reports).i64(11, 0).i64(12, 0);
-      q.done();
+      // An update first; the upsert when it changed nothing (a new link).
+      for (const FloorSql sql : {fLinkUpdate, fLinkUpsert}) {
+        Q q(*this, sql);
+        q.text(1, kTenant).text(2, id.type).text(3, id.key).text(4, id.value).text(5, ref_);
+        q.text(6, id.line_type).i64(7, at).i64(8, at).i64(9, expires);
+        q.text(10, reports).i64(11, 0).i64(12, 0);
+        q.done();
+        if (sqlite3_changes(db_) > 0) break;
+      }
     }
     if (!created) {
       Q q(*this, fCustomerTouch);
@@ -371,6 +394,11 @@ class Floor {
       q.done();
     }
     {
+      Q q(*this, fIntentExpiryDay);
+      q.text(1, kTenant).text(2, ref_).text(3, op.intent).i64(4, expires);
+      q.done();
+    }
+    {
       Q q(*this, fVariablesOf);
       q.text(1, kTenant).text(2, ref_).i64(3, at);
       while (q.row()) q.consume();
@@ -380,6 +408,9 @@ class Floor {
       q.text(1, kTenant).text(2, ref_).text(3, name).text(4, value).text(5, op.call_id);
       q.i64(6, at).i64(7, 0).i64(8, expires);
       q.done();
+      Q day(*this, fVariableExpiryDay);
+      day.text(1, kTenant).text(2, ref_).text(3, name).i64(4, expires);
+      day.done();
     }
     {
       Q q(*this, fCustomerTouch);

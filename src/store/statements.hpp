@@ -51,6 +51,7 @@ enum Sql : int {
   // Identity links (kLinksFind: SQLite one identifier, PostgreSQL arrays of them).
   kLinksFind,
   kLinksOf,
+  kLinkUpdate,
   kLinkUpsert,
   kLinkDelete,
   // Calls.
@@ -65,9 +66,11 @@ enum Sql : int {
   kIntentsOf,
   kIntentGet,
   kIntentPut,
+  kIntentExpiryDay,
   kIntentDelete,
   kVariablesOf,
   kVariablePut,
+  kVariableExpiryDay,
   kVariableDelete,
   // Aliases and merge logs.
   kAliasGet,

@@ -105,11 +105,11 @@ void run_pipeline(PGconn* pg, std::vector<Pending>& queue) {
     int sent;
     if (p.sql >= 0) {
       const std::string name = "s" + std::to_string(p.sql);
-      sent = pq().PQsendQueryPrepared(pg, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                                 nullptr, 0);
+      sent = pq().PQsendQueryPrepared(pg, name.c_str(), static_cast<int>(values.size()), values.data(),
+                                      nullptr, nullptr, 0);
     } else {
-      sent = pq().PQsendQueryParams(pg, p.text, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                               nullptr, 0);
+      sent = pq().PQsendQueryParams(pg, p.text, static_cast<int>(values.size()), nullptr, values.data(),
+                                    nullptr, nullptr, 0);
     }
     if (!sent) fail("08006", "lost the connection: " + conn_error(pg));
   }

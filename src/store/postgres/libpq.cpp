@@ -30,8 +30,8 @@ void load(Libpq& t) {
   void* lib = dlopen(kLibpq, RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
     const char* why = dlerror();
-    throw Error(Status::store, std::string("postgres: cannot load ") + kLibpq + ": " + (why ? why : "unknown") +
-                                   " (install libpq5)");
+    throw Error(Status::store, std::string("postgres: cannot load ") + kLibpq + ": " +
+                                   (why ? why : "unknown") + " (install libpq5)");
   }
   // Kept loaded for the life of the process: connections may outlive a store.
 #define CALLMEM_RESOLVE(name) resolve(lib, t.name, #name)

@@ -398,6 +398,11 @@ const char* sql_text(Sql id) {
     case kPurgeRepairIntents:
     case kPurgeRepairIdentities:
     case kPurgeRepairCustomers:
+    case kIntentExpiryDay:
+    case kVariableExpiryDay:
+    // SQLite's update-then-insert of a link: PostgreSQL upserts in one
+    // statement of the pipeline (no round trip to learn that it updated).
+    case kLinkUpdate:
     case kSqlCount:
       break;
   }

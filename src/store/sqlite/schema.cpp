@@ -231,8 +231,9 @@ CREATE TABLE api_keys(
     // no longer through expires_at: a call that extends a row writes the
     // row's page, not an index's. Inserts set expiry_day to the day; an
     // update that brings expires_at before it (a tenant's shorter TTL)
-    // brings it back (the trigger); purge moves a live row's day forward
-    // when it finds it. Reads still compare expires_at, to the millisecond.
+    // brings it back (the trigger, until migration 10); purge moves a live
+    // row's day forward when it finds it. Reads still compare expires_at,
+    // to the millisecond.
     R"sql(
 ALTER TABLE customers ADD COLUMN expiry_day INTEGER NOT NULL DEFAULT 0;
 UPDATE customers SET expiry_day = expires_at / 86400000;
@@ -274,6 +275,18 @@ END;
 ALTER TABLE identities ADD COLUMN line_reports TEXT NOT NULL DEFAULT '';
 ALTER TABLE identities ADD COLUMN confirmed_days INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE identities ADD COLUMN confirmed_on INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 10: migration 8's triggers go: each ran on every update of expires_at
+    // (a quarter of a start's SQLite work and more of an end's). The
+    // statements that can bring expires_at before expiry_day's day (the
+    // tenant's TTL shift, a merge's keep, the put of an intent or a variable
+    // with a shorter TTL, a customer row replaced) lower the day themselves
+    // (store/sqlite/statements.cpp); the others only extend.
+    R"sql(
+DROP TRIGGER customers_expiry_day;
+DROP TRIGGER identities_expiry_day;
+DROP TRIGGER intents_expiry_day;
+DROP TRIGGER variables_expiry_day;
 )sql",
 };
 

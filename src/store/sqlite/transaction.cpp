@@ -120,7 +120,8 @@ class SqliteTransaction final : public Transaction, Work {
   }
 
   void link_upsert(const LinkRow& row) override {
-    exec(kLinkUpsert, [&](Stmt& s) { bind_link(s, tenant_, row); });
+    if (exec(kLinkUpdate, [&](Stmt& s) { bind_link(s, tenant_, row); }) == 0)
+      exec(kLinkUpsert, [&](Stmt& s) { bind_link(s, tenant_, row); });
   }
 
   bool link_delete(const Identifier& id, const std::string& ref) override {
@@ -171,6 +172,7 @@ class SqliteTransaction final : public Transaction, Work {
 
   void intent_put(const std::string& ref, const IntentRow& row) override {
     exec(kIntentPut, [&](Stmt& s) { bind_row(s, row, tenant_, ref, row.intent); });
+    run(kIntentExpiryDay, tenant_, ref, row.intent, row.expires_at);
   }
 
   bool intent_delete(const std::string& ref, const std::string& intent) override {
@@ -185,6 +187,7 @@ class SqliteTransaction final : public Transaction, Work {
 
   void variable_put(const std::string& ref, const VariableRow& row) override {
     exec(kVariablePut, [&](Stmt& s) { bind_row(s, row, tenant_, ref); });
+    run(kVariableExpiryDay, tenant_, ref, row.name, row.expires_at);
   }
 
   // An expired row goes too, but only an unexpired one counts as deleted.
