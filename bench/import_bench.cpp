@@ -139,7 +139,7 @@ Took loop(const std::string& path, const std::vector<Call>& calls, std::size_t n
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t total = 1000000, sample = 20000, batch = 20000;
+  std::size_t total = 1000000, sample = 20000, batch = 100000;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--calls" && i + 1 < argc)

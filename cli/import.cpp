@@ -27,7 +27,7 @@ struct ImportCliOptions {
   std::string file;
   std::string format;  // "ndjson" or "csv"; empty: from the file's extension
   bool strict = false;
-  std::size_t batch = 20000;
+  std::size_t batch = 100000;
   int cache_mb = 1024;
   bool json = false;
 };
