@@ -209,6 +209,93 @@ TEST_CASE("learning: a tenant whose confirmed numbers turn out wrong stops reusi
   CHECK_FALSE(make_probabilistic_scorer()->assess(gateway.evidence(), {f}).at(0).hold.empty());
 }
 
+// A mobile: the carrier says so on every call.
+const std::string kMobile = R"("ani": "+14155557777")";
+const std::string kTypedMobile = R"(, "telco": {"line_type": "mobile"})";
+
+TEST_CASE(
+    "shared mobile: after a correction naming another customer, the number alone is confirmed, not reused") {
+  Memory m;
+  const auto ann = m.start(kMobile + R"(, "external_ids": {"crm_id": "ANN"})", kTypedMobile);
+  const auto bob = m.start(R"("ani": "+14155550001", "external_ids": {"crm_id": "BOB"})", kTypedMobile);
+  m.clock->advance(kDay);
+  // Bob borrows Ann's phone: greeted as Ann, he says who he is.
+  const auto borrowed = m.start(kMobile, kTypedMobile);
+  REQUIRE(borrowed.customer_ref == ann.customer_ref);
+  REQUIRE(borrowed.identity.recommendation == "reuse");
+  m.mem.identity_feedback_json(
+      "acme", fmt::format(R"({{"call_id": "call{}", "outcome": "corrected", "customer_ref": "{}"}})", m.calls,
+                          bob.customer_ref));
+  // Two people call from the number: whoever calls next is asked.
+  m.clock->advance(kDay);
+  const auto next = m.start(kMobile, kTypedMobile);
+  CHECK(next.customer_ref == bob.customer_ref);
+  CHECK(next.identity.recommendation == "confirm");
+  const Evidence* hold = find(next, "hold");
+  REQUIRE(hold != nullptr);
+  CHECK(hold->detail.find("another person") != std::string::npos);
+  // It was Ann: corrected back; her confirmations on the number do not make it hers alone again.
+  m.mem.identity_feedback_json(
+      "acme", fmt::format(R"({{"call_id": "call{}", "outcome": "corrected", "customer_ref": "{}"}})", m.calls,
+                          ann.customer_ref));
+  for (int day = 1; day <= 3; ++day) {
+    m.clock->advance(kDay);
+    const auto again = m.start(kMobile, kTypedMobile);
+    CAPTURE(day);
+    CHECK(again.customer_ref == ann.customer_ref);
+    CHECK(again.identity.recommendation == "confirm");
+    m.feedback("confirmed");
+  }
+  // With an id the caller is known as before.
+  const auto with_id = m.start(kMobile + R"(, "external_ids": {"crm_id": "ANN"})", kTypedMobile);
+  CHECK(with_id.customer_ref == ann.customer_ref);
+  CHECK(with_id.identity.recommendation == "reuse");
+  // The TTL (30 days) after the last correction, the number is Ann's again.
+  for (int step = 0; step < 3; ++step) {
+    m.clock->advance(10 * kDay);
+    m.start(kMobile, kTypedMobile);
+    m.feedback("confirmed");
+  }
+  const auto later = m.start(kMobile, kTypedMobile);
+  CHECK(later.customer_ref == ann.customer_ref);
+  CHECK(later.identity.recommendation == "reuse");
+}
+
+TEST_CASE("shared mobile: after a rejection, the caller's new customer is confirmed, not reused") {
+  Memory m;
+  const auto ann = m.start(kMobile, kTypedMobile);
+  m.clock->advance(kDay);
+  REQUIRE(m.start(kMobile, kTypedMobile).identity.recommendation == "reuse");
+  const FeedbackResponse r = m.feedback("rejected");  // someone callmem does not know
+  REQUIRE(r.customer_created);
+  m.clock->advance(kHour);
+  const auto next = m.start(kMobile, kTypedMobile);
+  CHECK(next.customer_ref == r.customer_ref);
+  CHECK(next.identity.recommendation == "confirm");
+  CHECK(next.customer_ref != ann.customer_ref);
+}
+
+TEST_CASE("shared mobile: a customer made twice on a mobile, merged by a confirmation, is reused at once") {
+  Memory m;
+  // A first call without the number (an account number) makes one customer,
+  // a call from the mobile alone another, a call from the mobile with the
+  // account number links the mobile to the first: two customers on it.
+  const auto first = m.start(R"("ani": "anonymous", "external_ids": {"account_number": "ACC-1"})");
+  m.start(kMobile, kTypedMobile);
+  m.start(kMobile + R"(, "external_ids": {"account_number": "ACC-1"})", kTypedMobile);
+  m.clock->advance(kDay);
+  const auto held = m.start(kMobile, kTypedMobile);
+  REQUIRE(held.identity.recommendation == "confirm");
+  const FeedbackResponse r = m.feedback("confirmed");
+  REQUIRE(r.merge);
+  // Callmem's own records, not the hosts' word, put two customers on it: not shown shared.
+  m.clock->advance(kDay);
+  const auto next = m.start(kMobile, kTypedMobile);
+  CHECK(next.customer_ref == r.customer_ref);
+  CHECK(next.identity.recommendation == "reuse");
+  CHECK((r.customer_ref == first.customer_ref || r.merge->alias == first.customer_ref));
+}
+
 TEST_CASE("line type: decided by every call's carrier data; one contradicting report does not flip it") {
   using identity::decide_line;
   using identity::read_reports;

@@ -192,9 +192,11 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
     c.tx.customer_touch(x, at, expires);
     resp.customer_ref = x;
   }
-  // An answer on the number was wrong: what the hosts confirmed on it before
-  // is no evidence any more.
-  if (req.outcome != "confirmed" && y != resp.customer_ref)
+  // An answer on the number was wrong (another person called from it): what
+  // the hosts confirmed on it before is no evidence any more. A call that
+  // made its own customer, corrected into another, was a missed match of
+  // the caller, not someone else on the number.
+  if (counted == "rejected")
     if (const Identifier* number = number_of(ids)) identity::forget_confirmations(c, *number, at);
   customers::keep_alive(c, resp.customer_ref, at, tenants::ttl_of(s));
   if (y != resp.customer_ref) customers::keep_alive(c, y, at, tenants::ttl_of(s));

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "identity/phone.hpp"
 #include "time.hpp"
 
 namespace callmem::identity {
@@ -92,6 +93,7 @@ void count_confirmation(const Context& c, const Identifier& number, const std::s
   }
   const std::int64_t day = confirmation_day(call_start);
   if (!mine || mine->confirmed_on == day) return;
+  if (is_personal_type(mine->line_type) && mine->confirmed_days == 0 && mine->confirmed_on != 0) return;
   std::int64_t days = mine->confirmed_days + 1;
   // A link never counted nor forgotten: the day it was made, by a call
   // whose caller was taken for the customer, was theirs too (the host now
@@ -99,6 +101,10 @@ void count_confirmation(const Context& c, const Identifier& number, const std::s
   if (mine->confirmed_days == 0 && mine->confirmed_on == 0 && confirmation_day(mine->first_seen) != day)
     days = 2;
   set_confirmations(c, *mine, days, day);
+}
+
+bool shown_shared(std::int64_t confirmed_days, std::int64_t confirmed_on, Millis at, Millis ttl) {
+  return confirmed_days == 0 && confirmed_on != 0 && (confirmation_day(at) - confirmed_on) * kDay < ttl;
 }
 
 }  // namespace callmem::identity

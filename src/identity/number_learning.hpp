@@ -1,8 +1,9 @@
 // What the identity code learns of a number from its calls, kept with its
 // links (LinkRow): its type from every call's carrier data, not the last
-// call's; and the distinct days on which the hosts confirmed it as one
+// call's; the distinct days on which the hosts confirmed it as one
 // customer's, forgotten at once when an answer on it is rejected or
-// corrected, or another customer is linked to it (docs/identity.md).
+// corrected, or another customer is linked to it; and, on a personal
+// number, the day the hosts showed another person on it (docs/identity.md).
 #ifndef CALLMEM_IDENTITY_NUMBER_LEARNING_HPP
 #define CALLMEM_IDENTITY_NUMBER_LEARNING_HPP
 
@@ -37,14 +38,24 @@ std::int64_t confirmation_day(Millis call_start);
 // The live links of `number` forget their confirmations (on the day of
 // `at`; the days are counted afresh from the next confirmation): an answer
 // on the number was rejected or corrected, or another customer is on it.
+// On a personal number (a mobile) that day stays: it is the day the hosts
+// showed another person on the number (shown_shared below).
 void forget_confirmations(const Context& c, const Identifier& number, Millis at);
 
 // The hosts confirmed that the caller of a call from `number` started at
 // `call_start` is `ref`: a new day counts (and, the first time, the day the
 // link was made), unless another customer is on the number (then every
-// link forgets instead).
+// link forgets instead). A personal number's forgotten link counts nothing:
+// its days never weigh (a mobile is personal by its type), and its day of
+// forgetting is what the scorer holds the number by.
 void count_confirmation(const Context& c, const Identifier& number, const std::string& ref, Millis call_start,
                         Millis at);
+
+// Whether the link of a personal number says that the hosts showed another
+// person on it less than `ttl` before `at`: it was forgotten (an answer on
+// the number rejected or corrected, or a confirmation while another
+// customer was on it) and nothing counted since.
+bool shown_shared(std::int64_t confirmed_days, std::int64_t confirmed_on, Millis at, Millis ttl);
 
 }  // namespace callmem::identity
 

@@ -103,9 +103,10 @@ class ProbabilisticScorer final : public Scorer {
     std::vector<double> weight(candidates.size());
     std::vector<char> ani_only(candidates.size());  // not vector<bool>: its elements are bound by reference
     std::vector<char> learned(candidates.size());   // the hosts' confirmations made the number personal
+    std::vector<char> shown(candidates.size());     // the hosts showed another person on a personal number
     std::string number_line;                        // the number's own type, looked up once, when needed
     for (std::size_t i = 0; i < candidates.size(); ++i) {
-      weight[i] = signals(call, candidates[i], out[i], number_line, ani_only[i], learned[i]);
+      weight[i] = signals(call, candidates[i], out[i], number_line, ani_only[i], learned[i], shown[i]);
     }
     // P(c) = LR_c / (1 + sum LR_j). Weights stay within a few hundred bits,
     // far from a double's range.
@@ -130,6 +131,10 @@ class ProbabilisticScorer final : public Scorer {
         out[i].hold = out[i].line + " numbers are often shared: confirm identity before using the context";
       else if (ani_only[i] && candidates[i].ani_customers > 1)
         out[i].hold = "the number is shared by several customers: confirm identity before using the context";
+      else if (ani_only[i] && shown[i])
+        out[i].hold =
+            "another person called from this number within the TTL (an answer on it was rejected or "
+            "corrected): confirm identity before using the context";
       out[i].confidence = std::round(p * 10000) / 10000;
     }
     return out;
@@ -177,7 +182,7 @@ class ProbabilisticScorer final : public Scorer {
 
   // The candidate's summed weight in bits; fills sources and evidence.
   static double signals(const CallEvidence& call, const CandidateFacts& c, Assessment& a,
-                        std::string& number_line, char& ani_only, char& learned) {
+                        std::string& number_line, char& ani_only, char& learned, char& shared_personal) {
     double sum = 0;
     bool positive_other_than_ani = false;
     bool identified = false;  // some identifier agrees and counts for the candidate
@@ -195,8 +200,11 @@ class ProbabilisticScorer final : public Scorer {
       }
       double u = u_of_line(wt, line);
       const int k = std::max(1, c.ani_customers);
-      // Each customer on the number is one more who may call from it.
-      u = std::max(u, std::min(1 - std::pow(1 - u, k), kAniUShared));
+      // Each customer on the number is one more who may call from it; on a
+      // personal number, so is another person the hosts showed on it.
+      const bool shown = c.ani_shown_shared && is_personal_type(line);
+      const int people = shown ? std::max(k, 2) : k;
+      u = std::max(u, std::min(1 - std::pow(1 - u, people), kAniUShared));
       std::string trust;
       if (telco.verstat == "TN-Validation-Failed") {
         u = kAniUMax;
@@ -233,14 +241,18 @@ class ProbabilisticScorer final : public Scorer {
       }
       a.evidence.push_back(
           {"ani", w,
-           fmt::format("{}, last seen {}{}{}", line, format_ago(call.at - c.ani_last_seen),
-                       k > 1 ? fmt::format(", shared by {} customers", k) : std::string(), trust)});
+           fmt::format(
+               "{}, last seen {}{}{}{}", line, format_ago(call.at - c.ani_last_seen),
+               k > 1 ? fmt::format(", shared by {} customers", k) : std::string(),
+               shown ? ", another person called from it (an answer on it was rejected or corrected)" : "",
+               trust)});
       if (token == "unknown" && !is_personal_type(line) && !is_business_type(line) && k == 1 &&
           c.ani_confirmed_days > 0 && !spoofable(telco) && unseen_days <= kRecycleAfterDays)
         sum += confirmed_number(call, wt, c.ani_confirmed_days, a, learned);
       // Recency and an open intent say "this customer calls"; they count
       // only where the number points to one person.
-      identified = w > 0 && (is_personal_type(line) || learned) && k == 1;
+      identified = w > 0 && (is_personal_type(line) || learned) && people == 1;
+      shared_personal = shown;
     } else if (has_number && c.other_ani) {
       const double w = against(wt.ani_m, wt.ani_u_unknown);
       sum += w;

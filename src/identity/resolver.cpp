@@ -118,9 +118,16 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
   const std::string given = reports_type(telco.line_type) ? telco.line_type : "";
   if (!given.empty()) ++reports[given];
   const std::string decided = on_number > 0 ? decide_line(reports, number_line, given) : "";
+  // Whether the hosts showed another person on the number within the TTL
+  // (on a personal number: identity/number_learning.hpp).
+  bool shown = false;
+  for (const CandidateFacts& f : facts)
+    shown = shown ||
+            (f.ani_match && shown_shared(f.ani_confirmed_days, f.ani_confirmed_on, at, tenants::ttl_of(s)));
   for (CandidateFacts& f : facts) {
     if (!f.ani_match) continue;
     f.ani_customers = on_number;
+    f.ani_shown_shared = shown;
     if (!number_line.empty()) f.ani_line_type = number_line;
     f.number_line = decided;
   }
@@ -221,14 +228,18 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
     if (!link_all && !on_file) continue;
     LinkRow row{id, r.customer_ref, "", at, at, expires, "", 0, 0};
     if (id.type == "ani") {
-      if (others_on_number && confirmed_on_number) forget_confirmations(c, id, at);
       const std::string given = reports_type(telco.line_type) ? telco.line_type : "";
       LineReports mine = on_file ? read_reports(matched.ani_line_reports) : LineReports{};
       if (!given.empty()) ++mine[given];
       row.line_reports = write_reports(mine);
       row.line_type =
           !number_line.empty() ? number_line : calls::link_line(telco.line_type, on_file, id.value);
-      if (others_on_number) row.confirmed_on = confirmation_day(at);  // shared: nothing to count from
+      // Two customers on a personal number may be one person made twice (a
+      // confirmation merges them): only the hosts' word marks it shared.
+      if (others_on_number && !is_personal_type(row.line_type)) {
+        if (confirmed_on_number) forget_confirmations(c, id, at);
+        row.confirmed_on = confirmation_day(at);  // shared: nothing to count from
+      }
     }
     c.tx.link_upsert(row);
   }
