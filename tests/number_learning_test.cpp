@@ -296,6 +296,22 @@ TEST_CASE("shared mobile: a customer made twice on a mobile, merged by a confirm
   CHECK((r.customer_ref == first.customer_ref || r.merge->alias == first.customer_ref));
 }
 
+TEST_CASE(
+    "shared mobile: made twice on a number not typed yet, merged once a call types it, reused at once") {
+  Memory m;
+  m.start(R"("ani": "anonymous", "external_ids": {"account_number": "ACC-1"})");
+  m.start(kMobile);  // untyped: two customers on it forget what it taught
+  m.start(kMobile + R"(, "external_ids": {"account_number": "ACC-1"})");
+  m.clock->advance(kDay);
+  REQUIRE(m.start(kMobile, kTypedMobile).identity.recommendation == "confirm");
+  const FeedbackResponse r = m.feedback("confirmed");
+  REQUIRE(r.merge);
+  m.clock->advance(kDay);
+  const auto next = m.start(kMobile, kTypedMobile);
+  CHECK(next.customer_ref == r.customer_ref);
+  CHECK(next.identity.recommendation == "reuse");
+}
+
 TEST_CASE("line type: decided by every call's carrier data; one contradicting report does not flip it") {
   using identity::decide_line;
   using identity::read_reports;

@@ -165,7 +165,7 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
     counted = "confirmed";
     if (!before.empty()) log = absorb_duplicate(c, *call, y, ids, before, at, expires, resp);
     if (const Identifier* number = number_of(ids))
-      identity::count_confirmation(c, *number, y, call->started_at, at);
+      identity::count_confirmation(c, *number, y, call->started_at, at, log.has_value());
   } else if (req.outcome == "rejected") {
     if (call->created_customer)
       throw Error(Status::conflict,

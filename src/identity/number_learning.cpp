@@ -77,7 +77,7 @@ void forget_confirmations(const Context& c, const Identifier& number, Millis at)
 }
 
 void count_confirmation(const Context& c, const Identifier& number, const std::string& ref, Millis call_start,
-                        Millis at) {
+                        Millis at, bool merged) {
   const std::vector<LinkRow> links = c.tx.links_find({number}, at);
   const LinkRow* mine = nullptr;
   bool others = false;
@@ -93,7 +93,8 @@ void count_confirmation(const Context& c, const Identifier& number, const std::s
   }
   const std::int64_t day = confirmation_day(call_start);
   if (!mine || mine->confirmed_on == day) return;
-  if (is_personal_type(mine->line_type) && mine->confirmed_days == 0 && mine->confirmed_on != 0) return;
+  if (!merged && is_personal_type(mine->line_type) && mine->confirmed_days == 0 && mine->confirmed_on != 0)
+    return;
   std::int64_t days = mine->confirmed_days + 1;
   // A link never counted nor forgotten: the day it was made, by a call
   // whose caller was taken for the customer, was theirs too (the host now

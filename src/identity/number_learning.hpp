@@ -47,9 +47,11 @@ void forget_confirmations(const Context& c, const Identifier& number, Millis at)
 // link was made), unless another customer is on the number (then every
 // link forgets instead). A personal number's forgotten link counts nothing:
 // its days never weigh (a mobile is personal by its type), and its day of
-// forgetting is what the scorer holds the number by.
+// forgetting is what the scorer holds the number by; unless the
+// confirmation `merged` the number's other customer into `ref` (one person
+// made twice: the other customer it was forgotten for was the same person).
 void count_confirmation(const Context& c, const Identifier& number, const std::string& ref, Millis call_start,
-                        Millis at);
+                        Millis at, bool merged = false);
 
 // Whether the link of a personal number says that the hosts showed another
 // person on it less than `ttl` before `at`: it was forgotten (an answer on
