@@ -15,6 +15,17 @@
 #include "time.hpp"
 
 namespace callmem::customers {
+namespace {
+
+// A row's text of one of the contract's enums (the stores keep the
+// spelling); the library writes no other.
+template <class E>
+E stored(const std::string& text) {
+  if (const std::optional<E> e = from_string<E>(text)) return *e;
+  throw Error(Status::store, fmt::format("stored data does not read back: unknown value \"{}\"", text));
+}
+
+}  // namespace
 
 std::optional<std::string> live_ref(const Context& c, const std::string& ref, Millis now) {
   if (c.tx.customer_get(ref, now)) return ref;
@@ -55,7 +66,8 @@ CustomerView view(const Context& c, const std::string& ref, Millis now, std::int
     v.last_seen = customer->last_seen;
   }
   for (const LinkRow& l : c.tx.links_of(ref, now))
-    v.identities.push_back({l.id.type, l.id.key, l.id.value, l.line_type, l.first_seen, l.last_seen});
+    v.identities.push_back(
+        {stored<IdentityType>(l.id.type), l.id.key, l.id.value, l.line_type, l.first_seen, l.last_seen});
   for (const IntentRow& i : c.tx.intents_of(ref, now, false)) v.intents.push_back(to_intent(i));
   v.variables = to_variables(c.tx.variables_of(ref, now), now);
   const std::int64_t fetch =
@@ -66,8 +78,8 @@ CustomerView view(const Context& c, const std::string& ref, Millis now, std::int
     v.next_cursor = calls::encode_cursor(page.back());
   }
   for (const CallRow& r : page)
-    v.calls.push_back({r.call_id, r.started_at, r.ended_at, r.channel, r.direction,
-                       json::read_string_map(r.call_data_json)});
+    v.calls.push_back({r.call_id, r.started_at, r.ended_at, stored<Channel>(r.channel),
+                       stored<Direction>(r.direction), json::read_string_map(r.call_data_json)});
   return v;
 }
 
@@ -95,7 +107,7 @@ void check_variable_count(const Context& c, const std::string& ref, Millis at) {
 }
 
 Intent to_intent(const IntentRow& r) {
-  return Intent{r.intent, r.status, r.attempt_count, r.first_seen, r.last_seen};
+  return Intent{r.intent, stored<IntentStatus>(r.status), r.attempt_count, r.first_seen, r.last_seen};
 }
 
 std::map<std::string, Variable> to_variables(const std::vector<VariableRow>& rows, Millis now) {

@@ -100,7 +100,7 @@ struct Engine::Impl {
 
   Answer feedback(const std::string& tenant, const FeedbackRequest& req, FeedbackResponse* out) {
     tenants::check(tenant);
-    const Millis at = req.at ? req.at : now();
+    const Millis at = req.at ? *req.at : now();
     const std::uint64_t fp = calls::fingerprint(json::canonical(req));
     Answer a = replayable(tenant, [&](const Context& c) { return feedback::record(c, req, at, fp, out); });
     if (!a.replay) learned.forget(tenant);  // committed: the next start reads the new counts
@@ -201,18 +201,17 @@ void Engine::ping() {
   impl_->store->begin("-", Access::read)->tenant_get();
 }
 
-// A request built in C++ is validated as the wire's would be: its canonical
-// form is a request, parsed with every check of the codec.
+// A request built in C++ is checked as the wire's would be, by the same
+// rules (json::validate), without being written as JSON.
 StartResponse Engine::start_call(const std::string& tenant, const StartRequest& request) {
-  return typed(json::read_start_response, [&](StartResponse* out) {
-    return impl_->start(tenant, json::parse_start(json::canonical(request)), out);
-  });
+  json::validate(request);
+  return typed(json::read_start_response,
+               [&](StartResponse* out) { return impl_->start(tenant, request, out); });
 }
 
 EndResponse Engine::end_call(const std::string& tenant, const EndRequest& request) {
-  return typed(json::read_end_response, [&](EndResponse* out) {
-    return impl_->end(tenant, json::parse_end(json::canonical(request)), out);
-  });
+  const EndRequest checked = json::validated(request);
+  return typed(json::read_end_response, [&](EndResponse* out) { return impl_->end(tenant, checked, out); });
 }
 
 CustomerView Engine::get_customer(const std::string& tenant, const GetRequest& request) {
@@ -273,15 +272,16 @@ std::int64_t Engine::grant_credits(const std::string& tenant, const CreditGrant&
 
 UsageReport Engine::usage(const std::string& tenant, const UsageRequest& request) {
   tenants::check(tenant);
-  const Millis to = request.to ? request.to : impl_->now();
-  if (to < request.from) throw invalid_field({"to"}, "to is before from");
+  const Millis from = request.from.value_or(0);
+  const Millis to = request.to ? *request.to : impl_->now();
+  if (to < from) throw invalid_field({"to"}, "to is before from");
   auto tx = impl_->store->begin(tenant, Access::read);
-  return billing::usage(impl_->on(*tx), request.from, to);
+  return billing::usage(impl_->on(*tx), from, to);
 }
 
 PurgeResult Engine::purge_expired(const PurgeRequest& request) {
   if (request.limit < 1) throw invalid_field({"limit"}, "limit must be a positive integer");
-  const Millis now = request.now ? request.now : impl_->now();
+  const Millis now = request.now ? *request.now : impl_->now();
   auto tx = impl_->store->begin_all(Access::write);
   PurgeResult r;
   r.deleted = tx->purge(now, request.limit);
@@ -291,9 +291,9 @@ PurgeResult Engine::purge_expired(const PurgeRequest& request) {
 }
 
 FeedbackResponse Engine::identity_feedback(const std::string& tenant, const FeedbackRequest& request) {
-  return typed(json::read_feedback_response, [&](FeedbackResponse* out) {
-    return impl_->feedback(tenant, json::parse_feedback(json::canonical(request)), out);
-  });
+  json::validate(request);
+  return typed(json::read_feedback_response,
+               [&](FeedbackResponse* out) { return impl_->feedback(tenant, request, out); });
 }
 
 UnmergeResponse Engine::unmerge(const std::string& tenant, const UnmergeRequest& request) {
@@ -311,14 +311,15 @@ ImportSummary Engine::import_calls(const std::string& tenant, const std::vector<
     try {
       if (calls[i].start) {
         l.call_id = calls[i].start->call_id;
-        l.call.start = json::parse_start(json::canonical(*calls[i].start));
+        json::validate(*calls[i].start);
+        l.call.start = *calls[i].start;
       }
       if (calls[i].end) {
         part = "end";
         EndRequest end = *calls[i].end;
         if (end.call_id.empty() && calls[i].start) end.call_id = calls[i].start->call_id;
         if (l.call_id.empty()) l.call_id = end.call_id;
-        l.call.end = json::parse_end(json::canonical(end));
+        l.call.end = json::validated(end);
       }
     } catch (const Error& e) {
       std::vector<FieldIssue> issues = e.issues();

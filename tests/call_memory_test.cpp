@@ -56,8 +56,8 @@ TEST_CASE("a new caller gets a fresh ref, confidence 0 and ignore") {
                          std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
   CHECK(r.call_start == kT0);
   CHECK(r.identity.confidence == 0);
-  CHECK(r.identity.level == "low");
-  CHECK(r.identity.recommendation == "ignore");
+  CHECK(r.identity.level == callmem::ConfidenceLevel::low);
+  CHECK(r.identity.recommendation == callmem::Recommendation::ignore);
   CHECK(r.identity.sources.empty());
   CHECK(r.open_intents.empty());
   CHECK(r.variables.empty());
@@ -78,7 +78,7 @@ TEST_CASE("a returning caller is recognised with open intents and variables") {
   m.clock->advance(kDay);
   const StartResponse again = m.start(start_body("call_002", "+1 (415) 555-1234"));
   CHECK(again.customer_ref == first.customer_ref);
-  CHECK(again.identity.recommendation == "reuse");
+  CHECK(again.identity.recommendation == callmem::Recommendation::reuse);
   CHECK(again.identity.confidence >= 0.5);
   CHECK(std::find(again.identity.sources.begin(), again.identity.sources.end(), "ani:mobile") !=
         again.identity.sources.end());
@@ -86,7 +86,7 @@ TEST_CASE("a returning caller is recognised with open intents and variables") {
         again.identity.sources.end());
   REQUIRE(again.open_intents.size() == 1);
   CHECK(again.open_intents[0].intent == "refund_request");
-  CHECK(again.open_intents[0].status == "open");
+  CHECK(again.open_intents[0].status == callmem::IntentStatus::open);
   CHECK(again.open_intents[0].attempt_count == 1);
   REQUIRE(again.variables.size() == 3);
   CHECK(again.variables.at("name").value.text == R"("John Doe")");
@@ -107,7 +107,7 @@ TEST_CASE("hosted profile: mobile ANI and an external id give very_high; unknown
       "external_ids": {"crm_id": "CRM_789"}}, "telco": {"line_type": "mobile"}})");
   CHECK(both.customer_ref == first.customer_ref);
   CHECK(both.identity.confidence >= 0.9);
-  CHECK(both.identity.level == "very_high");
+  CHECK(both.identity.level == callmem::ConfidenceLevel::very_high);
 
   Memory n;
   n.mem.configure_tenant_json("acme", R"({"identity": {"profile": "hosted"}})");
@@ -117,7 +117,7 @@ TEST_CASE("hosted profile: mobile ANI and an external id give very_high; unknown
   // The hosted weights give an ANI of unknown line type nothing: the ref is
   // named, but nothing of the customer is disclosed.
   CHECK(b.customer_ref == a.customer_ref);
-  CHECK(b.identity.recommendation == "ignore");
+  CHECK(b.identity.recommendation == callmem::Recommendation::ignore);
   CHECK(b.open_intents.empty());
   CHECK(b.variables.empty());
 }
@@ -170,7 +170,7 @@ TEST_CASE("intents: attempts count up while open, abandoned stays open, resolved
   auto s3 = m.start(start_body("c3", "+14155551234"));
   REQUIRE(s3.open_intents.size() == 1);
   CHECK(s3.open_intents[0].attempt_count == 2);
-  CHECK(s3.open_intents[0].status == "abandoned");
+  CHECK(s3.open_intents[0].status == callmem::IntentStatus::abandoned);
   // The legacy boolean: false resolves.
   m.end(R"({"call_id": "c3", "intent": "refund", "intent_is_open": false,
             "intents": [{"intent": "address_change", "status": "open"}]})");
@@ -260,7 +260,7 @@ TEST_CASE("an empty ANI is a withheld caller ID: start, standalone end, get, for
     const auto a = m.start(start_body(tag + "_1", ani));
     const auto b = m.start(start_body(tag + "_2", ani));
     CHECK(a.customer_ref != b.customer_ref);
-    CHECK(b.identity.recommendation == "ignore");
+    CHECK(b.identity.recommendation == callmem::Recommendation::ignore);
     bool explained = false;
     for (const auto& ev : b.identity.evidence)
       explained |= ev.signal == "ani" && ev.detail.find("not used as an identifier") != std::string::npos;
@@ -448,7 +448,8 @@ TEST_CASE("forget by identity hints reaches a customer that expired but is not p
   CHECK(receipt ==
         R"({"customer_ref":")" + ref +
             R"(","removed":{"identities":2,"intents":0,"variables":1,"calls":1,"aliases":0,"merges":0}})");
-  CHECK(m.mem.purge_expired(PurgeRequest{0, 1000}).deleted.total() == 0);  // nothing was left behind
+  CHECK(m.mem.purge_expired(PurgeRequest{std::nullopt, 1000}).deleted.total() ==
+        0);  // nothing was left behind
   CHECK(status_of([&] {
           m.mem.forget_customer_json("acme", R"({"identity_hints": {"external_ids": {"crm_id": "C1"}}})");
         }) == Status::not_found);
@@ -499,7 +500,7 @@ TEST_CASE("credits: a start that needs credits it lacks fails and writes nothing
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> by_op;
   for (const auto& row : u.days) {
     CHECK(row.day == "2026-02-07");
-    by_op[row.operation] = {row.count, row.credits};
+    by_op[std::string(to_string(row.operation))] = {row.count, row.credits};
   }
   CHECK(by_op["start_new"] == std::make_pair<std::int64_t, std::int64_t>(2, 2));
   CHECK(by_op["start_returning"] == std::make_pair<std::int64_t, std::int64_t>(1, 0));
@@ -529,7 +530,7 @@ TEST_CASE("tenant settings: a subset changes, the rest keeps its value; threshol
   CHECK(m.mem.configure_tenant("acme", p).identity_profile == "hosted");
   m.start(start_body("c1", "+14155551234"));
   const auto r = m.start(start_body("c2", "+14155551234"));
-  CHECK(r.identity.recommendation == "confirm");
+  CHECK(r.identity.recommendation == callmem::Recommendation::confirm);
 }
 
 TEST_CASE("tenant settings: reading them writes nothing, nor does an empty patch") {
@@ -638,7 +639,7 @@ TEST_CASE("a variable with its own ttl keeps its customer and the links that lea
   CHECK(m.mem.export_customer_json("acme", by_number).find("\"order_id\"") != std::string::npos);
 
   // A purge deletes what expired, never the customer nor its number.
-  const Removed purged = m.mem.purge_expired(PurgeRequest{0, 1000}).deleted;
+  const Removed purged = m.mem.purge_expired(PurgeRequest{std::nullopt, 1000}).deleted;
   CHECK(purged.variables == 1);
   CHECK(purged.intents == 1);
   CHECK(purged.calls == 1);
@@ -651,7 +652,7 @@ TEST_CASE("a variable with its own ttl keeps its customer and the links that lea
       m.start(R"({"call_id": "c2", "identity_hints": {"ani": "+14155551234", )"
               R"("external_ids": {"crm_id": "CRM_1"}}, "telco": {"line_type": "mobile"}})");
   CHECK(again.customer_ref == ref);
-  CHECK(again.identity.recommendation == "reuse");
+  CHECK(again.identity.recommendation == callmem::Recommendation::reuse);
   CHECK(again.variables.count("order_id") == 1);
   m.clock->advance(15 * kDay);  // day 20: the crm id's link outlived the tenant's ttl with its customer
   const StartResponse by_crm =
@@ -677,7 +678,7 @@ TEST_CASE("a customer lives until its last variable with its own ttl expires, th
   CHECK(m.start(start_body("c2", "+14155551234")).customer_ref != ref);
   Removed total;
   for (PurgeResult r; total.customers == 0;) {
-    r = m.mem.purge_expired(PurgeRequest{0, 1000});
+    r = m.mem.purge_expired(PurgeRequest{std::nullopt, 1000});
     total += r.deleted;
     if (!r.more) break;
   }
@@ -776,22 +777,22 @@ TEST_CASE("typed requests are validated as the wire's are") {
     CHECK(e.issues()[0].path == std::vector<std::string>{"call_id"});
   }
   s.call_id = "c1";
-  s.telco.line_type = "satellite";
+  s.telco.line_type = static_cast<callmem::LineType>(9);  // no enumerator: written "" and refused
   CHECK(status_of([&] { m.mem.start_call("acme", s); }) == Status::invalid);
-  s.telco.line_type = "mobile";
-  CHECK(m.mem.start_call("acme", s).identity.recommendation == "ignore");
+  s.telco.line_type = callmem::LineType::mobile;
+  CHECK(m.mem.start_call("acme", s).identity.recommendation == callmem::Recommendation::ignore);
   EndRequest e;
   e.call_id = "c1";
-  e.intents.push_back({"refund", "pending"});
+  e.intents.push_back({"refund", static_cast<callmem::IntentStatus>(9)});
   CHECK(status_of([&] { m.mem.end_call("acme", e); }) == Status::invalid);
-  e.intents[0].status = "open";
+  e.intents[0].status = callmem::IntentStatus::open;
   CHECK(m.mem.end_call("acme", e).intents_updated == 1);
   GetRequest g;
   g.who.customer_ref = "x";
   g.history_limit = 0;
   CHECK(status_of([&] { m.mem.get_customer("acme", g); }) == Status::invalid);
   CHECK(status_of([&] { m.mem.grant_credits("acme", CreditGrant{0, "k"}); }) == Status::invalid);
-  CHECK(status_of([&] { m.mem.purge_expired(PurgeRequest{0, 0}); }) == Status::invalid);
+  CHECK(status_of([&] { m.mem.purge_expired(PurgeRequest{std::nullopt, 0}); }) == Status::invalid);
   TenantSettingsPatch p;
   p.ttl_days = 0;
   CHECK(status_of([&] { m.mem.configure_tenant("acme", p); }) == Status::invalid);

@@ -91,22 +91,22 @@ TEST_CASE("codec: parse_start reads the full shape") {
   CHECK(r.identity_hints.dnis == "+18005550100");
   CHECK(r.identity_hints.external_ids == std::map<std::string, std::string>{{"crm_id", "CRM_789"}});
   CHECK(r.identity_hints.customer_ref == "ref-1");
-  CHECK(r.telco.line_type == "mobile");
-  CHECK(r.telco.attestation == "A");
-  CHECK(r.telco.verstat == "TN-Validation-Passed");
-  CHECK(r.channel == "chat");
-  CHECK(r.direction == "outbound");
+  CHECK(r.telco.line_type == callmem::LineType::mobile);
+  CHECK(r.telco.attestation == callmem::Attestation::A);
+  CHECK(r.telco.verstat == callmem::Verstat::tn_validation_passed);
+  CHECK(r.channel == callmem::Channel::chat);
+  CHECK(r.direction == callmem::Direction::outbound);
   CHECK(r.at == kT0);
 }
 
 TEST_CASE("codec: parse_start defaults") {
   const auto r = json::parse_start(R"({"call_id":"c","identity_hints":{"external_ids":{"a":"b"}}})");
-  CHECK(r.channel == "voice");
-  CHECK(r.direction == "inbound");
-  CHECK(r.at == 0);
-  CHECK(r.telco.line_type.empty());
-  CHECK(r.telco.attestation.empty());
-  CHECK(r.telco.verstat.empty());
+  CHECK(r.channel == callmem::Channel::voice);
+  CHECK(r.direction == callmem::Direction::inbound);
+  CHECK(!r.at);
+  CHECK(!r.telco.line_type);
+  CHECK(!r.telco.attestation);
+  CHECK(!r.telco.verstat);
   CHECK(!r.identity_hints.ani);
   CHECK(!r.identity_hints.dnis);
   CHECK(!r.identity_hints.customer_ref);
@@ -235,11 +235,14 @@ TEST_CASE("codec: external id limits") {
 TEST_CASE("codec: telco, channel, direction and at") {
   const std::string base = R"({"call_id":"c","ani":"1",)";
   for (const char* lt : {"mobile", "landline", "voip", "unknown"})
-    CHECK(json::parse_start(base + R"("telco":{"line_type":")" + lt + R"("}})").telco.line_type == lt);
+    CHECK(json::parse_start(base + R"("telco":{"line_type":")" + lt + R"("}})").telco.line_type ==
+          callmem::from_string<callmem::LineType>(lt));
   for (const char* a : {"A", "B", "C"})
-    CHECK(json::parse_start(base + R"("telco":{"attestation":")" + a + R"("}})").telco.attestation == a);
+    CHECK(json::parse_start(base + R"("telco":{"attestation":")" + a + R"("}})").telco.attestation ==
+          callmem::from_string<callmem::Attestation>(a));
   for (const char* v : {"TN-Validation-Passed", "TN-Validation-Failed", "No-TN-Validation"})
-    CHECK(json::parse_start(base + R"("telco":{"verstat":")" + v + R"("}})").telco.verstat == v);
+    CHECK(json::parse_start(base + R"("telco":{"verstat":")" + v + R"("}})").telco.verstat ==
+          callmem::from_string<callmem::Verstat>(v));
   CHECK_START_ISSUE(base + R"("telco":{"line_type":"satellite"}})", {"telco", "line_type"});
   CHECK_START_ISSUE(base + R"("telco":{"line_type":""}})", {"telco", "line_type"});
   CHECK_START_ISSUE(base + R"("telco":{"attestation":"a"}})", {"telco", "attestation"});
@@ -247,7 +250,7 @@ TEST_CASE("codec: telco, channel, direction and at") {
   CHECK_START_ISSUE(base + R"("telco":{"verstat":"passed"}})", {"telco", "verstat"});
   CHECK_START_ISSUE(base + R"("telco":"mobile"})", {"telco"});
   for (const char* c : {"voice", "chat", "email", "sms"})
-    CHECK(json::parse_start(base + R"("channel":")" + c + R"("})").channel == c);
+    CHECK(to_string(json::parse_start(base + R"("channel":")" + c + R"("})").channel) == c);
   CHECK_START_ISSUE(base + R"("channel":"fax"})", {"channel"});
   CHECK_START_ISSUE(base + R"("channel":"Voice"})", {"channel"});
   CHECK_START_ISSUE(base + R"("direction":"sideways"})", {"direction"});
@@ -548,10 +551,10 @@ TEST_CASE("codec: parse_end reads the full shape") {
   CHECK(r.customer_ref == "ref-1");
   REQUIRE(r.intents.size() == 3);
   CHECK(r.intents[0].intent == "refund_request");
-  CHECK(r.intents[0].status == "open");
+  CHECK(r.intents[0].status == callmem::IntentStatus::open);
   CHECK(r.intents[1].intent == "address_change");
-  CHECK(r.intents[1].status == "resolved");
-  CHECK(r.intents[2].status == "abandoned");
+  CHECK(r.intents[1].status == callmem::IntentStatus::resolved);
+  CHECK(r.intents[2].status == callmem::IntentStatus::abandoned);
   CHECK(r.variables.size() == 6);
   CHECK(r.variables.at("name")->text == R"("John Doe")");
   CHECK(r.variables.at("order_id")->text == R"("12345")");
@@ -562,7 +565,7 @@ TEST_CASE("codec: parse_end reads the full shape") {
   CHECK(r.variable_ttl_seconds == std::map<std::string, std::int64_t>{{"order_id", 7776000}});
   CHECK(r.external_ids == std::map<std::string, std::string>{{"account_number", "99812"}});
   CHECK(!r.identity_hints);
-  CHECK(r.telco.line_type == "voip");
+  CHECK(r.telco.line_type == callmem::LineType::voip);
   CHECK(r.at == kT0);
 }
 
@@ -570,7 +573,7 @@ TEST_CASE("codec: end intent status forms") {
   auto single = [](const std::string& fields) {
     const auto r = json::parse_end(R"({"call_id":"c",)" + fields + "}");
     REQUIRE(r.intents.size() == 1);
-    return r.intents[0].status;
+    return std::string(to_string(r.intents[0].status));
   };
   CHECK(single(R"("intent":"i")") == "open");
   CHECK(single(R"("intent":"i","intent_status":"resolved")") == "resolved");
@@ -624,7 +627,8 @@ TEST_CASE("codec: end intents array") {
                   {"intents", "1", "intent"});
   CHECK_END_ISSUE(R"({"call_id":"c","intents":[{"intent":"a"},"b"]})", {"intents", "1"});
   CHECK_END_ISSUE(R"({"call_id":"c","intents":{"intent":"a"}})", {"intents"});
-  CHECK(json::parse_end(R"({"call_id":"c","intents":[{"intent":"a"}]})").intents[0].status == "open");
+  CHECK(json::parse_end(R"({"call_id":"c","intents":[{"intent":"a"}]})").intents[0].status ==
+        callmem::IntentStatus::open);
 
   auto many = [](int n) {
     std::string s;
@@ -711,7 +715,7 @@ TEST_CASE("codec: end fields: call_id, customer_ref, external_ids, standalone hi
   REQUIRE(standalone.identity_hints);
   CHECK(standalone.identity_hints->ani == "+14155551234");
   CHECK(standalone.identity_hints->external_ids.at("crm") == "1");
-  CHECK(standalone.telco.line_type == "mobile");
+  CHECK(standalone.telco.line_type == callmem::LineType::mobile);
   const auto issues = issues_of([] { json::parse_end(R"({"call_id":"c","identity_hints":{"dnis":"1"}})"); });
   CHECK(message_at(issues, {"identity_hints"}) ==
         "identity_hints must include ani, external_ids, or customer_ref");
@@ -889,8 +893,8 @@ TEST_CASE("codec: grant, usage and purge") {
                  {"idempotency_key"}));
   CHECK(issues_of([] { json::parse_grant(""); })[0].path.empty());
 
-  CHECK(json::parse_usage("").from == 0);
-  CHECK(json::parse_usage("{}").to == 0);
+  CHECK(!json::parse_usage("").from);
+  CHECK(!json::parse_usage("{}").to);
   const auto u = json::parse_usage(R"({"from":"2026-02-07T10:30:00.000Z","to":"2026-02-08T10:30:00.000Z"})");
   CHECK(u.from == kT0);
   CHECK(u.to == kT0 + kDay);
@@ -898,7 +902,7 @@ TEST_CASE("codec: grant, usage and purge") {
   CHECK(has_path(issues_of([] { json::parse_usage(R"({"to":5})"); }), {"to"}));
 
   const auto p0 = json::parse_purge("");
-  CHECK(p0.now == 0);
+  CHECK(!p0.now);
   CHECK(p0.limit == 10000);
   const auto p = json::parse_purge(R"({"now":"2026-02-07T10:30:00.000Z","limit":1000000})");
   CHECK(p.now == kT0);
@@ -1004,8 +1008,8 @@ TEST_CASE("codec: start response of a new caller, exactly") {
   r.customer_ref = "a1b2c3d4-e5f6-4890-abcd-ef1234567890";
   r.call_start = kT0;
   r.identity.confidence = 0;
-  r.identity.level = "low";
-  r.identity.recommendation = "ignore";
+  r.identity.level = callmem::ConfidenceLevel::low;
+  r.identity.recommendation = callmem::Recommendation::ignore;
   CHECK(json::write(r) ==
         R"({"call_id":"call_001","customer_ref":"a1b2c3d4-e5f6-4890-abcd-ef1234567890",)"
         R"("call_start":"2026-02-07T10:30:00.000Z","identity":{"confidence":0,"level":"low","sources":[],)"
@@ -1018,12 +1022,13 @@ StartResponse returning_caller() {
   r.customer_ref = "a1b2c3d4";
   r.call_start = kT0 + kDay;
   r.identity.confidence = 0.93;
-  r.identity.level = "very_high";
+  r.identity.level = callmem::ConfidenceLevel::very_high;
   r.identity.sources = {"ani:mobile", "external_id", "recency:1day"};
-  r.identity.recommendation = "reuse";
+  r.identity.recommendation = callmem::Recommendation::reuse;
   r.identity.evidence = {{"ani", 2.9, "mobile, last seen 1 day ago"}, {"external_id", -1.25, "crm_id"}};
   r.identity.candidates = {{"other-ref", 0.05}, {"third", 1}};
-  r.open_intents = {{"refund_request", "open", 2, kT0 - kDay, kT0}, {"x", "abandoned", 1, kT0, kT0}};
+  r.open_intents = {{"refund_request", IntentStatus::open, 2, kT0 - kDay, kT0},
+                    {"x", IntentStatus::abandoned, 1, kT0, kT0}};
   r.variables["name"] = Variable{JsonText{R"("John Doe")"}, "call_001", 2505600, kT0};
   r.variables["obj"] = Variable{JsonText{R"({"a":[1,2.5,null,true],"b":"\u0000é"})"}, "call_001", 1, kT0 + 1};
   r.variables["n"] = Variable{JsonText{"-12"}, "c", 0, kT0};
@@ -1068,11 +1073,11 @@ TEST_CASE("codec: start response of a returning caller, exactly, and back") {
   CHECK(back.identity.candidates[1].confidence == 1.0);
   REQUIRE(back.open_intents.size() == 2);
   CHECK(back.open_intents[0].intent == "refund_request");
-  CHECK(back.open_intents[0].status == "open");
+  CHECK(back.open_intents[0].status == callmem::IntentStatus::open);
   CHECK(back.open_intents[0].attempt_count == 2);
   CHECK(back.open_intents[0].first_seen == kT0 - kDay);
   CHECK(back.open_intents[0].last_seen == kT0);
-  CHECK(back.open_intents[1].status == "abandoned");
+  CHECK(back.open_intents[1].status == callmem::IntentStatus::abandoned);
   REQUIRE(back.variables.size() == 3);
   for (const auto& [name, v] : r.variables) {
     CAPTURE(name);
@@ -1150,13 +1155,14 @@ TEST_CASE("codec: customer view, exactly") {
   v.customer_ref = "ref";
   v.created_at = kT0;
   v.last_seen = kT0 + 1000;
-  v.identities = {{"ani", "", "+14155551234", "mobile", kT0, kT0 + 1000},
-                  {"ani", "", "+14155550000", "", kT0, kT0},
-                  {"external_id", "crm_id", "CRM_789", "", kT0, kT0}};
-  v.intents = {{"refund", "resolved", 3, kT0, kT0 + 1000}};
+  v.identities = {{IdentityType::ani, "", "+14155551234", "mobile", kT0, kT0 + 1000},
+                  {IdentityType::ani, "", "+14155550000", "", kT0, kT0},
+                  {IdentityType::external_id, "crm_id", "CRM_789", "", kT0, kT0}};
+  v.intents = {{"refund", IntentStatus::resolved, 3, kT0, kT0 + 1000}};
   v.variables["name"] = Variable{JsonText{R"("John")"}, "call_1", 60, kT0};
-  v.calls = {{"call_2", kT0 + 1000, 0, "voice", "inbound", {}},
-             {"call_1", kT0, kT0 + 500, "chat", "outbound", {{"five9_id", "F1"}, {"a", "b"}}}};
+  v.calls = {
+      {"call_2", kT0 + 1000, 0, Channel::voice, Direction::inbound, {}},
+      {"call_1", kT0, kT0 + 500, Channel::chat, Direction::outbound, {{"five9_id", "F1"}, {"a", "b"}}}};
   CHECK(
       json::write(v) ==
       R"({"customer_ref":"ref","created_at":"2026-02-07T10:30:00.000Z","last_seen":"2026-02-07T10:30:01.000Z",)"
@@ -1216,7 +1222,7 @@ TEST_CASE("codec: small responses, exactly") {
 
   UsageReport u;
   u.balance = 7;
-  u.days = {{"2026-02-07", "start_new", 3, 3}, {"2026-02-07", "end", 2, 0}};
+  u.days = {{"2026-02-07", UsageOperation::start_new, 3, 3}, {"2026-02-07", UsageOperation::end, 2, 0}};
   CHECK(json::write(u) ==
         R"({"balance":7,"days":[{"day":"2026-02-07","operation":"start_new","count":3,"credits":3},)"
         R"({"day":"2026-02-07","operation":"end","count":2,"credits":0}]})");

@@ -25,7 +25,7 @@ StartRequest start(const std::string& call_id, const std::string& ani) {
   StartRequest r;
   r.call_id = call_id;
   r.identity_hints.ani = ani;
-  r.telco.line_type = "mobile";
+  r.telco.line_type = callmem::LineType::mobile;
   return r;
 }
 
@@ -43,7 +43,7 @@ TEST_CASE("C++ API: a caller is remembered across calls") {
 
   EndRequest end;
   end.call_id = "call_001";
-  end.intents = {{"refund_request", "open"}};
+  end.intents = {{"refund_request", callmem::IntentStatus::open}};
   end.variables = {{"name", JsonText{R"("John Doe")"}}, {"amount", JsonText{"12.5"}}};
   const EndResponse ended = memory.end_call("acme", end);
   CHECK(ended.customer_ref == first.customer_ref);
@@ -52,12 +52,12 @@ TEST_CASE("C++ API: a caller is remembered across calls") {
 
   const StartResponse second = memory.start_call("acme", start("call_002", "+14155551234"));
   CHECK(second.customer_ref == first.customer_ref);
-  CHECK(second.identity.recommendation == "reuse");
+  CHECK(second.identity.recommendation == callmem::Recommendation::reuse);
   CHECK(second.identity.confidence > 0.5);
   CHECK_FALSE(second.identity.sources.empty());
   REQUIRE(second.open_intents.size() == 1);
   CHECK(second.open_intents[0].intent == "refund_request");
-  CHECK(second.open_intents[0].status == "open");
+  CHECK(second.open_intents[0].status == callmem::IntentStatus::open);
   REQUIRE(second.variables.count("name") == 1);
   CHECK(second.variables.at("name").value.text == R"("John Doe")");
   CHECK(second.variables.at("amount").value.text == "12.5");
@@ -129,7 +129,7 @@ TEST_CASE("C++ API: settings, credits, usage, purge") {
   const UsageReport usage = memory.usage("acme");
   CHECK(usage.balance == 3);
   REQUIRE(usage.days.size() == 1);
-  CHECK(usage.days[0].operation == "start_new");
+  CHECK(usage.days[0].operation == callmem::UsageOperation::start_new);
   CHECK(usage.days[0].credits == 2);
 
   const PurgeResult purged = memory.purge_expired();

@@ -83,12 +83,13 @@ std::vector<std::string> issue_paths(const std::function<void()>& f) {
 }
 
 bool has_ani(const CustomerView& v, const std::string& number) {
-  return std::any_of(v.identities.begin(), v.identities.end(),
-                     [&](const LinkedIdentity& i) { return i.type == "ani" && i.value == number; });
+  return std::any_of(v.identities.begin(), v.identities.end(), [&](const LinkedIdentity& i) {
+    return i.type == IdentityType::ani && i.value == number;
+  });
 }
 bool has_external(const CustomerView& v, const std::string& key, const std::string& value) {
   return std::any_of(v.identities.begin(), v.identities.end(), [&](const LinkedIdentity& i) {
-    return i.type == "external_id" && i.key == key && i.value == value;
+    return i.type == IdentityType::external_id && i.key == key && i.value == value;
   });
 }
 bool has_call(const CustomerView& v, const std::string& call_id) {
@@ -126,11 +127,11 @@ TEST_CASE("confirmed: a confirm answer's new identifiers are linked, and the nex
   // Same landline with an account id: landline 0.3 = confirm; the id is not linked.
   const auto second = m.start(landline_with_id("c2"));
   REQUIRE(second.customer_ref == first.customer_ref);
-  REQUIRE(second.identity.recommendation == "confirm");
+  REQUIRE(second.identity.recommendation == callmem::Recommendation::confirm);
   CHECK_FALSE(has_external(m.get(first.customer_ref), "crm_id", "CRM_1"));
 
   const FeedbackResponse r = m.feedback(fb("c2", "confirmed"));
-  CHECK(r.outcome == "confirmed");
+  CHECK(r.outcome == callmem::FeedbackOutcome::confirmed);
   CHECK(r.previous_customer_ref == first.customer_ref);
   CHECK(r.customer_ref == first.customer_ref);
   CHECK(r.links_added == 1);  // the crm id; the landline was linked already
@@ -141,7 +142,7 @@ TEST_CASE("confirmed: a confirm answer's new identifiers are linked, and the nex
   // The next call from the number with the same id: landline + id = 0.7, reuse.
   const auto third = m.start(landline_with_id("c3"));
   CHECK(third.customer_ref == first.customer_ref);
-  CHECK(third.identity.recommendation == "reuse");
+  CHECK(third.identity.recommendation == callmem::Recommendation::reuse);
   CHECK(third.identity.confidence >= 0.7);
 
   // Recorded for re-estimation under the answer's signal class.
@@ -160,7 +161,7 @@ TEST_CASE("confirmed without a feedback: the unconfirmed id stays unlinked (the 
       R"({"call_id": "c1", "identity_hints": {"ani": "+14155550111"}, "telco": {"line_type": "landline"}})");
   m.start(landline_with_id("c2"));
   const auto third = m.start(landline_with_id("c3"));
-  CHECK(third.identity.recommendation == "confirm");
+  CHECK(third.identity.recommendation == callmem::Recommendation::confirm);
 }
 
 TEST_CASE("rejected: the wrong customer no longer gets the number's calls; the caller gets a customer") {
@@ -169,7 +170,7 @@ TEST_CASE("rejected: the wrong customer no longer gets the number's calls; the c
   m.end(R"({"call_id": "a1", "intent": "billing", "variables": {"name": "Ann", "plan": "gold"}})");
   const auto b = m.start(mobile("b1", "+14155551234"));
   REQUIRE(b.customer_ref == a.customer_ref);
-  REQUIRE(b.identity.recommendation == "reuse");
+  REQUIRE(b.identity.recommendation == callmem::Recommendation::reuse);
   // The end of the wrong match saved data of the real caller.
   m.end(R"({"call_id": "b1", "intent": "refund", "variables": {"name": "Bob"}})");
 
@@ -216,7 +217,7 @@ TEST_CASE("rejected on a call that created its customer is a conflict, and write
   m.start(mobile("c1", "+14155551234"));
   CHECK(status_of([&] { m.feedback(fb("c1", "rejected")); }) == Status::conflict);
   // Nothing was recorded: the call still takes feedback.
-  CHECK(m.feedback(fb("c1", "confirmed")).outcome == "confirmed");
+  CHECK(m.feedback(fb("c1", "confirmed")).outcome == callmem::FeedbackOutcome::confirmed);
 }
 
 TEST_CASE("corrected to an existing customer (a wrong match): the call and its identifiers move") {
@@ -379,7 +380,7 @@ TEST_CASE("feedback replays answer the same bytes and change nothing; a differen
   // The typed API answers the replay too.
   FeedbackRequest req;
   req.call_id = "a2";
-  req.outcome = "confirmed";
+  req.outcome = callmem::FeedbackOutcome::confirmed;
   CHECK(m.mem.identity_feedback("acme", req).at == json::read_feedback_response(first).at);
 }
 
@@ -419,7 +420,7 @@ TEST_CASE("feedback: bad input names the field and writes nothing") {
   CHECK(issue_paths([&] { m.mem.identity_feedback_json("bad tenant", fb("a1", "confirmed")); }) ==
         V{"tenant"});
   CHECK(m.stats("acme").empty());
-  CHECK(m.feedback(fb("a1", "confirmed")).outcome == "confirmed");
+  CHECK(m.feedback(fb("a1", "confirmed")).outcome == callmem::FeedbackOutcome::confirmed);
 }
 
 namespace {
@@ -459,7 +460,7 @@ TEST_CASE("confirmed on a mobile that one other customer has, with no id telling
   const Twice t = known_twice(m);
   // Two customers on the mobile: held for confirmation.
   const auto held = m.start(from_number("t4"));
-  CHECK(held.identity.recommendation == "confirm");
+  CHECK(held.identity.recommendation == callmem::Recommendation::confirm);
   REQUIRE(held.identity.candidates.size() == 1);
   const std::string kept = held.customer_ref, merged = held.identity.candidates[0].customer_ref;
   CHECK((kept == t.a || kept == t.b));
@@ -482,7 +483,7 @@ TEST_CASE("confirmed on a mobile that one other customer has, with no id telling
   CHECK(m.get(merged).customer_ref == kept);  // the other ref is an alias
   const auto next = m.start(from_number("t5"));
   CHECK(next.customer_ref == kept);
-  CHECK(next.identity.recommendation == "reuse");
+  CHECK(next.identity.recommendation == callmem::Recommendation::reuse);
   CHECK(next.identity.candidates.empty());
 
   // The merge is undone like a correction's: both are back, and the mobile is
@@ -492,7 +493,7 @@ TEST_CASE("confirmed on a mobile that one other customer has, with no id telling
   const UnmergeResponse undone = m.mem.unmerge("acme", u);
   CHECK(undone.restored_customer_ref == merged);
   CHECK(m.get(merged).customer_ref == merged);
-  CHECK(m.start(from_number("t6")).identity.recommendation == "confirm");
+  CHECK(m.start(from_number("t6")).identity.recommendation == callmem::Recommendation::confirm);
 }
 
 TEST_CASE(

@@ -69,7 +69,7 @@ TEST_CASE("weights: each number parameter moves the confidence its way") {
   const Call call;
   // A C attestation keeps the mobile's probability off its ceiling, so that each push shows.
   Call gateway;
-  gateway.telco.attestation = "C";
+  gateway.telco.attestation = callmem::Attestation::C;
   auto m = with(gateway, on_number("a", "mobile"), [](IdentityWeights& w) { w.ani_m = 0.95; });
   CHECK(m.changed > m.base);
   m = with(gateway, on_number("a", "mobile"), [](IdentityWeights& w) { w.ani_m = 0.5; });
@@ -133,7 +133,7 @@ TEST_CASE("weights: external ids, customer_ref, recency and open intents move th
   CHECK(m.changed < m.base);
   // The host named another: the surer its refs (m), the stronger against.
   Call gateway;
-  gateway.telco.attestation = "C";
+  gateway.telco.attestation = callmem::Attestation::C;
   gateway.ref_given = true;
   m = with(gateway, on_number("a", "mobile", 10), [](IdentityWeights& w) { w.customer_ref_m = 0.5; });
   CHECK(m.changed > m.base);
@@ -155,7 +155,7 @@ TEST_CASE("weights: external ids, customer_ref, recency and open intents move th
 
 TEST_CASE("weights: feedback re-estimation corrects on top of the tenant's weights") {
   Call call;
-  call.telco.line_type = "landline";
+  call.telco.line_type = callmem::LineType::landline;
   const CandidateFacts f = on_number("a", "landline");
   IdentityWeights w;
   w.ani_u_landline = 0.3;

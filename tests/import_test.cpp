@@ -225,7 +225,7 @@ TEST_CASE("import: the options and the typed API") {
   call.start->identity_hints.ani = "+14155550001";
   call.start->at = kT0;
   call.end = EndRequest{};  // its call_id is the start's
-  call.end->intents = {{"refund_request", "open"}};
+  call.end->intents = {{"refund_request", callmem::IntentStatus::open}};
   call.end->at = kT0 + 60000;
   ImportCall bad = call;
   bad.start->call_id = "t2";

@@ -43,12 +43,13 @@ const std::string kUntyped = R"("ani": "+14155551234")";
 TEST_CASE("learning: an untyped number confirmed on two days is reused on the third call") {
   Memory m;
   const auto first = m.start(kUntyped);
-  CHECK(first.identity.recommendation == "ignore");  // a new customer
-  m.feedback("confirmed");                           // the host checked who called
+  CHECK(first.identity.recommendation == callmem::Recommendation::ignore);  // a new customer
+  m.feedback("confirmed");                                                  // the host checked who called
   m.clock->advance(kDay);
   const auto second = m.start(kUntyped);
   CHECK(second.customer_ref == first.customer_ref);
-  CHECK(second.identity.recommendation == "confirm");  // held: the number may be a household's landline
+  CHECK(second.identity.recommendation ==
+        callmem::Recommendation::confirm);  // held: the number may be a household's landline
   const Evidence* once = find(second, "confirmed_number");
   REQUIRE(once != nullptr);
   CHECK(once->weight == 0);
@@ -57,7 +58,7 @@ TEST_CASE("learning: an untyped number confirmed on two days is reused on the th
   m.clock->advance(kDay);
   const auto third = m.start(kUntyped);
   CHECK(third.customer_ref == first.customer_ref);
-  CHECK(third.identity.recommendation == "reuse");
+  CHECK(third.identity.recommendation == callmem::Recommendation::reuse);
   CHECK(third.identity.confidence > second.identity.confidence);
   const Evidence* learned = find(third, "confirmed_number");
   REQUIRE(learned != nullptr);
@@ -72,13 +73,13 @@ TEST_CASE(
   const auto first = m.start(kUntyped);  // not confirmed: the host did not ask
   m.clock->advance(kDay);
   const auto second = m.start(kUntyped);
-  REQUIRE(second.identity.recommendation == "confirm");
+  REQUIRE(second.identity.recommendation == callmem::Recommendation::confirm);
   CHECK(find(second, "confirmed_number") == nullptr);  // nothing confirmed yet
   m.feedback("confirmed");  // the caller of the second call is the customer the first made
   m.clock->advance(kDay);
   const auto third = m.start(kUntyped);
   CHECK(third.customer_ref == first.customer_ref);
-  CHECK(third.identity.recommendation == "reuse");
+  CHECK(third.identity.recommendation == callmem::Recommendation::reuse);
 }
 
 TEST_CASE("learning: confirmations on one day count once") {
@@ -87,11 +88,11 @@ TEST_CASE("learning: confirmations on one day count once") {
   m.feedback("confirmed");
   m.clock->advance(kHour);
   const auto again = m.start(kUntyped);
-  REQUIRE(again.identity.recommendation == "confirm");
+  REQUIRE(again.identity.recommendation == callmem::Recommendation::confirm);
   m.feedback("confirmed");
   m.clock->advance(kHour);
   const auto third = m.start(kUntyped);
-  CHECK(third.identity.recommendation == "confirm");
+  CHECK(third.identity.recommendation == callmem::Recommendation::confirm);
   REQUIRE(find(third, "confirmed_number") != nullptr);
   CHECK(find(third, "confirmed_number")->weight == 0);
 }
@@ -105,13 +106,13 @@ TEST_CASE("learning: a rejection undoes what the confirmations taught, at once")
   m.feedback("confirmed");
   m.clock->advance(kDay);
   const auto learned = m.start(kUntyped);
-  REQUIRE(learned.identity.recommendation == "reuse");
+  REQUIRE(learned.identity.recommendation == callmem::Recommendation::reuse);
   // Someone else: the host says so.
   const FeedbackResponse r = m.feedback("rejected");
   CHECK(r.customer_created);
   m.clock->advance(kHour);
   const auto next = m.start(kUntyped);
-  CHECK(next.identity.recommendation != "reuse");
+  CHECK(next.identity.recommendation != callmem::Recommendation::reuse);
   const Evidence* e = find(next, "confirmed_number");
   CHECK((e == nullptr || e->weight == 0));
   // The first customer confirmed again on the number later starts over.
@@ -121,7 +122,7 @@ TEST_CASE("learning: a rejection undoes what the confirmations taught, at once")
   m.clock->advance(kDay);
   const auto after = m.start(kUntyped);
   CHECK(after.customer_ref == first.customer_ref);
-  CHECK(after.identity.recommendation == "confirm");
+  CHECK(after.identity.recommendation == callmem::Recommendation::confirm);
 }
 
 TEST_CASE("learning: a household line confirmed by one member does not reuse for the others") {
@@ -131,21 +132,21 @@ TEST_CASE("learning: a household line confirmed by one member does not reuse for
   const auto ann = m.start(line + R"(, "external_ids": {"crm_id": "ANN"})");
   m.feedback("confirmed");
   m.clock->advance(kDay);
-  REQUIRE(m.start(line).identity.recommendation == "confirm");
+  REQUIRE(m.start(line).identity.recommendation == callmem::Recommendation::confirm);
   m.feedback("confirmed");
   m.clock->advance(kDay);
-  REQUIRE(m.start(line).identity.recommendation == "reuse");
+  REQUIRE(m.start(line).identity.recommendation == callmem::Recommendation::reuse);
   // Bob calls from it with his own id: a new customer on the number.
   const auto bob = m.start(line + R"(, "external_ids": {"crm_id": "BOB"})");
   CHECK(bob.customer_ref != ann.customer_ref);
-  CHECK(bob.identity.recommendation != "reuse");
+  CHECK(bob.identity.recommendation != callmem::Recommendation::reuse);
   // From now on a call from the line alone is asked about, whoever it is,
   // and Ann's confirmations on it, even new ones, no longer count.
   for (int day = 1; day <= 3; ++day) {
     m.clock->advance(kDay);
     const auto who = m.start(line);
     CAPTURE(day);
-    CHECK(who.identity.recommendation == "confirm");
+    CHECK(who.identity.recommendation == callmem::Recommendation::confirm);
     CHECK(find(who, "confirmed_number") == nullptr);
     if (who.customer_ref == ann.customer_ref) m.feedback("confirmed");
   }
@@ -163,7 +164,7 @@ TEST_CASE("learning: members known on a shared line are never reused on the line
     m.feedback("confirmed");
     const auto alone = m.start(line);
     CAPTURE(day);
-    CHECK(alone.identity.recommendation == "confirm");
+    CHECK(alone.identity.recommendation == callmem::Recommendation::confirm);
   }
 }
 
@@ -175,7 +176,7 @@ TEST_CASE("learning: a typed landline is still held however often it was confirm
   for (int day = 1; day <= 3; ++day) {
     m.clock->advance(kDay);
     const auto again = m.start(kUntyped, typed);
-    CHECK(again.identity.recommendation == "confirm");
+    CHECK(again.identity.recommendation == callmem::Recommendation::confirm);
     m.feedback("confirmed");
   }
 }
@@ -205,7 +206,7 @@ TEST_CASE("learning: a tenant whose confirmed numbers turn out wrong stops reusi
   CHECK_FALSE(assess(nullptr).hold.empty());
   f.ani_customers = 1;
   Call gateway;
-  gateway.telco.attestation = "C";
+  gateway.telco.attestation = callmem::Attestation::C;
   CHECK_FALSE(make_probabilistic_scorer()->assess(gateway.evidence(), {f}).at(0).hold.empty());
 }
 
@@ -333,14 +334,14 @@ TEST_CASE("line type: decided by every call's carrier data; one contradicting re
   m.start(kUntyped, mobile);
   const auto odd = m.start(kUntyped, landline);  // one report against two
   CHECK(odd.customer_ref == first.customer_ref);
-  CHECK(odd.identity.recommendation == "reuse");
+  CHECK(odd.identity.recommendation == callmem::Recommendation::reuse);
   CHECK(odd.identity.sources.at(0) == "ani:mobile");
   const auto later = m.start(kUntyped);  // no carrier data: still a mobile
-  CHECK(later.identity.recommendation == "reuse");
+  CHECK(later.identity.recommendation == callmem::Recommendation::reuse);
   m.start(kUntyped, landline);                   // two against two: still a mobile
   const auto now = m.start(kUntyped, landline);  // three against two: a landline
   CHECK(now.identity.sources.at(0) == "ani:landline");
-  CHECK(now.identity.recommendation == "confirm");
+  CHECK(now.identity.recommendation == callmem::Recommendation::confirm);
   const std::string view =
       m.mem.get_customer_json("acme", R"({"customer_ref": ")" + first.customer_ref + R"("})");
   CHECK(view.find(R"("line_type":"landline")") != std::string::npos);

@@ -42,7 +42,7 @@ TEST_CASE("scorer: a matching number is evidence, by how personal its line is") 
   CHECK(toll_free < 0.5);
   // The host's carrier data beats what is stored with the link.
   Call told;
-  told.telco.line_type = "landline";
+  told.telco.line_type = callmem::LineType::landline;
   CHECK(score(told, on_number("a", "mobile")) == doctest::Approx(landline));
 }
 
@@ -67,11 +67,11 @@ TEST_CASE("scorer: a number shared by several customers gives each a share") {
 
 TEST_CASE("scorer: a failed validation or C attestation never reuses on the number alone") {
   Call failed;
-  failed.telco.verstat = "TN-Validation-Failed";
+  failed.telco.verstat = callmem::Verstat::tn_validation_failed;
   Call gateway;
-  gateway.telco.attestation = "C";
+  gateway.telco.attestation = callmem::Attestation::C;
   Call verified;
-  verified.telco.attestation = "A";
+  verified.telco.attestation = callmem::Attestation::A;
   const Call plain;
   const CandidateFacts f = on_number("a", "mobile");
   const auto assess = [](const Call& c, const CandidateFacts& x) {
@@ -133,7 +133,7 @@ TEST_CASE("scorer: external ids agree strongly and disagree strongly") {
 TEST_CASE("scorer: customer_ref, open intents and recency push the right way") {
   // A gateway's number: weaker evidence, so that each push shows.
   Call call;
-  call.telco.attestation = "C";
+  call.telco.attestation = callmem::Attestation::C;
   CandidateFacts f = on_number("a", "mobile", 10);
   const double base = score(call, f);
   CandidateFacts intent = f;
@@ -183,7 +183,7 @@ TEST_CASE("identity: a family landline asks to confirm among its customers") {
   CHECK(ann.customer_ref != bob.customer_ref);  // Bob's id differs from Ann's: a new person
   m.clock->advance(kDay);
   const auto who = m.start(landline, line);
-  CHECK(who.identity.recommendation == "confirm");
+  CHECK(who.identity.recommendation == callmem::Recommendation::confirm);
   CHECK(who.identity.confidence < 0.5);
   REQUIRE(who.identity.candidates.size() == 1);
   CHECK(who.open_intents.empty());
@@ -191,7 +191,7 @@ TEST_CASE("identity: a family landline asks to confirm among its customers") {
   // Bob gives his id: recognised.
   const auto bob_again = m.start(landline + R"(, "external_ids": {"crm_id": "BOB"})", line);
   CHECK(bob_again.customer_ref == bob.customer_ref);
-  CHECK(bob_again.identity.recommendation == "reuse");
+  CHECK(bob_again.identity.recommendation == callmem::Recommendation::reuse);
 }
 
 TEST_CASE("identity: a spoofed number with failed validation is not greeted by name") {
@@ -202,19 +202,19 @@ TEST_CASE("identity: a spoofed number with failed validation is not greeted by n
   const auto spoof =
       m.start(number, R"(, "telco": {"line_type": "mobile", "verstat": "TN-Validation-Failed"})");
   CHECK(spoof.customer_ref != owner.customer_ref);  // a stranger, until proven otherwise
-  CHECK(spoof.identity.recommendation != "reuse");
+  CHECK(spoof.identity.recommendation != callmem::Recommendation::reuse);
   CHECK(spoof.variables.empty());
   REQUIRE_FALSE(spoof.identity.candidates.empty());
   CHECK(spoof.identity.candidates[0].customer_ref == owner.customer_ref);
   // The spoofed number was not linked to the stranger: the owner calls again.
   const auto again = m.start(number, R"(, "telco": {"line_type": "mobile", "attestation": "A"})");
   CHECK(again.customer_ref == owner.customer_ref);
-  CHECK(again.identity.recommendation == "reuse");
+  CHECK(again.identity.recommendation == callmem::Recommendation::reuse);
   CHECK(again.identity.candidates.empty());
   // With attestation C alone the owner is likely, but confirmed first.
   const auto gateway = m.start(number, R"(, "telco": {"line_type": "mobile", "attestation": "C"})");
   CHECK(gateway.customer_ref == owner.customer_ref);
-  CHECK(gateway.identity.recommendation == "confirm");
+  CHECK(gateway.identity.recommendation == callmem::Recommendation::confirm);
   bool explained = false;
   for (const Evidence& e : gateway.identity.evidence) explained |= e.signal == "hold";
   CHECK(explained);
@@ -237,7 +237,7 @@ TEST_CASE("identity: ids saved at the end of an unconfirmed call wait for the ca
   const auto ann = m.start(landline + R"(, "external_ids": {"crm_id": "ANN"})", line);
   const auto held = m.start(landline, line);  // call2
   REQUIRE(held.customer_ref == ann.customer_ref);
-  REQUIRE(held.identity.recommendation == "confirm");
+  REQUIRE(held.identity.recommendation == callmem::Recommendation::confirm);
   m.mem.end_call_json("acme", R"({"call_id": "call2", "external_ids": {"account_number": "A-77"}})");
   // Not linked: whoever gives A-77 is not taken for Ann.
   const std::string get_ann = R"({"customer_ref": ")" + ann.customer_ref + R"("})";
@@ -247,12 +247,12 @@ TEST_CASE("identity: ids saved at the end of an unconfirmed call wait for the ca
   CHECK(m.mem.get_customer_json("acme", get_ann).find("A-77") != std::string::npos);
   const auto after = m.start(R"("external_ids": {"account_number": "A-77"})");
   CHECK(after.customer_ref == ann.customer_ref);
-  CHECK(after.identity.recommendation == "reuse");
+  CHECK(after.identity.recommendation == callmem::Recommendation::reuse);
 }
 
 TEST_CASE("scorer: a tenant's feedback re-estimates a number's evidence, within bounds") {
   Call call;
-  call.telco.line_type = "landline";
+  call.telco.line_type = callmem::LineType::landline;
   const CandidateFacts f = on_number("a", "landline");
   const double base = score(call, f);
   LearnedFeedback learned;
@@ -290,14 +290,14 @@ TEST_CASE("identity: confirmed feedback on a tenant's landlines strengthens its 
     const std::string number = fmt::format(R"("ani": "+1415555{:04}")", 1000 + i);
     m.start(number, line);
     const auto again = m.start(number, line);
-    REQUIRE(again.identity.recommendation == "confirm");
+    REQUIRE(again.identity.recommendation == callmem::Recommendation::confirm);
     before.push_back(again.identity.confidence);
     m.mem.identity_feedback_json("acme",
                                  fmt::format(R"({{"call_id": "call{}", "outcome": "confirmed"}})", m.calls));
   }
   const auto later = m.start(R"("ani": "+14155551000")", line);
   CHECK(later.identity.confidence > before.front());
-  CHECK(later.identity.recommendation == "confirm");  // a landline alone is still held
+  CHECK(later.identity.recommendation == callmem::Recommendation::confirm);  // a landline alone is still held
   bool explained = false;
   for (const Evidence& e : later.identity.evidence) explained |= e.signal == "feedback";
   CHECK(explained);

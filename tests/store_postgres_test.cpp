@@ -233,7 +233,7 @@ TEST_CASE("postgres: settings and answers keep their numbers in a comma-decimal 
   const StartResponse again =
       json::read_start_response(mem.start_call_json("acme", start_json("l-2", "+14155550144")));
   CHECK(again.identity.confidence > 0.55);
-  CHECK(again.identity.recommendation == "reuse");
+  CHECK(again.identity.recommendation == callmem::Recommendation::reuse);
   // Feedback keeps the answer's probability (a double) for re-estimation.
   mem.identity_feedback_json("acme", R"({"call_id": "l-2", "outcome": "confirmed"})");
   CHECK(mem.tenant_settings("acme").level_very_high == 0.95);
@@ -250,7 +250,7 @@ TEST_CASE("postgres: a variable with its own ttl keeps its customer and the link
   mem.end_call_json("acme", R"({"call_id": "k-1", "variables": {"order_id": "A1", "name": "Ann"}, )"
                             R"("variable_ttl_seconds": {"order_id": 2592000}})");
   clock->advance(5 * day);
-  CHECK(mem.purge_expired(PurgeRequest{0, 1000}).deleted.customers == 0);
+  CHECK(mem.purge_expired(PurgeRequest{std::nullopt, 1000}).deleted.customers == 0);
   const CustomerView v = customer(mem, ref);
   CHECK(v.variables.size() == 1);
   CHECK(v.variables.count("order_id") == 1);

@@ -671,18 +671,18 @@ inline void credits_and_usage(Store& store) {
   REQUIRE(rows.size() == 4);
   // By day, then operation.
   CHECK(rows[0].day == "2026-02-07");
-  CHECK(rows[0].operation == "end");
+  CHECK(rows[0].operation == callmem::UsageOperation::end);
   CHECK(rows[0].count == 1);
   CHECK(rows[0].credits == 0);
   CHECK(rows[1].day == "2026-02-07");
-  CHECK(rows[1].operation == "start_new");
+  CHECK(rows[1].operation == callmem::UsageOperation::start_new);
   CHECK(rows[1].count == 2);
   CHECK(rows[1].credits == 3);
   CHECK(rows[2].day == "2026-02-07");
-  CHECK(rows[2].operation == "start_returning");
+  CHECK(rows[2].operation == callmem::UsageOperation::start_returning);
   CHECK(rows[2].count == 1);
   CHECK(rows[3].day == "2026-02-08");
-  CHECK(rows[3].operation == "start_new");
+  CHECK(rows[3].operation == callmem::UsageOperation::start_new);
   // Bounds are inclusive.
   CHECK(tx("a").usage_between("2026-02-09", "2026-02-09").size() == 1);
   CHECK(tx("a").usage_between("2026-02-10", "2026-12-31").empty());

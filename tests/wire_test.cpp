@@ -29,9 +29,9 @@ IdentityHints hints() {
 Identity identity() {
   Identity id;
   id.confidence = 0.9532;
-  id.level = "very_high";
+  id.level = callmem::ConfidenceLevel::very_high;
   id.sources = {"ani", "external_id"};
-  id.recommendation = "reuse";
+  id.recommendation = callmem::Recommendation::reuse;
   id.evidence = {{"ani", 1.25, "the number is on file"}, {"recency", -0.5, "5 days ago"}};
   id.candidates = {{"cus_1", 0.9532}, {"cus_2", 0.0411}};
   return id;
@@ -45,7 +45,8 @@ std::map<std::string, Variable> variables() {
 }
 
 std::vector<Intent> intents() {
-  return {{"refund_request", "open", 2, t0, t0 + 1000}, {"billing", "resolved", 1, t0 - 5000, t0 - 10}};
+  return {{"refund_request", IntentStatus::open, 2, t0, t0 + 1000},
+          {"billing", IntentStatus::resolved, 1, t0 - 5000, t0 - 10}};
 }
 
 }  // namespace
@@ -62,25 +63,26 @@ TEST_CASE("wire: requests read back as the same request") {
   StartRequest s;
   s.call_id = "call_1";
   s.identity_hints = hints();
-  s.telco = {"mobile", "A", "TN-Validation-Passed"};
-  s.channel = "chat";
-  s.direction = "outbound";
+  s.telco = {LineType::mobile, Attestation::A, Verstat::tn_validation_passed};
+  s.channel = callmem::Channel::chat;
+  s.direction = callmem::Direction::outbound;
   s.at = t0;
   CHECK(json::canonical(json::parse_start(detail::write(s))) == json::canonical(s));
 
   EndRequest e;
   e.call_id = "call_1";
   e.customer_ref = "cus_1";
-  e.intents = {{"refund_request", "resolved"}, {"billing", "abandoned"}};
+  e.intents = {{"refund_request", callmem::IntentStatus::resolved},
+               {"billing", callmem::IntentStatus::abandoned}};
   e.variables = {{"name", JsonText{R"("John")"}}, {"gone", std::nullopt}, {"n", JsonText{"2.5"}}};
   e.variable_ttl_seconds = {{"name", 3600}};
   e.external_ids = {{"crm_id", "C-1"}};
   e.identity_hints = hints();
-  e.telco = {"landline", "C", "TN-Validation-Failed"};
+  e.telco = {LineType::landline, Attestation::C, Verstat::tn_validation_failed};
   e.at = t0 + 60000;
   CHECK(json::canonical(json::parse_end(detail::write(e))) == json::canonical(e));
 
-  FeedbackRequest f{"call_1", "corrected", std::string("cus_2"), t0};
+  FeedbackRequest f{"call_1", FeedbackOutcome::corrected, std::string("cus_2"), t0};
   CHECK(json::canonical(json::parse_feedback(detail::write(f))) == json::canonical(f));
 
   GetRequest g;
@@ -175,12 +177,13 @@ TEST_CASE("wire: answers read back as the same answer") {
   v.customer_ref = "cus_1";
   v.created_at = t0 - kDay;
   v.last_seen = t0;
-  v.identities = {{"ani", "", "+14155551234", "mobile", t0 - kDay, t0},
-                  {"external_id", "crm_id", "C-1", "", t0 - 5, t0 - 4}};
+  v.identities = {{IdentityType::ani, "", "+14155551234", "mobile", t0 - kDay, t0},
+                  {IdentityType::external_id, "crm_id", "C-1", "", t0 - 5, t0 - 4}};
   v.intents = intents();
   v.variables = variables();
-  v.calls = {{"call_2", t0, 0, "voice", "inbound", {}},
-             {"call_1", t0 - kDay, t0 - kDay + 60000, "chat", "outbound", {{"genesys_id", "g-1"}}}};
+  v.calls = {
+      {"call_2", t0, 0, Channel::voice, Direction::inbound, {}},
+      {"call_1", t0 - kDay, t0 - kDay + 60000, Channel::chat, Direction::outbound, {{"genesys_id", "g-1"}}}};
   v.next_cursor = "next";
   CHECK(json::write(detail::read_customer(json::write(v))) == json::write(v));
 
@@ -189,7 +192,8 @@ TEST_CASE("wire: answers read back as the same answer") {
 
   CHECK(detail::read_balance(json::write_balance(1234)) == 1234);
 
-  UsageReport u{99, {{"2026-01-01", "start_new", 3, 3}, {"2026-01-02", "end", 1, 0}}};
+  UsageReport u{99,
+                {{"2026-01-01", UsageOperation::start_new, 3, 3}, {"2026-01-02", UsageOperation::end, 1, 0}}};
   CHECK(json::write(detail::read_usage(json::write(u))) == json::write(u));
 
   PurgeResult p{Removed{1, 2, 3, 4, 5, 6, 7}, true};
@@ -197,7 +201,7 @@ TEST_CASE("wire: answers read back as the same answer") {
 
   FeedbackResponse fb;
   fb.call_id = "call_1";
-  fb.outcome = "corrected";
+  fb.outcome = callmem::FeedbackOutcome::corrected;
   fb.previous_customer_ref = "cus_2";
   fb.customer_ref = "cus_1";
   fb.customer_created = true;

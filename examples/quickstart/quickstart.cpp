@@ -12,7 +12,7 @@ int main() try {
 
   callmem::EndRequest end;
   end.call_id = "call_001";
-  end.intents = {{"refund_request", "open"}};
+  end.intents = {{"refund_request", callmem::IntentStatus::open}};
   end.variables = {{"name", callmem::JsonText{R"("John Doe")"}}};  // any JSON value
   memory.end_call("acme", end);
 

@@ -3,9 +3,11 @@
 #define CALLMEM_PUBLIC_BILLING_HPP
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "callmem/enums.hpp"
 #include "callmem/values.hpp"
 
 namespace callmem {
@@ -22,13 +24,13 @@ struct CreditGrant {
 };
 
 struct UsageRequest {
-  Millis from = 0;  // 0: the beginning
-  Millis to = 0;    // 0: now
+  std::optional<Millis> from;  // not given: the beginning
+  std::optional<Millis> to;    // not given: now
 };
 
 struct UsageRow {
-  std::string day;        // YYYY-MM-DD (UTC)
-  std::string operation;  // start_new | start_returning | end
+  std::string day;  // YYYY-MM-DD (UTC)
+  UsageOperation operation = UsageOperation::start_new;
   std::int64_t count = 0;
   std::int64_t credits = 0;
 };

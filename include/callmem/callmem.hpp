@@ -8,6 +8,7 @@
 #include "callmem/call_memory.hpp"
 #include "callmem/calls.hpp"
 #include "callmem/customers.hpp"
+#include "callmem/enums.hpp"
 #include "callmem/error.hpp"
 #include "callmem/feedback.hpp"
 #include "callmem/identity.hpp"

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "callmem/enums.hpp"
 #include "callmem/identity.hpp"
 #include "callmem/values.hpp"
 
@@ -18,14 +19,14 @@ struct StartRequest {
   std::string call_id;
   IdentityHints identity_hints;
   Telco telco;
-  std::string channel = "voice";      // voice | chat | email | sms
-  std::string direction = "inbound";  // inbound | outbound
-  Millis at = 0;                      // 0: now
+  Channel channel = Channel::voice;
+  Direction direction = Direction::inbound;
+  std::optional<Millis> at;  // not given: now
 };
 
 struct Intent {
   std::string intent;
-  std::string status;  // open | resolved | abandoned
+  IntentStatus status = IntentStatus::open;
   std::int64_t attempt_count = 0;
   Millis first_seen = 0;
   Millis last_seen = 0;
@@ -49,7 +50,7 @@ struct StartResponse {
 
 struct IntentUpdate {
   std::string intent;
-  std::string status;  // open | resolved | abandoned
+  IntentStatus status = IntentStatus::open;
 };
 
 struct EndRequest {
@@ -63,7 +64,7 @@ struct EndRequest {
   // Standalone end: no start was made for this call_id.
   std::optional<IdentityHints> identity_hints;
   Telco telco;
-  Millis at = 0;
+  std::optional<Millis> at;  // not given: now
 };
 
 struct EndResponse {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "callmem/calls.hpp"
+#include "callmem/enums.hpp"
 #include "callmem/identity.hpp"
 #include "callmem/values.hpp"
 
@@ -28,10 +29,13 @@ struct GetRequest {
 };
 
 struct LinkedIdentity {
-  std::string type;  // "ani" | "external_id"
-  std::string key;   // the external id's key; empty for an ani
+  IdentityType type = IdentityType::ani;
+  std::string key;  // the external id's key; empty for an ani
   std::string value;
-  std::string line_type;  // ani only
+  // ani only, "" when not known: the number's type as decided from its
+  // calls, a LineType's spelling or one of the number's own (docs/identity.md),
+  // so a text rather than a LineType.
+  std::string line_type;
   Millis first_seen = 0;
   Millis last_seen = 0;
 };
@@ -40,8 +44,8 @@ struct CallRecord {
   std::string call_id;
   Millis call_start = 0;
   Millis call_end = 0;  // 0: not ended
-  std::string channel;
-  std::string direction;
+  Channel channel = Channel::voice;
+  Direction direction = Direction::inbound;
   std::map<std::string, std::string> call_data;  // per-interaction ids
 };
 
@@ -85,7 +89,7 @@ struct ForgetReceipt {
 };
 
 struct PurgeRequest {
-  Millis now = 0;              // 0: the clock's now
+  std::optional<Millis> now;   // not given: the clock's now
   std::int64_t limit = 10000;  // rows per call, across all tables
 };
 

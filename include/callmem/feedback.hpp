@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "callmem/enums.hpp"
 #include "callmem/values.hpp"
 
 namespace callmem {
@@ -14,9 +15,9 @@ namespace callmem {
 // Identity feedback (docs/feedback.md): what the host learned about a call's caller.
 struct FeedbackRequest {
   std::string call_id;
-  std::string outcome;                      // confirmed | rejected | corrected
+  FeedbackOutcome outcome = FeedbackOutcome::confirmed;
   std::optional<std::string> customer_ref;  // required with corrected, refused otherwise
-  Millis at = 0;                            // 0: now
+  std::optional<Millis> at;                 // not given: now
 };
 
 // What a merge moved from the merged ref to the customer it became an alias of.
@@ -33,7 +34,7 @@ struct MergeSummary {
 
 struct FeedbackResponse {
   std::string call_id;
-  std::string outcome;
+  FeedbackOutcome outcome = FeedbackOutcome::confirmed;
   std::string previous_customer_ref;  // the call's customer before the feedback
   std::string customer_ref;           // and after
   bool customer_created = false;      // rejected: a new customer was made for the caller

@@ -9,12 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "callmem/enums.hpp"
+
 namespace callmem {
 
+// What the carrier told the host of the call; each is optional.
 struct Telco {
-  std::string line_type;    // "mobile" | "landline" | "voip" | "unknown" | "" (not given)
-  std::string attestation;  // "A" | "B" | "C" | ""
-  std::string verstat;      // "TN-Validation-Passed" | "TN-Validation-Failed" | "No-TN-Validation" | ""
+  std::optional<LineType> line_type;
+  std::optional<Attestation> attestation;  // STIR/SHAKEN
+  std::optional<Verstat> verstat;
 };
 
 struct IdentityHints {
@@ -38,9 +41,9 @@ struct Candidate {
 
 struct Identity {
   double confidence = 0;
-  std::string level;  // very_high | high | medium | low
+  ConfidenceLevel level = ConfidenceLevel::low;
   std::vector<std::string> sources;
-  std::string recommendation;  // reuse | confirm | ignore
+  Recommendation recommendation = Recommendation::ignore;
   std::vector<Evidence> evidence;
   std::vector<Candidate> candidates;
 };

@@ -7,6 +7,7 @@
 #include "callmem/billing.hpp"
 #include "callmem/calls.hpp"
 #include "callmem/customers.hpp"
+#include "callmem/enums.hpp"
 #include "callmem/feedback.hpp"
 #include "callmem/identity.hpp"
 #include "callmem/settings.hpp"

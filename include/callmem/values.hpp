@@ -1,7 +1,7 @@
 // The values every concept uses: times (Millis) and any JSON value (JsonText).
 //
-// Times are milliseconds since the Unix epoch, UTC. A time of 0 in a request
-// means "not given": the operation uses its clock's now.
+// Times are milliseconds since the Unix epoch, UTC. A request's time that may
+// be left out is a std::optional<Millis> (not given: the operation's clock).
 #ifndef CALLMEM_PUBLIC_VALUES_HPP
 #define CALLMEM_PUBLIC_VALUES_HPP
 

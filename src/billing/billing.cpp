@@ -11,25 +11,26 @@
 
 namespace callmem::billing {
 
-void meter(const Context& c, TenantRow& row, const std::string& op, Millis at) {
+void meter(const Context& c, TenantRow& row, UsageOperation op, Millis at) {
   if (!c.metered) return;
+  const std::string name(to_string(op));  // as the store keeps it
   std::int64_t price = 0;
   if (row.settings.billing_enabled) {
-    price = op == "start_new"         ? row.settings.prices.start_new
-            : op == "start_returning" ? row.settings.prices.start_returning
-                                      : row.settings.prices.end;
+    price = op == UsageOperation::start_new         ? row.settings.prices.start_new
+            : op == UsageOperation::start_returning ? row.settings.prices.start_returning
+                                                    : row.settings.prices.end;
     if (price > 0) {
       if (row.balance < price)
         throw Error(
             Status::insufficient_credits,
-            fmt::format("insufficient credits: {} needs {}, the balance is {}", op, price, row.balance));
+            fmt::format("insufficient credits: {} needs {}, the balance is {}", name, price, row.balance));
       // One conditional statement, not the row written back: writers of
       // one tenant may run at once (docs/storage.md).
       row.balance -= price;
-      c.tx.balance_debit(op, price);
+      c.tx.balance_debit(name, price);
     }
   }
-  c.tx.usage_add(format_day(at), op, price);
+  c.tx.usage_add(format_day(at), name, price);
 }
 
 void check(const CreditGrant& grant) {

@@ -12,12 +12,12 @@
 
 namespace callmem::billing {
 
-// Takes the price of `op` ("start_new", "start_returning" or "end") from
+// Takes the price of `op` from
 // row.balance when billing is on, and from the stored balance
 // (Transaction::balance_debit); throws insufficient_credits when the balance
 // is short. Writes usage either way.
 // Does nothing when the context is not metered (an import of history).
-void meter(const Context& c, TenantRow& row, const std::string& op, Millis at);
+void meter(const Context& c, TenantRow& row, UsageOperation op, Millis at);
 
 // Checks a grant before any transaction: a positive amount, a key of 1-128 characters.
 void check(const CreditGrant& grant);

@@ -17,6 +17,7 @@
 #include "customers.hpp"
 #include "identity/identifiers.hpp"
 #include "identity/resolver.hpp"
+#include "identity/trust.hpp"
 #include "json/codec.hpp"
 #include "tenant.hpp"
 #include "time.hpp"
@@ -37,7 +38,7 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
     what.ids = identifiers_of(*req.identity_hints, c.defaults.default_region, nullptr).ids;
   if (req.customer_ref) what.refs.push_back(*req.customer_ref);
   c.tx.prefetch(what);
-  const Millis at = req.at ? req.at : c.now();  // holding the write lock, as in start
+  const Millis at = req.at ? *req.at : c.now();  // holding the write lock, as in start
   std::optional<CallRow> call = c.tx.call_get(req.call_id);
   if (call && call->end_fingerprint != 0) {
     if (call->end_fingerprint == fp) return {call->end_response, true};
@@ -69,8 +70,8 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
     const CallIdentifiers ids = identifiers_of(*req.identity_hints, s.default_region, &call_data);
     const identity::Resolution r = identity::resolve(c, *req.identity_hints, ids, req.telco, s, at);
     ref = r.customer_ref;
-    certain = r.created || r.identity.recommendation == "reuse";
-    call_ids = CallIds{linkable(ids, req.telco), req.telco.line_type};
+    certain = r.created || r.identity.recommendation == Recommendation::reuse;
+    call_ids = CallIds{linkable(ids, req.telco), std::string(line_text(req.telco))};
   } else if (req.customer_ref) {
     auto named = customers::live_ref(c, *req.customer_ref, at);
     if (!named) throw Error(Status::not_found, fmt::format("customer_ref {} not found", *req.customer_ref));
@@ -95,14 +96,14 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
     const bool live = old && old->expires_at > at;
     IntentRow next;
     next.intent = u.intent;
-    next.status = u.status;
+    next.status = to_string(u.status);
     next.last_seen = at;
     next.last_call_id = req.call_id;
     next.expires_at = at + ttl;
     if (live && old->status != "resolved") {
       // Still open: this call is one more attempt at it (or its resolution).
       next.first_seen = old->first_seen;
-      next.attempt_count = old->attempt_count + (u.status == "resolved" ? 0 : 1);
+      next.attempt_count = old->attempt_count + (u.status == IntentStatus::resolved ? 0 : 1);
     } else {
       next.first_seen = at;
       next.attempt_count = 1;
@@ -144,9 +145,10 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
 
   const std::vector<Identifier> end_ids = external_identifiers(req.external_ids, &call_data);
   if (!end_ids.empty() && call && !certain) {
-    certain = call->created_customer || call->feedback_outcome == "confirmed" ||
-              call->feedback_outcome == "corrected" ||
-              json::read_start_response(call->start_response).identity.recommendation == "reuse";
+    certain =
+        call->created_customer || call->feedback_outcome == "confirmed" ||
+        call->feedback_outcome == "corrected" ||
+        json::read_start_response(call->start_response).identity.recommendation == Recommendation::reuse;
   }
   // Kept on the call either way: a later "confirmed" feedback links them.
   if (certain)
@@ -158,7 +160,7 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
   // (deleted, or saved again without its own ttl) they follow the ttl.
   if (const Millis until = customers::kept_until(vars); std::max(until, kept_before) > at + ttl)
     c.tx.customer_keep(ref, until, ttl, at);
-  billing::meter(c, row, "end", at);
+  billing::meter(c, row, UsageOperation::end, at);
 
   std::string text = json::write(resp);
   CallRow done = call.value_or(CallRow{});
@@ -173,8 +175,8 @@ Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndRespons
     c.tx.call_end(done);
   } else {
     done.started_at = at;
-    done.channel = "voice";
-    done.direction = "inbound";
+    done.channel = to_string(Channel::voice);
+    done.direction = to_string(Direction::inbound);
     done.expires_at = at + ttl;
     c.tx.call_insert(done);
   }

@@ -47,14 +47,14 @@ struct Prepared {
 
 void check_import(const ImportCall& call) {
   if (!call.start && !call.end) throw invalid_field({"start"}, "a line needs a start, an end or both");
-  if (call.start && call.start->at == 0)
+  if (call.start && !call.start->at)
     throw invalid_field({"start", "at"}, "at is required in an import: when the call started");
-  if (call.end && call.end->at == 0)
+  if (call.end && !call.end->at)
     throw invalid_field({"end", "at"}, "at is required in an import: when the call ended");
   if (call.start && call.end) {
     if (call.end->call_id != call.start->call_id)
       throw invalid_field({"end", "call_id"}, "the end's call_id must be the start's");
-    if (call.end->at < call.start->at)
+    if (*call.end->at < *call.start->at)
       throw invalid_field({"end", "at"}, "the call cannot end before it started");
   }
 }
@@ -108,8 +108,8 @@ ImportSummary import(Store& store, const std::string& tenant, const std::functio
   events.reserve(calls.size() * 2);
   for (std::size_t i = 0; i < calls.size(); ++i) {
     if (calls[i].refused) continue;
-    if (const auto& s = calls[i].call->start) events.push_back({s->at, i, false});
-    if (const auto& e = calls[i].call->end) events.push_back({e->at, i, true});
+    if (const auto& s = calls[i].call->start) events.push_back({*s->at, i, false});
+    if (const auto& e = calls[i].call->end) events.push_back({*e->at, i, true});
   }
   std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
   // For progress: after the events before k, the calls whose last event is before k are done.

@@ -13,6 +13,7 @@
 #include "customers.hpp"
 #include "identity/identifiers.hpp"
 #include "identity/resolver.hpp"
+#include "identity/trust.hpp"
 #include "json/codec.hpp"
 #include "tenant.hpp"
 
@@ -30,7 +31,7 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
   c.tx.prefetch(what);
   // "Now" is read holding the write lock, so that writers' times follow
   // their order: a racing writer's new customer is never in our future.
-  const Millis at = req.at ? req.at : c.now();
+  const Millis at = req.at ? *req.at : c.now();
   if (auto call = c.tx.call_get(req.call_id)) {
     if (call->start_fingerprint == fp) return {call->start_response, true};
     throw Error(Status::conflict,
@@ -43,7 +44,7 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
     ids = identifiers_of(req.identity_hints, s.default_region, &call_data);
   }
   identity::Resolution r = identity::resolve(c, req.identity_hints, ids, req.telco, s, at);
-  billing::meter(c, row, r.created ? "start_new" : "start_returning", at);
+  billing::meter(c, row, r.created ? UsageOperation::start_new : UsageOperation::start_returning, at);
 
   StartResponse resp;
   resp.call_id = req.call_id;
@@ -51,14 +52,14 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
   resp.call_start = at;
   resp.identity = std::move(r.identity);
   // A low-confidence match never discloses another customer's data.
-  if (!r.created && resp.identity.recommendation != "ignore") {
+  if (!r.created && resp.identity.recommendation != Recommendation::ignore) {
     // Read while scoring the customer (identity::Resolution), at `at`.
     for (const IntentRow& i : r.open_intents) resp.open_intents.push_back(customers::to_intent(i));
     const std::vector<VariableRow> vars = c.tx.variables_of(r.customer_ref, at);
     resp.variables = customers::to_variables(vars, at);
     // What a reused match linked lives as long as the customer does.
     const Millis until = customers::kept_until(vars);
-    if (resp.identity.recommendation == "reuse" && until > at + tenants::ttl_of(s))
+    if (resp.identity.recommendation == Recommendation::reuse && until > at + tenants::ttl_of(s))
       c.tx.customer_keep(r.customer_ref, until, tenants::ttl_of(s), at);
   }
   std::string text = json::write(resp);
@@ -67,14 +68,14 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
   call.call_id = req.call_id;
   call.customer_ref = r.customer_ref;
   call.started_at = at;
-  call.channel = req.channel;
-  call.direction = req.direction;
+  call.channel = to_string(req.channel);
+  call.direction = to_string(req.direction);
   call.call_data_json = json::write_string_map(call_data);
   call.start_fingerprint = fp;
   call.start_response = text;
   call.created_customer = r.created;
   call.expires_at = at + tenants::ttl_of(s);
-  call.identifiers_json = encode_ids(CallIds{linkable(ids, req.telco), req.telco.line_type});
+  call.identifiers_json = encode_ids(CallIds{linkable(ids, req.telco), std::string(line_text(req.telco))});
   c.tx.call_insert(call);
   if (out) *out = std::move(resp);
   return {std::move(text), false};

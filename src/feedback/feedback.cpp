@@ -148,13 +148,13 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
   resp.at = at;
   std::optional<MergeLog> log;
   std::string x = y;
-  if (req.outcome == "corrected") {
+  if (req.outcome == FeedbackOutcome::corrected) {
     auto named = customers::live_ref(c, *req.customer_ref, at);
     if (!named) throw Error(Status::not_found, fmt::format("customer_ref {} not found", *req.customer_ref));
     x = *named;
   }
   std::string counted;  // the outcome recorded for re-estimation
-  if (x == y && req.outcome != "rejected") {
+  if (x == y && req.outcome != FeedbackOutcome::rejected) {
     // confirmed, or corrected to the call's own customer: a confirmation.
     ensure_customer(c, y, call->started_at, at, expires);
     std::vector<LinkRow> before;  // the call's number's links, before they are refreshed
@@ -166,7 +166,7 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
     if (!before.empty()) log = absorb_duplicate(c, *call, y, ids, before, at, expires, resp);
     if (const Identifier* number = number_of(ids))
       identity::count_confirmation(c, *number, y, call->started_at, at, log.has_value());
-  } else if (req.outcome == "rejected") {
+  } else if (req.outcome == FeedbackOutcome::rejected) {
     if (call->created_customer)
       throw Error(Status::conflict,
                   fmt::format("call {} created customer {}: there is no match to reject", req.call_id, y));
@@ -215,7 +215,7 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
   }
   CallRow done = *call;
   done.feedback_fingerprint = fp;
-  done.feedback_outcome = req.outcome;
+  done.feedback_outcome = to_string(req.outcome);
   done.feedback_response = text;
   c.tx.call_feedback(done);
   if (out) *out = std::move(resp);

@@ -48,8 +48,8 @@ class HostedScorer final : public Scorer {
     if (c.ani_match) {
       matched = true;
       // The host's carrier data beats what an earlier call said of the number.
-      std::string line =
-          call.telco && !call.telco->line_type.empty() ? call.telco->line_type : c.ani_line_type;
+      std::string line = call.telco && call.telco->line_type ? std::string(to_string(*call.telco->line_type))
+                                                             : c.ani_line_type;
       if (line.empty()) line = "unknown";
       const double w = ani_weight(line);
       sum += w;

@@ -36,7 +36,7 @@ std::string write_reports(const LineReports& reports) {
   return out;
 }
 
-bool reports_type(const std::string& line_type) { return !line_type.empty() && line_type != "unknown"; }
+bool reports_type(std::string_view line_type) { return !line_type.empty() && line_type != "unknown"; }
 
 std::string decide_line(const LineReports& reports, const std::string& previous, const std::string& latest) {
   LineReports counts = reports;

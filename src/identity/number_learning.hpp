@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "context.hpp"
@@ -23,7 +24,7 @@ LineReports read_reports(const std::string& text);
 std::string write_reports(const LineReports& reports);
 
 // Whether a host's telco.line_type reports a type ("" and "unknown" do not).
-bool reports_type(const std::string& line_type);
+bool reports_type(std::string_view line_type);
 
 // The number's type from the reports of all its calls: the type reported
 // most; on a tie, `previous` (the type decided before, which counts as one

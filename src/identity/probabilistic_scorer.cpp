@@ -191,9 +191,10 @@ class ProbabilisticScorer final : public Scorer {
     const Telco& telco = *call.telco;
     const bool has_number = ids.ani.kind == ParsedPhone::Kind::number;
     if (has_number && c.ani_match) {
-      std::string line = !c.number_line.empty()                                     ? c.number_line
-                         : !telco.line_type.empty() && telco.line_type != "unknown" ? telco.line_type
-                                                                                    : c.ani_line_type;
+      const bool reported = telco.line_type && *telco.line_type != LineType::unknown;
+      std::string line = !c.number_line.empty() ? c.number_line
+                         : reported             ? std::string(to_string(*telco.line_type))
+                                                : c.ani_line_type;
       if (line.empty()) {
         if (number_line.empty()) number_line = number_type(ids.ani.e164);
         line = number_line;
@@ -206,15 +207,15 @@ class ProbabilisticScorer final : public Scorer {
       const int people = shown ? std::max(k, 2) : k;
       u = std::max(u, std::min(1 - std::pow(1 - u, people), kAniUShared));
       std::string trust;
-      if (telco.verstat == "TN-Validation-Failed") {
+      if (telco.verstat == Verstat::tn_validation_failed) {
         u = kAniUMax;
         trust = ", validation failed";
-      } else if (telco.attestation == "C") {
+      } else if (telco.attestation == Attestation::C) {
         u *= kTrustGateway;
         trust = ", attestation C";
-      } else if (telco.attestation == "A" || telco.verstat == "TN-Validation-Passed") {
+      } else if (telco.attestation == Attestation::A || telco.verstat == Verstat::tn_validation_passed) {
         u *= kTrustVerified;
-        trust = telco.attestation == "A" ? ", attestation A" : ", validation passed";
+        trust = telco.attestation == Attestation::A ? ", attestation A" : ", validation passed";
       }
       const Millis unseen_days = elapsed(call.at, c.ani_last_seen) / kDay;
       if (unseen_days > kRecycleAfterDays)

@@ -11,6 +11,7 @@
 #include "feedback/learned.hpp"
 #include "identity/number_learning.hpp"
 #include "identity/phone.hpp"
+#include "identity/trust.hpp"
 #include "store/store.hpp"
 #include "tenant.hpp"
 #include "uuid.hpp"
@@ -24,17 +25,17 @@ const Scorer& scorer_for(const Context& c, const TenantSettings& s) {
 
 }  // namespace
 
-std::string level_of(double confidence, const TenantSettings& s) {
-  if (confidence >= s.level_very_high) return "very_high";
-  if (confidence >= s.level_high) return "high";
-  if (confidence >= s.level_medium) return "medium";
-  return "low";
+ConfidenceLevel level_of(double confidence, const TenantSettings& s) {
+  if (confidence >= s.level_very_high) return ConfidenceLevel::very_high;
+  if (confidence >= s.level_high) return ConfidenceLevel::high;
+  if (confidence >= s.level_medium) return ConfidenceLevel::medium;
+  return ConfidenceLevel::low;
 }
 
-std::string recommendation_of(double confidence, const TenantSettings& s) {
-  if (confidence >= s.reuse) return "reuse";
-  if (confidence >= s.confirm) return "confirm";
-  return "ignore";
+Recommendation recommendation_of(double confidence, const TenantSettings& s) {
+  if (confidence >= s.reuse) return Recommendation::reuse;
+  if (confidence >= s.confirm) return Recommendation::confirm;
+  return Recommendation::ignore;
 }
 
 std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, const IdentityHints& hints,
@@ -115,7 +116,7 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
         f.ani_line_type != "fixed_line_or_mobile")
       number_line = f.ani_line_type;
   }
-  const std::string given = reports_type(telco.line_type) ? telco.line_type : "";
+  const std::string given(reports_type(line_text(telco)) ? line_text(telco) : "");
   if (!given.empty()) ++reports[given];
   const std::string decided = on_number > 0 ? decide_line(reports, number_line, given) : "";
   // Whether the hosts showed another person on the number within the TTL
@@ -195,19 +196,19 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
   }
   r.identity.level = level_of(r.identity.confidence, s);
   r.identity.recommendation = recommendation_of(r.identity.confidence, s);
-  if (r.identity.recommendation == "reuse" && !hold.empty()) {
-    r.identity.recommendation = "confirm";
+  if (r.identity.recommendation == Recommendation::reuse && !hold.empty()) {
+    r.identity.recommendation = Recommendation::confirm;
     r.identity.evidence.push_back({"hold", 0, hold});
   }
   // Several customers on one number and nothing to tell them apart: it is
   // probably one of them, so the host is asked to confirm which.
-  if (s.identity_profile == "probabilistic" && !r.created && r.identity.recommendation == "ignore" &&
-      scored.size() > 1 && known_mass >= s.reuse)
-    r.identity.recommendation = "confirm";
+  if (s.identity_profile == "probabilistic" && !r.created &&
+      r.identity.recommendation == Recommendation::ignore && scored.size() > 1 && known_mass >= s.reuse)
+    r.identity.recommendation = Recommendation::confirm;
   if (ids.ani_given && ids.ani.kind != ParsedPhone::Kind::number)
     r.identity.evidence.push_back({"ani", 0, ids.ani.reason + ": not used as an identifier"});
 
-  const bool link_all = r.created || r.identity.recommendation == "reuse";
+  const bool link_all = r.created || r.identity.recommendation == Recommendation::reuse;
   // The number's type as decided from every call's reports, and whether it
   // is (or becomes) someone else's too: then what the hosts confirmed on it
   // is forgotten (identity/number_learning.hpp).
@@ -228,12 +229,13 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
     if (!link_all && !on_file) continue;
     LinkRow row{id, r.customer_ref, "", at, at, expires, "", 0, 0};
     if (id.type == "ani") {
-      const std::string given = reports_type(telco.line_type) ? telco.line_type : "";
+      const std::string given(reports_type(line_text(telco)) ? line_text(telco) : "");
       LineReports mine = on_file ? read_reports(matched.ani_line_reports) : LineReports{};
       if (!given.empty()) ++mine[given];
       row.line_reports = write_reports(mine);
-      row.line_type =
-          !number_line.empty() ? number_line : calls::link_line(telco.line_type, on_file, id.value);
+      row.line_type = !number_line.empty()
+                          ? number_line
+                          : calls::link_line(std::string(line_text(telco)), on_file, id.value);
       // Two customers on a personal number may be one person made twice (a
       // confirmation merges them): only the hosts' word marks it shared.
       if (others_on_number && !is_personal_type(row.line_type)) {

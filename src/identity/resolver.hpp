@@ -47,8 +47,8 @@ Resolution resolve(const Context& c, const IdentityHints& hints, const CallIdent
                    const Telco& telco, const TenantSettings& s, Millis at);
 
 // The tenant's thresholds applied to a confidence.
-std::string level_of(double confidence, const TenantSettings& s);
-std::string recommendation_of(double confidence, const TenantSettings& s);
+ConfidenceLevel level_of(double confidence, const TenantSettings& s);
+Recommendation recommendation_of(double confidence, const TenantSettings& s);
 
 }  // namespace callmem::identity
 

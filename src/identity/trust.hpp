@@ -5,6 +5,7 @@
 #define CALLMEM_IDENTITY_TRUST_HPP
 
 #include <algorithm>
+#include <string_view>
 
 #include "callmem/types.hpp"
 #include "time.hpp"
@@ -15,7 +16,16 @@ namespace callmem {
 // attestation) is never linked to a customer, nor refreshed, nor kept for
 // feedback to link later: a spoofer cannot take over someone's number. Nor
 // does it alone identify anyone.
-inline bool spoofable(const Telco& t) { return t.verstat == "TN-Validation-Failed" || t.attestation == "C"; }
+inline bool spoofable(const Telco& t) {
+  return t.verstat == Verstat::tn_validation_failed || t.attestation == Attestation::C;
+}
+
+// The carrier's line type as the identity code compares it with a number's
+// own types (identity/phone.hpp: "fixed_line_or_mobile", ...): its
+// spelling, "" when not given.
+inline std::string_view line_text(const Telco& t) {
+  return t.line_type ? to_string(*t.line_type) : std::string_view();
+}
 
 // US carriers reassign a disconnected number after 45 days at the least: a
 // number used within that time has not changed hands since.

@@ -1,7 +1,7 @@
 // Canonical forms of requests (start, end, feedback): every field written,
 // in one order, whatever shape the request came in. Idempotency compares
-// fingerprints of them, and they are themselves valid requests, so that a
-// typed request is validated by parsing its canonical form.
+// fingerprints of them: their bytes must stay those earlier versions
+// stored (tests/codec_test.cpp holds a few).
 #include "json/codec.hpp"
 #include "json/run.hpp"
 
@@ -19,15 +19,15 @@ void write_hints(Out& o, const IdentityHints& h) {
 
 void write_telco(Out& o, const Telco& t) {
   o.begin_object();
-  if (!t.line_type.empty()) o.key("line_type").str(t.line_type);
-  if (!t.attestation.empty()) o.key("attestation").str(t.attestation);
-  if (!t.verstat.empty()) o.key("verstat").str(t.verstat);
+  if (t.line_type) o.key("line_type").str(to_string(*t.line_type));
+  if (t.attestation) o.key("attestation").str(to_string(*t.attestation));
+  if (t.verstat) o.key("verstat").str(to_string(*t.verstat));
   o.end_object();
 }
 
-// A request's time as the wire has it: omitted when not given (0).
-void write_at(Out& o, Millis at) {
-  if (at != 0) o.key("at").str(format_iso(at));
+// A request's time as the wire has it: omitted when not given.
+void write_at(Out& o, const std::optional<Millis>& at) {
+  if (at) o.key("at").str(format_iso(*at));
 }
 
 }  // namespace
@@ -37,8 +37,8 @@ std::string canonical(const StartRequest& r) {
     o.key("call_id").str(r.call_id);
     write_hints(o.key("identity_hints"), r.identity_hints);
     write_telco(o.key("telco"), r.telco);
-    o.key("channel").str(r.channel);
-    o.key("direction").str(r.direction);
+    o.key("channel").str(to_string(r.channel));
+    o.key("direction").str(to_string(r.direction));
     write_at(o, r.at);
   });
 }
@@ -51,7 +51,7 @@ std::string canonical(const EndRequest& r) {
     for (const auto& i : r.intents) {
       o.begin_object();
       o.key("intent").str(i.intent);
-      o.key("status").str(i.status);
+      o.key("status").str(to_string(i.status));
       o.end_object();
     }
     o.end_array();
@@ -80,7 +80,7 @@ std::string canonical(const EndRequest& r) {
 std::string canonical(const FeedbackRequest& r) {
   return encode([&](Out& o) {
     o.key("call_id").str(r.call_id);
-    o.key("outcome").str(r.outcome);
+    o.key("outcome").str(to_string(r.outcome));
     if (r.customer_ref) o.key("customer_ref").str(*r.customer_ref);
     write_at(o, r.at);
   });

@@ -5,9 +5,11 @@
 // read.cpp (field paths, issues, text to document, the primitives), write
 // (Out, the writer), run.hpp (the one helper every entry point runs
 // through), members.hpp (the answers' flat members, as tables both
-// directions walk), requests, canonical, responses, tenant_settings (tenant
-// settings, the open configuration, the identity weights) and stored
-// (stored answers, call data).
+// directions walk), validate (the rules of a request's values, and the
+// checks of a request built in C++), requests, canonical, responses,
+// tenant_settings (tenant settings, the open configuration, the identity
+// weights) and stored (stored answers, call data). Enums are their
+// contract spellings (callmem/enums.hpp) in and out.
 //
 // Every parse_* validates before it reads: a wrong type, a missing or too
 // long field, a bad enum, a key given twice in one object (at any depth),
@@ -65,11 +67,18 @@ UnmergeRequest parse_unmerge(std::string_view text);
 // "dsn", "schema", "pool_size". Empty text: defaults. Any other key is invalid.
 EngineOptions parse_open_config(std::string_view text);
 
+// A request built in C++ checked as its JSON would be (the same rules,
+// words and field paths; validate.hpp): throws Error(Status::invalid).
+// validated() answers the end with its variables' values as compact JSON,
+// as parse_end reads them (empty text is null: forget the variable).
+void validate(const StartRequest& r);
+EndRequest validated(const EndRequest& r);
+void validate(const FeedbackRequest& r);
+
 // The canonical form of a request: equal for requests that mean the same
 // (the legacy shape and the current one, keys in any order). Idempotency
-// compares fingerprints of these. A canonical form is itself a valid request
-// when the request was valid: parse_start(canonical(r)) validates a request
-// built in C++.
+// compares fingerprints of these; their bytes are what earlier versions
+// stored, so that a replay still matches.
 std::string canonical(const StartRequest& r);
 std::string canonical(const EndRequest& r);
 std::string canonical(const FeedbackRequest& r);

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "json/read.hpp"
+#include "json/write.hpp"
 // After json/rapidjson.hpp (through json/read.hpp), so that its configuration applies.
 #include <rapidjson/encodedstream.h>
 
@@ -143,17 +144,8 @@ void check_unique_keys(const Value& root, Issues& is) {
   }
 }
 
-}  // namespace
-
-void parse_document(std::string_view text, rj::Document& doc, bool empty_is_object, std::size_t max_bytes) {
-  if (text.size() > max_bytes) fail({}, fmt::format("request is larger than {} bytes", max_bytes));
-  if (text.empty() && empty_is_object) {
-    doc.SetObject();
-    return;
-  }
-  // A raw NUL is never valid JSON, but RapidJSON's streams would take it for the end.
-  if (const auto nul = text.find('\0'); nul != std::string_view::npos)
-    fail({}, fmt::format("malformed JSON at offset {}: NUL byte", nul));
+// `text` (no NUL in it) into `doc`, any JSON value; why it is not one, or null.
+std::optional<std::string> parse_value(std::string_view text, rj::Document& doc) {
   if (text.empty()) text = std::string_view("", 0);
   rapidjson::MemoryStream bytes(text.data(), text.size());
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
@@ -165,13 +157,36 @@ void parse_document(std::string_view text, rj::Document& doc, bool empty_is_obje
     return !result.IsError();
   };
   doc.Populate(events);
-  if (result.IsError()) {
-    const char* what = result.Code() == rapidjson::kParseErrorTermination && builder.number_error()
-                           ? builder.number_error()
-                           : rapidjson::GetParseError_En(result.Code());
-    fail({}, fmt::format("malformed JSON at offset {}: {}", result.Offset(), what));
+  if (!result.IsError()) return std::nullopt;
+  const char* what = result.Code() == rapidjson::kParseErrorTermination && builder.number_error()
+                         ? builder.number_error()
+                         : rapidjson::GetParseError_En(result.Code());
+  return fmt::format("malformed JSON at offset {}: {}", result.Offset(), what);
+}
+
+}  // namespace
+
+void parse_document(std::string_view text, rj::Document& doc, bool empty_is_object, std::size_t max_bytes) {
+  if (text.size() > max_bytes) fail({}, fmt::format("request is larger than {} bytes", max_bytes));
+  if (text.empty() && empty_is_object) {
+    doc.SetObject();
+    return;
   }
+  // A raw NUL is never valid JSON, but RapidJSON's streams would take it for the end.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos)
+    fail({}, fmt::format("malformed JSON at offset {}: NUL byte", nul));
+  if (auto error = parse_value(text, doc)) fail({}, std::move(*error));
   if (!doc.IsObject()) fail({}, "request must be a JSON object");
+}
+
+std::optional<std::string> compact_value(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
+  rj::Document doc;
+  if (parse_value(text, doc)) return std::nullopt;
+  Issues is;
+  check_unique_keys(doc, is);
+  if (!is.empty()) return std::nullopt;
+  return compact(doc);
 }
 
 void parse_request(std::string_view text, rj::Document& doc, bool empty_is_object) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "json/utf8.hpp"
 #include "time.hpp"
@@ -120,6 +121,31 @@ std::optional<std::string> read_enum(const Value& v, const Path& path,
   }
   is.add(path, fmt::format("{} must be one of: {}", label(path), list));
   return std::nullopt;
+}
+
+void add_not_one_of(const Path& path, const std::string_view* spellings, std::size_t n, Issues& is) {
+  std::string list;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) list += ", ";
+    list += spellings[i];
+  }
+  is.add(path, fmt::format("{} must be one of: {}", label(path), list));
+}
+
+bool check_int(std::int64_t v, const Path& path, std::int64_t min, std::int64_t max, Issues& is) {
+  if (v >= min && v <= max) return true;
+  is.add(path, fmt::format("{} must be an integer from {} to {}", label(path), min, max));
+  return false;
+}
+
+bool check_time(Millis t, const Path& path, Issues& is) {
+  // parse_iso reads years 1970 to 9999: the last millisecond of 9999.
+  constexpr Millis kLatest = 253402300799999;
+  if (t >= 1 && t <= kLatest) return true;
+  is.add(path, fmt::format("{} must be an ISO-8601 timestamp after 1970-01-01T00:00:00.000Z, like "
+                           "2026-02-07T10:30:00.000Z",
+                           label(path)));
+  return false;
 }
 
 bool check_object(const Value& v, const Path& path, Issues& is) {

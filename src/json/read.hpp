@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -101,6 +102,33 @@ std::optional<bool> read_bool(const Value& v, const Path& path, Issues& is);
 std::optional<Millis> read_time(const Value& v, const Path& path, Issues& is, Millis earliest = 1);
 std::optional<std::string> read_enum(const Value& v, const Path& path,
                                      std::initializer_list<const char*> allowed, Issues& is);
+// "<path> must be one of: a, b, c", of E's spellings.
+void add_not_one_of(const Path& path, const std::string_view* spellings, std::size_t n, Issues& is);
+// One of the contract's enums (callmem/enums.hpp), by its spelling.
+template <class E>
+std::optional<E> read_enum(const Value& v, const Path& path, Issues& is) {
+  if (v.IsString())
+    if (std::optional<E> e = from_string<E>(view(v))) return e;
+  add_not_one_of(path, std::data(spellings<E>()), std::size(spellings<E>()), is);
+  return std::nullopt;
+}
+// An enum of a request built in C++: one of its enumerators (not a value
+// cast from an integer), with read_enum's words otherwise.
+template <class E>
+bool check_enum(E e, const Path& path, Issues& is) {
+  if (!to_string(e).empty()) return true;
+  add_not_one_of(path, std::data(spellings<E>()), std::size(spellings<E>()), is);
+  return false;
+}
+// An integer of min..max, with read_int's words.
+bool check_int(std::int64_t v, const Path& path, std::int64_t min, std::int64_t max, Issues& is);
+// A request's time from C++ (not given is std::nullopt): one read_time would
+// read back from its ISO-8601 text, with read_time's words.
+bool check_time(Millis t, const Path& path, Issues& is);
+// The compact text of one JSON value given as text (a variable's value built
+// in C++), read as a request is (no key given twice); nothing when it is not
+// exactly one valid JSON value.
+std::optional<std::string> compact_value(std::string_view text);
 bool check_object(const Value& v, const Path& path, Issues& is);
 // An object of at most `max` members.
 bool check_object(const Value& v, const Path& path, std::size_t max, Issues& is);

@@ -1,29 +1,28 @@
 // Requests of operations from their JSON (parse_start, parse_end, ...):
-// validated field by field, legacy shapes merged into the current ones,
-// unknown keys tolerated.
+// validated field by field as each is read, by the rules of
+// json/validate.hpp, legacy shapes merged into the current ones, unknown
+// keys tolerated.
 #include <fmt/format.h>
 
 #include "json/codec.hpp"
 #include "json/run.hpp"
+#include "json/validate.hpp"
 
 namespace callmem::json {
 namespace {
 
-constexpr std::int64_t kMaxVariableTtlSeconds = 31536000;
 constexpr std::size_t kMaxCursor = 256;
 constexpr std::size_t kMaxIdempotencyKey = 128;
 constexpr std::int64_t kMaxGrant = 1000000000000;
 constexpr std::int64_t kMaxPurgeLimit = 1000000;
-
-const char* const kHintsRequired = "identity_hints must include ani, external_ids, or customer_ref";
 
 std::map<std::string, std::string> read_external_ids(const Value& v, const Path& path, Issues& is) {
   std::map<std::string, std::string> out;
   if (!check_object(v, path, kMaxExternalIds, is)) return out;
   for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
     const Path p = path + key_label(view(it->name));
-    if (!check_text(view(it->name), p, 1, kMaxExternalIdKey, is)) continue;
-    if (auto value = read_text(it->value, p, 1, kMaxExternalIdValue, is))
+    if (!check_text(view(it->name), p, kExternalIdKeyRule, is)) continue;
+    if (auto value = read_text(it->value, p, kExternalIdValueRule, is))
       out[std::string(view(it->name))] = std::move(*value);
   }
   return out;
@@ -41,9 +40,9 @@ HintsRead read_hint_fields(const Value& obj, const Path& base, bool with_custome
     // An empty ANI is how many platforms send a withheld number: a withheld
     // caller ID (identifiers_of), as "anonymous" is.
     r.given = true;
-    r.hints.ani = read_text(*v, base + "ani", 0, kMaxAni, is);
+    r.hints.ani = read_text(*v, base + "ani", kAniRule, is);
   }
-  if (const Value* v = field(obj, "dnis")) r.hints.dnis = read_text(*v, base + "dnis", 1, kMaxAni, is);
+  if (const Value* v = field(obj, "dnis")) r.hints.dnis = read_text(*v, base + "dnis", kDnisRule, is);
   if (const Value* v = field(obj, "external_ids")) {
     if (!v->IsObject() || v->MemberCount() > 0) r.given = true;
     r.hints.external_ids = read_external_ids(*v, base + "external_ids", is);
@@ -51,7 +50,7 @@ HintsRead read_hint_fields(const Value& obj, const Path& base, bool with_custome
   if (with_customer_ref) {
     if (const Value* v = field(obj, "customer_ref")) {
       r.given = true;
-      r.hints.customer_ref = read_text(*v, base + "customer_ref", 1, kMaxCustomerRef, is);
+      r.hints.customer_ref = read_text(*v, base + "customer_ref", kCustomerRefRule, is);
     }
   }
   return r;
@@ -81,9 +80,7 @@ IdentityHints read_hints(const Value& obj, bool legacy, bool legacy_customer_ref
     if (!h.dnis) h.dnis = std::move(top.hints.dnis);
     if (!h.customer_ref) h.customer_ref = std::move(top.hints.customer_ref);
     for (auto& [k, v] : top.hints.external_ids) h.external_ids.emplace(k, std::move(v));
-    if (h.external_ids.size() > kMaxExternalIds)
-      is.add(hp + "external_ids",
-             fmt::format("identity_hints.external_ids must have at most {} entries", kMaxExternalIds));
+    if (h.external_ids.size() > kMaxExternalIds) add_too_many(hp + "external_ids", kMaxExternalIds, is);
     inner.given = inner.given || top.given;
   }
   if (require && !bad_type && !inner.given) is.add(hp, kHintsRequired);
@@ -95,36 +92,33 @@ Telco read_telco(const Value& obj, Issues& is) {
   const Value* v = field(obj, "telco");
   const Path tp{"telco"};
   if (!v || !check_object(*v, tp, is)) return t;
-  if (const Value* f = field(*v, "line_type"))
-    t.line_type = read_enum(*f, tp + "line_type", {"mobile", "landline", "voip", "unknown"}, is).value_or("");
+  if (const Value* f = field(*v, "line_type")) t.line_type = read_enum<LineType>(*f, tp + "line_type", is);
   if (const Value* f = field(*v, "attestation"))
-    t.attestation = read_enum(*f, tp + "attestation", {"A", "B", "C"}, is).value_or("");
-  if (const Value* f = field(*v, "verstat"))
-    t.verstat = read_enum(*f, tp + "verstat",
-                          {"TN-Validation-Passed", "TN-Validation-Failed", "No-TN-Validation"}, is)
-                    .value_or("");
+    t.attestation = read_enum<Attestation>(*f, tp + "attestation", is);
+  if (const Value* f = field(*v, "verstat")) t.verstat = read_enum<Verstat>(*f, tp + "verstat", is);
   return t;
 }
 
 // A text the request must have.
-std::string read_required(const Value& obj, const char* name, std::size_t max, Issues& is) {
+std::string read_required(const Value& obj, const char* name, TextRule rule, Issues& is) {
   const Value* v = field(obj, name);
   if (!v) {
     is.add({name}, fmt::format("{} is required", name));
     return {};
   }
-  return read_text(*v, {name}, 1, max, is).value_or("");
+  return read_text(*v, {name}, rule, is).value_or("");
 }
 
-Millis read_at(const Value& obj, const char* name, Issues& is) {
-  if (const Value* v = field(obj, name)) return read_time(*v, {name}, is).value_or(0);
-  return 0;
+// A time the request may leave out.
+std::optional<Millis> read_at(const Value& obj, const char* name, Issues& is) {
+  if (const Value* v = field(obj, name)) return read_time(*v, {name}, is);
+  return std::nullopt;
 }
 
 CustomerSelector read_selector(const Value& obj, Issues& is) {
   CustomerSelector s;
   const Value* ref = field(obj, "customer_ref");
-  if (ref) s.customer_ref = read_text(*ref, {"customer_ref"}, 1, kMaxCustomerRef, is);
+  if (ref) s.customer_ref = read_text(*ref, {"customer_ref"}, kCustomerRefRule, is);
   const bool hints_given = field(obj, "identity_hints") || has_legacy_hints(obj, false);
   if (hints_given) {
     // With both, customer_ref is used; the hints must still be well-formed.
@@ -141,20 +135,20 @@ bool read_single_intent(const Value& doc, EndRequest& r, Issues& is) {
   const Value* intent = field(doc, "intent");
   const Value* status = field(doc, "intent_status");
   const Value* is_open = field(doc, "intent_is_open");
-  std::optional<std::string> st;
-  if (status) st = read_enum(*status, {"intent_status"}, {"open", "resolved", "abandoned"}, is);
+  std::optional<IntentStatus> st;
+  if (status) st = read_enum<IntentStatus>(*status, {"intent_status"}, is);
   if (is_open) {
     if (auto b = read_bool(*is_open, {"intent_is_open"}, is)) {
-      const std::string from_bool = *b ? "open" : "resolved";
+      const IntentStatus from_bool = *b ? IntentStatus::open : IntentStatus::resolved;
       if (status && st && *st != from_bool)
         is.add({"intent_is_open"}, fmt::format("intent_is_open ({}) disagrees with intent_status ({})",
-                                               *b ? "true" : "false", *st));
+                                               *b ? "true" : "false", to_string(*st)));
       if (!status) st = from_bool;
     }
   }
   if (intent) {
-    if (auto name = read_text(*intent, {"intent"}, 1, kMaxIntentName, is))
-      r.intents.push_back(IntentUpdate{std::move(*name), st.value_or("open")});
+    if (auto name = read_text(*intent, {"intent"}, kIntentRule, is))
+      r.intents.push_back(IntentUpdate{std::move(*name), st.value_or(IntentStatus::open)});
   } else if (status || is_open) {
     is.add({"intent"},
            fmt::format("intent is required with {}", status ? "intent_status" : "intent_is_open"));
@@ -169,10 +163,7 @@ void read_intents(const Value& v, std::size_t already, EndRequest& r, Issues& is
     is.add(ip, "intents must be an array");
     return;
   }
-  if (v.Size() + already > kMaxIntentsPerRequest) {
-    is.add(ip, fmt::format("at most {} intents per request", kMaxIntentsPerRequest));
-    return;
-  }
+  if (!check_intent_count(v.Size() + already, ip, is)) return;
   for (SizeType i = 0; i < v.Size(); ++i) {
     const Path p = ip + std::to_string(i);
     const Value& e = v[i];
@@ -182,11 +173,10 @@ void read_intents(const Value& v, std::size_t already, EndRequest& r, Issues& is
     if (!name)
       is.add(p + "intent", fmt::format("{} is required", label(p + "intent")));
     else
-      n = read_text(*name, p + "intent", 1, kMaxIntentName, is);
-    std::optional<std::string> s = std::string("open");
-    if (const Value* sv = field(e, "status"))
-      s = read_enum(*sv, p + "status", {"open", "resolved", "abandoned"}, is);
-    if (n && s) r.intents.push_back(IntentUpdate{std::move(*n), std::move(*s)});
+      n = read_text(*name, p + "intent", kIntentRule, is);
+    std::optional<IntentStatus> s = IntentStatus::open;
+    if (const Value* sv = field(e, "status")) s = read_enum<IntentStatus>(*sv, p + "status", is);
+    if (n && s) r.intents.push_back(IntentUpdate{std::move(*n), *s});
   }
 }
 
@@ -200,8 +190,7 @@ void each_variable(const Value& doc, const char* name, Issues& is, F&& each) {
   if (!check_object(*v, vp, kMaxVariablesPerCustomer, is)) return;
   for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
     const Path p = vp + key_label(view(it->name));
-    if (check_text(view(it->name), p, 1, kMaxVariableName, is))
-      each(std::string(view(it->name)), it->value, p);
+    if (check_text(view(it->name), p, kVariableNameRule, is)) each(std::string(view(it->name)), it->value, p);
   }
 }
 
@@ -215,9 +204,7 @@ void read_variables(const Value& doc, EndRequest& r, Issues& is) {
     auto value = compact(v);
     if (!value)
       is.add(p, fmt::format("{} must be valid UTF-8", label(p)));
-    else if (value->size() > kMaxVariableValueBytes)
-      is.add(p, fmt::format("{} must be at most {} bytes of JSON", label(p), kMaxVariableValueBytes));
-    else
+    else if (check_variable_size(*value, p, is))
       r.variables[name] = JsonText{std::move(*value)};
   });
   each_variable(doc, "variable_ttl_seconds", is, [&](std::string name, const Value& v, const Path& p) {
@@ -229,22 +216,22 @@ void read_variables(const Value& doc, EndRequest& r, Issues& is) {
 
 StartRequest parse_start(std::string_view text) {
   return decode<StartRequest>(text, kRequest, [](const Value& doc, Issues& is, StartRequest& r) {
-    r.call_id = read_required(doc, "call_id", kMaxCallId, is);
+    r.call_id = read_required(doc, "call_id", kCallIdRule, is);
     r.identity_hints = read_hints(doc, true, true, true, is);
     r.telco = read_telco(doc, is);
     if (const Value* v = field(doc, "channel"))
-      r.channel = read_enum(*v, {"channel"}, {"voice", "chat", "email", "sms"}, is).value_or(r.channel);
+      r.channel = read_enum<Channel>(*v, {"channel"}, is).value_or(r.channel);
     if (const Value* v = field(doc, "direction"))
-      r.direction = read_enum(*v, {"direction"}, {"inbound", "outbound"}, is).value_or(r.direction);
+      r.direction = read_enum<Direction>(*v, {"direction"}, is).value_or(r.direction);
     r.at = read_at(doc, "at", is);
   });
 }
 
 EndRequest parse_end(std::string_view text) {
   return decode<EndRequest>(text, kRequest, [](const Value& doc, Issues& is, EndRequest& r) {
-    r.call_id = read_required(doc, "call_id", kMaxCallId, is);
+    r.call_id = read_required(doc, "call_id", kCallIdRule, is);
     if (const Value* v = field(doc, "customer_ref"))
-      r.customer_ref = read_text(*v, {"customer_ref"}, 1, kMaxCustomerRef, is);
+      r.customer_ref = read_text(*v, {"customer_ref"}, kCustomerRefRule, is);
     const bool intent = read_single_intent(doc, r, is);
     if (const Value* v = field(doc, "intents")) read_intents(*v, intent ? 1 : 0, r, is);
     read_variables(doc, r, is);
@@ -284,7 +271,7 @@ CreditGrant parse_grant(std::string_view text) {
       g.amount = read_int(*v, {"amount"}, 1, kMaxGrant, is).value_or(0);
     else
       is.add({"amount"}, "amount is required");
-    g.idempotency_key = read_required(doc, "idempotency_key", kMaxIdempotencyKey, is);
+    g.idempotency_key = read_required(doc, "idempotency_key", {1, kMaxIdempotencyKey}, is);
   });
 }
 
@@ -305,26 +292,23 @@ PurgeRequest parse_purge(std::string_view text) {
 
 FeedbackRequest parse_feedback(std::string_view text) {
   return decode<FeedbackRequest>(text, kRequest, [](const Value& doc, Issues& is, FeedbackRequest& r) {
-    r.call_id = read_required(doc, "call_id", kMaxCallId, is);
+    r.call_id = read_required(doc, "call_id", kCallIdRule, is);
+    std::optional<FeedbackOutcome> outcome;
     if (const Value* v = field(doc, "outcome"))
-      r.outcome = read_enum(*v, {"outcome"}, {"confirmed", "rejected", "corrected"}, is).value_or("");
+      outcome = read_enum<FeedbackOutcome>(*v, {"outcome"}, is);
     else
       is.add({"outcome"}, "outcome is required");
-    if (const Value* v = field(doc, "customer_ref")) {
-      if (r.outcome == "corrected")
-        r.customer_ref = read_text(*v, {"customer_ref"}, 1, kMaxCustomerRef, is);
-      else if (!r.outcome.empty())
-        is.add({"customer_ref"}, "customer_ref is only allowed with outcome corrected");
-    } else if (r.outcome == "corrected") {
-      is.add({"customer_ref"}, "customer_ref is required with outcome corrected");
-    }
+    if (outcome) r.outcome = *outcome;
+    const Value* ref = field(doc, "customer_ref");
+    if (outcome && check_outcome_ref(*outcome, ref != nullptr, is))
+      r.customer_ref = read_text(*ref, {"customer_ref"}, kCustomerRefRule, is);
     r.at = read_at(doc, "at", is);
   });
 }
 
 UnmergeRequest parse_unmerge(std::string_view text) {
   return decode<UnmergeRequest>(text, kRequest, [](const Value& doc, Issues& is, UnmergeRequest& r) {
-    r.merge_id = read_required(doc, "merge_id", kMaxMergeId, is);
+    r.merge_id = read_required(doc, "merge_id", {1, kMaxMergeId}, is);
   });
 }
 

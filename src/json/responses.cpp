@@ -23,11 +23,11 @@ void write_variables(Out& o, const std::map<std::string, Variable>& vars) {
 void write_identity(Out& o, const Identity& id) {
   o.begin_object();
   o.key("confidence").num4(id.confidence);
-  o.key("level").str(id.level);
+  o.key("level").str(to_string(id.level));
   o.key("sources").begin_array();
   for (const auto& s : id.sources) o.str(s);
   o.end_array();
-  o.key("recommendation").str(id.recommendation);
+  o.key("recommendation").str(to_string(id.recommendation));
   // Left out when empty.
   if (!id.evidence.empty()) write_list(o.key("evidence"), id.evidence, kEvidence);
   if (!id.candidates.empty()) write_list(o.key("candidates"), id.candidates, kCandidate);
@@ -48,10 +48,10 @@ void write_identities(Out& o, const std::vector<LinkedIdentity>& identities) {
   o.begin_array();
   for (const auto& id : identities) {
     o.begin_object();
-    o.key("type").str(id.type);
-    if (id.type == "external_id") o.key("key").str(id.key);
+    o.key("type").str(to_string(id.type));
+    if (id.type == IdentityType::external_id) o.key("key").str(id.key);
     o.key("value").str(id.value);
-    if (id.type == "ani" && !id.line_type.empty()) o.key("line_type").str(id.line_type);
+    if (id.type == IdentityType::ani && !id.line_type.empty()) o.key("line_type").str(id.line_type);
     o.key("first_seen").time(id.first_seen);
     o.key("last_seen").time(id.last_seen);
     o.end_object();
@@ -69,8 +69,8 @@ void write_calls(Out& o, const std::vector<CallRecord>& calls) {
       o.key("call_end").null();
     else
       o.key("call_end").time(c.call_end);
-    o.key("channel").str(c.channel);
-    o.key("direction").str(c.direction);
+    o.key("channel").str(to_string(c.channel));
+    o.key("direction").str(to_string(c.direction));
     o.key("call_data").string_map(c.call_data);
     o.end_object();
   }

@@ -65,6 +65,11 @@ class Reader {
   void members(const Value& obj, const Path& base, T& v, const Member<T> (&fields)[N]) {
     for (const Member<T>& m : fields) {
       if (m.text) v.*m.text = str(obj, base, m.key);
+      if (m.spelled.set) {
+        if (const Value* e = get(obj, base, m.key)) {
+          if (auto s = read_text(*e, base + m.key, 0, kNoLimit, is_)) m.spelled.set(v, *s, base + m.key, is_);
+        }
+      }
       if (m.integer) v.*m.integer = m.time ? time(obj, base, m.key) : i64(obj, base, m.key);
       if (m.flag) v.*m.flag = flag(obj, base, m.key);
       if (m.fraction) v.*m.fraction = num(obj, base, m.key);
@@ -119,17 +124,24 @@ class Reader {
     return out;
   }
 
+  // An enum, by its spelling.
+  template <class E>
+  E spelled(const Value& obj, const Path& base, const char* name) {
+    const Value* v = get(obj, base, name);
+    return v ? read_enum<E>(*v, base + name, is_).value_or(E{}) : E{};
+  }
+
   Identity identity(const Value& id, const Path& ip) {
     Identity r;
     r.confidence = num(id, ip, "confidence");
-    r.level = str(id, ip, "level");
+    r.level = spelled<ConfidenceLevel>(id, ip, "level");
     if (const Value* a = array(id, ip, "sources")) {
       for (SizeType i = 0; i < a->Size(); ++i) {
         if (auto s = read_text((*a)[i], ip + "sources" + std::to_string(i), 0, kNoLimit, is_))
           r.sources.push_back(std::move(*s));
       }
     }
-    r.recommendation = str(id, ip, "recommendation");
+    r.recommendation = spelled<Recommendation>(id, ip, "recommendation");
     // Left out when empty.
     if (find(id, "evidence")) r.evidence = list(id, ip, "evidence", kEvidence);
     if (find(id, "candidates")) r.candidates = list(id, ip, "candidates", kCandidate);

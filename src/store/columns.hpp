@@ -4,6 +4,11 @@
 // bind_fields() binds. The SQL around the lists stays in each store (the
 // dialects differ where it matters).
 //
+// Row types keep the columns' text (a call's channel, an intent's status):
+// what the core compares of them is few and stored as the contract spells
+// it. The one enum of a row, the usage report's operation (UsageRow is the
+// public type), is read from its text here.
+//
 // A cursor is a Cursor over the store's result row, which has col_text(c),
 // col_i64(c), col_real(c) and col_bool(c); a binder is the store's
 // parameters, which have text(v), i64(v), u64(v), real(v) and boolean(v),
@@ -13,11 +18,13 @@
 #define CALLMEM_STORE_COLUMNS_HPP
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
 
+#include "callmem/error.hpp"
 #include "store/merge_rows.hpp"
 #include "store/store.hpp"
 
@@ -130,6 +137,13 @@ class Cursor {
   void get(std::uint64_t& v) { v = static_cast<std::uint64_t>(i64()); }
   void get(double& v) { v = real(); }
   void get(bool& v) { v = boolean(); }
+  template <class E, class = std::enable_if_t<is_spelled_enum<E>>>
+  void get(E& v) {
+    const std::string s = text();
+    const std::optional<E> e = from_string<E>(s);
+    if (!e) throw Error(Status::store, "stored data does not read back: unknown value \"" + s + "\"");
+    v = *e;
+  }
 
  private:
   const Row& row_;

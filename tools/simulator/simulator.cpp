@@ -753,7 +753,8 @@ class Callmem final : public System {
   Answer start(const Call& c) override {
     clock_->set(c.start);
     const StartResponse r = json::read_start_response(mem_.start_call_json(tenant_, start_json(c)));
-    Answer a{r.customer_ref, r.identity.confidence, rec_of(r.identity.recommendation)};
+    Answer a{r.customer_ref, r.identity.confidence,
+             rec_of(std::string(to_string(r.identity.recommendation)))};
     for (const Evidence& e : r.identity.evidence) a.learned |= e.signal == "confirmed_number" && e.weight > 0;
     return a;
   }

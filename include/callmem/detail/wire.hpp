@@ -2,7 +2,10 @@
 // docs/contract.md and back, for callmem/call_memory.hpp. Header-only and
 // internal (namespace callmem::detail): it writes requests with the standard
 // library and reads answers with the C ABI's reader (callmem/json.h), so the
-// C++ API needs nothing but libcallmem.so.
+// C++ API needs nothing but libcallmem.so. Enums are their contract
+// spellings on the wire (callmem/enums.hpp); the library validates what is
+// written (a value cast from an integer is written "" and refused, naming
+// the field).
 #ifndef CALLMEM_DETAIL_WIRE_HPP
 #define CALLMEM_DETAIL_WIRE_HPP
 
@@ -215,16 +218,18 @@ inline void write_hints(Writer& w, const IdentityHints& h) {
 }
 
 inline void write_telco(Writer& w, const Telco& t) {
-  if (t.line_type.empty() && t.attestation.empty() && t.verstat.empty()) return;
+  if (!t.line_type && !t.attestation && !t.verstat) return;
   w.key("telco").begin_object();
-  if (!t.line_type.empty()) w.key("line_type").str(t.line_type);
-  if (!t.attestation.empty()) w.key("attestation").str(t.attestation);
-  if (!t.verstat.empty()) w.key("verstat").str(t.verstat);
+  if (t.line_type) w.key("line_type").str(to_string(*t.line_type));
+  if (t.attestation) w.key("attestation").str(to_string(*t.attestation));
+  if (t.verstat) w.key("verstat").str(to_string(*t.verstat));
   w.end_object();
 }
 
-inline void write_at(Writer& w, const char* name, Millis at) {
-  if (at != 0) w.key(name).time(at);
+// A time the request may leave out. The epoch itself is written as it is:
+// the library refuses it, as a time must be after it.
+inline void write_at(Writer& w, const char* name, const std::optional<Millis>& at) {
+  if (at) w.key(name).time(*at);
 }
 
 inline std::string write(const StartRequest& r) {
@@ -234,8 +239,8 @@ inline std::string write(const StartRequest& r) {
   w.key("identity_hints");
   write_hints(w, r.identity_hints);
   write_telco(w, r.telco);
-  w.key("channel").str(r.channel);
-  w.key("direction").str(r.direction);
+  w.key("channel").str(to_string(r.channel));
+  w.key("direction").str(to_string(r.direction));
   write_at(w, "at", r.at);
   w.end_object();
   return w.take();
@@ -249,7 +254,7 @@ inline std::string write(const EndRequest& r) {
   if (!r.intents.empty()) {
     w.key("intents").begin_array();
     for (const auto& i : r.intents)
-      w.begin_object().key("intent").str(i.intent).key("status").str(i.status).end_object();
+      w.begin_object().key("intent").str(i.intent).key("status").str(to_string(i.status)).end_object();
     w.end_array();
   }
   if (!r.variables.empty()) {
@@ -469,7 +474,7 @@ inline std::string write(const FeedbackRequest& r) {
   Writer w;
   w.begin_object();
   w.key("call_id").str(r.call_id);
-  w.key("outcome").str(r.outcome);
+  w.key("outcome").str(to_string(r.outcome));
   if (r.customer_ref) w.key("customer_ref").str(*r.customer_ref);
   write_at(w, "at", r.at);
   w.end_object();
@@ -516,6 +521,14 @@ inline double num(Json v, const char* key) { return callmem_json_double(get(v, k
 inline bool boolean(Json v, const char* key) { return callmem_json_bool(get(v, key)) != 0; }
 inline Millis time(Json v, const char* key) { return parse_time(str(v, key)); }
 
+// An enum of an answer, by its spelling; the library writes no other.
+template <class E>
+E enumerated(Json v, const char* key) {
+  const std::string s = str(v, key);
+  if (const std::optional<E> e = from_string<E>(s)) return *e;
+  throw Error(Status::error, std::string("unreadable answer: ") + key + " is \"" + s + "\"");
+}
+
 inline JsonText raw(Json v) {
   char* out = nullptr;
   if (callmem_json_write(v, &out) != CALLMEM_OK) throw Error(Status::error, callmem_last_error());
@@ -541,8 +554,8 @@ void each_member(Json v, F&& f) {
 inline std::vector<Intent> read_intents(Json v) {
   std::vector<Intent> out;
   each(v, [&](Json e) {
-    out.push_back(Intent{str(e, "intent"), str(e, "status"), i64(e, "attempt_count"), time(e, "first_seen"),
-                         time(e, "last_seen")});
+    out.push_back(Intent{str(e, "intent"), enumerated<IntentStatus>(e, "status"), i64(e, "attempt_count"),
+                         time(e, "first_seen"), time(e, "last_seen")});
   });
   return out;
 }
@@ -559,9 +572,9 @@ inline std::map<std::string, Variable> read_variables(Json v) {
 inline Identity read_identity(Json v) {
   Identity id;
   id.confidence = num(v, "confidence");
-  id.level = str(v, "level");
+  id.level = enumerated<ConfidenceLevel>(v, "level");
   each(get(v, "sources"), [&](Json s) { id.sources.push_back(str(s)); });
-  id.recommendation = str(v, "recommendation");
+  id.recommendation = enumerated<Recommendation>(v, "recommendation");
   each(get(v, "evidence"), [&](Json e) {
     id.evidence.push_back(Evidence{str(e, "signal"), num(e, "weight"), str(e, "detail")});
   });
@@ -600,14 +613,18 @@ inline CustomerView read_customer(const std::string& text) {
   v.created_at = time(r, "created_at");
   v.last_seen = time(r, "last_seen");
   each(get(r, "identities"), [&](Json e) {
-    v.identities.push_back(LinkedIdentity{str(e, "type"), str(e, "key"), str(e, "value"), str(e, "line_type"),
-                                          time(e, "first_seen"), time(e, "last_seen")});
+    v.identities.push_back(LinkedIdentity{enumerated<IdentityType>(e, "type"), str(e, "key"), str(e, "value"),
+                                          str(e, "line_type"), time(e, "first_seen"), time(e, "last_seen")});
   });
   v.intents = read_intents(get(r, "intents"));
   v.variables = read_variables(get(r, "variables"));
   each(get(r, "calls"), [&](Json e) {
-    CallRecord c{str(e, "call_id"), time(e, "call_start"), time(e, "call_end"),
-                 str(e, "channel"), str(e, "direction"),   {}};
+    CallRecord c{str(e, "call_id"),
+                 time(e, "call_start"),
+                 time(e, "call_end"),
+                 enumerated<Channel>(e, "channel"),
+                 enumerated<Direction>(e, "direction"),
+                 {}};
     each_member(get(e, "call_data"),
                 [&](std::string k, Json x) { c.call_data.emplace(std::move(k), str(x)); });
     v.calls.push_back(std::move(c));
@@ -670,7 +687,8 @@ inline UsageReport read_usage(const std::string& text) {
   UsageReport u;
   u.balance = i64(d.root(), "balance");
   each(get(d.root(), "days"), [&](Json e) {
-    u.days.push_back(UsageRow{str(e, "day"), str(e, "operation"), i64(e, "count"), i64(e, "credits")});
+    u.days.push_back(UsageRow{str(e, "day"), enumerated<UsageOperation>(e, "operation"), i64(e, "count"),
+                              i64(e, "credits")});
   });
   return u;
 }
@@ -685,7 +703,7 @@ inline FeedbackResponse read_feedback(const std::string& text) {
   const Json r = d.root();
   FeedbackResponse f;
   f.call_id = str(r, "call_id");
-  f.outcome = str(r, "outcome");
+  f.outcome = enumerated<FeedbackOutcome>(r, "outcome");
   f.previous_customer_ref = str(r, "previous_customer_ref");
   f.customer_ref = str(r, "customer_ref");
   f.customer_created = boolean(r, "customer_created");
