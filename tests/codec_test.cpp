@@ -8,9 +8,11 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "calls/fingerprint.hpp"
 #include "time.hpp"
 
 using namespace callmem;
@@ -1289,4 +1291,173 @@ TEST_CASE("codec: a canonical form is itself a valid request that parses to the 
       "variables": {"a": {"b": [1, null]}, "gone": null}, "variable_ttl_seconds": {"a": 60},
       "identity_hints": {"external_ids": {"crm_id": "7"}}, "at": "2026-02-07T10:30:00.000Z"})");
   CHECK(json::canonical(json::parse_end(json::canonical(e))) == json::canonical(e));
+}
+
+TEST_CASE("codec: canonical forms and fingerprints are those earlier versions stored") {
+  // Computed by the version before the value types had enums (the request's
+  // strings, and 0 for a time not given): a replay of a request stored then
+  // must still match.
+  StartRequest s;
+  s.call_id = "call_fp_1";
+  s.identity_hints.ani = "+14155551234";
+  s.identity_hints.dnis = "+18005550100";
+  s.identity_hints.external_ids = {{"crm_id", "C-42"}};
+  s.telco = {LineType::mobile, Attestation::A, Verstat::tn_validation_passed};
+  s.channel = Channel::chat;
+  s.direction = Direction::outbound;
+  s.at = kT0;
+  const std::string start =
+      R"({"call_id":"call_fp_1","identity_hints":{"ani":"+14155551234","dnis":"+18005550100",)"
+      R"("external_ids":{"crm_id":"C-42"},"customer_ref":null},"telco":{"line_type":"mobile","attestation":"A",)"
+      R"("verstat":"TN-Validation-Passed"},"channel":"chat","direction":"outbound","at":"2026-02-07T10:30:00.000Z"})";
+  CHECK(json::canonical(s) == start);
+  CHECK(calls::fingerprint(json::canonical(s)) == 1575362902305797522ULL);
+  CHECK(json::canonical(json::parse_start(start)) == start);
+
+  EndRequest e;
+  e.call_id = "call_fp_1";
+  e.customer_ref = "cus_1";
+  e.intents = {{"refund_request", IntentStatus::resolved}, {"billing", IntentStatus::open}};
+  e.variables = {{"name", JsonText{R"("John")"}}, {"gone", std::nullopt}};
+  e.variable_ttl_seconds = {{"name", 3600}};
+  e.external_ids = {{"order", "O-1"}};
+  e.telco.line_type = LineType::landline;
+  e.at = kT0 + 60000;
+  CHECK(calls::fingerprint(json::canonical(e)) == 15809722938456904606ULL);
+  CHECK(calls::fingerprint(json::canonical(json::parse_end(json::canonical(e)))) == 15809722938456904606ULL);
+
+  const FeedbackRequest f{"call_fp_1", FeedbackOutcome::corrected, std::string("cus_2"), kT0 + 100000};
+  CHECK(
+      json::canonical(f) ==
+      R"({"call_id":"call_fp_1","outcome":"corrected","customer_ref":"cus_2","at":"2026-02-07T10:31:40.000Z"})");
+  CHECK(calls::fingerprint(json::canonical(f)) == 7565906642009944806ULL);
+
+  // Nothing given: the defaults, and no time.
+  StartRequest bare;
+  bare.call_id = "c";
+  bare.identity_hints.ani = "+14155551234";
+  CHECK(calls::fingerprint(json::canonical(bare)) == 5075190727070401010ULL);
+  CHECK(calls::fingerprint(json::canonical(json::parse_start(R"({"call_id":"c","ani":"+14155551234"})"))) ==
+        5075190727070401010ULL);
+}
+
+TEST_CASE("enums: to_string, from_string and operator<< spell the contract's values") {
+  const auto round_trips = [](auto e, const char* spelling) {
+    using E = decltype(e);
+    CHECK(to_string(e) == spelling);
+    CHECK(from_string<E>(spelling) == e);
+    std::ostringstream os;
+    os << e;
+    CHECK(os.str() == spelling);
+  };
+  for (const auto r : {Recommendation::reuse, Recommendation::confirm, Recommendation::ignore})
+    round_trips(r, std::string(to_string(r)).c_str());
+  round_trips(Recommendation::confirm, "confirm");
+  round_trips(ConfidenceLevel::very_high, "very_high");
+  round_trips(FeedbackOutcome::corrected, "corrected");
+  round_trips(Channel::sms, "sms");
+  round_trips(Direction::outbound, "outbound");
+  round_trips(IntentStatus::abandoned, "abandoned");
+  round_trips(LineType::voip, "voip");
+  round_trips(Attestation::B, "B");
+  round_trips(Verstat::no_tn_validation, "No-TN-Validation");
+  round_trips(UsageOperation::start_returning, "start_returning");
+  round_trips(IdentityType::external_id, "external_id");
+  // Every spelling reads back to its enumerator, in order.
+  std::size_t i = 0;
+  for (const std::string_view name : spellings<Verstat>())
+    CHECK(to_string(static_cast<Verstat>(i++)) == name);
+  CHECK(i == 3);
+  CHECK(!from_string<Channel>("Voice"));
+  CHECK(!from_string<Channel>(""));
+  CHECK(to_string(static_cast<Channel>(7)).empty());
+  std::ostringstream os;
+  os << Channel::voice << '/' << Direction::inbound;
+  CHECK(os.str() == "voice/inbound");
+}
+
+TEST_CASE("codec: an unknown value of an enum is refused naming the field, from JSON and from C++") {
+  const auto message = [](auto&& f, const Path& path) { return message_at(issues_of(f), path); };
+  CHECK(message([] { json::parse_start(R"({"call_id":"c","ani":"1","channel":"fax"})"); }, {"channel"}) ==
+        "channel must be one of: voice, chat, email, sms");
+  CHECK(message([] { json::parse_end(R"({"call_id":"c","intents":[{"intent":"i","status":"pending"}]})"); },
+                {"intents", "0", "status"}) == "intents.0.status must be one of: open, resolved, abandoned");
+  CHECK(message([] { json::parse_feedback(R"({"call_id":"c","outcome":"maybe"})"); }, {"outcome"}) ==
+        "outcome must be one of: confirmed, rejected, corrected");
+
+  StartRequest s;
+  s.call_id = "c";
+  s.identity_hints.ani = "1";
+  s.channel = static_cast<Channel>(9);
+  CHECK(message([&] { json::validate(s); }, {"channel"}) ==
+        "channel must be one of: voice, chat, email, sms");
+  s.channel = Channel::voice;
+  s.telco.verstat = static_cast<Verstat>(3);
+  CHECK(message([&] { json::validate(s); }, {"telco", "verstat"}) ==
+        "telco.verstat must be one of: TN-Validation-Passed, TN-Validation-Failed, No-TN-Validation");
+  EndRequest e;
+  e.call_id = "c";
+  e.intents = {{"i", IntentStatus::open}, {"j", static_cast<IntentStatus>(5)}};
+  CHECK(message([&] { json::validated(e); }, {"intents", "1", "status"}) ==
+        "intents.1.status must be one of: open, resolved, abandoned");
+  FeedbackRequest f{"c", static_cast<FeedbackOutcome>(3), std::nullopt, std::nullopt};
+  CHECK(message([&] { json::validate(f); }, {"outcome"}) ==
+        "outcome must be one of: confirmed, rejected, corrected");
+}
+
+TEST_CASE("codec: a request built in C++ is checked as its JSON is, with the same words and paths") {
+  // Each pair: the typed request, and its JSON; the issues must be the same.
+  const auto same = [](auto&& typed, auto&& wire) {
+    const std::vector<FieldIssue> a = issues_of(typed), b = issues_of(wire);
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      CHECK(a[i].path == b[i].path);
+      CHECK(a[i].message == b[i].message);
+    }
+  };
+  StartRequest s;
+  s.call_id = std::string(129, 'x');
+  s.identity_hints.dnis = "";
+  s.identity_hints.external_ids = {{"", "v"}, {"k", std::string(257, 'v')}};
+  s.at = 0;
+  same([&] { json::validate(s); },
+       [&] {
+         json::parse_start(R"({"call_id":")" + std::string(129, 'x') +
+                           R"(","identity_hints":{"dnis":"","external_ids":{"":"v","k":")" +
+                           std::string(257, 'v') + R"("}},"at":"1970-01-01T00:00:00.000Z"})");
+       });
+  s = StartRequest{};
+  s.call_id = "c";
+  same([&] { json::validate(s); }, [] { json::parse_start(R"({"call_id":"c","identity_hints":{}})"); });
+
+  EndRequest e;
+  e.call_id = "c";
+  e.variables = {{"big", JsonText{'"' + std::string(json::kMaxVariableValueBytes, 'v') + '"'}}};
+  e.variable_ttl_seconds = {{"big", 0}};
+  e.identity_hints = IdentityHints{};
+  same([&] { json::validated(e); },
+       [&] {
+         json::parse_end(R"({"call_id":"c","variables":{"big":")" +
+                         std::string(json::kMaxVariableValueBytes, 'v') +
+                         R"("},"variable_ttl_seconds":{"big":0},"identity_hints":{}})");
+       });
+
+  FeedbackRequest f{"c", FeedbackOutcome::confirmed, std::string("cus_1"), std::nullopt};
+  same([&] { json::validate(f); },
+       [] { json::parse_feedback(R"({"call_id":"c","outcome":"confirmed","customer_ref":"cus_1"})"); });
+  f = FeedbackRequest{"c", FeedbackOutcome::corrected, std::nullopt, std::nullopt};
+  same([&] { json::validate(f); }, [] { json::parse_feedback(R"({"call_id":"c","outcome":"corrected"})"); });
+
+  // What only C++ can give: a variable's text that is not JSON.
+  e = EndRequest{};
+  e.call_id = "c";
+  e.variables = {{"v", JsonText{"{nope"}}};
+  CHECK(message_at(issues_of([&] { json::validated(e); }), {"variables", "v"}) ==
+        "variables.v must be valid JSON");
+  // A valid request reads as the JSON would: values compact, empty text forgets.
+  e.variables = {{"v", JsonText{R"({ "a" : [1, 2.50] })"}}, {"w", JsonText{}}};
+  const EndRequest checked = json::validated(e);
+  REQUIRE(checked.variables.at("v"));
+  CHECK(checked.variables.at("v")->text == R"({"a":[1,2.5]})");
+  CHECK(!checked.variables.at("w"));
 }

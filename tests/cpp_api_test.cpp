@@ -143,7 +143,8 @@ TEST_CASE("C++ API: feedback and unmerge") {
   const std::string a = memory.start_call("acme", start("call_1", "+14155551234")).customer_ref;
   const std::string b = memory.start_call("acme", start("call_2", "+14155559999")).customer_ref;
   REQUIRE(a != b);
-  const FeedbackResponse f = memory.identity_feedback("acme", FeedbackRequest{"call_2", "corrected", a, 0});
+  const FeedbackResponse f = memory.identity_feedback(
+      "acme", FeedbackRequest{"call_2", FeedbackOutcome::corrected, a, std::nullopt});
   CHECK(f.previous_customer_ref == b);
   CHECK(f.customer_ref == a);
   REQUIRE(f.merge);

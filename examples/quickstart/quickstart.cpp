@@ -7,7 +7,7 @@ int main() try {
   callmem::StartRequest start;
   start.call_id = "call_001";
   start.identity_hints.ani = "+14155551234";
-  start.telco.line_type = "mobile";
+  start.telco.line_type = callmem::LineType::mobile;
   memory.start_call("acme", start);
 
   callmem::EndRequest end;

@@ -184,7 +184,7 @@ std::optional<std::string> compact_value(std::string_view text) {
   rj::Document doc;
   if (parse_value(text, doc)) return std::nullopt;
   Issues is;
-  check_unique_keys(doc, is);
+  if (doc.IsObject() || doc.IsArray()) check_unique_keys(doc, is);
   if (!is.empty()) return std::nullopt;
   return compact(doc);
 }
