@@ -15,9 +15,9 @@ namespace callmem {
 // Identity feedback (docs/feedback.md): what the host learned about a call's caller.
 struct FeedbackRequest {
   std::string call_id;
-  FeedbackOutcome outcome = FeedbackOutcome::confirmed;
-  std::optional<std::string> customer_ref;  // required with corrected, refused otherwise
-  std::optional<Millis> at;                 // not given: now
+  FeedbackOutcome outcome = FeedbackOutcome::confirmed;  // the JSON requires it; set it
+  std::optional<std::string> customer_ref;               // required with corrected, refused otherwise
+  std::optional<Millis> at;                              // not given: now
 };
 
 // What a merge moved from the merged ref to the customer it became an alias of.
