@@ -223,7 +223,7 @@ TEST_CASE(
   // Bob borrows Ann's phone: greeted as Ann, he says who he is.
   const auto borrowed = m.start(kMobile, kTypedMobile);
   REQUIRE(borrowed.customer_ref == ann.customer_ref);
-  REQUIRE(borrowed.identity.recommendation == "reuse");
+  REQUIRE(borrowed.identity.recommendation == callmem::Recommendation::reuse);
   m.mem.identity_feedback_json(
       "acme", fmt::format(R"({{"call_id": "call{}", "outcome": "corrected", "customer_ref": "{}"}})", m.calls,
                           bob.customer_ref));
@@ -231,7 +231,7 @@ TEST_CASE(
   m.clock->advance(kDay);
   const auto next = m.start(kMobile, kTypedMobile);
   CHECK(next.customer_ref == bob.customer_ref);
-  CHECK(next.identity.recommendation == "confirm");
+  CHECK(next.identity.recommendation == callmem::Recommendation::confirm);
   const Evidence* hold = find(next, "hold");
   REQUIRE(hold != nullptr);
   CHECK(hold->detail.find("another person") != std::string::npos);
@@ -244,13 +244,13 @@ TEST_CASE(
     const auto again = m.start(kMobile, kTypedMobile);
     CAPTURE(day);
     CHECK(again.customer_ref == ann.customer_ref);
-    CHECK(again.identity.recommendation == "confirm");
+    CHECK(again.identity.recommendation == callmem::Recommendation::confirm);
     m.feedback("confirmed");
   }
   // With an id the caller is known as before.
   const auto with_id = m.start(kMobile + R"(, "external_ids": {"crm_id": "ANN"})", kTypedMobile);
   CHECK(with_id.customer_ref == ann.customer_ref);
-  CHECK(with_id.identity.recommendation == "reuse");
+  CHECK(with_id.identity.recommendation == callmem::Recommendation::reuse);
   // The TTL (30 days) after the last correction, the number is Ann's again.
   for (int step = 0; step < 3; ++step) {
     m.clock->advance(10 * kDay);
@@ -259,20 +259,20 @@ TEST_CASE(
   }
   const auto later = m.start(kMobile, kTypedMobile);
   CHECK(later.customer_ref == ann.customer_ref);
-  CHECK(later.identity.recommendation == "reuse");
+  CHECK(later.identity.recommendation == callmem::Recommendation::reuse);
 }
 
 TEST_CASE("shared mobile: after a rejection, the caller's new customer is confirmed, not reused") {
   Memory m;
   const auto ann = m.start(kMobile, kTypedMobile);
   m.clock->advance(kDay);
-  REQUIRE(m.start(kMobile, kTypedMobile).identity.recommendation == "reuse");
+  REQUIRE(m.start(kMobile, kTypedMobile).identity.recommendation == callmem::Recommendation::reuse);
   const FeedbackResponse r = m.feedback("rejected");  // someone callmem does not know
   REQUIRE(r.customer_created);
   m.clock->advance(kHour);
   const auto next = m.start(kMobile, kTypedMobile);
   CHECK(next.customer_ref == r.customer_ref);
-  CHECK(next.identity.recommendation == "confirm");
+  CHECK(next.identity.recommendation == callmem::Recommendation::confirm);
   CHECK(next.customer_ref != ann.customer_ref);
 }
 
@@ -286,14 +286,14 @@ TEST_CASE("shared mobile: a customer made twice on a mobile, merged by a confirm
   m.start(kMobile + R"(, "external_ids": {"account_number": "ACC-1"})", kTypedMobile);
   m.clock->advance(kDay);
   const auto held = m.start(kMobile, kTypedMobile);
-  REQUIRE(held.identity.recommendation == "confirm");
+  REQUIRE(held.identity.recommendation == callmem::Recommendation::confirm);
   const FeedbackResponse r = m.feedback("confirmed");
   REQUIRE(r.merge);
   // Callmem's own records, not the hosts' word, put two customers on it: not shown shared.
   m.clock->advance(kDay);
   const auto next = m.start(kMobile, kTypedMobile);
   CHECK(next.customer_ref == r.customer_ref);
-  CHECK(next.identity.recommendation == "reuse");
+  CHECK(next.identity.recommendation == callmem::Recommendation::reuse);
   CHECK((r.customer_ref == first.customer_ref || r.merge->alias == first.customer_ref));
 }
 
@@ -304,13 +304,13 @@ TEST_CASE(
   m.start(kMobile);  // untyped: two customers on it forget what it taught
   m.start(kMobile + R"(, "external_ids": {"account_number": "ACC-1"})");
   m.clock->advance(kDay);
-  REQUIRE(m.start(kMobile, kTypedMobile).identity.recommendation == "confirm");
+  REQUIRE(m.start(kMobile, kTypedMobile).identity.recommendation == callmem::Recommendation::confirm);
   const FeedbackResponse r = m.feedback("confirmed");
   REQUIRE(r.merge);
   m.clock->advance(kDay);
   const auto next = m.start(kMobile, kTypedMobile);
   CHECK(next.customer_ref == r.customer_ref);
-  CHECK(next.identity.recommendation == "reuse");
+  CHECK(next.identity.recommendation == callmem::Recommendation::reuse);
 }
 
 TEST_CASE("line type: decided by every call's carrier data; one contradicting report does not flip it") {
