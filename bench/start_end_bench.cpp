@@ -408,9 +408,9 @@ class Floor {
       q.text(1, kTenant).text(2, ref_).text(3, name).text(4, value).text(5, op.call_id);
       q.i64(6, at).i64(7, 0).i64(8, expires);
       q.done();
-      Q day(*this, fVariableExpiryDay);
-      day.text(1, kTenant).text(2, ref_).text(3, name).i64(4, expires);
-      day.done();
+      Q lower(*this, fVariableExpiryDay);
+      lower.text(1, kTenant).text(2, ref_).text(3, name).i64(4, expires);
+      lower.done();
     }
     {
       Q q(*this, fCustomerTouch);
