@@ -1,3 +1,4 @@
+// The system clock and the manual clock (clock.hpp).
 #include "clock.hpp"
 
 #include <chrono>

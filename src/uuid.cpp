@@ -1,3 +1,4 @@
+// Random (version 4) UUIDs from the kernel's CSPRNG (uuid.hpp).
 #include "uuid.hpp"
 
 #include <sys/random.h>

@@ -1,3 +1,4 @@
+// Which identity hints identify a customer, and their normalised form (identity/identifiers.hpp).
 #include "identity/identifiers.hpp"
 
 #include "text.hpp"
