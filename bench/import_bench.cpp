@@ -140,6 +140,7 @@ Took loop(const std::string& path, const std::vector<Call>& calls, std::size_t n
 
 int main(int argc, char** argv) {
   std::size_t total = 1000000, sample = 20000, batch = 100000;
+  bool keep = false;  // --keep: leave the files, and say where
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--calls" && i + 1 < argc)
@@ -150,12 +151,14 @@ int main(int argc, char** argv) {
       batch = std::stoul(argv[++i]);
     else if (a == "--cache-mb" && i + 1 < argc)
       cache_mb = std::stoi(argv[++i]);
+    else if (a == "--keep")
+      keep = true;
     else if (a == "--quick")
       total = 5000, sample = 1000;
     else {
-      std::fprintf(
-          stderr,
-          "usage: callmem_import_bench [--calls N] [--sample N] [--batch N] [--cache-mb MIB] [--quick]\n");
+      std::fprintf(stderr,
+                   "usage: callmem_import_bench [--calls N] [--sample N] [--batch N] [--cache-mb MIB] "
+                   "[--keep] [--quick]\n");
       return 1;
     }
   }
@@ -182,6 +185,9 @@ int main(int argc, char** argv) {
   const Took all = import((dir / "all.db").string(), calls, total, batch);
   fmt::print("{} calls imported: {:.1f} s wall ({:.0f} calls/s), {:.1f} s CPU; file {:.0f} MB\n", total,
              all.wall, total / all.wall, all.cpu, std::filesystem::file_size(dir / "all.db") / 1e6);
-  std::filesystem::remove_all(dir);
+  if (keep)
+    fmt::print("files kept in {}\n", dir.string());
+  else
+    std::filesystem::remove_all(dir);
   return 0;
 }

@@ -24,10 +24,12 @@ target_include_directories(callmem_static
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
   PRIVATE ${_callmem_root}/src ${RAPIDJSON_INCLUDE_DIR})
 target_compile_definitions(callmem_static PRIVATE CALLMEM_BUILDING)
-# Debian's libphonenumber ships no CMake or pkg-config file: installed consumers
-# get it (and protobuf, which its headers call) by name from the linker's path.
+# Debian's libphonenumber ships no CMake or pkg-config file, nor does liblz4 a
+# CMake one: installed consumers get them (and protobuf, which libphonenumber's
+# headers call) by name from the linker's path.
 target_link_libraries(callmem_static PRIVATE
   $<BUILD_INTERFACE:PkgConfig::SQLite3> $<INSTALL_INTERFACE:SQLite::SQLite3>
+  $<BUILD_INTERFACE:PkgConfig::LZ4> $<INSTALL_INTERFACE:lz4>
   fmt::fmt
   $<BUILD_INTERFACE:${PHONENUMBER_LIBRARY}> $<INSTALL_INTERFACE:phonenumber>
   $<BUILD_INTERFACE:${PROTOBUF_LIBRARY}> $<INSTALL_INTERFACE:protobuf>

@@ -2,7 +2,7 @@
 // (overlapping, out of order in the file), the same calls as the live start
 // and end requests, in the order they happened, and a database dump that
 // reads the same for two databases holding the same (customer_refs, which
-// are random, renamed by their first appearance).
+// are random, renamed by their first appearance; calls' answers unpacked).
 #ifndef CALLMEM_TESTS_IMPORT_HISTORY_HPP
 #define CALLMEM_TESTS_IMPORT_HISTORY_HPP
 
@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "store/sqlite/answers.hpp"
 #include "time.hpp"
 
 namespace import_history {
@@ -116,6 +117,12 @@ inline std::string dump(const std::string& path, const std::vector<std::string>&
     while (st && sqlite3_step(st) == SQLITE_ROW) {
       std::string row;
       for (int i = 0; i < sqlite3_column_count(st); ++i) {
+        if (sqlite3_column_type(st, i) == SQLITE_BLOB) {
+          const void* b = sqlite3_column_blob(st, i);
+          row +=
+              callmem::sqlite::unpack_answer(b, static_cast<std::size_t>(sqlite3_column_bytes(st, i))) + "|";
+          continue;
+        }
         const unsigned char* v = sqlite3_column_text(st, i);
         row += (v ? reinterpret_cast<const char*>(v) : "NULL") + std::string("|");
       }

@@ -10,10 +10,14 @@
 // public type), is read from its text here.
 //
 // A cursor is a Cursor over the store's result row, which has col_text(c),
-// col_i64(c), col_real(c) and col_bool(c); a binder is the store's
-// parameters, which have text(v), i64(v), u64(v), real(v) and boolean(v),
-// each binding the next parameter. SQLite binds text without a copy: what is
-// bound must outlive the statement's run.
+// col_answer(c), col_i64(c), col_real(c) and col_bool(c); a binder is the
+// store's parameters, which have text(v), answer(v), i64(v), u64(v), real(v)
+// and boolean(v), each binding the next parameter. SQLite binds text without
+// a copy: what is bound must outlive the statement's run.
+//
+// A call's stored answers (the bytes it replays) are text to the core; a
+// store may keep them otherwise (SQLite packs them: store/sqlite/answers.hpp),
+// so they are bound with answer() and read with col_answer().
 #ifndef CALLMEM_STORE_COLUMNS_HPP
 #define CALLMEM_STORE_COLUMNS_HPP
 
@@ -73,6 +77,16 @@
 
 namespace callmem {
 
+// A call's stored answer among a row's fields (see above).
+template <typename S>
+struct AnswerField {
+  S& text;
+};
+template <typename S>
+AnswerField<S> answer_field(S& text) {
+  return {text};
+}
+
 // A row's fields in the order of its table's column list above (a tuple of
 // references; const ones for a const row).
 template <typename R>
@@ -92,10 +106,13 @@ auto fields(R& r) {
     return std::tie(r.line_type, r.first_seen, r.last_seen, r.expires_at, r.line_reports, r.confirmed_days,
                     r.confirmed_on);
   else if constexpr (std::is_same_v<T, CallRow>)
-    return std::tie(r.call_id, r.customer_ref, r.started_at, r.ended_at, r.channel, r.direction,
-                    r.call_data_json, r.start_fingerprint, r.start_response, r.end_fingerprint,
-                    r.end_response, r.created_customer, r.expires_at, r.identifiers_json,
-                    r.feedback_fingerprint, r.feedback_outcome, r.feedback_response);
+    return std::tuple_cat(std::tie(r.call_id, r.customer_ref, r.started_at, r.ended_at, r.channel,
+                                   r.direction, r.call_data_json, r.start_fingerprint),
+                          std::make_tuple(answer_field(r.start_response)), std::tie(r.end_fingerprint),
+                          std::make_tuple(answer_field(r.end_response)),
+                          std::tie(r.created_customer, r.expires_at, r.identifiers_json,
+                                   r.feedback_fingerprint, r.feedback_outcome),
+                          std::make_tuple(answer_field(r.feedback_response)));
   else if constexpr (std::is_same_v<T, IntentRow>)
     return std::tie(r.status, r.attempt_count, r.first_seen, r.last_seen, r.last_call_id, r.expires_at);
   else if constexpr (std::is_same_v<T, VariableRow>)
@@ -133,6 +150,7 @@ class Cursor {
   bool boolean() { return row_.col_bool(c_++); }
 
   void get(std::string& v) { v = text(); }
+  void get(AnswerField<std::string> v) { v.text = row_.col_answer(c_++); }
   void get(std::int64_t& v) { v = i64(); }
   void get(std::uint64_t& v) { v = static_cast<std::uint64_t>(i64()); }
   void get(double& v) { v = real(); }
@@ -170,6 +188,10 @@ void put(B& b, double v) {
 template <typename B>
 void put(B& b, bool v) {
   b.boolean(v);
+}
+template <typename B, typename S>
+void put(B& b, AnswerField<S> v) {
+  b.answer(v.text);
 }
 template <typename B>
 void put(B& b, const char* v) = delete;  // would be taken for a bool
@@ -272,14 +294,15 @@ IntentRow read_intent(C&& c) {
 // What call_end records, after the tenant and the call_id.
 template <typename B>
 void bind_call_end(B& b, const std::string& tenant, const CallRow& r) {
-  put_all(b, tenant, r.call_id, r.ended_at, r.end_fingerprint, r.end_response, r.call_data_json,
+  put_all(b, tenant, r.call_id, r.ended_at, r.end_fingerprint, answer_field(r.end_response), r.call_data_json,
           r.identifiers_json);
 }
 
 // What call_feedback records, after the tenant and the call_id.
 template <typename B>
 void bind_call_feedback(B& b, const std::string& tenant, const CallRow& r) {
-  put_all(b, tenant, r.call_id, r.feedback_fingerprint, r.feedback_outcome, r.feedback_response);
+  put_all(b, tenant, r.call_id, r.feedback_fingerprint, r.feedback_outcome,
+          answer_field(r.feedback_response));
 }
 
 }  // namespace callmem

@@ -59,6 +59,7 @@ struct Params {
     values.push_back(v);
     return *this;
   }
+  Params& answer(const std::string& v) { return text(v); }  // kept as text
   Params& i64(std::int64_t v) {
     values.push_back(text_of(v));
     return *this;
@@ -81,6 +82,7 @@ class Row {
   std::string col_text(int c) const {
     return std::string(pq().PQgetvalue(r_, i_, c), static_cast<std::size_t>(pq().PQgetlength(r_, i_, c)));
   }
+  std::string col_answer(int c) const { return col_text(c); }
   std::int64_t col_i64(int c) const { return number_of<std::int64_t>(pq().PQgetvalue(r_, i_, c), length(c)); }
   double col_real(int c) const { return number_of<double>(pq().PQgetvalue(r_, i_, c), length(c)); }
   bool col_bool(int c) const { return pq().PQgetvalue(r_, i_, c)[0] == 't'; }

@@ -97,6 +97,7 @@ std::unique_ptr<Connection> open_connection(const std::string& path, int busy_ti
     throw Error(Status::store, message);
   }
   sqlite3_extended_result_codes(c->db, 1);
+  add_answer_function(c->db);
   if (sqlite_defaults()) {
     sqlite3_busy_timeout(c->db, busy_timeout_ms);
   } else {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "store/columns.hpp"
+#include "store/sqlite/answers.hpp"
 #include "store/statements.hpp"
 
 namespace callmem::sqlite {
@@ -96,6 +97,15 @@ class Stmt {
     return *this;
   }
   Stmt& boolean(bool v) { return i64(v ? 1 : 0); }
+  // A call's answer, packed (store/sqlite/answers.hpp); '' as it is.
+  Stmt& answer(const std::string& v) {
+    if (v.empty()) return text(v);
+    if (packed_used_ == packed_.size()) throw Error(Status::error, "sqlite: too many answers bound");
+    std::string& packed = packed_[packed_used_++];
+    pack_answer(v, packed);
+    check(sqlite3_bind_blob(s_, next_++, packed.data(), static_cast<int>(packed.size()), SQLITE_STATIC));
+    return *this;
+  }
 
   // True while there is a row.
   bool step() {
@@ -122,6 +132,13 @@ class Stmt {
     if (p == nullptr) return std::string();
     return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, c)));
   }
+  // A call's answer: unpacked, or the text written before answers were packed.
+  std::string col_answer(int c) const {
+    if (sqlite3_column_type(s_, c) != SQLITE_BLOB) return col_text(c);
+    const void* p = sqlite3_column_blob(s_, c);
+    if (p == nullptr && sqlite3_errcode(db_) == SQLITE_NOMEM) throw std::bad_alloc();
+    return unpack_answer(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, c)));
+  }
   // The current row, read in order from its first column.
   Cursor<Stmt> row() const { return Cursor<Stmt>(*this); }
 
@@ -132,6 +149,10 @@ class Stmt {
   sqlite3* db_;
   sqlite3_stmt* s_;
   int next_ = 1;  // the next parameter bound
+  // The packed answers bound (a statement binds at most three), kept until
+  // the statement has run.
+  std::array<std::string, 3> packed_;
+  std::size_t packed_used_ = 0;
 };
 
 // WAL (for a file), synchronous=NORMAL, no foreign keys.

@@ -222,19 +222,20 @@ const char* sql_text(Sql id) {
              "WHERE tenant = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, operation";
     // A standalone end has no start answer ('' is not JSON). The confidence is
     // read as JSON text and cast by SQLite (json_extract's number reader is
-    // strtod, which follows the C locale: 0 for 0.55 in de_DE).
+    // strtod, which follows the C locale: 0 for 0.55 in de_DE). The answers
+    // are packed (store/sqlite/answers.hpp): callmem_answer gives their text.
     case kCallsBetween:
       return "SELECT started_at, ended_at, "
-             "CASE WHEN json_valid(start_response) THEN "
-             "coalesce(json_extract(start_response, '$.identity.recommendation'), '') ELSE '' END, "
-             "CASE WHEN json_valid(start_response) THEN "
-             "coalesce(CAST(start_response -> '$.identity.confidence' AS REAL), -1) ELSE -1 END, "
+             "CASE WHEN json_valid(s) THEN coalesce(json_extract(s, '$.identity.recommendation'), '') ELSE "
+             "'' END, "
+             "CASE WHEN json_valid(s) THEN coalesce(CAST(s -> '$.identity.confidence' AS REAL), -1) ELSE -1 "
+             "END, "
              "feedback_outcome, "
-             "CASE WHEN json_valid(feedback_response) THEN json_type(feedback_response, '$.merge') = "
-             "'object' "
-             "ELSE 0 END "
+             "CASE WHEN json_valid(f) THEN json_type(f, '$.merge') = 'object' ELSE 0 END "
+             "FROM (SELECT started_at, ended_at, callmem_answer(start_response) AS s, feedback_outcome, "
+             "callmem_answer(feedback_response) AS f "
              "FROM calls WHERE tenant = ?1 AND started_at >= ?2 AND started_at < ?3 "
-             "ORDER BY started_at DESC LIMIT ?4";
+             "ORDER BY started_at DESC LIMIT ?4)";
     case kMergesBetween:
       return "SELECT coalesce(sum(merged_at >= ?2 AND merged_at < ?3), 0), "
              "coalesce(sum(unmerged_at >= ?2 AND unmerged_at < ?3), 0) "

@@ -1,0 +1,146 @@
+// Packing the answers a call replays (store/sqlite/answers.hpp).
+#include "store/sqlite/answers.hpp"
+
+#include <lz4.h>
+
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "callmem/error.hpp"
+
+namespace callmem::sqlite {
+namespace {
+
+// The first byte of a packed answer: LZ4 against kDictionary1. It is no
+// byte a JSON text starts with.
+constexpr unsigned char kFormat1 = 0x01;
+
+// What answers say, for LZ4 to refer to: the keys, values and phrases of
+// start, end and feedback answers (docs/contract.md), the commonest last. Never
+// edited: answers packed with it read back only with it. Another dictionary
+// is another format byte.
+constexpr char kDictionary1[] =
+    R"({"error":{"status":"","message":"","issues":[{"path":[""],"message":""}]}})"
+    R"({"merge":{"merge_id":"","alias_ref":"","target_ref":"","moved":{"identities":0,"intents":0,"variables":0,"calls":0}}})"
+    R"("restored":{"identities":0,"intents":0,"variables":0,"calls":0},"unmerged_at":"2026-)"
+    R"("candidates":[{"customer_ref":"","confidence":0.)"
+    R"({"signal":"customer_ref","weight":,"detail":"the host named another customer_ref"})"
+    R"({"signal":"customer_ref","weight":,"detail":"the host named this customer_ref"})"
+    R"({"signal":"external_id","weight":-,"detail":"crm_id differs from the one on file"})"
+    R"({"signal":"ani","weight":-,"detail":"calls from another number than those on file"})"
+    R"({"signal":"feedback","weight":,"detail":"this tenant's hosts confirmed  and rejected  answers on ani:mobile, against  expected right"})"
+    R"(, another person called from it (an answer on it was rejected or corrected), shared by 2 customers)"
+    R"(, validation failed, attestation C, attestation A, validation passed)"
+    R"({"signal":"hold","weight":0,"detail":"mobile numbers are often shared: confirm identity before using the context"})"
+    R"({"signal":"ani","weight":,"detail":"voip, last seen 1 day ago"})"
+    R"({"signal":"ani","weight":,"detail":"unknown, last seen 2 days ago"})"
+    R"("level":"low","sources":[],"recommendation":"ignore","evidence":[])"
+    R"("level":"high","sources":["ani:unknown","customer_ref","recency:7day"],"recommendation":"reuse")"
+    R"({"call_id":"","customer_ref":"","call_start":"2026-","call_end":"2026-","duration_seconds":)"
+    R"(,"intents_updated":0,"variables_updated":0})"
+    R"({"intent":"","status":"resolved","attempt_count":2,"first_seen":"2026-","last_seen":"2026-"})"
+    R"({"intent":"","status":"abandoned","attempt_count":1,"first_seen":"2026-","last_seen":"2026-"})"
+    R"({"signal":"ani","weight":0.,"detail":"landline, last seen 3 days ago"},)"
+    R"({"signal":"hold","weight":0,"detail":"landline numbers are often shared: confirm identity before using the context"}]})"
+    R"({"call_id":"","customer_ref":"","call_start":"2026-11-26T05:47:36.726Z","identity":{"confidence":0.5484,)"
+    R"("level":"medium","sources":["ani:landline"],"recommendation":"confirm","evidence":[)"
+    R"({"call_id":"","customer_ref":"","call_start":"2026-11-08T11:43:34.237Z","identity":{"confidence":0.9994,)"
+    R"("level":"very_high","sources":["ani:mobile","external_id","recency:1day","intent_continuity"],)"
+    R"("recommendation":"reuse","evidence":[{"signal":"ani","weight":8.7313,"detail":"mobile, last seen 4 hours ago"},)"
+    R"({"signal":"external_id","weight":10.9643,"detail":"crm_id matches"},)"
+    R"({"signal":"recency","weight":1,"detail":"last call within the hour"},)"
+    R"({"signal":"intent_continuity","weight":1,"detail":"has an open intent"}]},)"
+    R"("open_intents":[{"intent":"","status":"open","attempt_count":1,"first_seen":"2026-11-08T07:15:18.837Z",)"
+    R"("last_seen":"2026-11-08T07:15:18.837Z"}],"variables":{"":{"value":"","source":"","ttl_seconds":2575904,)"
+    R"("updated_at":"2026-11-08T07:15:18.837Z"},"":{"value":"","source":"","ttl_seconds":2575904,"updated_at":"2026-)";
+
+const LZ4_stream_t& dictionary1() {
+  static const LZ4_stream_t* const loaded = [] {
+    LZ4_stream_t* s = LZ4_createStream();
+    if (s == nullptr) throw std::bad_alloc();
+    LZ4_loadDict(s, kDictionary1, static_cast<int>(sizeof kDictionary1 - 1));
+    return s;
+  }();
+  return *loaded;
+}
+
+}  // namespace
+
+void pack_answer(std::string_view text, std::string& out) {
+  // A copy of the loaded dictionary's state is LZ4's way to compress many
+  // small inputs against one dictionary (lz4.h); 16 KiB, one per thread.
+  thread_local LZ4_stream_t work;
+  std::memcpy(&work, &dictionary1(), sizeof work);
+  const int n = static_cast<int>(text.size());
+  const int bound = LZ4_compressBound(n);
+  if (text.size() > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE) || bound <= 0)
+    throw Error(Status::error, "a call's answer is too long to store");
+  out.resize(1 + 5 + static_cast<std::size_t>(bound));
+  std::size_t p = 0;
+  out[p++] = static_cast<char>(kFormat1);
+  for (std::uint32_t v = static_cast<std::uint32_t>(n);; v >>= 7) {
+    if (v < 0x80) {
+      out[p++] = static_cast<char>(v);
+      break;
+    }
+    out[p++] = static_cast<char>((v & 0x7f) | 0x80);
+  }
+  const int z = LZ4_compress_fast_continue(&work, text.data(), out.data() + p, n, bound, 1);
+  if (z <= 0) throw Error(Status::error, "a call's answer could not be packed");
+  out.resize(p + static_cast<std::size_t>(z));
+}
+
+std::string unpack_answer(const void* data, std::size_t size) {
+  const auto* b = static_cast<const unsigned char*>(data);
+  const auto damaged = [] {
+    return Error(Status::store, "stored data does not read back: a call's stored answer is damaged");
+  };
+  if (size < 2 || b[0] != kFormat1) throw damaged();
+  std::size_t p = 1;
+  std::uint64_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    if (p >= size || shift > 28) throw damaged();
+    const unsigned char c = b[p++];
+    n |= static_cast<std::uint64_t>(c & 0x7f) << shift;
+    if (c < 0x80) break;
+  }
+  if (n > static_cast<std::uint64_t>(LZ4_MAX_INPUT_SIZE) || size - p > static_cast<std::size_t>(INT32_MAX))
+    throw damaged();
+  std::string text(static_cast<std::size_t>(n), '\0');
+  const int got = LZ4_decompress_safe_usingDict(reinterpret_cast<const char*>(b + p), text.data(),
+                                                static_cast<int>(size - p), static_cast<int>(n),
+                                                kDictionary1, static_cast<int>(sizeof kDictionary1 - 1));
+  if (got < 0 || static_cast<std::uint64_t>(got) != n) throw damaged();
+  return text;
+}
+
+namespace {
+
+void answer_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) != SQLITE_BLOB) {
+    sqlite3_result_value(ctx, argv[0]);
+    return;
+  }
+  try {
+    const void* blob = sqlite3_value_blob(argv[0]);
+    const std::string text = unpack_answer(blob, static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+    sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(ctx);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(ctx, e.what(), -1);
+  }
+}
+
+}  // namespace
+
+void add_answer_function(sqlite3* db) {
+  const int rc = sqlite3_create_function_v2(db, "callmem_answer", 1,
+                                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                            answer_function, nullptr, nullptr, nullptr);
+  if (rc == SQLITE_NOMEM) throw std::bad_alloc();
+  if (rc != SQLITE_OK) throw Error(Status::store, "sqlite: cannot add the function callmem_answer");
+}
+
+}  // namespace callmem::sqlite
