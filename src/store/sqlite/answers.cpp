@@ -1,7 +1,11 @@
 // Packing the answers a call replays (store/sqlite/answers.hpp).
 #include "store/sqlite/answers.hpp"
 
+// LZ4's dictionary API is stable from LZ4 1.10; 1.9's header still keeps it
+// behind this guard (the library exports it since 1.8).
+#define LZ4F_STATIC_LINKING_ONLY
 #include <lz4.h>
+#include <lz4frame.h>
 
 #include <cstdint>
 #include <cstring>
@@ -55,40 +59,75 @@ constexpr char kDictionary1[] =
     R"("last_seen":"2026-11-08T07:15:18.837Z"}],"variables":{"":{"value":"","source":"","ttl_seconds":2575904,)"
     R"("updated_at":"2026-11-08T07:15:18.837Z"},"":{"value":"","source":"","ttl_seconds":2575904,"updated_at":"2026-)";
 
-const LZ4_stream_t& dictionary1() {
-  static const LZ4_stream_t* const loaded = [] {
-    LZ4_stream_t* s = LZ4_createStream();
-    if (s == nullptr) throw std::bad_alloc();
-    LZ4_loadDict(s, kDictionary1, static_cast<int>(sizeof kDictionary1 - 1));
-    return s;
+constexpr int kDictionary1Size = static_cast<int>(sizeof kDictionary1 - 1);
+
+// The dictionary as LZ4's frame compressor digests it, once per process
+// (read-only, shared by every thread).
+const LZ4F_CDict* dictionary1() {
+  static const LZ4F_CDict* const digested = [] {
+    LZ4F_CDict* d = LZ4F_createCDict(kDictionary1, sizeof kDictionary1 - 1);
+    if (d == nullptr) throw std::bad_alloc();
+    return d;
   }();
-  return *loaded;
+  return digested;
 }
+
+std::uint32_t le32(const char* p) {
+  const auto* b = reinterpret_cast<const unsigned char*>(p);
+  return std::uint32_t{b[0]} | std::uint32_t{b[1]} << 8 | std::uint32_t{b[2]} << 16 |
+         std::uint32_t{b[3]} << 24;
+}
+
+// An LZ4 frame as pack() asks for it (LZ4 Frame Format 1.6.x): the magic
+// number, FLG, BD and the header checksum; blocks of a 4-byte size each
+// (high bit: stored uncompressed); an end mark of 4 zero bytes.
+constexpr std::uint32_t kFrameMagic = 0x184D2204;
+constexpr std::size_t kFrameHeader = 7;
 
 }  // namespace
 
-void pack_answer(std::string_view text, std::string& out) {
-  // A copy of the loaded dictionary's state is LZ4's way to compress many
-  // small inputs against one dictionary (lz4.h); 16 KiB, one per thread.
-  thread_local LZ4_stream_t work;
-  std::memcpy(&work, &dictionary1(), sizeof work);
-  const int n = static_cast<int>(text.size());
-  const int bound = LZ4_compressBound(n);
-  if (text.size() > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE) || bound <= 0)
-    throw Error(Status::error, "a call's answer is too long to store");
-  out.resize(1 + 5 + static_cast<std::size_t>(bound));
-  std::size_t p = 0;
-  out[p++] = static_cast<char>(kFormat1);
-  for (std::uint32_t v = static_cast<std::uint32_t>(n);; v >>= 7) {
+// LZ4's frame API with a digested dictionary compresses a small input with
+// no setup beyond a reset (LZ4's block API would copy 16 KiB of state for
+// each); the frame's one block is what is kept, decoded with LZ4's block API.
+AnswerPacker::AnswerPacker() {
+  LZ4F_cctx* c = nullptr;
+  if (LZ4F_isError(LZ4F_createCompressionContext(&c, LZ4F_VERSION))) throw std::bad_alloc();
+  cctx_ = c;
+}
+
+AnswerPacker::~AnswerPacker() { LZ4F_freeCompressionContext(cctx_); }
+
+bool AnswerPacker::pack(std::string_view text, std::string& out) {
+  // One block holds up to 4 MiB: a longer answer (none is) is kept as text.
+  if (text.empty() || text.size() > (std::size_t{4} << 20)) return false;
+  LZ4F_preferences_t prefs{};
+  prefs.frameInfo.blockSizeID = LZ4F_max4MB;
+  prefs.frameInfo.blockMode = LZ4F_blockIndependent;
+  frame_.resize(LZ4F_compressFrameBound(text.size(), &prefs));
+  const std::size_t n = LZ4F_compressFrame_usingCDict(cctx_, frame_.data(), frame_.size(), text.data(),
+                                                      text.size(), dictionary1(), &prefs);
+  if (LZ4F_isError(n)) {
+    if (LZ4F_getErrorCode(n) == LZ4F_ERROR_allocation_failed) throw std::bad_alloc();
+    return false;
+  }
+  // One compressed block, nothing else, or the text is kept as it is.
+  if (n < kFrameHeader + 8 || le32(frame_.data()) != kFrameMagic) return false;
+  const std::uint32_t size = le32(frame_.data() + kFrameHeader);
+  if ((size & 0x80000000u) != 0 || kFrameHeader + 4 + std::size_t{size} + 4 != n ||
+      le32(frame_.data() + n - 4) != 0)
+    return false;
+  out.clear();
+  out.push_back(static_cast<char>(kFormat1));
+  for (auto v = static_cast<std::uint32_t>(text.size());; v >>= 7) {
     if (v < 0x80) {
-      out[p++] = static_cast<char>(v);
+      out.push_back(static_cast<char>(v));
       break;
     }
-    out[p++] = static_cast<char>((v & 0x7f) | 0x80);
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
   }
-  const int z = LZ4_compress_fast_continue(&work, text.data(), out.data() + p, n, bound, 1);
-  if (z <= 0) throw Error(Status::error, "a call's answer could not be packed");
-  out.resize(p + static_cast<std::size_t>(z));
+  if (out.size() + size >= text.size()) return false;
+  out.append(frame_.data() + kFrameHeader + 4, size);
+  return true;
 }
 
 std::string unpack_answer(const void* data, std::size_t size) {
@@ -109,8 +148,8 @@ std::string unpack_answer(const void* data, std::size_t size) {
     throw damaged();
   std::string text(static_cast<std::size_t>(n), '\0');
   const int got = LZ4_decompress_safe_usingDict(reinterpret_cast<const char*>(b + p), text.data(),
-                                                static_cast<int>(size - p), static_cast<int>(n),
-                                                kDictionary1, static_cast<int>(sizeof kDictionary1 - 1));
+                                                static_cast<int>(size - p), static_cast<int>(n), kDictionary1,
+                                                kDictionary1Size);
   if (got < 0 || static_cast<std::uint64_t>(got) != n) throw damaged();
   return text;
 }

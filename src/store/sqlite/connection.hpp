@@ -45,6 +45,7 @@ struct Connection {
   std::array<sqlite3_stmt*, kSqlCount> stmts{};
   WeightsMemo weights;  // the last tenant row's identity weights, parsed
   BusyWait busy;
+  AnswerPacker answers;
 
   Connection() = default;
   Connection(const Connection&) = delete;
@@ -75,7 +76,7 @@ struct Connection {
 // outlive the Stmt.
 class Stmt {
  public:
-  Stmt(Connection& c, Sql id) : db_(c.db), s_(c.stmt(id)) {}
+  Stmt(Connection& c, Sql id) : db_(c.db), s_(c.stmt(id)), answers_(c.answers) {}
   ~Stmt() {
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
@@ -97,12 +98,12 @@ class Stmt {
     return *this;
   }
   Stmt& boolean(bool v) { return i64(v ? 1 : 0); }
-  // A call's answer, packed (store/sqlite/answers.hpp); '' as it is.
+  // A call's answer, packed when packing shrinks it (store/sqlite/answers.hpp).
   Stmt& answer(const std::string& v) {
-    if (v.empty()) return text(v);
     if (packed_used_ == packed_.size()) throw Error(Status::error, "sqlite: too many answers bound");
-    std::string& packed = packed_[packed_used_++];
-    pack_answer(v, packed);
+    std::string& packed = packed_[packed_used_];
+    if (!answers_.pack(v, packed)) return text(v);
+    ++packed_used_;
     check(sqlite3_bind_blob(s_, next_++, packed.data(), static_cast<int>(packed.size()), SQLITE_STATIC));
     return *this;
   }
@@ -148,6 +149,7 @@ class Stmt {
   }
   sqlite3* db_;
   sqlite3_stmt* s_;
+  AnswerPacker& answers_;
   int next_ = 1;  // the next parameter bound
   // The packed answers bound (a statement binds at most three), kept until
   // the statement has run.
