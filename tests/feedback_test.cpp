@@ -205,11 +205,37 @@ TEST_CASE("rejected: the wrong customer no longer gets the number's calls; the c
   CHECK(next.customer_ref == r.customer_ref);
   for (const auto& c : next.identity.candidates) CHECK(c.customer_ref != a.customer_ref);
 
+  // A reuse answer is counted apart: the host reported it because it was wrong.
   const auto stats = m.stats("acme");
   REQUIRE(stats.size() == 1);
-  CHECK(stats[0].signal == "ani:mobile");
+  CHECK(stats[0].signal == "reuse:ani:mobile");
   CHECK(stats[0].rejected == 1);
   CHECK(stats[0].confirmed == 0);
+}
+
+TEST_CASE("recorded outcomes: a confirm answer's under its signal class, a reuse answer's apart") {
+  Fb m;
+  // A landline held for confirmation: the host asks, and reports the outcome either way.
+  const auto first = m.start(R"({"call_id": "l1", "identity_hints": {"ani": "+14155550111"},
+      "telco": {"line_type": "landline"}})");
+  const auto held = m.start(R"({"call_id": "l2", "identity_hints": {"ani": "+14155550111"},
+      "telco": {"line_type": "landline"}})");
+  REQUIRE(held.customer_ref == first.customer_ref);
+  REQUIRE(held.identity.recommendation == callmem::Recommendation::confirm);
+  m.feedback(fb("l2", "rejected"));
+  // A mobile reused: the host greeted the caller, who said who they are.
+  m.start(mobile("a1", "+14155551234"));
+  const auto reused = m.start(mobile("a2", "+14155551234"));
+  REQUIRE(reused.identity.recommendation == callmem::Recommendation::reuse);
+  m.feedback(fb("a2", "rejected"));
+  const auto stats = m.stats("acme");
+  REQUIRE(stats.size() == 2);
+  CHECK(stats[0].signal == "ani:landline");
+  CHECK(stats[0].rejected == 1);
+  CHECK(stats[0].predicted == doctest::Approx(held.identity.confidence));
+  CHECK(stats[1].signal == "reuse:ani:mobile");
+  CHECK(stats[1].rejected == 1);
+  CHECK(stats[1].predicted == doctest::Approx(reused.identity.confidence));
 }
 
 TEST_CASE("rejected on a call that created its customer is a conflict, and writes nothing") {

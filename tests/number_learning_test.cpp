@@ -8,9 +8,12 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <map>
+
 #include "engine.hpp"
 #include "json/codec.hpp"
 #include "scorer_fixture.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "temp_dir.hpp"
 #include "time.hpp"
 
@@ -208,6 +211,70 @@ TEST_CASE("learning: a tenant whose confirmed numbers turn out wrong stops reusi
   Call gateway;
   gateway.telco.attestation = callmem::Attestation::C;
   CHECK_FALSE(make_probabilistic_scorer()->assess(gateway.evidence(), {f}).at(0).hold.empty());
+}
+
+TEST_CASE("learning: a wrong reuse on one confirmed number does not hold the tenant's other ones") {
+  Memory m;
+  const std::string ann = R"("ani": "+14155550001")", bob = R"("ani": "+14155550002")";
+  // Both numbers confirmed on two days.
+  for (const std::string& line : {ann, bob}) {
+    m.start(line);
+    m.feedback("confirmed");
+  }
+  m.clock->advance(kDay);
+  for (const std::string& line : {ann, bob}) {
+    REQUIRE(m.start(line).identity.recommendation == callmem::Recommendation::confirm);
+    m.feedback("confirmed");
+  }
+  m.clock->advance(kDay);
+  REQUIRE(m.start(ann).identity.recommendation == callmem::Recommendation::reuse);
+  // Someone else on Ann's line: greeted as Ann, they say so.
+  m.feedback("rejected");
+  m.clock->advance(kHour);
+  // Ann's line is held again; Bob's is not: a reused answer is reported when
+  // it is wrong and seldom when right, so it is no sample of how often such
+  // answers are right.
+  CHECK(m.start(ann).identity.recommendation == callmem::Recommendation::confirm);
+  const auto b = m.start(bob);
+  CHECK(b.identity.recommendation == callmem::Recommendation::reuse);
+  const Evidence* e = find(b, "confirmed_number");
+  REQUIRE(e != nullptr);
+  CHECK(e->weight > 2);
+}
+
+TEST_CASE(
+    "learning: a tenant whose held confirmed numbers the hosts keep confirming learns to reuse on them") {
+  Memory m;
+  // A tenant whose mobiles are worth more than a confirmed number by default
+  // (log2(0.01 / 0.0005) = 4.3 bits against 3.2): its confirmed numbers are held.
+  m.mem.configure_tenant_json("acme", R"({"identity": {"weights": {"ani": {"u": {"mobile": 0.0005}}}}})");
+  m.start(kUntyped);
+  m.feedback("confirmed");
+  m.clock->advance(kDay);
+  m.start(kUntyped);
+  m.feedback("confirmed");
+  int held = 0;
+  bool reused = false;
+  for (int day = 0; day < 60 && !reused; ++day) {
+    m.clock->advance(kDay);
+    const auto next = m.start(kUntyped);
+    reused = next.identity.recommendation == callmem::Recommendation::reuse;
+    if (reused) break;
+    REQUIRE(next.identity.recommendation == callmem::Recommendation::confirm);
+    REQUIRE(find(next, "confirmed_number") != nullptr);
+    REQUIRE(find(next, "confirmed_number")->weight > 0);
+    m.feedback("confirmed");  // the host asked: right
+    ++held;
+  }
+  CHECK(reused);
+  CHECK(held > 5);  // it takes the hosts' answers, against the prior worth 20
+  // What was counted: the answers that weighed the confirmed number, under
+  // its re-estimate, not the number's type's (which has the one on 1 day).
+  SqliteStore store(m.dir.file("calls.db"), 1000);
+  std::map<std::string, std::int64_t> confirmed;
+  for (const FeedbackStat& f : store.begin("acme", callmem::Access::read)->feedback_stats())
+    confirmed[f.signal] = f.confirmed;
+  CHECK(confirmed == std::map<std::string, std::int64_t>{{"ani:confirmed", held}, {"ani:unknown", 1}});
 }
 
 // A mobile: the carrier says so on every call.

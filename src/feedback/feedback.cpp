@@ -26,15 +26,18 @@ namespace {
 
 using calls::CallIds;
 
-// What a feedback is counted under: the first `sources` token of the start's
-// answer ("ani:mobile", "external_id", ...; "none" without one), and the
-// probability the answer was given with; and whether the answer counted a
-// number the hosts had confirmed before (evidence confirmed_number with a
-// weight), which is counted under ani:confirmed too.
+// What a feedback is counted under, and the probability the answer was
+// given with. The class is the first `sources` token of the start's answer
+// ("ani:mobile", "external_id", ...; "none" without one), or "ani:confirmed"
+// when the answer counted a number the hosts had confirmed before (evidence
+// confirmed_number with a weight): one answer informs one re-estimate, the
+// most specific. Feedback on a `reuse` answer is counted apart, under
+// "reuse:<class>": the host acted on it, so it reports it when it was wrong
+// and seldom when it was right, and a sample selected by its outcome would
+// bias the re-estimate (docs/identity.md, "Feedback re-estimates").
 struct Answered {
   std::string signal = "none";
   double confidence = 0;
-  bool confirmed_number = false;
 };
 Answered answered(const CallRow& call) {
   Answered a;
@@ -45,7 +48,8 @@ Answered answered(const CallRow& call) {
   // Only where it counted: the answers it did not weigh on (a number
   // confirmed on one day) are the numbers where it failed before.
   for (const Evidence& e : r.identity.evidence)
-    a.confirmed_number |= e.signal == "confirmed_number" && e.weight > 0;
+    if (e.signal == "confirmed_number" && e.weight > 0) a.signal = "ani:confirmed";
+  if (r.identity.recommendation == Recommendation::reuse) a.signal = "reuse:" + a.signal;
   return a;
 }
 
@@ -205,7 +209,6 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
   if (!counted.empty() && !call->created_customer) {
     const Answered a = answered(*call);
     c.tx.feedback_stat_add(a.signal, counted, a.confidence);
-    if (a.confirmed_number) c.tx.feedback_stat_add("ani:confirmed", counted, a.confidence);
   }
 
   std::string text = json::write(resp);

@@ -52,7 +52,9 @@ constexpr double kRecyclePer30Days = 1.0;
 // Feedback re-estimates the number's evidence per line type: how often the
 // tenant's answers on it were right, against how likely the scorer said they
 // were. The defaults are the prior, worth this many answers, and the
-// correction is never more than kFeedbackMaxBits either way.
+// correction is never more than kFeedbackMaxBits either way. The counts are
+// of the answers the host was asked about (feedback/feedback.cpp keeps a
+// reused answer's apart: it is reported when wrong, seldom when right).
 constexpr double kFeedbackPrior = 20;
 constexpr double kFeedbackMaxBits = 3;
 
