@@ -134,8 +134,9 @@ TEST_CASE("stored answers: damaged bytes are a store error, never a wrong answer
   std::string format = good;
   format[0] = '\x02';
   CHECK(unpack_status(format) == Status::store);
-  // A length that runs past any answer, or never ends.
+  // A length that runs past any answer (refused before it is allocated), or never ends.
   CHECK(unpack_status(std::string("\x01\xff\xff\xff\xff\x7f", 6) + good.substr(2)) == Status::store);
+  CHECK(unpack_status(std::string("\x01\x80\x80\x80\x04", 5) + good.substr(2)) == Status::store);  // 1 GiB
   CHECK(unpack_status(std::string("\x01\xff\xff", 3)) == Status::store);
   // The block cut short, or its length byte wrong.
   CHECK(unpack_status(good.substr(0, good.size() - 3)) == Status::store);

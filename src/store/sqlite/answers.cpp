@@ -84,6 +84,10 @@ std::uint32_t le32(const char* p) {
 constexpr std::uint32_t kFrameMagic = 0x184D2204;
 constexpr std::size_t kFrameHeader = 7;
 
+// The longest answer packed (LZ4's largest frame block); a longer one is
+// kept as text, and a packed one claiming more is damaged.
+constexpr std::size_t kLongestPacked = std::size_t{4} << 20;
+
 }  // namespace
 
 // LZ4's frame API with a digested dictionary compresses a small input with
@@ -98,8 +102,7 @@ AnswerPacker::AnswerPacker() {
 AnswerPacker::~AnswerPacker() { LZ4F_freeCompressionContext(cctx_); }
 
 bool AnswerPacker::pack(std::string_view text, std::string& out) {
-  // One block holds up to 4 MiB: a longer answer (none is) is kept as text.
-  if (text.empty() || text.size() > (std::size_t{4} << 20)) return false;
+  if (text.empty() || text.size() > kLongestPacked) return false;
   LZ4F_preferences_t prefs{};
   prefs.frameInfo.blockSizeID = LZ4F_max4MB;
   prefs.frameInfo.blockMode = LZ4F_blockIndependent;
@@ -144,8 +147,8 @@ std::string unpack_answer(const void* data, std::size_t size) {
     n |= static_cast<std::uint64_t>(c & 0x7f) << shift;
     if (c < 0x80) break;
   }
-  if (n > static_cast<std::uint64_t>(LZ4_MAX_INPUT_SIZE) || size - p > static_cast<std::size_t>(INT32_MAX))
-    throw damaged();
+  // Checked before anything is allocated for it.
+  if (n > kLongestPacked || size - p > kLongestPacked) throw damaged();
   std::string text(static_cast<std::size_t>(n), '\0');
   const int got = LZ4_decompress_safe_usingDict(reinterpret_cast<const char*>(b + p), text.data(),
                                                 static_cast<int>(size - p), static_cast<int>(n), kDictionary1,
