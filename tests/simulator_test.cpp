@@ -10,6 +10,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "engine.hpp"
+#include "engine_on_file.hpp"
+
 using namespace callmem::sim;
 
 namespace {
@@ -137,6 +140,75 @@ TEST_CASE("simulator driver: a merge the feedback reports is of one person's ref
     CHECK(m.merges == 1);
     CHECK(m.wrong_merges == 1);
   }
+}
+
+// A system that answers each call with a ref named by the test and records
+// which ref the host names as the caller's; its first feedback makes the
+// caller a customer (as a rejection does).
+class Naming final : public System {
+ public:
+  std::vector<Answer> answers;
+  std::vector<std::string> named;
+  Answer start(const Call& c) override { return answers[static_cast<std::size_t>(c.index)]; }
+  void end(const Call&) override {}
+  Learned feedback(const Call&, const Answer&, bool, const std::string& callers_ref) override {
+    named.push_back(callers_ref);
+    return named.size() == 1 ? Learned{"p1-made", "", ""} : Learned{};
+  }
+};
+
+TEST_CASE("simulator driver: the host names the caller's ref it knows last, not the first it saw") {
+  World w;
+  for (int i = 0; i < 4; ++i) {
+    Call c;
+    c.index = i;
+    c.person = i == 0 ? 0 : 1;
+    c.kind = CallKind::withheld;
+    c.start = c.end = 1000 * (i + 1);
+    w.calls.push_back(c);
+  }
+  Naming s;
+  // Person 1 is made "p1"; two calls of theirs are answered with person 0's ref.
+  s.answers = {
+      {"p0", 0, Rec::ignore}, {"p1", 0, Rec::ignore}, {"p0", 0.4, Rec::confirm}, {"p0", 0.4, Rec::confirm}};
+  drive(s, w);
+  // The first feedback made "p1-made" for person 1 (their first ref had
+  // expired, say): the second names it.
+  CHECK(s.named == std::vector<std::string>{"p1", "p1-made"});
+}
+
+TEST_CASE("simulator callmem host: a wrong answer whose caller's known ref has expired is rejected") {
+  callmem::test::EngineOnFile f;
+  auto sys = make_callmem(f.mem, f.clock, "sim", R"({"ttl_days": 30})");
+  const auto call = [](int index, int person, const std::string& ani, callmem::Millis at) {
+    Call c;
+    c.index = index;
+    c.call_id = "c" + std::to_string(index);
+    c.person = person;
+    c.ani = ani;
+    c.line_type = "mobile";
+    c.start = at;
+    c.end = at + 60 * callmem::kSecond;
+    return c;
+  };
+  const callmem::Millis t0 = callmem::test::kT0;
+  // Person 1's customer, made on another number, expires after 30 days.
+  const Answer p1 = sys->start(call(0, 1, "+14155550101", t0));
+  const Answer p0 = sys->start(call(1, 0, "+14155550100", t0 + 40 * callmem::kDay));
+  REQUIRE(p0.ref != p1.ref);
+  // Person 1 borrows person 0's mobile: greeted as person 0.
+  const Call borrowed = call(2, 1, "+14155550100", t0 + 41 * callmem::kDay);
+  const Answer wrong = sys->start(borrowed);
+  REQUIRE(wrong.ref == p0.ref);
+  REQUIRE(wrong.rec == Rec::reuse);
+  // The correction to person 1's expired ref is refused (404): the host
+  // rejects the answer instead, and the caller is made a customer.
+  const Learned l = sys->feedback(borrowed, wrong, false, p1.ref);
+  CHECK(!l.made.empty());
+  CHECK(l.made != p0.ref);
+  // The mobile is no longer taken for person 0's alone.
+  const Answer next = sys->start(call(3, 0, "+14155550100", t0 + 42 * callmem::kDay));
+  CHECK(next.rec != Rec::reuse);
 }
 
 TEST_CASE(

@@ -745,6 +745,17 @@ class ExactAni final : public System {
 };
 
 class Callmem final : public System {
+  static Learned learned(const std::string& feedback_response) {
+    const FeedbackResponse r = json::read_feedback_response(feedback_response);
+    Learned l;
+    if (r.customer_created) l.made = r.customer_ref;
+    if (r.merge) {
+      l.alias = r.merge->alias;
+      l.alias_of = r.merge->alias_of;
+    }
+    return l;
+  }
+
  public:
   Callmem(Engine& mem, std::shared_ptr<ManualClock> clock, std::string tenant, const std::string& settings)
       : mem_(mem), clock_(std::move(clock)), tenant_(std::move(tenant)) {
@@ -771,17 +782,20 @@ class Callmem final : public System {
             : fmt::format(R"({{"call_id": "{}", "outcome": "corrected", "customer_ref": "{}"}})", c.call_id,
                           callers_ref);
     try {
-      const FeedbackResponse r = json::read_feedback_response(mem_.identity_feedback_json(tenant_, body));
-      Learned l;
-      if (r.customer_created) l.made = r.customer_ref;
-      if (r.merge) {
-        l.alias = r.merge->alias;
-        l.alias_of = r.merge->alias_of;
-      }
-      return l;
+      return learned(mem_.identity_feedback_json(tenant_, body));
     } catch (const Error& e) {
-      // The ref the host remembers may have expired (404), or the call's
-      // customer was new (a rejection has nothing to undo: 409): it moves on.
+      // The caller's ref the host remembers has expired (404): the host
+      // still knows the answer was not the caller, and says so.
+      if (e.status() == Status::not_found && !right_person && !callers_ref.empty()) {
+        try {
+          return learned(mem_.identity_feedback_json(
+              tenant_, fmt::format(R"({{"call_id": "{}", "outcome": "rejected"}})", c.call_id)));
+        } catch (const Error& again) {
+          if (again.status() != Status::conflict) throw;
+        }
+        return {};
+      }
+      // The call's customer was new (a rejection has nothing to undo: 409): it moves on.
       if (e.status() != Status::not_found && e.status() != Status::conflict) throw;
     }
     return {};
@@ -815,6 +829,7 @@ std::vector<StartRecord> drive(System& system, const World& world) {
   records.reserve(world.calls.size());
   std::unordered_map<std::string, int> owner;   // ref -> the person whose start created it
   std::unordered_map<int, std::string> ref_of;  // person -> their first ref in this system
+  std::unordered_map<int, std::string> known;   // person -> the ref the host last knew as theirs
   for (const auto& [t, kind, index] : events) {
     (void)t;
     const Call& c = world.calls[static_cast<std::size_t>(index)];
@@ -847,6 +862,7 @@ std::vector<StartRecord> drive(System& system, const World& world) {
     } else {
       r.owner = it->second;
     }
+    if (r.owner < 0 || r.owner == c.person) known[c.person] = a.ref;
     // The host acts on the answer: on reuse it uses the ref, greeting the
     // caller by the customer's name, and a caller who is someone else says
     // so; on confirm it asks the caller and learns the truth; on ignore
@@ -855,11 +871,12 @@ std::vector<StartRecord> drive(System& system, const World& world) {
     if (a.rec == Rec::confirm || wrong_greeting) {
       const bool right = (r.owner < 0 ? c.person : r.owner) == c.person;
       if (a.rec == Rec::confirm) r.confirmed = right ? 1 : 0;
-      auto mine = ref_of.find(c.person);
-      const Learned l = system.feedback(c, a, right, mine == ref_of.end() ? std::string() : mine->second);
+      auto mine = known.find(c.person);
+      const Learned l = system.feedback(c, a, right, mine == known.end() ? std::string() : mine->second);
       if (!l.made.empty()) {
         owner.emplace(l.made, c.person);  // made for this caller
         ref_of.emplace(c.person, l.made);
+        known[c.person] = l.made;
       }
       if (!l.alias.empty()) {
         const auto from = owner.find(l.alias), into = owner.find(l.alias_of);
