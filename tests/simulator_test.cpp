@@ -105,6 +105,21 @@ TEST_CASE("simulator metrics: the second recall leaves out starts recognisable o
 
 // A system that answers each call with a ref named by the test, and on
 // `confirm` reports the merge it was given.
+// Four calls a second apart, the first person 0's and the others person
+// 1's, all withheld (no number to look up): the driver's stories.
+World four_withheld_calls() {
+  World w;
+  for (int i = 0; i < 4; ++i) {
+    Call c;
+    c.index = i;
+    c.person = i == 0 ? 0 : 1;
+    c.kind = CallKind::withheld;
+    c.start = c.end = 1000 * (i + 1);
+    w.calls.push_back(c);
+  }
+  return w;
+}
+
 class Scripted final : public System {
  public:
   std::vector<Answer> answers;
@@ -115,15 +130,7 @@ class Scripted final : public System {
 };
 
 TEST_CASE("simulator driver: a merge the feedback reports is of one person's refs or of two people's") {
-  World w;
-  for (int i = 0; i < 4; ++i) {
-    Call c;
-    c.index = i;
-    c.person = i == 0 ? 0 : 1;
-    c.kind = CallKind::withheld;  // no number to look up
-    c.start = c.end = 1000 * (i + 1);
-    w.calls.push_back(c);
-  }
+  const World w = four_withheld_calls();
   Scripted s;
   // Person 0 gets "p0", person 1 "p1" and then "p1b" (split); the last call is held.
   s.answers = {
@@ -158,15 +165,7 @@ class Naming final : public System {
 };
 
 TEST_CASE("simulator driver: the host names the caller's ref it knows last, not the first it saw") {
-  World w;
-  for (int i = 0; i < 4; ++i) {
-    Call c;
-    c.index = i;
-    c.person = i == 0 ? 0 : 1;
-    c.kind = CallKind::withheld;
-    c.start = c.end = 1000 * (i + 1);
-    w.calls.push_back(c);
-  }
+  const World w = four_withheld_calls();
   Naming s;
   // Person 1 is made "p1"; two calls of theirs are answered with person 0's ref.
   s.answers = {
