@@ -195,9 +195,12 @@ TEST_CASE("stored answers: an answer written as text before packing still replay
     start = e.start_call_json("acme", start_req);
   }
   {
+    // The call as a library of schema 10 left it: its answer as text.
     Raw raw(path);
     raw.run("UPDATE calls SET start_response = ?1 WHERE call_id = ?2", start, "old-1");
     REQUIRE(raw.text("SELECT typeof(start_response) FROM calls WHERE call_id = 'old-1'") == "text");
+    REQUIRE(raw.text("PRAGMA user_version") == "11");
+    sqlite3_exec(raw.db, "PRAGMA user_version = 10", nullptr, nullptr, nullptr);
   }
   Engine e(at(path, kT0 + 60 * kSecond));
   CHECK(e.start_call_json("acme", start_req) == start);
@@ -208,4 +211,7 @@ TEST_CASE("stored answers: an answer written as text before packing still replay
   Raw raw(path);
   CHECK(raw.text("SELECT typeof(end_response) FROM calls WHERE call_id = 'old-1'") == "blob");
   CHECK(raw.text("SELECT typeof(start_response) FROM calls WHERE call_id = 'old-1'") == "text");
+  // Migration 11 ran: a library of schema 10, which would read the packed
+  // end as text, refuses the file as newer than itself.
+  CHECK(raw.text("PRAGMA user_version") == "11");
 }

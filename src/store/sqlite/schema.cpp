@@ -288,6 +288,13 @@ DROP TRIGGER identities_expiry_day;
 DROP TRIGGER intents_expiry_day;
 DROP TRIGGER variables_expiry_day;
 )sql",
+    // 11: calls' stored answers may be packed (store/sqlite/answers.hpp):
+    // a BLOB in start_response, end_response or feedback_response. Nothing
+    // changes in the tables; the version tells a library that would read a
+    // packed answer as text (schema 10 and before) that the file is newer.
+    R"sql(
+-- no statement: the answers' columns keep their TEXT declaration
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
