@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import stored_answers
 from conftest import CALLMEM, INVALID, OK, REJECTED, USAGE, run, run_json, run_tty
 
 # The Python binding over the build's libcallmem.so, for the live path.
@@ -118,14 +119,15 @@ def rename_refs(text, names):
 
 
 def dump(path, skip=("usage",)):
-    """Every table's rows, refs renamed (calls first, by call_id, so that the names follow the calls), sorted."""
+    """Every table's rows, calls' answers unpacked, refs renamed (calls first, by call_id, so that the names
+    follow the calls), sorted."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
         tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         tables = ["calls"] + [t for t in tables if t != "calls" and t not in skip]
         names, out = {}, {}
         for t in tables:
             order = " ORDER BY call_id" if t == "calls" else ""
-            rows = ["|".join(map(str, r)) for r in c.execute(f"SELECT * FROM {t}{order}")]
+            rows = ["|".join(map(stored_answers.value, r)) for r in c.execute(f"SELECT * FROM {t}{order}")]
             out[t] = sorted(rename_refs("\n".join(rows), names).split("\n"))
         return out
 
