@@ -329,6 +329,85 @@ TEST_CASE(
   CHECK(later.identity.recommendation == callmem::Recommendation::reuse);
 }
 
+TEST_CASE(
+    "shared mobile: the hold outlives the TTL while the number is remembered, until the hosts confirm its "
+    "customer a TTL after the last correction") {
+  Memory m;
+  const auto ann = m.start(kMobile + R"(, "external_ids": {"crm_id": "ANN"})", kTypedMobile);
+  const auto bob = m.start(R"("ani": "+14155550001", "external_ids": {"crm_id": "BOB"})", kTypedMobile);
+  const auto correct_to = [&](const std::string& ref) {
+    m.mem.identity_feedback_json(
+        "acme", fmt::format(R"({{"call_id": "call{}", "outcome": "corrected", "customer_ref": "{}"}})",
+                            m.calls, ref));
+  };
+  m.clock->advance(kDay);
+  REQUIRE(m.start(kMobile, kTypedMobile).identity.recommendation == callmem::Recommendation::reuse);
+  correct_to(bob.customer_ref);  // Bob borrowed Ann's phone
+  m.clock->advance(kDay);
+  REQUIRE(m.start(kMobile, kTypedMobile).customer_ref == bob.customer_ref);
+  correct_to(ann.customer_ref);  // and Ann called next: the last correction
+  // Ann calls within the TTL (keeping the number remembered): held, confirmed.
+  m.clock->advance(20 * kDay);
+  m.start(R"("ani": "+14155550001")", kTypedMobile);  // Bob, from his own
+  REQUIRE(m.start(kMobile, kTypedMobile).identity.recommendation == callmem::Recommendation::confirm);
+  m.feedback("confirmed");
+  // More than the TTL after the last correction, with no answer on it since:
+  // the number is still one two people call from. Bob is asked, not greeted as Ann.
+  m.clock->advance(15 * kDay);
+  const auto quiet = m.start(kMobile, kTypedMobile);
+  CHECK(quiet.customer_ref == ann.customer_ref);
+  CHECK(quiet.identity.recommendation == callmem::Recommendation::confirm);
+  REQUIRE(find(quiet, "hold") != nullptr);
+  CHECK(find(quiet, "hold")->detail.find("another person") != std::string::npos);
+  correct_to(bob.customer_ref);  // it was Bob: the hold starts again
+  m.clock->advance(20 * kDay);
+  REQUIRE(m.start(kMobile, kTypedMobile).identity.recommendation == callmem::Recommendation::confirm);
+  m.feedback("confirmed");  // within the TTL: the hold stays
+  m.clock->advance(11 * kDay);
+  const auto later = m.start(kMobile, kTypedMobile);
+  CHECK(later.customer_ref == bob.customer_ref);
+  CHECK(later.identity.recommendation == callmem::Recommendation::confirm);
+  // The hosts confirm him a TTL after the last correction: the number is his alone again.
+  m.feedback("confirmed");
+  m.clock->advance(kDay);
+  const auto again = m.start(kMobile, kTypedMobile);
+  CHECK(again.customer_ref == bob.customer_ref);
+  CHECK(again.identity.recommendation == callmem::Recommendation::reuse);
+}
+
+TEST_CASE("shared mobile: a correction starts the hold again on a customer whose link was held before") {
+  Memory m;
+  const auto ann = m.start(kMobile + R"(, "external_ids": {"crm_id": "ANN"})", kTypedMobile);
+  m.clock->advance(kDay);
+  // Bob calls from Ann's phone with his own id: two customers on the number.
+  const auto bob = m.start(kMobile + R"(, "external_ids": {"crm_id": "BOB"})", kTypedMobile);
+  REQUIRE(bob.customer_ref != ann.customer_ref);
+  m.clock->advance(kDay);
+  const auto both = m.start(kMobile, kTypedMobile);
+  REQUIRE(both.identity.recommendation == callmem::Recommendation::confirm);
+  m.feedback("confirmed");  // one of the two, while the other is on it: shown shared
+  m.clock->advance(25 * kDay);
+  m.start(kMobile + R"(, "external_ids": {"crm_id": "BOB"})", kTypedMobile);  // keeps Bob's link alive
+  m.start(kMobile + R"(, "external_ids": {"crm_id": "ANN"})", kTypedMobile);  // and Ann's
+  const auto held = m.start(kMobile, kTypedMobile);
+  REQUIRE(held.identity.recommendation == callmem::Recommendation::confirm);
+  // The answer was the other one: the number is left to the caller's customer, whose link was held
+  // since day 2; the hold runs from today's correction.
+  const std::string caller = held.customer_ref == ann.customer_ref ? bob.customer_ref : ann.customer_ref;
+  m.mem.identity_feedback_json(
+      "acme", fmt::format(R"({{"call_id": "call{}", "outcome": "corrected", "customer_ref": "{}"}})", m.calls,
+                          caller));
+  m.clock->advance(14 * kDay);  // 39 days after the first time, 14 after the last
+  const auto next = m.start(kMobile, kTypedMobile);
+  REQUIRE(next.customer_ref == caller);
+  REQUIRE(next.identity.recommendation == callmem::Recommendation::confirm);
+  m.feedback("confirmed");  // within the TTL of the last correction: still held
+  m.clock->advance(kDay);
+  const auto after = m.start(kMobile, kTypedMobile);
+  CHECK(after.customer_ref == caller);
+  CHECK(after.identity.recommendation == callmem::Recommendation::confirm);
+}
+
 TEST_CASE("shared mobile: after a rejection, the caller's new customer is confirmed, not reused") {
   Memory m;
   const auto ann = m.start(kMobile, kTypedMobile);

@@ -169,7 +169,7 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
     counted = "confirmed";
     if (!before.empty()) log = absorb_duplicate(c, *call, y, ids, before, at, expires, resp);
     if (const Identifier* number = number_of(ids))
-      identity::count_confirmation(c, *number, y, call->started_at, at, log.has_value());
+      identity::count_confirmation(c, *number, y, call->started_at, at, tenants::ttl_of(s), log.has_value());
   } else if (req.outcome == FeedbackOutcome::rejected) {
     if (call->created_customer)
       throw Error(Status::conflict,
@@ -201,7 +201,7 @@ Answer record(const Context& c, const FeedbackRequest& req, Millis at, std::uint
   // made its own customer, corrected into another, was a missed match of
   // the caller, not someone else on the number.
   if (counted == "rejected")
-    if (const Identifier* number = number_of(ids)) identity::forget_confirmations(c, *number, at);
+    if (const Identifier* number = number_of(ids)) identity::forget_confirmations(c, *number, at, true);
   customers::keep_alive(c, resp.customer_ref, at, tenants::ttl_of(s));
   if (y != resp.customer_ref) customers::keep_alive(c, y, at, tenants::ttl_of(s));
   // An answer that named an existing customer was right or wrong; a call

@@ -70,14 +70,15 @@ void set_confirmations(const Context& c, LinkRow l, std::int64_t days, std::int6
 
 }  // namespace
 
-void forget_confirmations(const Context& c, const Identifier& number, Millis at) {
+void forget_confirmations(const Context& c, const Identifier& number, Millis at, bool shown) {
   const std::int64_t today = confirmation_day(at);
   for (const LinkRow& l : c.tx.links_find({number}, at))
-    if (l.confirmed_days > 0 || l.confirmed_on == 0) set_confirmations(c, l, 0, today);
+    if (l.confirmed_days > 0 || l.confirmed_on == 0 || (shown && l.confirmed_on < today))
+      set_confirmations(c, l, 0, today);
 }
 
 void count_confirmation(const Context& c, const Identifier& number, const std::string& ref, Millis call_start,
-                        Millis at, bool merged) {
+                        Millis at, Millis ttl, bool merged) {
   const std::vector<LinkRow> links = c.tx.links_find({number}, at);
   const LinkRow* mine = nullptr;
   bool others = false;
@@ -88,12 +89,15 @@ void count_confirmation(const Context& c, const Identifier& number, const std::s
       others = true;
   }
   if (others) {
-    forget_confirmations(c, number, at);
+    forget_confirmations(c, number, at, true);
     return;
   }
   const std::int64_t day = confirmation_day(call_start);
   if (!mine || mine->confirmed_on == day) return;
-  if (!merged && is_personal_type(mine->line_type) && mine->confirmed_days == 0 && mine->confirmed_on != 0)
+  // The hold on a personal number another person was shown on: the hosts'
+  // confirmations count from a TTL after the last time.
+  if (!merged && is_personal_type(mine->line_type) &&
+      shown_shared(mine->confirmed_days, mine->confirmed_on) && (day - mine->confirmed_on) * kDay < ttl)
     return;
   std::int64_t days = mine->confirmed_days + 1;
   // A link never counted nor forgotten: the day it was made, by a call
@@ -104,8 +108,8 @@ void count_confirmation(const Context& c, const Identifier& number, const std::s
   set_confirmations(c, *mine, days, day);
 }
 
-bool shown_shared(std::int64_t confirmed_days, std::int64_t confirmed_on, Millis at, Millis ttl) {
-  return confirmed_days == 0 && confirmed_on != 0 && (confirmation_day(at) - confirmed_on) * kDay < ttl;
+bool shown_shared(std::int64_t confirmed_days, std::int64_t confirmed_on) {
+  return confirmed_days == 0 && confirmed_on != 0;
 }
 
 }  // namespace callmem::identity

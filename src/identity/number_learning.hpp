@@ -40,25 +40,32 @@ std::int64_t confirmation_day(Millis call_start);
 // `at`; the days are counted afresh from the next confirmation): an answer
 // on the number was rejected or corrected, or another customer is on it.
 // On a personal number (a mobile) that day stays: it is the day the hosts
-// showed another person on the number (shown_shared below).
-void forget_confirmations(const Context& c, const Identifier& number, Millis at);
+// showed another person on the number (shown_shared below). `shown`: the
+// hosts did so on this call (not only callmem putting a second customer on
+// it), so links forgotten before take this day too: the hold runs from the
+// last time.
+void forget_confirmations(const Context& c, const Identifier& number, Millis at, bool shown = false);
 
 // The hosts confirmed that the caller of a call from `number` started at
 // `call_start` is `ref`: a new day counts (and, the first time, the day the
 // link was made), unless another customer is on the number (then every
-// link forgets instead). A personal number's forgotten link counts nothing:
-// its days never weigh (a mobile is personal by its type), and its day of
-// forgetting is what the scorer holds the number by; unless the
-// confirmation `merged` the number's other customer into `ref` (one person
-// made twice: the other customer it was forgotten for was the same person).
+// link forgets instead). A personal number's forgotten link counts nothing
+// for less than `ttl` after its day of forgetting: its days never weigh (a
+// mobile is personal by its type), and that day is what the scorer holds
+// the number by. A confirmation a TTL or more after it counts, and ends the
+// hold: the hosts' word, not silence, says the number is one person's
+// again. So does one that `merged` the number's other customer into `ref`
+// (one person made twice: the other customer it was forgotten for was the
+// same person).
 void count_confirmation(const Context& c, const Identifier& number, const std::string& ref, Millis call_start,
-                        Millis at, bool merged = false);
+                        Millis at, Millis ttl, bool merged = false);
 
 // Whether the link of a personal number says that the hosts showed another
-// person on it less than `ttl` before `at`: it was forgotten (an answer on
-// the number rejected or corrected, or a confirmation while another
-// customer was on it) and nothing counted since.
-bool shown_shared(std::int64_t confirmed_days, std::int64_t confirmed_on, Millis at, Millis ttl);
+// person on it: it was forgotten (an answer on the number rejected or
+// corrected, or a confirmation while another customer was on it) and
+// nothing counted since. It lasts as long as the link, or until a
+// confirmation a TTL later (count_confirmation).
+bool shown_shared(std::int64_t confirmed_days, std::int64_t confirmed_on);
 
 }  // namespace callmem::identity
 

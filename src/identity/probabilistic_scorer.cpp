@@ -135,8 +135,8 @@ class ProbabilisticScorer final : public Scorer {
         out[i].hold = "the number is shared by several customers: confirm identity before using the context";
       else if (ani_only[i] && shown[i])
         out[i].hold =
-            "another person called from this number within the TTL (an answer on it was rejected or "
-            "corrected): confirm identity before using the context";
+            "another person called from this number (an answer on it was rejected or corrected): confirm "
+            "identity before using the context";
       out[i].confidence = std::round(p * 10000) / 10000;
     }
     return out;

@@ -119,12 +119,11 @@ std::vector<Scored> candidates(const Context& c, const CallIdentifiers& ids, con
   const std::string given(reports_type(line_text(telco)) ? line_text(telco) : "");
   if (!given.empty()) ++reports[given];
   const std::string decided = on_number > 0 ? decide_line(reports, number_line, given) : "";
-  // Whether the hosts showed another person on the number within the TTL
-  // (on a personal number: identity/number_learning.hpp).
+  // Whether the hosts showed another person on the number, and the hold
+  // has not ended (on a personal number: identity/number_learning.hpp).
   bool shown = false;
   for (const CandidateFacts& f : facts)
-    shown = shown ||
-            (f.ani_match && shown_shared(f.ani_confirmed_days, f.ani_confirmed_on, at, tenants::ttl_of(s)));
+    shown = shown || (f.ani_match && shown_shared(f.ani_confirmed_days, f.ani_confirmed_on));
   for (CandidateFacts& f : facts) {
     if (!f.ani_match) continue;
     f.ani_customers = on_number;

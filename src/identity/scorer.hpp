@@ -50,9 +50,10 @@ struct CandidateFacts {
   std::int64_t ani_confirmed_on = 0;  // the day of the last one counted or forgotten; 0: never
   Millis ani_last_seen = 0;
   int ani_customers = 0;  // live customers linked to the call's number, this one included
-  // The hosts showed another person on the number within the TTL (an answer
-  // on it rejected or corrected, or a confirmation while another customer
-  // was on it): on a personal number, it is one more who may call from it.
+  // The hosts showed another person on the number (an answer on it rejected
+  // or corrected, or a confirmation while another customer was on it), and
+  // have not confirmed its customer a TTL after: on a personal number, it is
+  // one more who may call from it.
   bool ani_shown_shared = false;
   bool other_ani = false;  // linked to some number, not this call's (known only when looked up)
   std::vector<std::string> matched_keys;     // external id keys that agree
