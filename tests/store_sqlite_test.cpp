@@ -237,6 +237,12 @@ TEST_CASE("sqlite store: a file that is not callmem's is refused and left as it 
 
 // Takes a database back to before migration 8 (expiry_day), as version 7 made
 // it. (Migration 8's triggers are gone since migration 10: nothing to undo.)
+// Takes calls back to before migration 12 (rowids in insertion order, and
+// the expiry index).
+const char* const kUndoMigration12 =
+    "UPDATE calls SET rowid = k.n FROM (SELECT rowid AS old, row_number() OVER (ORDER BY rowid) AS n "
+    "FROM calls) AS k WHERE calls.rowid = k.old; "
+    "CREATE INDEX calls_expiry ON calls(expires_at); ";
 const char* const kUndoMigration9 =
     "ALTER TABLE identities DROP COLUMN line_reports; ALTER TABLE identities DROP COLUMN confirmed_days; "
     "ALTER TABLE identities DROP COLUMN confirmed_on; ";
@@ -283,8 +289,8 @@ TEST_CASE(
   }
   CHECK(pragma(older, "application_id") == std::to_string(SqliteStore::application_id()));
   // An older schema version of callmem's is migrated and stamped as well.
-  exec_sql(older, std::string("PRAGMA application_id = 0; PRAGMA user_version = 5; ") + kUndoMigration9 +
-                      kUndoMigration8 +
+  exec_sql(older, std::string("PRAGMA application_id = 0; PRAGMA user_version = 5; ") + kUndoMigration12 +
+                      kUndoMigration9 + kUndoMigration8 +
                       "ALTER TABLE tenants DROP COLUMN identity_merge_duplicates; "
                       "ALTER TABLE tenants DROP COLUMN rate_limit_per_minute; DROP TABLE api_keys");
   { SqliteStore store(older, 1000); }
@@ -698,7 +704,8 @@ TEST_CASE(
 
   // A database of version 7, its rows without expiry_day: migration 8 gives
   // them their day, and purge finds them.
-  exec_sql(path, std::string("PRAGMA user_version = 7; ") + kUndoMigration9 + kUndoMigration8 +
+  exec_sql(path, std::string("PRAGMA user_version = 7; ") + kUndoMigration12 + kUndoMigration9 +
+                     kUndoMigration8 +
                      "INSERT INTO customers(tenant, customer_ref, created_at, last_seen, expires_at) "
                      "VALUES('a', 'old', 0, 0, " +
                      std::to_string(day0 + 10 * 60000) + ")");
@@ -712,4 +719,83 @@ TEST_CASE(
   }
   CHECK(pragma(path, "user_version") == std::to_string(SqliteStore::schema_version()));
   CHECK(exec_count(path, "SELECT group_concat(customer_ref) FROM customers") == "c1");
+}
+
+TEST_CASE(
+    "sqlite store: a call's rowid is where it expires; purge, a ttl change and migration 12 keep it so") {
+  TempDir dir;
+  const std::string path = dir.file("calls.db");
+  constexpr callmem::Millis kDay = 86400000;
+  const callmem::Millis t = suite::kT0;
+  // Calls whose rowid is not expires_at * 2^20 plus their place in its millisecond.
+  const auto misplaced = [&] {
+    return exec_count(path,
+                      "SELECT count(*) FROM calls WHERE rowid < expires_at * 1048576 "
+                      "OR rowid >= (expires_at + 1) * 1048576");
+  };
+  const auto ids = [&] {
+    return exec_count(path,
+                      "SELECT group_concat(call_id, ' ') FROM (SELECT call_id FROM calls ORDER BY rowid)");
+  };
+  {
+    SqliteStore store(path, 1000);
+    auto tx = store.begin("a", Access::write);
+    // Three calls expiring in one millisecond, one later, one earlier.
+    tx->call_insert(suite::call("k1", "c1", t, t + 2 * kDay));
+    tx->call_insert(suite::call("k2", "c1", t, t + 2 * kDay));
+    tx->call_insert(suite::call("k3", "c2", t, t + 2 * kDay));
+    tx->call_insert(suite::call("k4", "c2", t, t + 3 * kDay));
+    tx->call_insert(suite::call("k5", "c2", t, t + kDay));
+    tx->commit();
+    auto b = store.begin("b", Access::write);
+    b->call_insert(suite::call("k1", "c1", t, t + 2 * kDay));  // another tenant's, the same millisecond
+    b->commit();
+  }
+  CHECK(misplaced() == "0");
+  CHECK(ids() == "k5 k1 k2 k3 k1 k4");
+  CHECK(exec_count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_expiry'") == "0");
+  {
+    // Purge is exact to the millisecond.
+    SqliteStore store(path, 1000);
+    auto tx = store.begin_all(Access::write);
+    CHECK(tx->purge(t + kDay - 1, 100).calls == 0);
+    CHECK(tx->purge(t + kDay, 100).calls == 1);
+    tx->commit();
+  }
+  CHECK(ids() == "k1 k2 k3 k1 k4");
+  {
+    // A shorter ttl for tenant a: its calls move to where they now expire,
+    // found again by their call_id, b's stays.
+    SqliteStore store(path, 1000);
+    auto tx = store.begin("a", Access::write);
+    tx->tenant_shift_expiry(-kDay - 5);
+    tx->commit();
+    auto r = store.begin("a", Access::read);
+    CHECK(r->call_get("k4")->expires_at == t + 2 * kDay - 5);
+    CHECK(r->call_get("k2")->customer_ref == "c1");
+  }
+  CHECK(misplaced() == "0");
+  CHECK(ids() == "k1 k2 k3 k4 k1");
+  {
+    SqliteStore store(path, 1000);
+    auto tx = store.begin_all(Access::write);
+    const auto purged = tx->purge(t + 2 * kDay - 6, 100);
+    CHECK(purged.calls == 3);
+    tx->commit();
+  }
+  CHECK(ids() == "k4 k1");
+  // A file of schema 11, its calls' rowids in the order they were written:
+  // migration 12 gives each its place, and purge finds them.
+  exec_sql(path, std::string("PRAGMA user_version = 11; ") + kUndoMigration12);
+  CHECK(misplaced() == "2");
+  {
+    SqliteStore store(path, 1000);
+    CHECK(misplaced() == "0");
+    CHECK(exec_count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_expiry'") == "0");
+    CHECK(store.begin("b", Access::read)->call_get("k1").has_value());
+    auto tx = store.begin_all(Access::write);
+    CHECK(tx->purge(t + 2 * kDay, 100).calls == 2);
+    tx->commit();
+  }
+  CHECK(pragma(path, "user_version") == std::to_string(SqliteStore::schema_version()));
 }

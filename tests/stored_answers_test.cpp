@@ -199,8 +199,10 @@ TEST_CASE("stored answers: an answer written as text before packing still replay
     Raw raw(path);
     raw.run("UPDATE calls SET start_response = ?1 WHERE call_id = ?2", start, "old-1");
     REQUIRE(raw.text("SELECT typeof(start_response) FROM calls WHERE call_id = 'old-1'") == "text");
-    REQUIRE(raw.text("PRAGMA user_version") == "11");
-    sqlite3_exec(raw.db, "PRAGMA user_version = 10", nullptr, nullptr, nullptr);
+    REQUIRE(std::stoi(raw.text("PRAGMA user_version")) >= 11);
+    // Schema 10 had the index of calls' expiry (migration 12 drops it).
+    sqlite3_exec(raw.db, "CREATE INDEX calls_expiry ON calls(expires_at); PRAGMA user_version = 10", nullptr,
+                 nullptr, nullptr);
   }
   Engine e(at(path, kT0 + 60 * kSecond));
   CHECK(e.start_call_json("acme", start_req) == start);
@@ -213,5 +215,5 @@ TEST_CASE("stored answers: an answer written as text before packing still replay
   CHECK(raw.text("SELECT typeof(start_response) FROM calls WHERE call_id = 'old-1'") == "text");
   // Migration 11 ran: a library of schema 10, which would read the packed
   // end as text, refuses the file as newer than itself.
-  CHECK(raw.text("PRAGMA user_version") == "11");
+  CHECK(std::stoi(raw.text("PRAGMA user_version")) >= 11);
 }

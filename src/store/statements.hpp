@@ -26,6 +26,8 @@ enum Sql : int {
   kShiftCustomers,
   kShiftIdentities,
   kShiftCalls,
+  kCallsToRekey,  // SQLite: after kShiftCalls, the calls to move to their new rowid
+  kCallRekey,
   kShiftIntents,
   kShiftVariables,
   kShiftAliases,

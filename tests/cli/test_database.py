@@ -80,14 +80,14 @@ def test_check_finds_a_damaged_sqlite_database(store, db):
     # An index whose definition no longer matches its entries, as a damaged file would have.
     with sqlite3.connect(db) as c:
         c.execute("PRAGMA writable_schema = ON")
-        c.execute("UPDATE sqlite_master SET sql = replace(sql, 'ON calls(expires_at)', 'ON calls(started_at)') "
-                  "WHERE name = 'calls_expiry'")
+        c.execute("UPDATE sqlite_master SET sql = replace(sql, 'ON customers(expiry_day)', 'ON customers(created_at)') "
+                  "WHERE name = 'customers_expiry'")
     p = run("check", *store)
     assert p.returncode == CHECK_FAILED, p.stderr
-    assert "problem: integrity_check: " in p.stdout and "calls_expiry" in p.stdout
+    assert "problem: integrity_check: " in p.stdout and "customers_expiry" in p.stdout
     assert "problem" in p.stderr
     report = json.loads(run("check", *store, "--json").stdout)
-    assert report["ok"] is False and any("calls_expiry" in x for x in report["problems"])
+    assert report["ok"] is False and any("customers_expiry" in x for x in report["problems"])
     # A table gone.
     with sqlite3.connect(db) as c:
         c.execute("DROP TABLE merge_rows")

@@ -398,6 +398,8 @@ const char* sql_text(Sql id) {
     case kPurgeRepairIntents:
     case kPurgeRepairIdentities:
     case kPurgeRepairCustomers:
+    case kCallsToRekey:
+    case kCallRekey:
     case kIntentExpiryDay:
     case kVariableExpiryDay:
     // SQLite's update-then-insert of a link: PostgreSQL upserts in one

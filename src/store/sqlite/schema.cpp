@@ -295,6 +295,19 @@ DROP TRIGGER variables_expiry_day;
     R"sql(
 -- no statement: the answers' columns keep their TEXT declaration
 )sql",
+    // 12: a call's rowid is where it expires (store/sqlite/statements.cpp,
+    // CALLMEM_CALL_KEY): the millisecond of expires_at times 2^20 plus its
+    // place among the calls that expire in it. Purge finds expired calls by
+    // rowid, and calls_expiry, an index page written by every start, goes.
+    R"sql(
+UPDATE calls SET rowid = k.key
+FROM (SELECT rowid AS old,
+             max(min(expires_at, 8796093022206), -8796093022208) * 1048576
+               + row_number() OVER (PARTITION BY expires_at ORDER BY rowid) - 1 AS key
+      FROM calls) AS k
+WHERE calls.rowid = k.old;
+DROP INDEX calls_expiry;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

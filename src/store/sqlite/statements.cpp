@@ -12,6 +12,16 @@ namespace callmem::sqlite {
   "(SELECT customer_ref, MAX(expires_at) AS until FROM variables WHERE tenant = ?1 " \
   " AND own_ttl_seconds > 0 GROUP BY customer_ref) AS kept"
 
+// A call's rowid is where it expires (migration 12): the millisecond of its
+// expires_at (kept within the years 1691 to 2248) times 2^20, plus its place
+// among the calls that expire in that millisecond. Purge finds the expired
+// calls by rowid alone: a start writes no expiry index's page. New calls
+// expire last, so their rows go at the end of the table.
+#define CALLMEM_CALL_KEY(e) "(max(min(" e ", 8796093022206), -8796093022208) * 1048576)"
+#define CALLMEM_CALL_ROWID(e) \
+  "coalesce((SELECT rowid + 1 FROM calls WHERE rowid >= " CALLMEM_CALL_KEY(e) " AND rowid < " CALLMEM_CALL_KEY( \
+      e) " + 1048576 ORDER BY rowid DESC LIMIT 1), " CALLMEM_CALL_KEY(e) ")"
+
 const char* sql_text(Sql id) {
   switch (id) {
     case kBeginRead:
@@ -46,6 +56,15 @@ const char* sql_text(Sql id) {
              "expiry_day = MIN(expiry_day, (expires_at + ?2) / 86400000) WHERE tenant = ?1";
     case kShiftCalls:
       return "UPDATE calls SET expires_at = expires_at + ?2 WHERE tenant = ?1";
+    // After kShiftCalls: the tenant's calls whose rowid is no longer where
+    // they expire, a page at a time in call_id order (?2: the last call_id
+    // of the page before), each then moved by kCallRekey (rowid, expires_at).
+    case kCallsToRekey:
+      return "SELECT call_id, rowid, expires_at FROM calls WHERE tenant = ?1 AND call_id > ?2 "
+             "AND NOT (rowid >= " CALLMEM_CALL_KEY("expires_at") " AND rowid < " CALLMEM_CALL_KEY(
+                 "expires_at") " + 1048576) ORDER BY call_id LIMIT ?3";
+    case kCallRekey:
+      return "UPDATE calls SET rowid = " CALLMEM_CALL_ROWID("?2") " WHERE rowid = ?1";
     case kShiftIntents:
       return "UPDATE intents SET expires_at = expires_at + ?2, "
              "expiry_day = MIN(expiry_day, (expires_at + ?2) / 86400000) WHERE tenant = ?1";
@@ -131,8 +150,8 @@ const char* sql_text(Sql id) {
     case kCallGet:
       return "SELECT " CALLMEM_CALL_COLUMNS " FROM calls WHERE tenant = ?1 AND call_id = ?2";
     case kCallInsert:
-      return "INSERT INTO calls(tenant, " CALLMEM_CALL_COLUMNS
-             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+      return "INSERT INTO calls(rowid, tenant, " CALLMEM_CALL_COLUMNS ") VALUES(" CALLMEM_CALL_ROWID(
+          "?14") ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
     case kCallEnd:
       return "UPDATE calls SET ended_at = ?3, end_fingerprint = ?4, end_response = ?5, "
              "call_data = ?6, identifiers = ?7 WHERE tenant = ?1 AND call_id = ?2";
@@ -275,7 +294,8 @@ const char* sql_text(Sql id) {
              " WHERE expiry_day <= ?1 / 86400000 AND expires_at > ?1 LIMIT ?2)";
     case kPurgeCalls:
       return "DELETE FROM calls WHERE rowid IN "
-             "(SELECT rowid FROM calls WHERE expires_at <= ?1 LIMIT ?2)";
+             "(SELECT rowid FROM calls WHERE rowid < " CALLMEM_CALL_KEY(
+                 "?1 + 1") " AND expires_at <= ?1 LIMIT ?2)";
     case kPurgeCustomers:
       return "DELETE FROM customers WHERE (tenant, customer_ref) IN "
              "(SELECT c.tenant, c.customer_ref FROM customers c "

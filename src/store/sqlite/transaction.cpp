@@ -49,6 +49,7 @@ class SqliteTransaction final : public Transaction, Work {
 
   void tenant_shift_expiry(Millis delta) override {
     for (Sql id : kShiftExpiry) run(id, tenant_, delta);
+    rekey_calls();
   }
 
   // ---- customers
@@ -129,6 +130,29 @@ class SqliteTransaction final : public Transaction, Work {
   }
 
   // ---- calls
+
+  // A call's rowid is where it expires (store/sqlite/statements.cpp): the
+  // calls kShiftCalls moved go where they now expire, a page at a time.
+  void rekey_calls() {
+    struct Key {
+      std::string call_id;
+      std::int64_t rowid;
+      Millis expires_at;
+    };
+    constexpr std::int64_t kPage = 10000;
+    std::string after;
+    for (;;) {
+      const std::vector<Key> keys = all<Key>(
+          kCallsToRekey,
+          [](auto&& c) {
+            return Key{c.text(), c.i64(), c.i64()};
+          },
+          tenant_, after, kPage);
+      for (const Key& k : keys) run(kCallRekey, k.rowid, k.expires_at);
+      if (static_cast<std::int64_t>(keys.size()) < kPage) return;
+      after = keys.back().call_id;
+    }
+  }
 
   std::optional<CallRow> call_get(const std::string& call_id) override {
     return first<CallRow>(kCallGet, RowReader<CallRow>(), tenant_, call_id);
