@@ -300,10 +300,10 @@ DROP TRIGGER variables_expiry_day;
     // place among the calls that expire in it. Purge finds expired calls by
     // rowid, and calls_expiry, an index page written by every start, goes.
     R"sql(
-UPDATE calls SET rowid = k.key
-FROM (SELECT rowid AS old,
-             max(min(expires_at, 8796093022206), -8796093022208) * 1048576
-               + row_number() OVER (PARTITION BY expires_at ORDER BY rowid) - 1 AS key
+UPDATE calls SET rowid = k.ms * 1048576 + k.place
+FROM (SELECT rowid AS old, max(min(expires_at, 8796093022206), -8796093022208) AS ms,
+             row_number() OVER (PARTITION BY max(min(expires_at, 8796093022206), -8796093022208)
+                                ORDER BY rowid) - 1 AS place
       FROM calls) AS k
 WHERE calls.rowid = k.old;
 DROP INDEX calls_expiry;
