@@ -32,14 +32,15 @@ void check_end(const EndRequest& req) {
   }
 }
 
-Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndResponse* out) {
+Answer end(const Context& c, const EndRequest& req, std::uint64_t fp, EndResponse* out,
+           std::optional<CallRow>* stored) {
   Prefetch what{req.call_id, {}, {}};
   if (req.identity_hints)
     what.ids = identifiers_of(*req.identity_hints, c.defaults.default_region, nullptr).ids;
   if (req.customer_ref) what.refs.push_back(*req.customer_ref);
   c.tx.prefetch(what);
   const Millis at = req.at ? *req.at : c.now();  // holding the write lock, as in start
-  std::optional<CallRow> call = c.tx.call_get(req.call_id);
+  std::optional<CallRow> call = stored ? std::move(*stored) : c.tx.call_get(req.call_id);
   if (call && call->end_fingerprint != 0) {
     if (call->end_fingerprint == fp) return {call->end_response, true};
     throw Error(Status::conflict, fmt::format("call {} already ended with a different request", req.call_id));

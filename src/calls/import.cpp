@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 
 #include "calls/calls.hpp"
 #include "calls/fingerprint.hpp"
@@ -132,6 +133,9 @@ ImportSummary import(Store& store, const std::string& tenant, const std::functio
       applied.clear();
       auto tx = store.begin(tenant, Access::write);
       const Context c = on(*tx);
+      // The rows this pass's starts wrote, for their ends: read again only
+      // in a later transaction, where another writer may have changed them.
+      std::unordered_map<std::size_t, CallRow> started;
       bool again = false;
       for (std::size_t k = first; k < past; ++k) {
         const Event& ev = events[k];
@@ -143,7 +147,14 @@ ImportSummary import(Store& store, const std::string& tenant, const std::functio
         try {
           // Already there: skipped when the same, refused when not, before
           // anything is written (so that no pass is needed again).
-          if (const std::optional<CallRow> stored = c.tx.call_get(call_id)) {
+          std::optional<CallRow> stored;
+          if (auto it = ev.end ? started.find(ev.call) : started.end(); it != started.end()) {
+            stored = std::move(it->second);
+            started.erase(it);
+          } else {
+            stored = c.tx.call_get(call_id);
+          }
+          if (stored) {
             const std::uint64_t was = ev.end ? stored->end_fingerprint : stored->start_fingerprint;
             if (was == fp) continue;
             if (!ev.end || was != 0) {
@@ -158,8 +169,14 @@ ImportSummary import(Store& store, const std::string& tenant, const std::functio
               continue;
             }
           }
-          const Answer a = ev.end ? end(c, *p.call->end, fp, nullptr) : start(c, *p.call->start, fp, nullptr);
+          // Read once, here: start and end are given what was read.
+          CallRow row;
+          const bool ended_later = !ev.end && p.call->end;
+          const Answer a = ev.end
+                               ? end(c, *p.call->end, fp, nullptr, &stored)
+                               : start(c, *p.call->start, fp, nullptr, &stored, ended_later ? &row : nullptr);
           if (!a.replay) wrote.push_back(ev.call);
+          if (ended_later) started.emplace(ev.call, std::move(row));
         } catch (const Error& e) {
           if (fatal(e)) throw;
           // It may have written part of the call: apply the batch again without it.

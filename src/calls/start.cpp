@@ -19,7 +19,8 @@
 
 namespace callmem::calls {
 
-Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartResponse* out) {
+Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartResponse* out,
+             const std::optional<CallRow>* stored, CallRow* written) {
   // What the start will read, in one batch where the store can: the
   // identifiers as the default region reads them (a tenant with another
   // region and a national number reads its links again).
@@ -32,7 +33,8 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
   // "Now" is read holding the write lock, so that writers' times follow
   // their order: a racing writer's new customer is never in our future.
   const Millis at = req.at ? *req.at : c.now();
-  if (auto call = c.tx.call_get(req.call_id)) {
+  std::optional<CallRow> read;
+  if (const std::optional<CallRow>& call = stored ? *stored : (read = c.tx.call_get(req.call_id))) {
     if (call->start_fingerprint == fp) return {call->start_response, true};
     throw Error(Status::conflict,
                 fmt::format("call_id {} was already used with a different request", req.call_id));
@@ -77,6 +79,7 @@ Answer start(const Context& c, const StartRequest& req, std::uint64_t fp, StartR
   call.expires_at = at + tenants::ttl_of(s);
   call.identifiers_json = encode_ids(CallIds{linkable(ids, req.telco), std::string(line_text(req.telco))});
   c.tx.call_insert(call);
+  if (written) *written = std::move(call);
   if (out) *out = std::move(resp);
   return {std::move(text), false};
 }
