@@ -22,8 +22,9 @@ Checkpointer::~Checkpointer() {
 void Checkpointer::watch(sqlite3* db) { sqlite3_wal_hook(db, &Checkpointer::on_commit, this); }
 
 int Checkpointer::on_commit(void* arg, sqlite3* db, const char* schema, int pages) {
-  if (pages < kPages) return SQLITE_OK;
   auto& self = *static_cast<Checkpointer*>(arg);
+  self.pages_.store(pages, std::memory_order_relaxed);
+  if (pages < kPages) return SQLITE_OK;
   bool here = pages >= kWriterPages;
   {
     std::lock_guard<std::mutex> lock(self.mutex_);
@@ -67,26 +68,53 @@ void Checkpointer::checkpoint_here(sqlite3* db, const char* schema) {
 
 void Checkpointer::run() noexcept {
   std::unique_lock<std::mutex> lock(mutex_);
+  bool behind = false;  // the last checkpoint left pages of the WAL
   for (;;) {
-    wake_.wait(lock, [this] { return (wanted_ && !running_) || stopping_; });
+    const auto asked = [this] { return (wanted_ && !running_) || stopping_; };
+    // Behind, again after kAgain without being asked: the WAL starts over
+    // only after a checkpoint has caught up with all of it, which a pause
+    // of the writers allows.
+    if (!(behind ? wake_.wait_for(lock, kAgain, asked) : (wake_.wait(lock, asked), true)) && running_)
+      continue;
     if (stopping_) break;
     wanted_ = false;
     running_ = true;
     lock.unlock();
+    int log = 0, done = 0;
     try {
       if (!own_) own_ = open_connection(path_, busy_timeout_ms_, false);
-      // Pages a reader still needs stay for the next one; the last
+      // Pages a reader still needs stay for a later one; the last
       // connection's close checkpoints whatever is left.
-      sqlite3_wal_checkpoint_v2(own_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (sqlite3_wal_checkpoint_v2(own_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done) != SQLITE_OK)
+        done = 0;
     } catch (...) {
       // Not opened (out of memory, file gone): asked again at the next commit past kPages.
     }
     lock.lock();
     running_ = false;
     wake_.notify_all();  // a writer waiting to checkpoint
+    behind = done > 0 && done < pages_.load(std::memory_order_relaxed);
+    if (behind) {
+      lock.unlock();
+      sync_database();
+      lock.lock();
+    }
   }
   lock.unlock();
   own_.reset();
+}
+
+// SQLite syncs the database file only in a checkpoint that catches up with
+// the whole WAL; that sync then writes every page the ones before it
+// copied (tens of milliseconds, in a writer's call when the writer runs it,
+// past kWriterPages). Synced here after each one that did not, outside the
+// checkpoint (a writer's own need not wait for it), the last one has only
+// its own pages to write.
+void Checkpointer::sync_database() noexcept {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(own_->db, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK &&
+      file != nullptr && file->pMethods != nullptr)
+    file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);  // a failure is for the next checkpoint to report
 }
 
 }  // namespace callmem::sqlite

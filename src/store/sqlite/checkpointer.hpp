@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -23,10 +25,14 @@ namespace callmem::sqlite {
 // runs it (PASSIVE: it never waits for, nor blocks, a writer) on a connection
 // of its own. A thread that cannot be started leaves the checkpoint to the
 // writer, as SQLite does; so does a WAL past kWriterPages, which the thread
-// could not keep short while writers kept adding to it (a checkpoint lets the
-// WAL start over only once it has caught up with every page): the writer
-// then waits for the thread's checkpoint, if one is running, and runs one
-// itself, as SQLite's writers always do.
+// could not keep short while writers kept adding to it (the WAL starts over
+// only at a writer's transaction that begins after a checkpoint caught up
+// with every page, which writers back to back never leave time for): the
+// writer then waits for the thread's checkpoint, if one is running, and
+// runs one itself, as SQLite's writers always do. That one is short: the
+// thread has synced the database file after each of its own that did not
+// catch up (SQLite syncs it only in the one that does), so the writer's
+// sync has only the last pages to write.
 class Checkpointer {
  public:
   Checkpointer(std::string path, int busy_timeout_ms);
@@ -38,9 +44,10 @@ class Checkpointer {
   void watch(sqlite3* db);
 
   // WAL pages at which a checkpoint is asked for (SQLite's default), and at
-  // which the writer runs it.
+  // which the writer runs it (a WAL of up to 64 MiB: at 4000 pages, writers
+  // back to back ran one every 500 calls, bench/README.md).
   static constexpr int kPages = 1000;
-  static constexpr int kWriterPages = 4000;
+  static constexpr int kWriterPages = 16384;
   // Past kPages, the thread is asked again only once the WAL has grown by
   // kStep pages since the last ask (or has started over), and at every
   // commit within kStep of kWriterPages: a checkpoint sorts the WAL's index
@@ -48,19 +55,24 @@ class Checkpointer {
   // frames), and syncs the file, so one per commit cost more than the
   // commits themselves (bench/README.md).
   static constexpr int kStep = 256;
+  // How soon the thread checkpoints again, unasked, after a checkpoint
+  // that did not catch up with the WAL.
+  static constexpr std::chrono::milliseconds kAgain{10};
 
  private:
   static int on_commit(void* self, sqlite3* db, const char* schema, int pages);
   void run() noexcept;
   // Checkpoints db in this thread, after the thread's checkpoint running.
   void checkpoint_here(sqlite3* db, const char* schema);
+  void sync_database() noexcept;
 
   std::string path_;
   int busy_timeout_ms_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool wanted_ = false;
-  int asked_at_ = 0;  // the WAL's pages at the last ask
+  int asked_at_ = 0;           // the WAL's pages at the last ask
+  std::atomic<int> pages_{0};  // the WAL's pages at the last commit
   bool stopping_ = false;
   bool running_ = false;  // a checkpoint is running (the thread's or a writer's)
   bool failed_ = false;   // no thread: writers checkpoint
