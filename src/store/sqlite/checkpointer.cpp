@@ -94,7 +94,10 @@ void Checkpointer::run() noexcept {
     running_ = false;
     wake_.notify_all();  // a writer waiting to checkpoint
     behind = done > 0 && done < pages_.load(std::memory_order_relaxed);
-    if (behind) {
+    if (!behind || done < synced_) {
+      synced_ = 0;  // caught up (SQLite synced), or the WAL started over
+    } else if (done - synced_ >= kStep) {
+      synced_ = done;
       lock.unlock();
       sync_database();
       lock.lock();
@@ -107,9 +110,9 @@ void Checkpointer::run() noexcept {
 // SQLite syncs the database file only in a checkpoint that catches up with
 // the whole WAL; that sync then writes every page the ones before it
 // copied (tens of milliseconds, in a writer's call when the writer runs it,
-// past kWriterPages). Synced here after each one that did not, outside the
-// checkpoint (a writer's own need not wait for it), the last one has only
-// its own pages to write.
+// past kWriterPages). Synced here once kStep more pages were checkpointed,
+// outside the checkpoint (a writer's own need not wait for it), the last
+// one has only the last pages to write.
 void Checkpointer::sync_database() noexcept {
   sqlite3_file* file = nullptr;
   if (sqlite3_file_control(own_->db, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK &&

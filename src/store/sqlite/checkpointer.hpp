@@ -30,9 +30,9 @@ namespace callmem::sqlite {
 // with every page, which writers back to back never leave time for): the
 // writer then waits for the thread's checkpoint, if one is running, and
 // runs one itself, as SQLite's writers always do. That one is short: the
-// thread has synced the database file after each of its own that did not
-// catch up (SQLite syncs it only in the one that does), so the writer's
-// sync has only the last pages to write.
+// thread syncs the database file after its checkpoints that did not catch
+// up, every kStep pages (SQLite syncs it only in the one that does), so the
+// writer's sync has only the last pages to write.
 class Checkpointer {
  public:
   Checkpointer(std::string path, int busy_timeout_ms);
@@ -73,6 +73,7 @@ class Checkpointer {
   bool wanted_ = false;
   int asked_at_ = 0;           // the WAL's pages at the last ask
   std::atomic<int> pages_{0};  // the WAL's pages at the last commit
+  int synced_ = 0;             // the thread's: WAL pages checkpointed at its last sync
   bool stopping_ = false;
   bool running_ = false;  // a checkpoint is running (the thread's or a writer's)
   bool failed_ = false;   // no thread: writers checkpoint
