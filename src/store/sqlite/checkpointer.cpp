@@ -96,7 +96,7 @@ void Checkpointer::run() noexcept {
     behind = done > 0 && done < pages_.load(std::memory_order_relaxed);
     if (!behind || done < synced_) {
       synced_ = 0;  // caught up (SQLite synced), or the WAL started over
-    } else if (done - synced_ >= kStep) {
+    } else if (done - synced_ >= kSyncPages) {
       synced_ = done;
       lock.unlock();
       sync_database();
@@ -110,7 +110,7 @@ void Checkpointer::run() noexcept {
 // SQLite syncs the database file only in a checkpoint that catches up with
 // the whole WAL; that sync then writes every page the ones before it
 // copied (tens of milliseconds, in a writer's call when the writer runs it,
-// past kWriterPages). Synced here once kStep more pages were checkpointed,
+// past kWriterPages). Synced here once kSyncPages more were checkpointed,
 // outside the checkpoint (a writer's own need not wait for it), the last
 // one has only the last pages to write.
 void Checkpointer::sync_database() noexcept {

@@ -31,8 +31,8 @@ namespace callmem::sqlite {
 // writer then waits for the thread's checkpoint, if one is running, and
 // runs one itself, as SQLite's writers always do. That one is short: the
 // thread syncs the database file after its checkpoints that did not catch
-// up, every kStep pages (SQLite syncs it only in the one that does), so the
-// writer's sync has only the last pages to write.
+// up, every kSyncPages pages (SQLite syncs it only in the one that does),
+// so the writer's sync has only the last pages to write.
 class Checkpointer {
  public:
   Checkpointer(std::string path, int busy_timeout_ms);
@@ -58,6 +58,13 @@ class Checkpointer {
   // How soon the thread checkpoints again, unasked, after a checkpoint
   // that did not catch up with the WAL.
   static constexpr std::chrono::milliseconds kAgain{10};
+  // The thread syncs the database file once its checkpoints that did not
+  // catch up have copied this many WAL pages since its last sync. Every 256
+  // pages, hot pages (a table's last leaf, the day's usage) were written to
+  // the disk again and again: 20-35 % more CPU time for writers back to
+  // back; every 4096, the writer's checkpoint had more to sync (a maximum
+  // of 13-20 ms against 5-8 ms at 100 000 customers, bench/README.md).
+  static constexpr int kSyncPages = 1024;
 
  private:
   static int on_commit(void* self, sqlite3* db, const char* schema, int pages);
