@@ -68,7 +68,8 @@ void Checkpointer::checkpoint_here(sqlite3* db, const char* schema) {
 
 void Checkpointer::run() noexcept {
   std::unique_lock<std::mutex> lock(mutex_);
-  bool behind = false;  // the last checkpoint left pages of the WAL
+  bool behind = false;  // the last checkpoint got further, and left pages of the WAL
+  int last = 0;         // WAL pages checkpointed after the last one
   for (;;) {
     const auto asked = [this] { return (wanted_ && !running_) || stopping_; };
     // Behind, again after kAgain without being asked: the WAL starts over
@@ -93,7 +94,11 @@ void Checkpointer::run() noexcept {
     lock.lock();
     running_ = false;
     wake_.notify_all();  // a writer waiting to checkpoint
-    behind = done > 0 && done < pages_.load(std::memory_order_relaxed);
+    // Not again unasked when it got no further: a reader holds the rest,
+    // or another process's writers took the WAL (pages_ counts this
+    // process's commits only).
+    behind = done > 0 && done != last && done < pages_.load(std::memory_order_relaxed);
+    last = done;
     if (!behind || done < synced_) {
       synced_ = 0;  // caught up (SQLite synced), or the WAL started over
     } else if (done - synced_ >= kSyncPages) {
