@@ -56,7 +56,7 @@ class Checkpointer {
   // commits themselves (bench/README.md).
   static constexpr int kStep = 256;
   // How soon the thread checkpoints again, unasked, after a checkpoint
-  // that did not catch up with the WAL.
+  // that got further but did not catch up with the WAL.
   static constexpr std::chrono::milliseconds kAgain{10};
   // The thread syncs the database file once its checkpoints that did not
   // catch up have copied this many WAL pages since its last sync. Every 256
